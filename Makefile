@@ -1,0 +1,51 @@
+# The README's commands. `make run` and `make test` each set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= data
+
+.PHONY: run test lint format extract bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+## run: install, extract the seeds if data/ has no events yet, start the dashboard
+run: $(VENV)/.runtime
+	@if [ ! -f $(DATA)/events.parquet ]; then $(BIN)/python -m extract seeds --out $(DATA); fi
+	DATELINE_DATA=$(DATA) $(BIN)/streamlit run dashboard/app.py
+
+## test: install (with dev tools) and run the whole test suite
+test: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## extract: re-extract the seeds into data/
+extract: $(VENV)/.runtime
+	$(BIN)/python -m extract seeds --out $(DATA)
+
+## bench: accuracy and speed figures (needs ../shared)
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/timeml.py ../shared/bench/te3-tbaq
+	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/dashboard.py
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,104 @@
+"""The events and documents tables: columns, dtypes and frame builders, defined once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: str  # "string", "datetime", "int", "float", "list"
+    doc: str  # one line for the README's data dictionary
+
+
+EVENT_COLUMNS: tuple[Column, ...] = (
+    Column("event_id", "string", "Stable id: hash of the document's content and the sentence and time-expression span."),
+    Column("doc_id", "string", "Document id: path relative to the input folder without extension, or the JSONL `id`."),
+    Column("source", "string", "Who reports it: the document's outlet, else its title, else its doc_id."),
+    Column("date_start", "datetime", "First calendar day of the event's period (empty when unresolved)."),
+    Column("date_end", "datetime", "Last calendar day of the event's period, inclusive (a month-level event ends on the month's last day)."),
+    Column("granularity", "string", "Precision of the date: day, week, month, quarter, season, year, decade, range or unresolved."),
+    Column("date_basis", "string", "How the date was found: explicit, relative, anaphoric, citation, publication, inferred or unresolved."),
+    Column("time_expression", "string", "The time expression as written in the text (empty for publication-dated lead events)."),
+    Column("summary", "string", "Short clause saying what happened."),
+    Column("sentence", "string", "The sentence the event comes from, exactly as in the text."),
+    Column("char_start", "int", "Offset of the sentence's first character in the document text."),
+    Column("char_end", "int", "Offset just past the sentence's last character in the document text."),
+    Column("actors", "list", "Canonical names of the countries, organisations and people who act (metonyms resolved)."),
+    Column("locations", "list", "Places the sentence names (geopolitical entities and locations not acting)."),
+    Column("event_type", "string", "military, diplomacy, economy, sanctions, conflict, statement or other (keyword rules on the trigger verb and clause)."),
+    Column("modality", "string", "asserted, or hypothetical / planned (hidden by default in the dashboard)."),
+    Column("confidence", "float", "0 to 1: how sure the extractor is that this is a dated event with the right date."),
+    Column("event_group", "string", "Id shared by reports of the same real-world event across sources (empty for now)."),
+)
+
+DOCUMENT_COLUMNS: tuple[Column, ...] = (
+    Column("doc_id", "string", "Document id, as in the events table."),
+    Column("title", "string", "Title from metadata, else the text's first line."),
+    Column("outlet", "string", "Publishing outlet, from metadata (empty when unknown)."),
+    Column("url", "string", "Address of the article, from metadata (empty when unknown)."),
+    Column("published", "datetime", "Publication date: first day of its period (empty when unknown)."),
+    Column("published_granularity", "string", "day, month or year; empty when the date is unknown."),
+    Column("published_basis", "string", "metadata, dateline, inferred or unknown."),
+    Column("path", "string", "File the document was read from."),
+    Column("sha256", "string", "SHA-256 of the document's text."),
+    Column("n_events", "int", "How many events were extracted from it."),
+)
+
+EVENT_COLUMN_NAMES = [c.name for c in EVENT_COLUMNS]
+DOCUMENT_COLUMN_NAMES = [c.name for c in DOCUMENT_COLUMNS]
+
+GRANULARITIES = ("day", "week", "month", "quarter", "season", "year", "decade", "range", "unresolved")
+DATE_BASES = ("explicit", "relative", "anaphoric", "citation", "publication", "inferred", "unresolved")
+EVENT_TYPES = ("military", "diplomacy", "economy", "sanctions", "conflict", "statement", "other")
+MODALITIES = ("asserted", "hypothetical", "planned")
+PUBLISHED_BASES = ("metadata", "dateline", "inferred", "unknown")
+
+
+def _typed(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for col in columns:
+        values = frame[col.name] if col.name in frame else pd.Series([None] * len(frame), index=frame.index)
+        if col.dtype == "string":
+            out[col.name] = values.astype("string").fillna("")
+        elif col.dtype == "datetime":
+            out[col.name] = pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
+        elif col.dtype == "int":
+            out[col.name] = pd.to_numeric(values, errors="coerce").fillna(0).astype("int64")
+        elif col.dtype == "float":
+            out[col.name] = pd.to_numeric(values, errors="coerce").astype("float64")
+        elif col.dtype == "list":
+            out[col.name] = values.map(_as_list).astype(object)
+    return out.reset_index(drop=True)
+
+
+def _as_list(value: object) -> list[str]:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return [str(v) for v in value]  # type: ignore[union-attr]
+
+
+def events_frame(rows: Iterable[Mapping[str, object]] = ()) -> pd.DataFrame:
+    """Event rows (mappings) -> the typed events table, columns in schema order."""
+    return _typed(pd.DataFrame(list(rows), columns=EVENT_COLUMN_NAMES), EVENT_COLUMNS)
+
+
+def documents_frame(rows: Iterable[Mapping[str, object]] = ()) -> pd.DataFrame:
+    """Document rows (mappings) -> the typed documents table, columns in schema order."""
+    return _typed(pd.DataFrame(list(rows), columns=DOCUMENT_COLUMN_NAMES), DOCUMENT_COLUMNS)
+
+
+def typed_events(frame: pd.DataFrame) -> pd.DataFrame:
+    """Any frame with the event columns (e.g. read from CSV) -> the typed events table."""
+    return _typed(frame, EVENT_COLUMNS)
+
+
+def typed_documents(frame: pd.DataFrame) -> pd.DataFrame:
+    """Any frame with the document columns (e.g. read from CSV) -> the typed documents table."""
+    return _typed(frame, DOCUMENT_COLUMNS)
