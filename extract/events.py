@@ -1,12 +1,701 @@
-"""Events: time mentions in sentences -> event rows. (Owned by the lead; stub for now.)"""
+"""Events: time mentions in sentences -> event rows (summary, actors, type, modality).
+
+An event is a time mention anchoring a statement that something happened or was done.
+Each dated mention is tied to the verb it modifies (its trigger); mentions on the same
+trigger make one event, a cited report's date makes the statement an event of its own,
+and a news article's undated lead sentence is dated by the publication date.
+"""
 
 from __future__ import annotations
 
-from spacy.tokens import Doc
+import calendar
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
+from spacy.tokens import Doc, Span, Token
+
+from extract.actors import actors_and_locations, person_index
 from extract.documents import Document
+from extract.published import Published, publication_date
+from extract.timex import TimeMention, find_time_mentions
+
+# Verbs that report speech or publication: a cited date makes them a statement event.
+SPEECH_VERBS = frozenset(
+    [
+        "say",
+        "tell",
+        "state",
+        "announce",
+        "declare",
+        "claim",
+        "report",
+        "argue",
+        "warn",
+        "note",
+        "add",
+        "write",
+        "confirm",
+        "deny",
+        "insist",
+        "stress",
+        "suggest",
+        "theorize",
+        "theorise",
+        "speculate",
+        "assert",
+        "reveal",
+        "disclose",
+        "publish",
+        "comment",
+        "explain",
+        "accuse",
+        "criticize",
+        "criticise",
+        "urge",
+        "call",
+        "describe",
+        "admit",
+        "acknowledge",
+        "promise",
+        "pledge",
+        "vow",
+        "threaten",
+        "predict",
+        "estimate",
+        "propose",
+        "demand",
+        "condemn",
+        "praise",
+        "welcome",
+        "reject",
+        "dismiss",
+        "signal",
+        "emphasize",
+        "emphasise",
+        "announce",
+        "inform",
+    ]
+)
+# Verbs of state: dated with a cited report, they describe how things are, not what happened.
+STATIVE_VERBS = frozenset(
+    [
+        "be",
+        "remain",
+        "seem",
+        "become",
+        "appear",
+        "stay",
+        "exist",
+        "lie",
+        "stand",
+        "belong",
+        "depend",
+        "consist",
+        "contain",
+        "include",
+        "involve",
+        "mean",
+        "represent",
+        "constitute",
+        "position",
+        "view",
+        "regard",
+        "consider",
+        "understand",
+        "believe",
+        "think",
+        "know",
+        "feel",
+        "see",
+        "need",
+        "want",
+        "fit",
+        "retain",
+        "have",
+        "serve",
+        "look",
+        "sound",
+        "hold",
+        "matter",
+        "lack",
+        "tend",
+        "continue",
+        "confine",
+        "limit",
+        "focus",
+        "base",
+        "relate",
+        "concern",
+    ]
+)
+HYPOTHETICAL_MODALS = frozenset({"could", "would", "might", "may", "should", "must", "can", "ought"})
+FUTURE_MODALS = frozenset({"will", "shall", "'ll"})
+PLAN_WORDS = frozenset({"plan", "intend", "expect", "schedule", "aim", "hope", "seek", "prepare", "propose"})
+
+# Keyword lemmas per event type; checked in this order, the trigger's own lemma counting double.
+TYPE_KEYWORDS: dict[str, frozenset[str]] = {
+    "sanctions": frozenset(
+        ["sanction", "sanctions", "embargo", "blockade", "blacklist", "freeze", "asset", "restriction", "tariff"]
+    ),
+    "conflict": frozenset(
+        [
+            "war",
+            "invade",
+            "invasion",
+            "attack",
+            "strike",
+            "fight",
+            "fought",
+            "kill",
+            "bomb",
+            "shell",
+            "clash",
+            "offensive",
+            "battle",
+            "combat",
+            "occupy",
+            "occupation",
+            "annex",
+            "annexation",
+            "raid",
+            "casualty",
+            "wound",
+            "shoot",
+            "assault",
+            "mercenary",
+            "insurgent",
+        ]
+    ),
+    "military": frozenset(
+        [
+            "military",
+            "troop",
+            "troops",
+            "army",
+            "navy",
+            "naval",
+            "warship",
+            "ship",
+            "submarine",
+            "missile",
+            "missiles",
+            "weapon",
+            "weapons",
+            "exercise",
+            "exercises",
+            "drill",
+            "drills",
+            "deploy",
+            "deployment",
+            "base",
+            "bases",
+            "bomber",
+            "bombers",
+            "jet",
+            "jets",
+            "aircraft",
+            "defense",
+            "defence",
+            "arms",
+            "nuclear",
+            "soldier",
+            "soldiers",
+            "brigade",
+            "air",
+            "force",
+            "radar",
+        ]
+    ),
+    "diplomacy": frozenset(
+        [
+            "ratify",
+            "ratification",
+            "sign",
+            "treaty",
+            "agreement",
+            "accord",
+            "pact",
+            "meet",
+            "meeting",
+            "visit",
+            "summit",
+            "talk",
+            "talks",
+            "negotiate",
+            "negotiation",
+            "ambassador",
+            "embassy",
+            "partnership",
+            "decree",
+            "diplomatic",
+            "minister",
+            "delegation",
+            "alliance",
+            "cooperation",
+            "recognize",
+            "host",
+            "invite",
+            "envoy",
+            "parliament",
+        ]
+    ),
+    "economy": frozenset(
+        [
+            "trade",
+            "bank",
+            "banks",
+            "ruble",
+            "rubles",
+            "dollar",
+            "payment",
+            "payments",
+            "export",
+            "exports",
+            "import",
+            "imports",
+            "invest",
+            "investment",
+            "oil",
+            "gas",
+            "energy",
+            "loan",
+            "loans",
+            "debt",
+            "debts",
+            "economic",
+            "economy",
+            "market",
+            "price",
+            "supply",
+            "supplies",
+            "fund",
+            "finance",
+            "financial",
+            "tourism",
+            "agriculture",
+            "industry",
+            "card",
+            "cards",
+            "currency",
+        ]
+    ),
+}
+TYPE_ORDER = ("sanctions", "conflict", "military", "diplomacy", "economy")
+
+BASIS_CONFIDENCE = {
+    "explicit": 0.9,
+    "citation": 0.8,
+    "relative": 0.75,
+    "anaphoric": 0.6,
+    "publication": 0.5,
+    "inferred": 0.5,
+    "unresolved": 0.2,
+}
+LEAD_MIN_WORDS = 12  # a lead sentence is body text, not a headline or a photo caption
+SUMMARY_MAX_WORDS = 24
+
+
+@dataclass
+class Candidate:
+    """Time mentions tied to one trigger in one sentence, on their way to becoming an event row."""
+
+    sentence: Span
+    trigger: Token | None
+    mentions: list[TimeMention] = field(default_factory=list)
 
 
 def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
     """One parsed document -> its documents-table row (without n_events) and its event rows."""
-    raise NotImplementedError
+    text = document.text
+    unanchored = find_time_mentions(text, None, doc=doc)
+    published = publication_date(document.published, text, unanchored)
+    if published.date is None:
+        mentions = unanchored
+    elif published.granularity == "day":
+        mentions = find_time_mentions(text, published.date, doc=doc)
+    else:
+        mentions = find_time_mentions(text, published.date, published_granularity=published.granularity, doc=doc)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    title = document.title or first_line(text)
+    source = document.outlet or title or document.doc_id
+    rows = event_rows(document.doc_id, source, sha, doc, mentions, published)
+    doc_row = {
+        "doc_id": document.doc_id,
+        "title": title,
+        "outlet": document.outlet,
+        "url": document.url,
+        "published": published.date,
+        "published_granularity": published.granularity,
+        "published_basis": published.basis,
+        "path": document.path,
+        "sha256": sha,
+    }
+    return doc_row, rows
+
+
+def first_line(text: str) -> str:
+    """The first non-empty line, as a fallback title."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""
+
+
+def sentences(doc: Doc) -> list[Span]:
+    """spaCy's sentences, split again at line breaks (headlines and list items end at a newline)."""
+    out: list[Span] = []
+    for sent in doc.sents:
+        begin = sent.start
+        for token in sent:
+            if "\n" in token.text or "\n" in token.whitespace_:
+                end = token.i if "\n" in token.text else token.i + 1
+                if end > begin:
+                    out.append(doc[begin:end])
+                begin = token.i + 1
+        if begin < sent.end:
+            out.append(doc[begin : sent.end])
+    return [s for s in out if s.text.strip()]
+
+
+def trimmed_span(sentence: Span) -> tuple[int, int]:
+    """Character offsets of the sentence without surrounding whitespace."""
+    text = sentence.text
+    start = sentence.start_char + (len(text) - len(text.lstrip()))
+    end = sentence.end_char - (len(text) - len(text.rstrip()))
+    return start, end
+
+
+def event_rows(
+    doc_id: str,
+    source: str,
+    sha: str,
+    doc: Doc,
+    mentions: Sequence[TimeMention],
+    published: Published,
+) -> list[dict]:
+    """Every event of one document, as rows of the events table."""
+    people = person_index(doc.ents)
+    rows: list[dict] = []
+    seen_windows: list[tuple[dt.date | None, dt.date | None, set[str]]] = []
+    by_sentence = _mentions_by_sentence(doc, mentions)
+    lead_done = False
+    for sentence, in_sentence in by_sentence:
+        candidates = candidates_in_sentence(sentence, in_sentence)
+        if not lead_done and is_lead_sentence(sentence):
+            lead_done = True
+            if not in_sentence and published.date is not None:
+                candidates = [Candidate(sentence, main_verb(sentence), [])]
+        for cand in candidates:
+            row = candidate_row(doc_id, source, sha, cand, published, people)
+            if row is None:
+                continue
+            window = _context_lemmas(cand)
+            if _repeats(row, window, seen_windows):
+                continue
+            seen_windows.append((row["date_start"], row["date_end"], window))
+            rows.append(row)
+    return rows
+
+
+def _mentions_by_sentence(doc: Doc, mentions: Sequence[TimeMention]) -> list[tuple[Span, list[TimeMention]]]:
+    out = []
+    ordered = sorted(mentions, key=lambda m: m.start)
+    index = 0
+    for sentence in sentences(doc):
+        start, end = sentence.start_char, sentence.end_char
+        while index < len(ordered) and ordered[index].start < start:
+            index += 1
+        inside = []
+        probe = index
+        while probe < len(ordered) and ordered[probe].start < end:
+            if ordered[probe].kind == "DATE":
+                inside.append(ordered[probe])
+            probe += 1
+        out.append((sentence, inside))
+    return out
+
+
+def is_lead_sentence(sentence: Span) -> bool:
+    """The first body sentence: long enough, ends like prose, not a caption or credit."""
+    words = [t for t in sentence if t.is_alpha]
+    text = sentence.text.strip()
+    if len(words) < LEAD_MIN_WORDS or not text.endswith((".", "”", '"')):
+        return False
+    return not re.match(r"^(photo|image|file photo|picture|credit)\b", text, re.I)
+
+
+def main_verb(sentence: Span) -> Token | None:
+    """The sentence's root verb (the first verb when the parse has no verbal root)."""
+    root = sentence.root
+    if root.pos_ in ("VERB", "AUX"):
+        return root
+    return next((t for t in sentence if t.pos_ == "VERB"), None)
+
+
+def trigger_of(sentence: Span, mention: TimeMention) -> Token | None:
+    """The verb a time mention modifies: walk up the parse from the mention to the first verb."""
+    doc = sentence.doc
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None or len(span) == 0:
+        return main_verb(sentence)
+    token = span.root
+    for _ in range(40):
+        if token.pos_ == "VERB" or (token.pos_ == "AUX" and token.dep_ == "ROOT"):
+            if sentence.start <= token.i < sentence.end:
+                return token
+            break
+        if token.head is token or not (sentence.start <= token.head.i < sentence.end):
+            break
+        token = token.head
+    return main_verb(sentence)
+
+
+def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention]) -> list[Candidate]:
+    """Group a sentence's dated mentions by trigger; a cited report date goes to the main verb."""
+    usable = [m for m in mentions if m.basis != "accessed"]
+    if not usable:
+        return []
+    root = main_verb(sentence)
+    groups: dict[int, Candidate] = {}
+    citations: list[TimeMention] = []
+    for mention in usable:
+        if mention.basis == "citation":
+            citations.append(mention)
+            continue
+        trigger = trigger_of(sentence, mention)
+        key = trigger.i if trigger is not None else -1
+        groups.setdefault(key, Candidate(sentence, trigger)).mentions.append(mention)
+    for citation in citations[-1:]:  # the closing citation dates the sentence's statement
+        if not cited_act_or_statement(sentence, root):
+            continue
+        host = groups.get(root.i if root is not None else -1)
+        if host is None:
+            # the main verb has no date of its own; an undated event within it may share the report
+            groups[root.i if root is not None else -1] = Candidate(sentence, root, [citation])
+        elif all(_within(citation, m) and not m.open_range for m in host.mentions):
+            host.mentions = [citation]  # the report's precise day refines the event's own period
+    return sorted(groups.values(), key=lambda c: min(m.start for m in c.mentions))
+
+
+def _within(inner: TimeMention, outer: TimeMention) -> bool:
+    if not (inner.date_start and outer.date_start and inner.date_end and outer.date_end):
+        return False
+    return outer.date_start <= inner.date_start and inner.date_end <= outer.date_end
+
+
+def cited_act_or_statement(sentence: Span, root: Token | None) -> bool:
+    """A sentence closed by a citation is an event when it states an act or a statement, not a state."""
+    if root is None:
+        return False
+    lemma = root.lemma_.lower()
+    if any(child.dep_ == "neg" for child in root.children):
+        return False
+    if lemma in SPEECH_VERBS:
+        return True
+    if lemma in STATIVE_VERBS or _modal(root):
+        return False
+    if root.tag_ == "VBD":
+        return True
+    aux = [c.lower_ for c in root.children if c.dep_ in ("aux", "auxpass")]
+    # present perfect active ("have fought") reports an act; "has been positioned" a state
+    return root.tag_ == "VBN" and any(a in ("has", "have", "had") for a in aux) and "been" not in aux
+
+
+def _modal(token: Token) -> str | None:
+    for child in token.children:
+        if child.dep_ == "aux" and child.tag_ == "MD":
+            return child.lower_
+    return None
+
+
+def modality(trigger: Token | None, mentions: Sequence[TimeMention], published: Published) -> str:
+    """asserted, hypothetical (could, would, if ...) or planned (will, plans to, a future date)."""
+    if trigger is None:
+        return "asserted"
+    chain = [trigger, *[t for t in trigger.ancestors][:3]]
+    for token in chain:
+        modal = _modal(token)
+        if modal in HYPOTHETICAL_MODALS:
+            return "hypothetical"
+        if modal in FUTURE_MODALS:
+            return "planned"
+        if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in token.children):
+            return "hypothetical"
+        if token is not trigger and token.lemma_.lower() in PLAN_WORDS and trigger.dep_ == "xcomp":
+            return "planned"
+        if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl"):
+            break
+    end = published.end
+    if end and all(m.date_start and m.date_start > end for m in mentions if m.basis != "citation") and mentions:
+        return "planned"
+    return "asserted"
+
+
+def event_type(trigger: Token | None, sentence: Span) -> str:
+    """Keyword vote over the trigger's clause; the trigger's own lemma weighs double."""
+    if trigger is None:
+        return "other"
+    clause = list(trigger.subtree) if len(list(trigger.subtree)) > 2 else list(sentence)
+    scores = dict.fromkeys(TYPE_ORDER, 0)
+    for token in clause:
+        lemma = token.lemma_.lower()
+        for kind in TYPE_ORDER:
+            if lemma in TYPE_KEYWORDS[kind] or token.lower_ in TYPE_KEYWORDS[kind]:
+                scores[kind] += 2 if token is trigger else 1
+    best = max(TYPE_ORDER, key=lambda k: scores[k])
+    if trigger.lemma_.lower() in SPEECH_VERBS and scores[best] < 2:
+        return "statement"
+    if scores[best]:
+        return best
+    return "statement" if trigger.lemma_.lower() in SPEECH_VERBS else "other"
+
+
+def summary(trigger: Token | None, sentence: Span, mentions: Sequence[TimeMention]) -> str:
+    """The clause that says what happened: the trigger's subject, the trigger and its objects, short."""
+    if trigger is None:
+        return _shorten(sentence.text.strip())
+    skip = set()
+    for m in mentions:
+        skip.update(range(m.start, m.end))
+    keep: list[Token] = []
+    subject_missing = not any(c.dep_ in ("nsubj", "nsubjpass") for c in trigger.children)
+    if subject_missing and trigger.dep_ in ("relcl", "acl", "conj", "xcomp") and trigger.head is not trigger:
+        head = trigger.head
+        keep.extend(t for t in head.subtree if t.i < trigger.i and t.dep_ in ("compound", "amod", "nsubj", "det"))
+        if head.i < trigger.i and head.pos_ in ("NOUN", "PROPN"):
+            keep.append(head)
+    for token in trigger.subtree:
+        if token.dep_ in ("mark", "punct") and token.i < trigger.i:
+            continue
+        if token.idx in skip or (token.dep_ in ("appos",) and token.i > trigger.i + 12):
+            continue
+        if token.dep_ in ("relcl", "advcl") and token.head is trigger:
+            continue
+        keep.append(token)
+    keep = sorted({t.i: t for t in keep}.values(), key=lambda t: t.i)
+    words = _strip_time_prepositions(keep, skip)
+    text = "".join(t.text_with_ws for t in words).strip()
+    text = re.sub(r"\s*\([^)]*\)?\s*$", "", text)
+    text = re.sub(r"\s+", " ", text).strip(" ,;:-–—")
+    return _shorten(text or sentence.text.strip())
+
+
+def _strip_time_prepositions(tokens: list[Token], skip: set[int]) -> list[Token]:
+    out = []
+    for token in tokens:
+        if (
+            token.dep_ == "prep"
+            and all(c.idx in skip for c in token.children if c.dep_ == "pobj")
+            and any(c.dep_ == "pobj" for c in token.children)
+        ):
+            continue
+        if token.idx in skip:
+            continue
+        out.append(token)
+    return out
+
+
+def _shorten(text: str) -> str:
+    words = text.split()
+    if len(words) <= SUMMARY_MAX_WORDS:
+        return text
+    return " ".join(words[:SUMMARY_MAX_WORDS]).rstrip(",;:") + " …"
+
+
+def span_of(mentions: Sequence[TimeMention]) -> tuple[dt.date | None, dt.date | None, str, str]:
+    """Dates, granularity and basis of an event from its mentions (several make a range)."""
+    dated = [m for m in mentions if m.date_start and m.date_end]
+    if not dated:
+        return None, None, "unresolved", "unresolved"
+    if len(dated) == 1:
+        m = dated[0]
+        return m.date_start, m.date_end, m.granularity, m.basis
+    start = min(m.date_start for m in dated)  # type: ignore[type-var]
+    end = max(m.date_end for m in dated)  # type: ignore[type-var]
+    kinds = {m.granularity for m in dated}
+    granularity = kinds.pop() if len(kinds) == 1 and start == end else "range"
+    return start, end, granularity, dated[0].basis
+
+
+def candidate_row(
+    doc_id: str,
+    source: str,
+    sha: str,
+    cand: Candidate,
+    published: Published,
+    people: dict[str, str],
+) -> dict | None:
+    """One candidate -> an event row, or None when it is not an event."""
+    sentence = cand.sentence
+    char_start, char_end = trimmed_span(sentence)
+    if cand.mentions:
+        start, end, granularity, basis = span_of(cand.mentions)
+        expression = " … ".join(m.text for m in cand.mentions)
+        anchor = min(m.start for m in cand.mentions), max(m.end for m in cand.mentions)
+    else:
+        start, end = published.date, published.end
+        granularity, basis, expression = published.granularity, "publication", ""
+        anchor = (char_start, char_start)
+    trigger = cand.trigger
+    actors, locations = actors_and_locations(_clause_ents(sentence, trigger), people)
+    confidence = BASIS_CONFIDENCE.get(basis, 0.5)
+    if trigger is None:
+        confidence *= 0.6
+    digest = hashlib.sha1(f"{sha}:{char_start}:{char_end}:{anchor[0]}:{anchor[1]}".encode()).hexdigest()[:16]
+    return {
+        "event_id": digest,
+        "doc_id": doc_id,
+        "source": source,
+        "date_start": start,
+        "date_end": end,
+        "granularity": granularity,
+        "date_basis": basis,
+        "time_expression": expression,
+        "summary": summary(trigger, sentence, cand.mentions),
+        "sentence": sentence.doc.text[char_start:char_end],
+        "char_start": char_start,
+        "char_end": char_end,
+        "actors": actors,
+        "locations": locations,
+        "event_type": event_type(trigger, sentence),
+        "modality": modality(trigger, cand.mentions, published),
+        "confidence": round(confidence, 2),
+        "event_group": "",
+    }
+
+
+def _clause_ents(sentence: Span, trigger: Token | None) -> Iterable[Span]:
+    return sentence.ents
+
+
+def _context_lemmas(cand: Candidate) -> set[str]:
+    """Content words around the event's time expressions, to spot a repeated report of one event."""
+    doc = cand.sentence.doc
+    words: set[str] = set()
+    for m in cand.mentions:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None:
+            continue
+        lo, hi = max(cand.sentence.start, span.start - 6), min(cand.sentence.end, span.end + 2)
+        words.update(t.lemma_.lower() for t in doc[lo:hi] if t.is_alpha and not t.is_stop and t.pos_ != "PROPN")
+    return words
+
+
+def _repeats(row: dict, window: set[str], seen: list[tuple[dt.date | None, dt.date | None, set[str]]]) -> bool:
+    """True when an earlier event of the document has the same dates and nearly the same words."""
+    if not window or row["date_start"] is None:
+        return False
+    for start, end, other in seen:
+        if start == row["date_start"] and end == row["date_end"] and other:
+            overlap = len(window & other) / len(window | other)
+            if overlap >= 0.6:
+                return True
+    return False
+
+
+def month_end(day: dt.date) -> dt.date:
+    """Last day of the month of `day`."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])

@@ -1,0 +1,255 @@
+"""Publication date of a document: metadata, else a dateline, else inferred from the text.
+
+Never today's date and never a guessed day: what cannot be known is left at month or
+year precision, or `unknown`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from extract.timex import TimeMention
+
+
+@dataclass(frozen=True)
+class Published:
+    date: dt.date | None  # first day of the period; None when unknown
+    granularity: str  # day, month, year; "" when unknown
+    basis: str  # metadata, dateline, inferred, unknown
+
+    @property
+    def end(self) -> dt.date | None:
+        """Last day of the period."""
+        return period_end(self.date, self.granularity) if self.date else None
+
+
+UNKNOWN = Published(None, "", "unknown")
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?),?\s+"
+
+# Dateline shapes. Each yields day, month and (optionally) year groups.
+_DATELINE_PATTERNS = [
+    # 11:27 10.10.2025, 10.10.2025 (dotted dates are day.month.year)
+    re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>(?:19|20)\d\d)(?![\d.])"),
+    # 2025-10-10
+    re.compile(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),
+    # (Friday,) October 10, 2025 / Oct. 10 2025
+    re.compile(rf"(?:{_WEEKDAY})?\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    # (Friday,) 10 October 2025
+    re.compile(rf"(?:{_WEEKDAY})?\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+]
+# WASHINGTON, Oct 10 (Reuters) -   /  MOSCOW, October 10, 2025 (AP) —
+_AGENCY_DATELINE = re.compile(
+    rf"^\s*[A-Z][A-Z .,'’-]{{1,40}},\s*(?:{_WEEKDAY})?{_MONTH}\s+(?P<day>\d{{1,2}})(?:,?\s+(?P<year>(?:19|20)\d\d))?"
+    r"\s*(?:\([^)]{1,40}\))?\s*[-–—]",
+    re.I | re.M,
+)
+_LABELLED = re.compile(r"^\s*(?:published|posted|updated|date|dated|first published)\b[:\s]", re.I)
+_BYLINE = re.compile(r"^\s*by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*[|,•·-]", re.I)
+_DATELINE_WINDOW = 12  # lines from the top in which a dateline may stand
+_SHORT_LINE = 40  # letters left on a line besides the date for it to count as a dateline
+
+# Words before a date that mark it as a plan, not a past report.
+_FUTURE_CUE = re.compile(
+    r"\b(?:will|shall|scheduled|planned|plans?|expected|due|upcoming|next|until|by|before|deadline|intends?)\b[^.;]{0,60}$",
+    re.I,
+)
+
+
+def period_end(start: dt.date, granularity: str) -> dt.date:
+    """Last day of the period that begins at `start`."""
+    if granularity == "year":
+        return dt.date(start.year, 12, 31)
+    if granularity == "month":
+        return dt.date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+    return start
+
+
+_ISO = re.compile(r"^\s*(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?(?:[T\s].*)?$")
+
+
+def parse_metadata_date(raw: str) -> Published | None:
+    """A metadata date string -> Published (basis metadata), or None when empty or impossible."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    match = _ISO.match(raw)
+    try:
+        if match:
+            year, month, day = (int(match[g]) if match[g] else None for g in ("year", "month", "day"))
+            if day is not None:
+                return Published(dt.date(year, month, day), "day", "metadata")  # type: ignore[arg-type]
+            if month is not None:
+                return Published(dt.date(year, month, 1), "month", "metadata")  # type: ignore[arg-type]
+            return Published(dt.date(year, 1, 1), "year", "metadata")  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    found = _first_written_date(raw)
+    if found:
+        return Published(found, "day", "metadata")
+    return _dateparser_date(raw)
+
+
+def _dateparser_date(raw: str) -> Published | None:
+    import dateparser.date  # slow to import; metadata in free form is rare
+
+    data = dateparser.date.DateDataParser(
+        languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"]}
+    ).get_date_data(raw)
+    if data.date_obj is None:
+        return None
+    period = data.period if data.period in ("day", "month", "year") else "day"
+    day = data.date_obj.date()
+    start = {"year": day.replace(month=1, day=1), "month": day.replace(day=1)}.get(period, day)
+    return Published(start, period, "metadata")
+
+
+def _match_date(match: re.Match[str]) -> dt.date | None:
+    month = match["month"]
+    month_number = int(month) if month.isdigit() else MONTHS.get(month.lower().rstrip("."))
+    if not month_number or not match["year"]:
+        return None
+    try:
+        return dt.date(int(match["year"]), month_number, int(match["day"]))
+    except ValueError:
+        return None
+
+
+def _first_written_date(line: str) -> dt.date | None:
+    for pattern in _DATELINE_PATTERNS:
+        match = pattern.search(line)
+        if match and (found := _match_date(match)):
+            return found
+    return None
+
+
+def find_dateline(text: str) -> tuple[Published | None, tuple[int, int] | None]:
+    """A dateline near the top of the text -> (Published, (month, day) of a yearless agency dateline)."""
+    lines = text.splitlines()[:_DATELINE_WINDOW]
+    for line in lines:
+        agency = _AGENCY_DATELINE.match(line)
+        if agency:
+            found = _match_date(agency)
+            if found:
+                return Published(found, "day", "dateline"), None
+            month = MONTHS.get(agency["month"].lower().rstrip("."))
+            if month:
+                return None, (month, int(agency["day"]))
+        for pattern in _DATELINE_PATTERNS:
+            match = pattern.search(line)
+            if not match:
+                continue
+            found = _match_date(match)
+            if not found:
+                continue
+            rest = line[: match.start()] + line[match.end() :]
+            letters = sum(ch.isalpha() for ch in rest)
+            if (
+                (letters <= _SHORT_LINE and not _looks_like_sentence(rest))
+                or _LABELLED.match(line)
+                or _BYLINE.match(line)
+            ):
+                return Published(found, "day", "dateline"), None
+    return None, None
+
+
+def _looks_like_sentence(rest: str) -> bool:
+    # "On March 13, 2025 Russia signed" is a sentence, not a dateline: it has lower-case words
+    words = re.findall(r"[A-Za-z]+", rest)
+    return sum(w.islower() and len(w) > 3 for w in words) >= 2
+
+
+def _is_past_report(text: str, mention: TimeMention) -> bool:
+    before = text[max(0, mention.start - 80) : mention.start]
+    sentence_start = max(before.rfind(". "), before.rfind("\n"))
+    return not _FUTURE_CUE.search(before[sentence_start + 1 :])
+
+
+_YEARLESS = re.compile(r"^XXXX-(?P<month>\d\d)(?:-(?P<day>\d\d))?$")
+_WEEKDAY_BEFORE = re.compile(r"\b(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s*(?:the\s+)?$", re.I)
+_WEEKDAY_NUMBER = {"mon": 0, "tues": 1, "wednes": 2, "thurs": 3, "fri": 4, "satur": 5, "sun": 6}
+
+
+def infer_published(text: str, mentions: Sequence[TimeMention]) -> Published:
+    """Publication date inferred from the dates a text reports as past (mentions found with no anchor).
+
+    The latest explicitly dated past report bounds the date from below. Dates written without a
+    year are the writer's own year, later than that bound: when they exist, the year is the
+    bound's year or the next, and the month is that of the latest of them. With full dates only,
+    the year of the latest is all the text supports.
+    """
+    explicit = [
+        m
+        for m in mentions
+        if m.date_start and m.basis in ("explicit", "citation", "accessed") and _is_past_report(text, m)
+    ]
+    explicit = [m for m in explicit if m.granularity in ("day", "month", "year", "range")]
+    yearless = []
+    for m in mentions:
+        match = _YEARLESS.match(m.value)
+        if match and _is_past_report(text, m):
+            weekday = _WEEKDAY_BEFORE.search(text[max(0, m.start - 20) : m.start]) or _WEEKDAY_BEFORE.search(
+                m.text.split(",")[0] + ","
+            )
+            yearless.append((int(match["month"]), int(match["day"] or 1), weekday, m))
+    if not explicit and not yearless:
+        return UNKNOWN
+    bound = max((min(m.date_end, m.date_start.replace(month=12, day=31)) if m.granularity == "range" else m.date_start)
+                for m in explicit) if explicit else None  # fmt: skip
+    if bound is None:
+        dated = _weekday_years(yearless, None)
+        return Published(dated.replace(day=1), "month", "inferred") if dated else UNKNOWN
+    if not yearless:
+        return Published(dt.date(bound.year, 1, 1), "year", "inferred")
+    latest = max((month, day) for month, day, _, _ in yearless)
+    year = bound.year if latest >= (bound.month, bound.day) else bound.year + 1
+    checked = _weekday_years(yearless, year)
+    if checked:
+        year = checked.year
+    return Published(dt.date(year, latest[0], 1), "month", "inferred")
+
+
+def _weekday_years(yearless: list, around: int | None) -> dt.date | None:
+    """A 'Friday, October 4' whose weekday fits exactly one candidate year -> that date."""
+    candidates = range(around - 1, around + 2) if around else ()
+    for month, day, weekday, _ in yearless:
+        if not weekday:
+            continue
+        wanted = _WEEKDAY_NUMBER[weekday.group(1).lower()]
+        fits = []
+        for year in candidates:
+            try:
+                if dt.date(year, month, day).weekday() == wanted:
+                    fits.append(dt.date(year, month, day))
+            except ValueError:
+                continue
+        if len(fits) == 1:
+            return fits[0]
+    return None
+
+
+def publication_date(metadata: str, text: str, mentions: Sequence[TimeMention]) -> Published:
+    """Metadata date, else a dateline, else inferred; `mentions` are the text's unanchored time mentions."""
+    from_metadata = parse_metadata_date(metadata)
+    if from_metadata:
+        return from_metadata
+    dateline, yearless_dateline = find_dateline(text)
+    if dateline:
+        return dateline
+    inferred = infer_published(text, mentions)
+    if yearless_dateline and inferred.date:
+        # "WASHINGTON, Oct 10 (Reuters) -": the day is known, the year comes from the text
+        try:
+            day = dt.date(inferred.date.year, *yearless_dateline)
+        except ValueError:
+            return inferred
+        return Published(day, "day", "dateline")
+    return inferred

@@ -1,0 +1,114 @@
+"""Publication dates: metadata, datelines and inference, with their granularity and basis."""
+
+import datetime as dt
+
+import pytest
+
+from extract.published import UNKNOWN, Published, find_dateline, infer_published, parse_metadata_date
+from extract.timex import TimeMention
+
+
+def mention(text: str, start: int, value: str, basis: str = "explicit", granularity: str = "day") -> TimeMention:
+    """A time mention as the tagger returns it when no publication date is known."""
+    parts = value.split("-")
+    if parts[0] == "XXXX":
+        first = last = None
+        basis = "unresolved"
+    elif len(parts) == 3:
+        first = last = dt.date(*map(int, parts))
+    elif len(parts) == 2:
+        first = dt.date(int(parts[0]), int(parts[1]), 1)
+        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        granularity = "month"
+    else:
+        first, last, granularity = dt.date(int(value), 1, 1), dt.date(int(value), 12, 31), "year"
+    return TimeMention(start, start + len(text), text, first, last, granularity, value, basis)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2025-10-10", Published(dt.date(2025, 10, 10), "day", "metadata")),
+        ("2025-10-10T11:27:00+03:00", Published(dt.date(2025, 10, 10), "day", "metadata")),
+        ("2025-10", Published(dt.date(2025, 10, 1), "month", "metadata")),
+        ("2019", Published(dt.date(2019, 1, 1), "year", "metadata")),
+        ("October 4, 2019", Published(dt.date(2019, 10, 4), "day", "metadata")),
+        ("4 Oct 2019 08:00 GMT", Published(dt.date(2019, 10, 4), "day", "metadata")),
+    ],
+)
+def test_metadata_dates_keep_their_precision(raw, expected):
+    assert parse_metadata_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "2025-02-30", "2025-13-01", "not a date"])
+def test_impossible_or_empty_metadata_dates_are_none(raw):
+    assert parse_metadata_date(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Headline\n\n09:05 03.04.2024 •\n\nBody text.", dt.date(2024, 4, 3)),
+        ("Headline\nPublished: 3 March 2024\nBody.", dt.date(2024, 3, 3)),
+        ("LONDON, February 2, 2023 (AP) — Ministers met.", dt.date(2023, 2, 2)),
+        ("Title\nBy Jane Doe | July 1, 2022\nText.", dt.date(2022, 7, 1)),
+        ("Title\n2021-06-30\nText.", dt.date(2021, 6, 30)),
+    ],
+)
+def test_datelines_give_the_day(text, expected):
+    found, _ = find_dateline(text)
+    assert found == Published(expected, "day", "dateline")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On March 13, 2025 the two ministers signed a new agreement in the capital.",
+        "Title\n\nThe talks, which began on 1 May 2020, lasted a week and ended without a deal.",
+        "No date here at all.",
+    ],
+)
+def test_dates_inside_sentences_are_not_datelines(text):
+    assert find_dateline(text) == (None, None)
+
+
+def test_agency_dateline_without_year_gives_month_and_day_only():
+    found, yearless = find_dateline("PARIS, Jan 9 (Reuters) - Officials said on Friday that talks went on.")
+    assert found is None
+    assert yearless == (1, 9)
+
+
+def test_inference_uses_yearless_dates_after_the_latest_full_date():
+    text = "Talks opened (Agency, November 20, 2024). The minister spoke on February 3 (Wire, February 3)."
+    mentions = [
+        mention("November 20, 2024", text.index("November"), "2024-11-20", "citation"),
+        mention("February 3", text.index("February 3"), "XXXX-02-03"),
+    ]
+    assert infer_published(text, mentions) == Published(dt.date(2025, 2, 1), "month", "inferred")
+
+
+def test_inference_from_full_dates_only_gives_the_year():
+    text = "The pact was signed on May 5, 2021 and ratified in June 2021."
+    mentions = [
+        mention("May 5, 2021", text.index("May"), "2021-05-05"),
+        mention("June 2021", text.index("June"), "2021-06"),
+    ]
+    assert infer_published(text, mentions) == Published(dt.date(2021, 1, 1), "year", "inferred")
+
+
+def test_future_dates_do_not_bound_the_publication_date():
+    text = "The pact was signed in 2021. Elections are scheduled for November 2030."
+    mentions = [mention("2021", text.index("2021"), "2021"), mention("November 2030", text.index("Nov"), "2030-11")]
+    assert infer_published(text, mentions).date == dt.date(2021, 1, 1)
+
+
+def test_weekday_picks_the_year_that_agrees():
+    # 4 October was a Friday in 2019, not in 2018 or 2020
+    text = "Sanctions were imposed in 2018. The admiral spoke on Friday, October 4, to reporters."
+    mentions = [mention("2018", text.index("2018"), "2018"), mention("October 4", text.index("October"), "XXXX-10-04")]
+    assert infer_published(text, mentions) == Published(dt.date(2019, 10, 1), "month", "inferred")
+
+
+def test_text_with_only_relative_dates_is_unknown():
+    text = "The parliament voted on Wednesday. Earlier on Thursday the president spoke."
+    assert infer_published(text, []) == UNKNOWN
