@@ -1,0 +1,35 @@
+"""The README documents every column of both tables and every configuration setting."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from extract.schema import DOCUMENT_COLUMNS, EVENT_COLUMNS
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def dictionary_columns(heading: str) -> list[str]:
+    """Column names listed in the table under a README heading."""
+    section = README.split(heading, 1)[1].split("\n#", 1)[0]
+    return re.findall(r"^\| `([a-z0-9_]+)` \|", section, re.M)
+
+
+@pytest.mark.parametrize(
+    ("heading", "columns"),
+    [("### Events", EVENT_COLUMNS), ("### Documents", DOCUMENT_COLUMNS)],
+)
+def test_readme_data_dictionary_names_every_column_in_order(heading, columns):
+    assert dictionary_columns(heading) == [c.name for c in columns]
+
+
+def test_readme_shows_the_two_setup_commands_and_the_makefile_has_them():
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    for target in ("run", "test"):
+        assert f"make {target}" in README
+        assert re.search(rf"^{target}:", makefile, re.M)
+
+
+def test_readme_documents_the_data_folder_setting():
+    assert "DATELINE_DATA" in README

@@ -1,0 +1,118 @@
+"""Event rows from whole documents, through the real model and tagger."""
+
+import datetime as dt
+
+import pytest
+
+from extract.documents import Document
+from extract.events import document_tables, sentences
+from extract.nlp import load_nlp
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_nlp()
+
+
+def events_of(nlp, text: str, published: str = "") -> tuple[dict, list[dict]]:
+    document = Document(doc_id="d", text=text, path="d.txt", published=published)
+    return document_tables(document, nlp(text))
+
+
+def only(rows: list[dict], words: str) -> dict:
+    found = [r for r in rows if words in r["sentence"]]
+    assert len(found) == 1, [r["sentence"] for r in rows]
+    return found[0]
+
+
+def test_explicit_dates_make_events_with_their_period(nlp):
+    text = (
+        "Ministers meet again\n\n"
+        "The two governments signed a trade accord in June 2021 after long talks in the capital. "
+        "Their navies held joint exercises on 4 May 2022."
+    )
+    _, rows = events_of(nlp, text, "2023-01-10")
+    accord = only(rows, "trade accord")
+    assert (accord["date_start"], accord["date_end"]) == (dt.date(2021, 6, 1), dt.date(2021, 6, 30))
+    assert accord["granularity"] == "month"
+    assert accord["date_basis"] == "explicit"
+    drills = only(rows, "exercises")
+    assert drills["date_start"] == drills["date_end"] == dt.date(2022, 5, 4)
+    assert drills["event_type"] == "military"
+    assert text[drills["char_start"] : drills["char_end"]] == drills["sentence"]
+
+
+def test_weekday_resolves_against_publication_date(nlp):
+    text = "Officials meet\n\nThe parliament approved the budget bill on Wednesday after a long debate among members."
+    _, rows = events_of(nlp, text, "2024-03-08")  # a Friday
+    row = only(rows, "budget")
+    assert row["date_start"] == dt.date(2024, 3, 6)
+    assert row["date_basis"] == "relative"
+
+
+def test_without_publication_date_relative_events_are_unresolved_not_guessed(nlp):
+    text = "Officials meet\n\nThe parliament approved the budget bill on Wednesday after a long debate among members."
+    doc_row, rows = events_of(nlp, text)
+    assert doc_row["published_basis"] == "unknown"
+    row = only(rows, "budget")
+    assert row["date_start"] is None
+    assert row["date_basis"] == "unresolved"
+
+
+def test_cited_report_dates_a_statement_but_not_a_state(nlp):
+    text = (
+        "Analysis\n\n"
+        "The foreign minister announced new consular rules for visiting students (Wire Service, March 3, 2023). "
+        "Relations between the two countries have remained cool for decades (Policy Institute, April 9, 2023)."
+    )
+    _, rows = events_of(nlp, text, "2023-06-01")
+    row = only(rows, "consular")
+    assert row["date_start"] == dt.date(2023, 3, 3)
+    assert row["date_basis"] == "citation"
+    assert not [r for r in rows if "remained cool" in r["sentence"]]
+
+
+def test_undated_lead_sentence_is_dated_by_publication(nlp):
+    text = (
+        "Parliament backs the deal\n\n"
+        "The national parliament has ratified a defence cooperation agreement with its northern neighbour, "
+        "the state news agency reported."
+    )
+    doc_row, rows = events_of(nlp, text, "2025-02-14")
+    assert doc_row["published"] == dt.date(2025, 2, 14)
+    row = only(rows, "ratified")
+    assert row["date_basis"] == "publication"
+    assert row["date_start"] == dt.date(2025, 2, 14)
+    assert row["time_expression"] == ""
+
+
+def test_hypotheticals_carry_their_modality(nlp):
+    text = "Analysis\n\nExperts said the alliance could deploy new missiles in 2027 if tensions grow further."
+    _, rows = events_of(nlp, text, "2025-02-14")
+    assert [r["modality"] for r in rows if "2027" in r["time_expression"]] == ["hypothetical"]
+
+
+def test_durations_are_not_events(nlp):
+    text = "Analysis\n\nThe agreement is concluded for 5 years with automatic two-year extensions."
+    _, rows = events_of(nlp, text, "2025-02-14")
+    assert not [r for r in rows if r["time_expression"]]
+
+
+def test_event_ids_are_stable_and_unique(nlp):
+    text = "Report\n\nTroops crossed the border in March 2020. Talks resumed in April 2020 in a neutral city."
+    _, first = events_of(nlp, text, "2021-01-01")
+    _, again = events_of(nlp, text, "2021-01-01")
+    ids = [r["event_id"] for r in first]
+    assert ids == [r["event_id"] for r in again]
+    assert len(set(ids)) == len(ids) == 2
+
+
+def test_sentences_end_at_line_breaks(nlp):
+    doc = nlp("A headline without a period\nThe first sentence follows here. And a second one.")
+    assert [s.text.strip() for s in sentences(doc)] == [
+        "A headline without a period",
+        "The first sentence follows here.",
+        "And a second one.",
+    ]
