@@ -382,22 +382,43 @@ def event_rows(
     seen_windows: list[tuple[dt.date | None, dt.date | None, set[str]]] = []
     by_sentence = _mentions_by_sentence(doc, mentions)
     lead_done = False
-    for sentence, in_sentence in by_sentence:
+    for index, (sentence, in_sentence) in enumerate(by_sentence):
         candidates = candidates_in_sentence(sentence, in_sentence)
         if not lead_done and is_lead_sentence(sentence):
             lead_done = True
             if not in_sentence and published.date is not None:
                 candidates = [Candidate(sentence, main_verb(sentence), [])]
+        if not in_sentence and sentence.text.rstrip().endswith(":"):
+            candidates = quoted_citation(sentence, by_sentence[index + 1 :]) or candidates
         for cand in candidates:
+            if cand.trigger is None:
+                continue  # a date with no verb (a dateline, a caption stub) states no event
             row = candidate_row(doc_id, source, sha, cand, published, people)
-            if row is None:
-                continue
-            window = _context_lemmas(cand)
+            window = _context_lemmas(cand) | {f"trigger:{cand.trigger.lemma_}"}
             if _repeats(row, window, seen_windows):
                 continue
             seen_windows.append((row["date_start"], row["date_end"], window))
             rows.append(row)
     return rows
+
+
+def quoted_citation(intro: Span, following: Sequence[tuple[Span, list[TimeMention]]]) -> list[Candidate]:
+    """A sentence introducing a block quote ("..., argues:") takes the date cited at the quote's end."""
+    doc = intro.doc
+    if not following:
+        return []
+    first = following[0][0]
+    paragraph_end = doc.text.find("\n", first.start_char)
+    paragraph_end = len(doc.text) if paragraph_end < 0 else paragraph_end
+    quote = [(s, ms) for s, ms in following if s.start_char < paragraph_end]
+    if not quote:
+        return []
+    last_sentence, last_mentions = quote[-1]
+    cited = [m for m in last_mentions if m.basis == "citation" and m.end >= last_sentence.end_char - 3]
+    root = main_verb(intro)
+    if not cited or not cited_act_or_statement(intro, root):
+        return []
+    return [Candidate(intro, root, [cited[-1]])]
 
 
 def _mentions_by_sentence(doc: Doc, mentions: Sequence[TimeMention]) -> list[tuple[Span, list[TimeMention]]]:
@@ -419,12 +440,28 @@ def _mentions_by_sentence(doc: Doc, mentions: Sequence[TimeMention]) -> list[tup
 
 
 def is_lead_sentence(sentence: Span) -> bool:
-    """The first body sentence: long enough, ends like prose, not a caption or credit."""
+    """The first body sentence: long, ends like prose, reports in the past or perfect tense."""
     words = [t for t in sentence if t.is_alpha]
     text = sentence.text.strip()
     if len(words) < LEAD_MIN_WORDS or not text.endswith((".", "”", '"')):
         return False
-    return not re.match(r"^(photo|image|file photo|picture|credit)\b", text, re.I)
+    if re.match(r"^(photo|image|file photo|picture|credit)\b", text, re.I):
+        return False
+    verb = main_verb(sentence)
+    if verb is None:
+        return False
+    if verb.lemma_.lower() in SPEECH_VERBS and not is_past_or_perfect(verb):
+        # "X has ratified Y, the agency informs": the report is in what is reported
+        return any(is_past_or_perfect(c) for c in verb.children if c.dep_ in ("ccomp", "parataxis"))
+    return is_past_or_perfect(verb)
+
+
+def is_past_or_perfect(verb: Token) -> bool:
+    """Past tense ("ratified") or present perfect ("has ratified"): a report, not a headline's present."""
+    if verb.tag_ == "VBD":
+        return True
+    aux = [c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    return verb.tag_ == "VBN" and any(a in ("has", "have", "had", "was", "were") for a in aux)
 
 
 def main_verb(sentence: Span) -> Token | None:
@@ -455,7 +492,7 @@ def trigger_of(sentence: Span, mention: TimeMention) -> Token | None:
 
 def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention]) -> list[Candidate]:
     """Group a sentence's dated mentions by trigger; a cited report date goes to the main verb."""
-    usable = [m for m in mentions if m.basis != "accessed"]
+    usable = [m for m in mentions if m.basis != "accessed" and not m.value.endswith("_REF")]
     if not usable:
         return []
     root = main_verb(sentence)
@@ -528,8 +565,9 @@ def modality(trigger: Token | None, mentions: Sequence[TimeMention], published: 
             return "planned"
         if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl"):
             break
+    own = [m for m in mentions if m.basis != "citation"]
     end = published.end
-    if end and all(m.date_start and m.date_start > end for m in mentions if m.basis != "citation") and mentions:
+    if end and own and all(m.date_start and m.date_start > end for m in own):
         return "planned"
     return "asserted"
 
@@ -554,48 +592,45 @@ def event_type(trigger: Token | None, sentence: Span) -> str:
 
 
 def summary(trigger: Token | None, sentence: Span, mentions: Sequence[TimeMention]) -> str:
-    """The clause that says what happened: the trigger's subject, the trigger and its objects, short."""
+    """The clause that says what happened: subject, trigger and objects, without dates or asides."""
     if trigger is None:
         return _shorten(sentence.text.strip())
-    skip = set()
-    for m in mentions:
-        skip.update(range(m.start, m.end))
-    keep: list[Token] = []
-    subject_missing = not any(c.dep_ in ("nsubj", "nsubjpass") for c in trigger.children)
-    if subject_missing and trigger.dep_ in ("relcl", "acl", "conj", "xcomp") and trigger.head is not trigger:
-        head = trigger.head
-        keep.extend(t for t in head.subtree if t.i < trigger.i and t.dep_ in ("compound", "amod", "nsubj", "det"))
-        if head.i < trigger.i and head.pos_ in ("NOUN", "PROPN"):
-            keep.append(head)
+    inside = range(sentence.start, sentence.end)
+    in_time = {t.i for m in mentions for t in _tokens_of(sentence.doc, m)}
+    drop: set[int] = set(in_time)
     for token in trigger.subtree:
-        if token.dep_ in ("mark", "punct") and token.i < trigger.i:
-            continue
-        if token.idx in skip or (token.dep_ in ("appos",) and token.i > trigger.i + 12):
-            continue
-        if token.dep_ in ("relcl", "advcl") and token.head is trigger:
-            continue
-        keep.append(token)
-    keep = sorted({t.i: t for t in keep}.values(), key=lambda t: t.i)
-    words = _strip_time_prepositions(keep, skip)
-    text = "".join(t.text_with_ws for t in words).strip()
-    text = re.sub(r"\s*\([^)]*\)?\s*$", "", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;:-–—")
+        if token.i not in inside:
+            drop.add(token.i)
+        elif token.dep_ == "prep" and any(c.i in in_time for c in token.children):
+            drop.update(t.i for t in token.subtree)  # "on March 3" goes with its date
+        elif (token.head is trigger and token.dep_ in ("advcl", "relcl", "parataxis", "mark", "cc")) or (
+            token.dep_ == "npadvmod" and token.i in in_time
+        ):
+            drop.update(t.i for t in token.subtree)
+    kept = [t for t in trigger.subtree if t.i not in drop]
+    if not any(c.dep_ in ("nsubj", "nsubjpass") for c in trigger.children) and trigger.dep_ in ("relcl", "acl"):
+        head = trigger.head  # "the treaty that Russia signed" -> "the treaty ... Russia signed"
+        kept = [*(t for t in head.lefts if t.dep_ in ("det", "amod", "compound", "poss")), head, *kept]
+    text = _join(kept)
+    text = re.sub(r"\([^)]*\)?", "", text)
+    text = re.sub(r"^(?:that|which|who|and|but|,)\s+", "", text.strip(), flags=re.I)
+    text = re.sub(r"\s+([,.;:!?’])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,;:-–—")
     return _shorten(text or sentence.text.strip())
 
 
-def _strip_time_prepositions(tokens: list[Token], skip: set[int]) -> list[Token]:
-    out = []
-    for token in tokens:
-        if (
-            token.dep_ == "prep"
-            and all(c.idx in skip for c in token.children if c.dep_ == "pobj")
-            and any(c.dep_ == "pobj" for c in token.children)
-        ):
-            continue
-        if token.idx in skip:
-            continue
-        out.append(token)
-    return out
+def _tokens_of(doc: Doc, mention: TimeMention) -> Span | list[Token]:
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    return span if span is not None else []
+
+
+def _join(tokens: Sequence[Token]) -> str:
+    """Tokens back to text: original spacing between neighbours, one space across a gap."""
+    parts = []
+    for k, token in enumerate(tokens):
+        nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+        gap = nxt is not None and nxt.i != token.i + 1
+        parts.append(token.text + (" " if gap or token.whitespace_ else ""))
+    return "".join(parts)
 
 
 def _shorten(text: str) -> str:
@@ -679,20 +714,31 @@ def _context_lemmas(cand: Candidate) -> set[str]:
         span = doc.char_span(m.start, m.end, alignment_mode="expand")
         if span is None:
             continue
-        lo, hi = max(cand.sentence.start, span.start - 6), min(cand.sentence.end, span.end + 2)
+        lo, hi = max(cand.sentence.start, span.start - 6), span.start
         words.update(t.lemma_.lower() for t in doc[lo:hi] if t.is_alpha and not t.is_stop and t.pos_ != "PROPN")
     return words
 
 
 def _repeats(row: dict, window: set[str], seen: list[tuple[dt.date | None, dt.date | None, set[str]]]) -> bool:
-    """True when an earlier event of the document has the same dates and nearly the same words."""
-    if not window or row["date_start"] is None:
+    """True when an earlier event of the document is the same one told again.
+
+    Same dates and nearly the same words around them, or the same trigger verb with a
+    period that contains the earlier one ("signed on March 13, 2025" ... "signed in March 2025").
+    """
+    start, end = row["date_start"], row["date_end"]
+    if not window or start is None:
         return False
-    for start, end, other in seen:
-        if start == row["date_start"] and end == row["date_end"] and other:
-            overlap = len(window & other) / len(window | other)
-            if overlap >= 0.6:
-                return True
+    for old_start, old_end, other in seen:
+        if old_start is None or old_end is None or not other:
+            continue
+        triggers = {w for w in other if w.startswith("trigger:")}
+        words = {w for w in window if not w.startswith("trigger:")}
+        old_words = other - triggers
+        same_words = bool(words) and len(words & old_words) / len(words | old_words) >= 0.6
+        if old_start == start and old_end == end and same_words:
+            return True
+        if triggers & window and start <= old_start and old_end <= end and (start, end) != (old_start, old_end):
+            return True
     return False
 
 
