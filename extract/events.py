@@ -391,8 +391,8 @@ def event_rows(
         if not in_sentence and sentence.text.rstrip().endswith(":"):
             candidates = quoted_citation(sentence, by_sentence[index + 1 :]) or candidates
         for cand in candidates:
-            if cand.trigger is None:
-                continue  # a date with no verb (a dateline, a caption stub) states no event
+            if cand.trigger is None or is_present_state(cand.trigger):
+                continue  # a date with no verb (a dateline) or "today X is Y" states no event
             row = candidate_row(doc_id, source, sha, cand, published, people)
             window = _context_lemmas(cand) | {f"trigger:{cand.trigger.lemma_}"}
             if _repeats(row, window, seen_windows):
@@ -456,6 +456,11 @@ def is_lead_sentence(sentence: Span) -> bool:
     return is_past_or_perfect(verb)
 
 
+def is_present_state(verb: Token) -> bool:
+    """A present-tense copula ("today the guards are ..."): a state, not something that happened."""
+    return verb.lemma_ == "be" and verb.tag_ in ("VBZ", "VBP")
+
+
 def is_past_or_perfect(verb: Token) -> bool:
     """Past tense ("ratified") or present perfect ("has ratified"): a report, not a headline's present."""
     if verb.tag_ == "VBD":
@@ -492,7 +497,11 @@ def trigger_of(sentence: Span, mention: TimeMention) -> Token | None:
 
 def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention]) -> list[Candidate]:
     """Group a sentence's dated mentions by trigger; a cited report date goes to the main verb."""
-    usable = [m for m in mentions if m.basis != "accessed" and not m.value.endswith("_REF")]
+    usable = [
+        m
+        for m in mentions
+        if m.basis != "accessed" and not m.value.endswith("_REF") and not _generic(m, sentence.doc.text)
+    ]
     if not usable:
         return []
     root = main_verb(sentence)
@@ -515,6 +524,12 @@ def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention]) -> l
         elif all(_within(citation, m) and not m.open_range for m in host.mentions):
             host.mentions = [citation]  # the report's precise day refines the event's own period
     return sorted(groups.values(), key=lambda c: min(m.start for m in c.mentions))
+
+
+def _generic(mention: TimeMention, text: str) -> bool:
+    """ "today's Russia", "tomorrow's leaders": a possessive of a deictic word is no date."""
+    deictic = mention.text.strip().lower() in ("today", "tomorrow", "yesterday")
+    return deictic and text[mention.end : mention.end + 2] in ("'s", "’s")
 
 
 def _within(inner: TimeMention, outer: TimeMention) -> bool:

@@ -55,11 +55,13 @@ _AGENCY_DATELINE = re.compile(
 _LABELLED = re.compile(r"^\s*(?:published|posted|updated|date|dated|first published)\b[:\s]", re.I)
 _BYLINE = re.compile(r"^\s*by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*[|,•·-]", re.I)
 _DATELINE_WINDOW = 12  # lines from the top in which a dateline may stand
+ROLLOVER_LIMIT = dt.timedelta(days=120)  # yearless dates this close after a dated report share its era
 _SHORT_LINE = 40  # letters left on a line besides the date for it to count as a dateline
 
 # Words before a date that mark it as a plan, not a past report.
 _FUTURE_CUE = re.compile(
-    r"\b(?:will|shall|scheduled|planned|plans?|expected|due|upcoming|next|until|by|before|deadline|intends?)\b[^.;]{0,60}$",
+    r"\b(?:will|shall|would|could|may|might|scheduled|planned|plans?|expected|due|upcoming|next|until|by|before|"
+    r"deadline|intends?)\b[^.;]{0,60}$",
     re.I,
 )
 
@@ -214,7 +216,13 @@ def infer_published(text: str, mentions: Sequence[TimeMention]) -> Published:
     checked = _weekday_years(yearless, year)
     if checked:
         year = checked.year
+    elif _safe_date(year, *latest) - bound > ROLLOVER_LIMIT:
+        return UNKNOWN  # the yearless dates lie far from any dated report: their year is a guess
     return Published(dt.date(year, latest[0], 1), "month", "inferred")
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date:
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
 def _weekday_years(yearless: list, around: int | None) -> dt.date | None:

@@ -116,3 +116,14 @@ def test_sentences_end_at_line_breaks(nlp):
         "The first sentence follows here.",
         "And a second one.",
     ]
+
+
+def test_present_states_and_deictic_possessives_are_not_events(nlp):
+    text = (
+        "Analysis\n\n"
+        "Today the harbour is busier than it has ever been in living memory. "
+        "The plan is hard for today's government to fund, the minister said on Monday."
+    )
+    _, rows = events_of(nlp, text, "2024-05-08")
+    assert [r["time_expression"] for r in rows] == ["Monday"]
+    assert rows[0]["date_start"] == dt.date(2024, 5, 6)

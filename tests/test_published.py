@@ -112,3 +112,13 @@ def test_weekday_picks_the_year_that_agrees():
 def test_text_with_only_relative_dates_is_unknown():
     text = "The parliament voted on Wednesday. Earlier on Thursday the president spoke."
     assert infer_published(text, []) == UNKNOWN
+
+
+def test_yearless_dates_far_after_the_latest_full_date_leave_the_year_unknown():
+    # a yearless February date seven months after the last dated report could be either of two years
+    text = "The bloc met in July 2011. Ministers voted on February 10 to go on."
+    mentions = [
+        mention("July 2011", text.index("July"), "2011-07"),
+        mention("February 10", text.index("Feb"), "XXXX-02-10"),
+    ]
+    assert infer_published(text, mentions) == UNKNOWN
