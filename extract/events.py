@@ -319,13 +319,15 @@ def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
     else:
         mentions = find_time_mentions(text, published.date, published_granularity=published.granularity, doc=doc)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    title = document.title or first_line(text)
-    source = document.outlet or title or document.doc_id
+    found_title, found_outlet = title_and_outlet(text)
+    title = document.title or found_title
+    outlet = document.outlet or found_outlet
+    source = outlet or title or document.doc_id
     rows = event_rows(document.doc_id, source, sha, doc, mentions, published)
     doc_row = {
         "doc_id": document.doc_id,
         "title": title,
-        "outlet": document.outlet,
+        "outlet": outlet,
         "url": document.url,
         "published": published.date,
         "published_granularity": published.granularity,
@@ -336,12 +338,25 @@ def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
     return doc_row, rows
 
 
+_FEED_FOOTER = re.compile(r"^The post (?P<title>.{10,200}?) appeared first on (?P<outlet>[^.\n]{2,80})\.?\s*$", re.M)
+
+
+def title_and_outlet(text: str) -> tuple[str, str]:
+    """A fallback title (and outlet) from the text: a feed footer's, else the first title-like line."""
+    footer = _FEED_FOOTER.search(text)
+    if footer:
+        return footer["title"].strip(), footer["outlet"].strip()
+    return first_line(text), ""
+
+
 def first_line(text: str) -> str:
-    """The first non-empty line, as a fallback title."""
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()[:200]
-    return ""
+    """The first line that reads like a title: a few words, not a label ending in a colon."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines[:5]:
+        words = line.split()
+        if 2 <= len(words) <= 30 and not line.endswith(":"):
+            return line[:200]
+    return lines[0][:200] if lines else ""
 
 
 def sentences(doc: Doc) -> list[Span]:
