@@ -1,12 +1,29 @@
 """Time expressions: find them (spaCy DATE entities plus patterns) and normalise them to calendar spans.
 
-OWNED BY THE TIMEX HELPER: this stub fixes the interface only.
+Two entry points:
+
+* `find_time_mentions` returns the dated expressions (TIMEX3 type DATE) resolved to calendar spans,
+  which is what the events layer needs;
+* `find_timexes` returns every TIMEX3 (DATE, TIME, DURATION, SET) in TimeML's conventions (ranges split
+  into their parts), which is what the TimeML benchmark scores.
+
+Candidates come from module-level regexes (fast, C-level scans of the text) plus the model's DATE
+entities the regexes missed; the parse is used only for cheap look-ups (verb tense, sentence bounds,
+whether a four-digit number counts something).
 """
 
 from __future__ import annotations
 
+import bisect
+import calendar
 import datetime as dt
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 
 @dataclass(frozen=True)
@@ -18,11 +35,1439 @@ class TimeMention:
     date_end: dt.date | None  # last day of the period, inclusive
     granularity: str  # day, week, month, quarter, season, year, decade, range
     value: str  # TIMEX3 value: 2025-03-13, 2025-03, 2025, 2025-W41, 2025-Q1, 2025-SU, 201, XXXX-01-15 ...
-    basis: str = "explicit"  # explicit, relative, anaphoric, citation, unresolved
+    basis: str = "explicit"  # explicit, relative, anaphoric, citation, unresolved (and "accessed")
     kind: str = "DATE"  # TIMEX3 type: DATE, TIME, DURATION, SET (find_time_mentions returns DATE only)
     open_range: bool = False  # "since 2022": runs to the as-of date of the claim
 
 
-def find_time_mentions(text: str, published: dt.date | None) -> list[TimeMention]:
-    """Dated time expressions in `text`, resolved against the publication date."""
-    raise NotImplementedError
+# ---------------------------------------------------------------------------------------------------------
+# Calendar helpers
+
+_GRAN_RANK = {"day": 0, "week": 1, "month": 2, "quarter": 3, "season": 3, "year": 4, "decade": 5, "range": 6}
+_PUB_RANK = {"day": 0, "month": 2, "year": 4}
+
+
+def _month_span(y: int, m: int) -> tuple[dt.date, dt.date]:
+    return dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _quarter_span(y: int, q: int) -> tuple[dt.date, dt.date]:
+    return _month_span(y, 3 * q - 2)[0], _month_span(y, 3 * q)[1]
+
+
+_SEASON_MONTHS = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}  # meteorological seasons: first month
+
+
+def _season_span(y: int, s: str) -> tuple[dt.date, dt.date]:
+    m = _SEASON_MONTHS[s]
+    start = dt.date(y, m, 1)
+    end_y, end_m = (y + 1, 2) if s == "WI" else (y, m + 2)
+    return start, _month_span(end_y, end_m)[1]
+
+
+def _season_of(d: dt.date) -> tuple[int, str]:
+    """The season a day falls in, with its season-year (winter belongs to the year of its December)."""
+    if d.month in (12, 1, 2):
+        return (d.year if d.month == 12 else d.year - 1), "WI"
+    return d.year, ("SP", "SP", "SP", "SU", "SU", "SU", "FA", "FA", "FA")[d.month - 3]
+
+
+def _week_span(d: dt.date) -> tuple[dt.date, dt.date]:
+    monday = d - dt.timedelta(days=d.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def _week_value(d: dt.date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _add_months(y: int, m: int, n: int) -> tuple[int, int]:
+    k = y * 12 + (m - 1) + n
+    return k // 12, k % 12 + 1
+
+
+def _shift_day(d: dt.date, n: int, unit: str) -> dt.date:
+    if unit == "day":
+        return d + dt.timedelta(days=n)
+    if unit == "week":
+        return d + dt.timedelta(weeks=n)
+    months = {"month": 1, "quarter": 3, "year": 12, "decade": 120}[unit] * n
+    y, m = _add_months(d.year, d.month, months)
+    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+@dataclass(frozen=True)
+class _Res:
+    """A normalised expression (before it gets its offsets)."""
+
+    date_start: dt.date | None
+    date_end: dt.date | None
+    granularity: str
+    value: str
+    basis: str = "explicit"
+    kind: str = "DATE"
+
+
+def _day(d: dt.date, basis: str = "explicit", suffix: str = "") -> _Res:
+    return _Res(d, d, "day", d.isoformat() + suffix, basis)
+
+
+def _month(y: int, m: int, basis: str = "explicit") -> _Res:
+    s, e = _month_span(y, m)
+    return _Res(s, e, "month", f"{y:04d}-{m:02d}", basis)
+
+
+def _year(y: int, basis: str = "explicit") -> _Res:
+    return _Res(dt.date(y, 1, 1), dt.date(y, 12, 31), "year", f"{y:04d}", basis)
+
+
+def _quarter(y: int, q: int, basis: str = "explicit") -> _Res:
+    s, e = _quarter_span(y, q)
+    return _Res(s, e, "quarter", f"{y:04d}-Q{q}", basis)
+
+
+def _season(y: int, s: str, basis: str = "explicit") -> _Res:
+    a, b = _season_span(y, s)
+    return _Res(a, b, "season", f"{y:04d}-{s}", basis)
+
+
+def _week(d: dt.date, basis: str = "relative") -> _Res:
+    a, b = _week_span(d)
+    return _Res(a, b, "week", _week_value(d), basis)
+
+
+def _decade(y: int, basis: str = "explicit") -> _Res:
+    y = y - y % 10
+    return _Res(dt.date(y, 1, 1), dt.date(y + 9, 12, 31), "decade", f"{y // 10:03d}", basis)
+
+
+def _range(a: _Res, b: _Res, basis: str = "explicit") -> _Res | None:
+    if a.date_start is None or b.date_end is None:
+        return _Res(None, None, "range", f"{a.value}/{b.value}", "unresolved")
+    if b.date_end < a.date_start:
+        return None
+    return _Res(a.date_start, b.date_end, "range", f"{a.value}/{b.value}", basis)
+
+
+def _unresolved(value: str, granularity: str) -> _Res:
+    return _Res(None, None, granularity, value, "unresolved")
+
+
+def _as_unit(d: dt.date, unit: str, basis: str) -> _Res:
+    """The period of granularity `unit` containing day `d`."""
+    if unit == "day":
+        return _day(d, basis)
+    if unit == "week":
+        return _week(d, basis)
+    if unit == "month":
+        return _month(d.year, d.month, basis)
+    if unit == "quarter":
+        return _quarter(d.year, (d.month - 1) // 3 + 1, basis)
+    if unit == "season":
+        y, s = _season_of(d)
+        return _season(y, s, basis)
+    if unit == "decade":
+        return _decade(d.year, basis)
+    return _year(d.year, basis)
+
+
+_X_VALUES = {
+    "day": "XXXX-XX-XX",
+    "week": "XXXX-WXX",
+    "month": "XXXX-XX",
+    "quarter": "XXXX-QX",
+    "season": "XXXX-XX",
+    "year": "XXXX",
+    "decade": "XXX",
+    "range": "XXXX",
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Lexicon
+
+_MONTHS = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "a hundred": 100,
+    "a couple of": 2,
+    "a couple": 2,
+    "couple of": 2,
+}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_SEASONS = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
+_UNIT_CODE = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y", "decade": "DE", "century": "CE"}
+_PART_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI", "overnight": "NI"}
+
+# Regex building blocks (strings, assembled below). Month names are case-sensitive so that the
+# verbs "may" and "march" are not taken for months; abbreviations need a digit or a dot nearby.
+_MONTH_FULL = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?"
+    r"|JANUARY|FEBRUARY|MARCH|APRIL|MAY|JUNE|JULY|AUGUST|SEPTEMBER|OCTOBER|NOVEMBER|DECEMBER)"
+)
+_DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b"
+_YEAR = r"(?:1[6-9]\d\d|20\d\d)\b"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_NUM = (
+    r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
+    r"|twenty|thirty|forty|fifty|a\s+hundred|hundred|a\s+couple\s+of|a\s+couple|couple\s+of"
+    r"|several|a\s+few|few|many|some|a\s+number\s+of|dozens\s+of|hundreds\s+of)"
+)
+_NUM_HYPH = (
+    r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
+    r"|twenty|thirty|forty|fifty|hundred|multi|half)"
+)
+_UNIT = r"(?:day|week|month|quarter|year|decade|century|centurie)s?"
+_HEDGE = r"(?:(?:nearly|almost|about|around|roughly|some|more\s+than|less\s+than|over|under|just|only)\s+)?"
+_DASH = r"\s*(?:-|–|—|to|through|until|till|and)\s*"
+_MOD = r"(?:(?:early|late|mid|the\s+middle\s+of|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of)[\s-]+)?"
+_I = "(?i:{})"  # case-insensitive wrapper
+
+_BOUNDARY = r"(?<![\w$£€.,/:-])"  # not inside a number, word or money amount
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Patterns: each has a named group "t" (the span of the expression) and a normaliser taking the match and
+# the resolution context. Kinds: DATE patterns produce dated mentions; the others only feed find_timexes.
+
+
+@dataclass
+class _Ctx:
+    published: dt.date | None
+    pub_gran: str
+    tense: str  # past, present, future
+    anchor: _Res | None  # the time last mentioned
+    last_gran_anchor: dict[str, _Res]
+
+    def pub(self, need: str) -> dt.date | None:
+        """The publication date when it is known at least to granularity `need`."""
+        if self.published is None or _PUB_RANK.get(self.pub_gran, 0) > _GRAN_RANK[need]:
+            return None
+        return self.published
+
+
+def _month_num(word: str) -> int:
+    return _MONTHS[word.strip(".").lower()[:3]]
+
+
+def _weekday_num(word: str) -> int:
+    return _WEEKDAYS[word.lower()[:3]]
+
+
+def _int_day(word: str) -> int:
+    return int(re.sub(r"\D", "", word))
+
+
+def _num(word: str | None) -> int | None:
+    if word is None:
+        return 1
+    w = re.sub(r"\s+", " ", word.lower())
+    if w in _NUMBERS:
+        return _NUMBERS[w]
+    try:
+        f = float(w)
+    except ValueError:
+        return None  # vague ("several", "a few")
+    return int(f) if f == int(f) else None
+
+
+def _safe_date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _ymd(y: int | None, m: int, d: int, ctx: _Ctx) -> _Res | None:
+    if y is None:
+        pub = ctx.pub("year")
+        if pub is None:
+            if _safe_date(2000, m, d) is None:  # 2000 is a leap year: Feb 29 stays valid
+                return None
+            return _unresolved(f"XXXX-{m:02d}-{d:02d}", "day")
+        day = _safe_date(pub.year + _year_shift(ctx, *_month_span(pub.year, m)), m, d)
+        return _day(day, "relative") if day else None
+    day = _safe_date(y, m, d)
+    return _day(day) if day else None
+
+
+def _ym(y: int | None, m: int, ctx: _Ctx, rel: str | None = None) -> _Res:
+    if y is not None:
+        return _month(y, m)
+    need = "month" if rel in ("last", "next", "past", "coming") else "year"
+    pub = ctx.pub(need)
+    if pub is None:
+        return _unresolved(f"XXXX-{m:02d}", "month")
+    if rel in ("last", "past"):
+        y = pub.year if m < pub.month else pub.year - 1
+    elif rel in ("next", "coming"):
+        y = pub.year if m > pub.month else pub.year + 1
+    else:
+        y = pub.year + _year_shift(ctx, *_month_span(pub.year, m))
+    return _month(y, m, "relative")
+
+
+def _year_shift(ctx: _Ctx, start: dt.date, end: dt.date) -> int:
+    """-1 / +1 when a yearless date in the publication year contradicts the verb's tense.
+
+    "On December 20 the ministry announced" in an October article is last December; "will meet on
+    January 5" in a December article is next January. Otherwise the publication year stands.
+    """
+    pub = ctx.published
+    if pub is None:
+        return 0
+    pub_start, pub_end = (pub, pub) if ctx.pub_gran == "day" else _month_span(pub.year, pub.month)
+    if ctx.pub_gran == "year":
+        return 0
+    if ctx.tense == "past" and start > pub_end:
+        return -1
+    if ctx.tense == "future" and end < pub_start and (pub_start - end).days > 31:
+        return 1
+    return 0
+
+
+def _rel_year(word: str | None, ctx: _Ctx) -> int | None:
+    """The year named by "this year", "last year", "next year" (None when no publication date)."""
+    pub = ctx.pub("year")
+    if pub is None:
+        return None
+    w = (word or "this").lower()
+    return pub.year + {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}.get(w, 0)
+
+
+# --- DATE normalisers ------------------------------------------------------------------------------------
+
+
+def _n_full_mdy(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    return _ymd(int(m["y"]), _month_num(m["mon"]), _int_day(m["d"]), ctx)
+
+
+def _n_md(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    y = m["y"] if "y" in m.re.groupindex else None
+    if y is None and "ry" in m.re.groupindex and m["ry"]:
+        ry = _rel_year(m["ry"], ctx)
+        if ry is None:
+            return _unresolved(f"XXXX-{_month_num(m['mon']):02d}-{_int_day(m['d']):02d}", "day")
+        return _ymd(ry, _month_num(m["mon"]), _int_day(m["d"]), ctx)
+    return _ymd(int(y) if y else None, _month_num(m["mon"]), _int_day(m["d"]), ctx)
+
+
+def _n_iso(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    return _ymd(int(m["y"]), int(m["mo"]), int(m["d"]), ctx)
+
+
+def _n_month_year(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    mon = _month_num(m["mon"])
+    if m["y"]:
+        return _month(int(m["y"]), mon)
+    ry = _rel_year(m["ry"], ctx)
+    if ry is None:
+        return _unresolved(f"XXXX-{mon:02d}", "month")
+    return _month(ry, mon, "relative")
+
+
+def _n_month(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    rel = (m["rel"] or "").lower() or None
+    if m["mon"] in ("May", "March") and not (m["cue"] or rel or m["t"] != m["mon"]):
+        return None  # the modal verb / the noun, unless a preposition or modifier says it is the month
+    return _ym(None, _month_num(m["mon"]), ctx, rel)
+
+
+def _n_year(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    return _year(int(m["y"]))
+
+
+def _n_decade(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    if m["y"]:
+        return _decade(int(m["y"]))
+    return _decade(1900 + int(m["yy"]))
+
+
+def _n_century(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    if m["n"]:
+        c = int(re.sub(r"\D", "", m["n"]))
+    else:
+        cur = ctx.pub("year")
+        if cur is None:
+            return _unresolved("XX", "range")
+        c = cur.year // 100 + 1 + (-1 if m["rel"].lower() in ("last", "previous") else 0)
+    if not 1 <= c <= 22:
+        return None
+    return _Res(dt.date((c - 1) * 100 if c > 1 else 1, 1, 1), dt.date(c * 100 - 1, 12, 31), "range", f"{c - 1:02d}")
+
+
+def _n_season(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    s = _SEASONS[m["s"].lower()]
+    if m["y"]:
+        return _season(int(m["y"]), s)
+    rel = (m["rel"] or "").lower()
+    if rel in ("this", "last", "next", "past", "coming", "previous") and m["ry"] is None:
+        pub = ctx.pub("month")
+        if pub is None:
+            return _unresolved(f"XXXX-{s}", "season")
+        cy, cs = _season_of(pub)
+        order = ["SP", "SU", "FA", "WI"]
+        # Seasons as a sequence: index = 4 * season-year + position.
+        cur = cy * 4 + order.index(cs)
+        pos = order.index(s)
+        if rel in ("last", "past", "previous"):
+            k = cur - 1 - ((cur - 1 - pos) % 4)
+        elif rel in ("next", "coming"):
+            k = cur + 1 + ((pos - cur - 1) % 4)
+        else:
+            k = cy * 4 + pos
+        return _season(k // 4, order[k % 4], "relative")
+    ry = _rel_year(m["ry"], ctx) if m["ry"] else None
+    if ry is None and m["ry"] is None:
+        ry = _rel_year("this", ctx)
+    if ry is None:
+        return _unresolved(f"XXXX-{s}", "season")
+    return _season(ry, s, "relative")
+
+
+def _n_quarter(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    q = _ORDINALS.get((m["q"] or "").lower()) or int(m["qn"])
+    if m["y"]:
+        return _quarter(int(m["y"]), q)
+    if m["ry"]:
+        ry = _rel_year(m["ry"], ctx)
+        return _quarter(ry, q, "relative") if ry else _unresolved(f"XXXX-Q{q}", "quarter")
+    pub = ctx.pub("month")
+    if pub is None:
+        return _unresolved(f"XXXX-Q{q}", "quarter")
+    y = pub.year
+    if _quarter_span(y, q)[0] > pub and ctx.tense != "future":
+        y -= 1  # results for a quarter that has not begun yet: last year's
+    return _quarter(y, q, "relative")
+
+
+def _n_quarter_rel(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    rel = m["rel"].lower().replace(" ", "")
+    if rel in ("same", "that") or rel.startswith("year"):
+        a = ctx.last_gran_anchor.get("quarter")
+        if a is None or a.date_start is None:
+            return _unresolved("XXXX-QX", "quarter")
+        d = a.date_start
+        if rel.startswith("year"):
+            d = _shift_day(d, -1, "year")
+        return _quarter(d.year, (d.month - 1) // 3 + 1, "anaphoric")
+    pub = ctx.pub("month")
+    if pub is None:
+        return _unresolved("XXXX-QX", "quarter")
+    shift = {"last": -1, "previous": -1, "latest": -1, "past": -1, "next": 1, "coming": 1}.get(rel, 0)
+    if rel == "" or rel == "the":
+        # Bare "the quarter": the one last mentioned, else the last completed one (earnings reports).
+        a = ctx.last_gran_anchor.get("quarter")
+        if a is not None and a.granularity == "quarter" and a.date_start is not None:
+            return _Res(*_quarter_span(a.date_start.year, (a.date_start.month - 1) // 3 + 1), "quarter", a.value)
+        shift = -1
+    d = _shift_day(pub.replace(day=1), shift, "quarter")
+    return _quarter(d.year, (d.month - 1) // 3 + 1, "relative")
+
+
+def _n_half(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    h = _ORDINALS[m["h"].lower()]
+    if m["y"]:
+        y: int | None = int(m["y"])
+        basis = "explicit"
+    else:
+        y = _rel_year(m["ry"], ctx)
+        basis = "relative"
+    if y is None:
+        return _unresolved(f"XXXX-H{h}", "range")
+    return _Res(
+        dt.date(y, 1 if h == 1 else 7, 1),
+        dt.date(y, 6, 30) if h == 1 else dt.date(y, 12, 31),
+        "range",
+        f"{y}-H{h}",
+        basis,
+    )
+
+
+def _n_weekday(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    wd = _weekday_num(m["wd"])
+    rel = (m["rel"] or "").lower()
+    pub = ctx.pub("day")
+    if pub is None:
+        return _unresolved(f"XXXX-WXX-{wd + 1}", "day")
+    diff = (pub.weekday() - wd) % 7  # days back to the most recent such day (0: the publication day)
+    if rel == "last":
+        back = diff or 7
+        d = pub - dt.timedelta(days=back)
+    elif rel in ("next", "coming") or ctx.tense == "future":
+        ahead = (wd - pub.weekday()) % 7 or 7
+        d = pub + dt.timedelta(days=ahead)
+    else:
+        d = pub - dt.timedelta(days=diff)
+    return _day(d, "relative")
+
+
+def _n_day_word(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    w = re.sub(r"\s+", " ", m["w"].lower())
+    shift = {
+        "today": 0,
+        "tonight": 0,
+        "yesterday": -1,
+        "tomorrow": 1,
+        "the day before yesterday": -2,
+        "the day after tomorrow": 2,
+        "this morning": 0,
+        "this afternoon": 0,
+        "this evening": 0,
+        "last night": -1,
+        "last evening": -1,
+    }[w]
+    pub = ctx.pub("day")
+    if pub is None:
+        return _unresolved("XXXX-XX-XX", "day")
+    pod = m["pod"] if "pod" in m.re.groupindex else None
+    suffix = f"T{_PART_OF_DAY[pod.lower()]}" if pod else ""
+    return _day(pub + dt.timedelta(days=shift), "relative", suffix)
+
+
+def _n_rel_unit(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    """this/last/next week, month, year; earlier this month; the current year ..."""
+    rel = (m["rel"] or m["rel2"]).lower()
+    unit = (m["u"] or m["u2"]).lower()
+    if unit == "weekend":
+        pub = ctx.pub("day")
+        if pub is None:
+            return _unresolved("XXXX-WXX-WE", "range")
+        sat = pub - dt.timedelta(days=(pub.weekday() - 5) % 7)  # the Saturday on or before
+        if rel in ("last", "past", "previous"):
+            sat = sat if pub.weekday() not in (5, 6) else sat - dt.timedelta(days=7)
+        elif rel in ("next", "coming") or ((rel == "this" or ctx.tense == "future") and pub.weekday() < 5):
+            sat = sat + dt.timedelta(days=7)
+        sun = sat + dt.timedelta(days=1)
+        return _Res(sat, sun, "range", _week_value(sat) + "-WE", "relative")
+    need = {"week": "day", "month": "month", "quarter": "month", "year": "year", "decade": "year"}[unit]
+    pub = ctx.pub(need)
+    if pub is None:
+        return _unresolved(_X_VALUES[unit], unit)
+    shift = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}.get(rel, 0)
+    d = _shift_day(pub, shift, unit) if unit != "decade" else pub.replace(year=pub.year + 10 * shift)
+    return _as_unit(d, unit, "relative")
+
+
+def _n_ago(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    unit = m["u"].lower().rstrip("s")
+    if unit == "centurie":
+        unit = "century"
+    n = _num(m["n"])
+    direction = m["dir"].lower()
+    sign = 1 if direction in ("later", "after", "from now", "hence", "on") else -1
+    if n is None:
+        return _Res(None, None, "range", "FUTURE_REF" if sign > 0 else "PAST_REF", "unresolved")
+    if unit == "century":
+        unit, n = "year", n * 100
+    anaphoric = direction in ("later", "earlier", "before", "after", "on")
+    base: _Res | None
+    if anaphoric:
+        base = ctx.anchor
+        if base is None or base.date_start is None or base.granularity in ("range", "decade"):
+            base = None
+        basis = "anaphoric"
+    else:
+        base = None
+        basis = "relative"
+    if base is None:
+        # Financial convention: "a year ago" after a quarter means that quarter a year before.
+        q = ctx.last_gran_anchor.get("quarter")
+        if unit == "year" and q is not None and q.granularity == "quarter" and q.date_start is not None:
+            d = _shift_day(q.date_start, sign * n, "year")
+            return _quarter(d.year, (d.month - 1) // 3 + 1, "anaphoric")
+        pub = ctx.pub("day" if unit in ("day", "week") else "month" if unit in ("month", "quarter") else "year")
+        if pub is None:
+            return _unresolved(_X_VALUES.get(unit, "XXXX"), unit)
+        return _as_unit(_shift_day(pub, sign * n, unit), unit, basis)
+    d = _shift_day(base.date_start, sign * n, unit)  # type: ignore[arg-type]
+    gran = base.granularity if _GRAN_RANK[base.granularity] <= _GRAN_RANK.get(unit, 4) else unit
+    return _as_unit(d, gran if gran in _GRAN_RANK else unit, basis)
+
+
+def _n_anaphor(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    """that year, the same day, the next day, the previous month, later that week ..."""
+    rel = re.sub(r"\s+", " ", m["rel"].lower())
+    unit = m["u"].lower()
+    shift = {"next": 1, "following": 1, "previous": -1, "preceding": -1, "prior": -1}.get(rel.split()[-1], 0)
+    if rel.startswith("the day") or rel.startswith("day"):
+        pass
+    a = ctx.last_gran_anchor.get(unit if unit in _GRAN_RANK else "day")
+    if a is None or a.date_start is None:
+        return _unresolved(_X_VALUES.get(unit, "XXXX-XX-XX"), unit if unit in _GRAN_RANK else "day")
+    d = _shift_day(a.date_start, shift, unit) if shift else a.date_start
+    return _as_unit(d, unit, "anaphoric")
+
+
+def _n_ref(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    w = re.sub(r"\s+", " ", m["t"].lower())
+    if w in ("now", "currently", "current", "at present", "at the moment", "nowadays", "right now", "presently"):
+        if ctx.published is None:
+            return _unresolved("PRESENT_REF", "day")
+        gran = ctx.pub_gran if ctx.pub_gran in ("day", "month", "year") else "day"
+        r = _as_unit(ctx.published, gran, "relative")
+        return replace(r, value="PRESENT_REF")
+    future = "future" in w or w == "soon"
+    return _Res(None, None, "range", "FUTURE_REF" if future else "PAST_REF", "unresolved")
+
+
+def _n_recent(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    """ "in recent months": a few units up to the publication date."""
+    unit = m["u"].lower().rstrip("s")
+    pub = ctx.pub("day" if unit in ("day", "week") else "month" if unit == "month" else "year")
+    if pub is None:
+        return _Res(None, None, "range", "PAST_REF", "unresolved")
+    start = _as_unit(_shift_day(pub, -3, unit), unit, "relative").date_start
+    return _Res(start, pub, "range", "PAST_REF", "relative")
+
+
+def _n_range(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    """Ranges: the two ends share a year / month written once at the end."""
+    g = m.re.groupindex
+    y2 = int(m["y2"]) if "y2" in g and m["y2"] else None
+    y1 = int(m["y1"]) if "y1" in g and m["y1"] else y2
+    if "d1" in g:  # day ranges: March 13–19, 2025 / 13-19 March 2025 / March 30 - April 2
+        mon2 = _month_num(m["mon2"]) if "mon2" in g and m["mon2"] else _month_num(m["mon"])
+        mon1 = _month_num(m["mon"])
+        a = _ymd(y1, mon1, _int_day(m["d1"]), ctx)
+        b = _ymd(y2, mon2, _int_day(m["d2"]), ctx)
+    elif "mon1" in g:  # from March to May 2023
+        a = _ym(y1, _month_num(m["mon1"]), ctx)
+        b = _ym(y2, _month_num(m["mon2"]), ctx)
+    else:
+        return None
+    if a is None or b is None:
+        return None
+    return _range(a, b, "explicit" if a.basis == b.basis == "explicit" else "relative")
+
+
+# --- non-DATE normalisers --------------------------------------------------------------------------------
+
+
+def _n_duration(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    unit = m["u"].lower().rstrip("s").replace("-", "")
+    unit = "century" if unit == "centurie" else unit
+    n = _num(m["n"]) if m["n"] else 1
+    code = _UNIT_CODE.get(unit, "Y")
+    if unit in ("hour", "minute"):
+        code = "H" if unit == "hour" else "M"
+        return _Res(None, None, "range", f"PT{n if n is not None else 'X'}{code}", "unresolved", "DURATION")
+    if code == "DE":
+        code, n = "Y", (n * 10 if n is not None else None)
+    elif code == "CE":
+        code, n = "Y", (n * 100 if n is not None else None)
+    return _Res(None, None, "range", f"P{n if n is not None else 'X'}{code}", "unresolved", "DURATION")
+
+
+def _n_set(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    w = m["t"].lower()
+    for key, code in (
+        ("hour", "PT1H"),
+        ("dai", "P1D"),
+        ("day", "P1D"),
+        ("night", "P1D"),
+        ("week", "P1W"),
+        ("month", "P1M"),
+        ("quarter", "P1Q"),
+        ("annual", "P1Y"),
+        ("year", "P1Y"),
+    ):
+        if key in w:
+            return _Res(None, None, "range", code, "unresolved", "SET")
+    wd = re.search(_WEEKDAY, m["t"])
+    if wd:
+        return _Res(None, None, "range", f"XXXX-WXX-{_weekday_num(wd.group(0)) + 1}", "unresolved", "SET")
+    return _Res(None, None, "range", "P1X", "unresolved", "SET")
+
+
+def _n_time(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    pub = ctx.pub("day")
+    w = m["t"].lower()
+    hm = re.search(r"(\d{1,2})(?:[:.](\d\d))?", w)
+    if hm:
+        h = int(hm.group(1))
+        mi = int(hm.group(2) or 0)
+        if "p" in w[hm.end() :].split()[0:1][0] if w[hm.end() :].split() else False:
+            h = h % 12 + 12
+        elif "a.m" in w or "am" in w.split():
+            h = h % 12
+        clock = f"T{h:02d}:{mi:02d}"
+    elif "noon" in w or "midday" in w:
+        clock = "T12:00"
+    elif "midnight" in w:
+        clock = "T24:00"
+    else:
+        clock = "T" + next((c for k, c in _PART_OF_DAY.items() if k in w), "XX")
+    day = pub.isoformat() if pub else "XXXX-XX-XX"
+    return _Res(None, None, "day", day + clock, "unresolved" if pub is None else "relative", "TIME")
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    name: str
+    rx: re.Pattern[str]
+    norm: Callable[[re.Match[str], _Ctx], _Res | None]
+    kind: str = "DATE"
+    priority: int = 0  # breaks ties between equally long candidates
+
+
+_P = _Pattern
+_WD_OPT = rf"(?:{_WEEKDAY},?\s+(?:the\s+)?)?"
+_RELW = r"(?:last|this|next|past|coming|previous|current|the\s+current|the\s+past|the\s+coming)"
+_YEAR_REL = r"(?:(?:of\s+)?(?P<ry>this|last|next)\s+year)"
+
+PATTERNS: tuple[_Pattern, ...] = (
+    # --- ranges
+    _P(
+        "range_md",
+        _rx(
+            rf"{_BOUNDARY}(?P<t>(?:{_I.format('from|between')}\s+)?(?P<mon>{_MONTH})\s+(?P<d1>{_DAY})(?:,?\s+(?P<y1>{_YEAR}))?"
+            rf"{_DASH}(?:(?P<mon2>{_MONTH})\s+)?(?P<d2>{_DAY})(?!\s*(?:%|percent|[:.]\d))(?:,?\s+(?P<y2>{_YEAR}))?)"
+        ),
+        _n_range,
+    ),
+    _P(
+        "range_dm",
+        _rx(
+            rf"{_BOUNDARY}(?P<t>(?:{_I.format('from|between')}\s+)?(?P<d1>{_DAY})(?:\s+(?P<mon>{_MONTH}))?{_DASH}"
+            rf"(?P<d2>{_DAY})\s+(?P<mon2>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?)"
+        ),
+        lambda m, c: _n_range_dm(m, c),
+    ),
+    _P(
+        "range_mm",
+        _rx(
+            rf"(?P<t>(?:{_I.format('from')}\s+(?P<mon1>{_MONTH_FULL})(?:\s+(?P<y1>{_YEAR}))?\s+{_I.format('to|through|until|till')}"
+            rf"|{_I.format('between')}\s+(?P<mon1b>{_MONTH_FULL})(?:\s+(?P<y1b>{_YEAR}))?\s+{_I.format('and')}"
+            rf"|(?P<mon1c>{_MONTH_FULL})(?:\s+(?P<y1c>{_YEAR}))?\s*[-–—]\s*)\s*(?P<mon2>{_MONTH_FULL})(?:,?\s+(?P<y2>{_YEAR}))?)"
+        ),
+        lambda m, c: _n_range_mm(m, c),
+    ),
+    _P(
+        "range_y",
+        _rx(
+            rf"{_BOUNDARY}(?P<t>(?:{_I.format('between')}\s+(?P<y1>{_YEAR})\s+{_I.format('and')}\s+"
+            rf"|{_I.format('from')}\s+(?P<y1b>{_YEAR})\s*{_I.format('to|through|until|till|-|–|—')}\s*"
+            rf"|(?P<y1c>{_YEAR})\s*[-–—/]\s*(?=\d))(?P<y2>(?:1[6-9]|20)?\d\d)\b)(?![-–/.,]\d)"
+        ),
+        lambda m, c: _n_range_y(m, c),
+    ),
+    # --- explicit dates
+    _P(
+        "full_mdy",
+        _rx(rf"{_BOUNDARY}(?P<t>{_WD_OPT}(?P<mon>{_MONTH})\s+(?P<d>{_DAY}),?\s+(?P<y>{_YEAR}))"),
+        _n_full_mdy,
+    ),
+    _P(
+        "full_dmy",
+        _rx(rf"{_BOUNDARY}(?P<t>{_WD_OPT}(?P<d>{_DAY})(?:\s+of)?\s+(?P<mon>{_MONTH}),?\s+(?P<y>{_YEAR}))"),
+        _n_full_mdy,
+    ),
+    _P(
+        "iso",
+        _rx(r"(?<![\w.-])(?P<t>(?P<y>(?:19|20)\d\d)-(?P<mo>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01]))(?![\w-])"),
+        _n_iso,
+    ),
+    _P(
+        "dmy_dot",
+        _rx(
+            r"(?<![\w.:/-])(?P<t>(?P<d>0?[1-9]|[12]\d|3[01])\.(?P<mo>0?[1-9]|1[0-2])\.(?P<y>(?:19|20)\d\d))(?![\w.]\d)"
+        ),
+        _n_iso,
+    ),
+    _P(
+        "mdy_slash",
+        _rx(r"(?<![\w./-])(?P<t>(?P<mo>0?[1-9]|1[0-2])/(?P<d>0?[1-9]|[12]\d|3[01])/(?P<y>(?:19|20)\d\d))(?![\w/]\d)"),
+        _n_iso,
+    ),
+    _P(
+        "md",
+        _rx(
+            rf"{_BOUNDARY}(?P<t>{_WD_OPT}(?P<mon>{_MONTH})\s+(?P<d>{_DAY})(?:\s+{_YEAR_REL})?)(?!\s*(?:%|percent|[:.,]\d|\d|-))"
+        ),
+        _n_md,
+    ),
+    _P(
+        "dm",
+        _rx(
+            rf"{_BOUNDARY}(?P<t>{_WD_OPT}(?:the\s+)?(?P<d>{_DAY})(?:\s+of)?\s+(?P<mon>{_MONTH})(?:\s+{_YEAR_REL})?)(?!\s*\d)"
+        ),
+        _n_md,
+    ),
+    _P(
+        "month_year",
+        _rx(rf"(?P<t>{_I.format(_MOD)}(?P<mon>{_MONTH})(?:,?\s+(?:of\s+)?(?P<y>{_YEAR})|\s+{_YEAR_REL}))(?![-–/]\d)"),
+        _n_month_year,
+    ),
+    _P(
+        "month",
+        _rx(
+            rf"(?:(?P<cue>\b{_I.format('in|since|until|till|by|through|during|before|after|from|to|of|and|or|between|on|around')}\s+)"
+            rf"|(?<![\w-]))(?P<t>(?:(?P<rel>{_I.format('last|this|next|past|coming')})\s+)?{_I.format(_MOD)}(?P<mon>{_MONTH_FULL}))\b(?!\s*\d|-\w|\s+[A-Z][a-z])"
+        ),
+        _n_month,
+    ),
+    _P(
+        "decade",
+        _rx(
+            rf"(?<![\w$])(?P<t>(?:{_I.format('the')}\s+)?{_I.format(_MOD)}(?:(?P<y>1[6-9]\d0|20\d0)|[‘'’](?P<yy>\d0))['’]?s)\b"
+        ),
+        _n_decade,
+    ),
+    _P(
+        "century",
+        _rx(r"(?P<t>(?i:(?:the\s+)?(?:(?P<n>\d{1,2}(?:st|nd|rd|th))|(?P<rel>this|last|previous|next))\s+century))"),
+        _n_century,
+    ),
+    _P(
+        "season",
+        _rx(
+            rf"(?:\b(?P<cue>{_I.format('in|during|by|until|through|since|for|of|from|to|and|or|before|after')})\s+)?(?<![\w-])"
+            r"(?P<t>(?i:(?:(?:the|(?P<rel>this|last|next|past|coming|previous))\s+)?(?:(?:early|late|mid)[\s-]+)?(?P<s>spring|summer|fall|autumn|winter)"
+            rf"(?:\s+(?:of\s+)?(?P<y>{_YEAR})|\s+{_YEAR_REL})?))"
+            rf"(?![\w-])"
+        ),
+        lambda m, c: _n_season(m, c) if _season_ok(m) else None,
+    ),
+    _P(
+        "quarter",
+        _rx(
+            _I.format(
+                rf"(?<![\w-])(?P<t>(?:(?:the(?!\s+\w+-quarter)|(?P<ry>this|last|next)\s+year['’]s)\s+)?(?:(?P<y0>{_YEAR})\s+)?(?:fiscal\s+)?(?P<q>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+(?:fiscal\s+)?quarter(?:\s+(?:of\s+)?(?:fiscal\s+)?(?P<y>{_YEAR})|\s+{_YEAR_REL.replace('ry', 'ry2')})?"
+                rf"|(?<![\w-])Q(?P<qn>[1-4])(?:\s*(?P<y3>{_YEAR}))?)"
+            )
+        ),
+        lambda m, c: _n_quarter_any(m, c),
+    ),
+    _P(
+        "quarter_rel",
+        _rx(
+            _I.format(
+                r"(?<![\w-])(?P<t>(?:(?P<rel>the\s+same|that|the\s+latest|this|last|next|the\s+previous|the\s+past|the\s+current|the\s+coming|the\s+year[-\s](?:ago|earlier)|the)\s+)quarter)(?![\w-])"
+            )
+        ),
+        lambda m, c: _n_quarter_rel_any(m, c),
+    ),
+    _P(
+        "half",
+        _rx(
+            _I.format(
+                rf"(?P<t>(?:the\s+)?(?P<h>first|second)\s+half\s+of\s+(?:(?P<y>{_YEAR})|(?:the\s+)?(?P<ry>this|last|next)?\s*year))"
+            )
+        ),
+        _n_half,
+    ),
+    _P(
+        "year",
+        _rx(
+            r"(?<![\w$£€#.,/:-])(?P<t>(?:(?i:(?:the\s+)?(?:fiscal\s+|FY\s*|the\s+year\s+|(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+|(?:early|late|mid)[\s-]+)))?"
+            rf"(?P<y>{_YEAR}))(?![\w%$]|[.,:/-]\d|\s*(?:%|percent))"
+        ),
+        _n_year,
+        priority=-1,
+    ),
+    # --- relative dates
+    _P(
+        "weekday",
+        _rx(
+            rf"(?P<t>(?:{_I.format('(?P<rel>last|next|this|coming|past)|(?:early|late)')}\s+)?(?P<wd>{_WEEKDAY})(?!s\b)(?:\s+(?P<pod>{_I.format('morning|afternoon|evening|night')}))?)\b"
+        ),
+        _n_weekday,
+    ),
+    _P(
+        "day_word",
+        _rx(
+            _I.format(
+                r"(?<![\w-])(?P<t>(?:(?:late|early)\s+)?(?P<w>the\s+day\s+before\s+yesterday|the\s+day\s+after\s+tomorrow|today|tonight|yesterday|tomorrow))(?:\s+(?P<pod>morning|afternoon|evening|night))?(?![\w-])"
+            )
+        ),
+        _n_day_word,
+    ),
+    _P(
+        "rel_unit",
+        _rx(
+            _I.format(
+                r"(?<![\w-])(?P<t>(?:(?:early|late|mid)[\s-]+)?(?:(?:the\s+(?:start|end|beginning|middle)\s+of|(?:the\s+)?(?:end|start|beginning|middle)\s+of)\s+)?(?:(?P<rel>last|this|next|coming|current|the\s+current|the\s+coming|the\s+previous)[\s-]+(?P<u>week|weekend|month|year|decade)|(?P<rel2>the)\s+(?P<u2>weekend)))(?![\w-])"
+            )
+        ),
+        _n_rel_unit,
+    ),
+    _P(
+        "ago",
+        _rx(
+            _I.format(
+                rf"(?<![\w-])(?P<t>{_HEDGE}(?P<n>{_NUM})\s+(?P<u>{_UNIT})\s+(?P<dir>ago|earlier|later|from\s+now|hence))(?![\w-])"
+            )
+        ),
+        _n_ago,
+    ),
+    _P(
+        "year_ago_adj",
+        _rx(
+            _I.format(
+                r"(?<![\w-])(?P<t>(?:the\s+)?year[-\s](?:ago|earlier)(?:\s+(?:period|quarter|months?|level))?)(?![\w-])"
+            )
+        ),
+        lambda m, c: _n_ago_fixed(m, c),
+    ),
+    _P(
+        "anaphor",
+        _rx(
+            _I.format(
+                r"(?<![\w-])(?P<t>(?:(?:earlier|later)\s+)?(?P<rel>that|the\s+same|the\s+next|the\s+following|the\s+previous|the\s+preceding|the\s+prior|later\s+that|earlier\s+that)\s+(?P<u>day|week|month|year))(?![\w-])"
+            )
+        ),
+        _n_anaphor,
+    ),
+    _P(
+        "ref",
+        _rx(
+            _I.format(
+                r"(?<![\w-])(?P<t>now|currently|at\s+present|at\s+the\s+moment|nowadays|recently|lately|the\s+(?:near\s+|distant\s+)?future|(?<=\bin\s)future(?!\s+\w+s\b)|the\s+past|soon)(?![\w-])"
+            )
+        ),
+        lambda m, c: _n_ref(m, c) if _ref_ok(m) else None,
+    ),
+    _P(
+        "recent",
+        _rx(_I.format(r"(?<![\w-])(?P<t>recent\s+(?P<u>days|weeks|months|years))(?![\w-])")),
+        _n_recent,
+    ),
+    # --- durations, sets, times (find_timexes only)
+    _P(
+        "duration",
+        _rx(
+            _I.format(
+                rf"(?<![\w-])(?P<t>(?:(?:the|a)\s+)?(?:(?:past|last|next|first|coming|previous|following)\s+)?{_HEDGE}(?P<n>{_NUM})(?:\s+(?:more|full|straight|consecutive))?\s+(?P<u>{_UNIT}|hours?|minutes?))(?![\w-])"
+            )
+        ),
+        _n_duration,
+        kind="DURATION",
+        priority=-2,
+    ),
+    _P(
+        "duration_hyph",
+        _rx(
+            _I.format(
+                rf"(?<![\w-])(?P<t>(?P<n>{_NUM_HYPH})-(?P<u>day|week|month|year|decade|hour|minute)(?:-long)?)(?![\w]|-old)"
+            )
+        ),
+        lambda m, c: (
+            _n_duration(m, c) if m["n"].lower() not in ("multi", "half") else replace(_n_duration(m, c), value="PXY")
+        ),  # type: ignore[arg-type]
+        kind="DURATION",
+    ),
+    _P(
+        "duration_the_past",
+        _rx(
+            _I.format(
+                r"(?<![\w-])(?P<t>(?:the|over\s+the)\s+(?:past|last|next|coming|previous)\s+(?P<u>day|week|month|year|decade|century))(?![\w-])"
+            )
+        ),
+        lambda m, c: _n_duration(_NMatch(m, n=None), c),
+        kind="DURATION",
+    ),
+    _P(
+        "duration_plural",
+        _rx(
+            _I.format(r"(?<![\w-])(?P<t>(?:(?:several|many|few|recent)\s+)?(?P<u>decades|years|months|weeks))(?![\w-])")
+        ),
+        lambda m, c: replace(
+            _n_duration(_NMatch(m, n="x"), c), value=f"PX{_UNIT_CODE[m['u'].lower()[:-1]]}".replace("DE", "Y")
+        ),
+        kind="DURATION",
+        priority=-3,
+    ),
+    _P(
+        "age",  # "55-year-old", "55 years old": not time expressions at all
+        _rx(_I.format(rf"(?<![\w-])(?P<t>{_NUM_HYPH}[-\s](?:year|month|week|day)s?[-\s]old)(?![\w-])")),
+        lambda m, c: _Res(None, None, "range", "", "unresolved", "AGE"),
+        kind="AGE",
+        priority=5,
+    ),
+    _P(
+        "set",
+        _rx(
+            _I.format(
+                rf"(?<![\w-])(?P<t>daily|weekly|monthly|quarterly|annually|yearly|hourly|nightly|bi-?weekly|bi-?annually|semi-?annually|(?:every|each|per)\s+(?:other\s+)?(?:day|week|month|quarter|year|night|{_WEEKDAY})|{_WEEKDAY}s)(?![\w-])"
+            )
+        ),
+        _n_set,
+        kind="SET",
+    ),
+    _P(
+        "time",
+        _rx(
+            _I.format(
+                r"(?<![\w.:$-])(?P<t>(?:(?:about|around)\s+)?(?:\d{1,2}(?:[:.]\d\d)?\s*(?:a\.m\.?|p\.m\.?|am\b|pm\b)(?:\s+(?:EDT|EST|CDT|CST|PDT|PST|GMT|UTC|local\s+time|Moscow\s+time))?|\d{1,2}:\d\d(?:\s+(?:GMT|UTC))?|noon|midnight|midday|mid-?(?:morning|afternoon)|this\s+(?:morning|afternoon|evening)|last\s+night|overnight))(?![\w:])"
+            )
+        ),
+        _n_time,
+        kind="TIME",
+    ),
+)
+
+
+class _NMatch:
+    """A match with some groups overridden (to reuse a normaliser)."""
+
+    def __init__(self, m: re.Match[str], **groups: str | None) -> None:
+        self._m = m
+        self._g = groups
+        self.re = m.re
+
+    def __getitem__(self, key: str) -> str | None:
+        if key in self._g:
+            return self._g[key]
+        return self._m[key]
+
+
+def _n_range_dm(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    mon1 = m["mon"] or m["mon2"]
+    return _n_range(_NMatch(m, mon=mon1, y1=None), ctx)  # type: ignore[arg-type]
+
+
+def _n_range_mm(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    mon1 = m["mon1"] or m["mon1b"] or m["mon1c"]
+    y1 = m["y1"] or m["y1b"] or m["y1c"]
+    y2 = m["y2"]
+    return _n_range(_NMatch(m, mon1=mon1, y1=y1 or y2, y2=y2), ctx)  # type: ignore[arg-type]
+
+
+def _n_range_y(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    y1 = m["y1"] or m["y1b"] or m["y1c"]
+    y2 = m["y2"]
+    if len(y2) == 3:
+        return None
+    y2v = int(y1[:2] + y2) if len(y2) == 2 else int(y2)
+    if not 0 < y2v - int(y1) <= 50:
+        return None
+    return _range(_year(int(y1)), _year(y2v))
+
+
+def _n_quarter_any(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    y = m["y"] or m["y0"] or m["y3"]
+    return _n_quarter(_NMatch(m, y=y, ry=m["ry"] or m["ry2"], q=m["q"], qn=m["qn"]), ctx)  # type: ignore[arg-type]
+
+
+def _n_quarter_rel_any(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    rel = re.sub(r"^the\s+", "", (m["rel"] or "the").lower())
+    return _n_quarter_rel(_NMatch(m, rel=rel), ctx)  # type: ignore[arg-type]
+
+
+def _n_ago_fixed(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    return _n_ago(_NMatch(m, n="1", u="year", dir="earlier"), ctx)  # type: ignore[arg-type]
+
+
+def _season_ok(m: re.Match[str]) -> bool:
+    """A bare season word needs a year, a determiner or a cue ("in summer"); "fall" needs more."""
+    if m["y"] or m["ry"] or m["rel"]:
+        return True
+    t = m["t"].lower()
+    if t.startswith("the "):
+        return True
+    return m["s"].lower() != "fall" and m["cue"] is not None
+
+
+def _ref_ok(m: re.Match[str]) -> bool:
+    t = m["t"].lower()
+    if t == "soon":
+        # "as soon as", "soon after" are conjunctions/relations, not references to the future.
+        before = m.string[max(0, m.start("t") - 3) : m.start("t")].lower()
+        after = m.string[m.end("t") : m.end("t") + 4].lower()
+        return not before.endswith("as ") and not after.startswith((" as", " aft"))
+    if t == "the past":
+        after = m.string[m.end("t") : m.end("t") + 12].lower()
+        return not re.match(r"\s+(?:\d|\w+\s+(?:day|week|month|year|decade))", after)
+    if t == "now":
+        after = m.string[m.end("t") : m.end("t") + 6].lower()
+        return not after.startswith(" on ")
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Candidates, tense, resolution
+
+_SINCE_RX = re.compile(r"(?i:\bsince|\bas\s+of)\s+$")
+_ACCESS_RX = re.compile(r"(?i:\b(?:accessed|retrieved|visited|viewed|consulted)(?:\s+on)?)\s+$")
+_CITE_OPEN_RX = re.compile(
+    r"\(\s*[^()\n]{1,120}?,\s*(?:(?i:accessed|retrieved|visited|viewed|consulted)(?:\s+on)?\s+)?$"
+)
+_CITE_CLOSE_RX = re.compile(r"^\s*[.,]?\s*\)")
+_FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo", "would", "'d", "could", "might", "may", "can", "should", "must"})
+_FUTURE_LEMMAS = frozenset({"plan", "schedule"})
+# Deadlines and earliest dates look forward whatever the verb's tense ("to be completed by Dec. 15").
+_FUTURE_CUE_RX = re.compile(r"(?i:\b(?:as\s+(?:early|soon)\s+as|no\s+later\s+than|by|until|through|till|payable)\s+$)")
+_FUTURE_HEADS = frozenset(
+    {"plan", "expect", "schedule", "set", "due", "intend", "hope", "aim", "prepare", "go", "agree", "want", "seek"}
+)
+_NUMERIC_HEAD_OK = frozenset(
+    {
+        "year",
+        "season",
+        "election",
+        "budget",
+        "census",
+        "summit",
+        "quarter",
+        "olympics",
+        "games",
+        "cup",
+        "fiscal",
+        "model",
+    }
+)
+_TIME_NOUNS = re.compile(
+    r"(?i:day|week|month|year|decade|centur|quarter|morning|night|evening|afternoon|weekend|season|spring|summer|fall|autumn|winter|era|period|time)"
+)
+
+
+_TENSED = frozenset({"weekday", "md", "dm", "month", "quarter", "range_md", "range_dm", "range_mm", "rel_unit"})
+_NO_ANCHOR = frozenset({"ago", "year_ago_adj", "quarter_rel"})
+
+
+@dataclass
+class _Cand:
+    start: int
+    end: int
+    pattern: _Pattern | None
+    match: re.Match[str] | None
+    kind: str
+    priority: int = 0
+    ent: bool = False
+
+
+def _scan(text: str) -> list[_Cand]:
+    """Regex candidates, overlapping ones reduced to the longest (then higher priority) expression."""
+    cands: list[_Cand] = []
+    for p in PATTERNS:
+        for m in p.rx.finditer(text):
+            s, e = m.span("t")
+            if e > s:
+                cands.append(_Cand(s, e, p, m, p.kind, p.priority))
+    return _select(cands)
+
+
+def _select(cands: list[_Cand]) -> list[_Cand]:
+    cands.sort(key=lambda c: (-(c.end - c.start), -c.priority, c.start))
+    taken: list[tuple[int, int]] = []
+    out: list[_Cand] = []
+    for c in cands:
+        i = bisect.bisect_left(taken, (c.start, c.start))
+        if i > 0 and taken[i - 1][1] > c.start:
+            continue
+        if i < len(taken) and taken[i][0] < c.end:
+            continue
+        taken.insert(i, (c.start, c.end))
+        out.append(c)
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+class _DocIndex:
+    """Cheap offset look-ups into a parsed Doc: the token at a character, sentence bounds."""
+
+    def __init__(self, doc: Doc | None) -> None:
+        self.doc = doc
+        if doc is None:
+            self.tok_starts: list[int] = []
+            self.sent_starts: list[int] = [0]
+            return
+        self.tok_starts = [t.idx for t in doc]
+        try:
+            self.sent_starts = [s.start_char for s in doc.sents]
+        except ValueError:  # no sentence boundaries set
+            self.sent_starts = [0]
+
+    def token_at(self, char: int):
+        if self.doc is None or not self.tok_starts:
+            return None
+        i = bisect.bisect_right(self.tok_starts, char) - 1
+        return self.doc[max(i, 0)]
+
+    def sentence_of(self, char: int) -> int:
+        return bisect.bisect_right(self.sent_starts, char) - 1
+
+
+def _tense(idx: _DocIndex, start: int, end: int) -> str:
+    """past, present or future: from the verb governing the expression (the parse's head chain)."""
+    tok = idx.token_at(start)
+    if tok is None:
+        return "past"
+    if _FUTURE_CUE_RX.search(tok.doc.text[max(0, start - 20) : start]):
+        return "future"
+    # The span's syntactic head: climb while the head stays inside the span.
+    while tok.head.i != tok.i and start <= tok.head.idx < end:
+        tok = tok.head
+    verb = tok
+    for _ in range(6):
+        if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
+            break
+        verb = verb.head
+    if verb.pos_ not in ("VERB", "AUX"):
+        return "present"
+    for child in verb.children:
+        if child.dep_ in ("aux", "auxpass"):
+            low = child.lower_
+            if low in _FUTURE_AUX or (child.tag_ == "MD" and low in ("ll", "'ll")):
+                return "future"
+    if verb.tag_ == "VB":
+        # "plans to meet on Friday", "is due to vote on Monday"
+        has_to = any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+        if has_to and verb.head.i != verb.i and verb.head.lemma_.lower() in _FUTURE_HEADS:
+            return "future"
+    if verb.tag_ == "VBG" and verb.lower_ == "going":
+        return "future"
+    if verb.lemma_.lower() in _FUTURE_LEMMAS:
+        return "future"
+    # "is to resume on Tuesday"
+    if verb.tag_ == "VB" and any(c.lower_ == "to" for c in verb.children) and verb.head.lemma_ == "be":
+        return "future"
+    if verb.tag_ in ("VBD", "VBN"):
+        return "past"
+    return "present"
+
+
+def _year_is_count(idx: _DocIndex, c: _Cand) -> bool:
+    """A bare four-digit number that counts something ("2000 troops") is not a year."""
+    if c.match is None or c.match["t"] != c.match["y"]:
+        return False
+    tok = idx.token_at(c.start)
+    if tok is None:
+        return False
+    nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+    # Plural heads are counted ("2000 troops"); singular ones are dated ("the 1996 law").
+    if tok.dep_ == "nummod" and tok.head.i > tok.i and tok.head.tag_ == "NNS":
+        return not (tok.head.lemma_.lower() in _NUMERIC_HEAD_OK or _TIME_NOUNS.match(tok.head.lower_))
+    return nxt is not None and nxt.lower_ in (
+        "people",
+        "persons",
+        "troops",
+        "soldiers",
+        "men",
+        "women",
+        "units",
+        "tons",
+    )
+
+
+def _ent_candidates(doc: Doc, taken: list[_Cand]) -> list[_Cand]:
+    """The model's DATE entities that no pattern covers: kept as unresolved dates when they name time."""
+    spans = sorted((c.start, c.end) for c in taken)
+    starts = [s for s, _ in spans]
+    out = []
+    for ent in doc.ents:
+        if ent.label_ != "DATE":
+            continue
+        s, e = ent.start_char, ent.end_char
+        i = bisect.bisect_right(starts, e) - 1
+        if i >= 0 and spans[i][1] > s:
+            continue
+        if i >= 1 and spans[i - 1][1] > s:
+            continue
+        out.append(_Cand(s, e, None, None, "ENT", -5, ent=True))
+    return out
+
+
+_ENT_DURATION = re.compile(
+    rf"(?i:^(?:(?:the|a|an|about|some|nearly|almost|over|more\s+than|less\s+than|up\s+to|at\s+least|another|the\s+(?:past|last|next|first))\s+)*"
+    rf"(?:{_NUM}|\d[\d,.]*|(?:a|the)\s+few|several|many)[\s-]+(?:\w+\s+)?(?:days?|weeks?|months?|years?|decades?|centuries|century|hours?|minutes?)\b)"
+)
+_ENT_HOLIDAY = re.compile(
+    r"(?i:\b(?:christmas|easter|new\s+year|thanksgiving|ramadan|hanukkah|passover|halloween|independence\s+day|victory\s+day|election\s+day|memorial\s+day|labor\s+day)\b)"
+)
+
+
+def _resolve_ent(text: str, ctx: _Ctx) -> _Res | None:
+    """A model DATE entity the patterns missed: a duration, or a date named without calendar detail."""
+    low = text.lower()
+    if re.search(r"\bold\b|-old\b|\bage[sd]?\b", low):
+        return None
+    if _ENT_DURATION.match(text):
+        return _Res(None, None, "range", "PXY", "unresolved", "DURATION")
+    if _ENT_HOLIDAY.search(text):
+        return _unresolved("XXXX-XX-XX", "day")
+    return None
+
+
+def _as_of(mentions: list[TimeMention], idx: _DocIndex, pos: int, published: dt.date | None) -> dt.date | None:
+    sent = idx.sentence_of(pos)
+    for m in mentions:
+        if m.basis == "citation" and m.date_end is not None and idx.sentence_of(m.start) == sent:
+            return m.date_end
+    return published
+
+
+def _all_timexes(
+    text: str, published: dt.date | None, published_granularity: str = "day", doc: Doc | None = None
+) -> list[TimeMention]:
+    if doc is None:
+        from extract.nlp import load_nlp
+
+        doc = load_nlp()(text)
+    elif doc.text != text:
+        raise ValueError("doc is not a parse of text")
+    idx = _DocIndex(doc)
+    cands = _scan(text)
+    cands = [c for c in cands if not (c.pattern is not None and c.pattern.name == "year" and _year_is_count(idx, c))]
+    if doc is not None:
+        extra = _ent_candidates(doc, cands)
+        if extra:
+            cands = sorted(cands + extra, key=lambda c: c.start)
+
+    ctx = _Ctx(published, published_granularity, "past", None, {})
+    out: list[TimeMention] = []
+    for c in cands:
+        if c.kind == "AGE":
+            continue
+        ctx.tense = _tense(idx, c.start, c.end) if c.pattern is not None and c.pattern.name in _TENSED else "past"
+        span_text = text[c.start : c.end]
+        if c.ent:
+            res = _resolve_ent(span_text, ctx)
+        else:
+            assert c.pattern is not None and c.match is not None
+            res = c.pattern.norm(c.match, ctx)
+        if res is None:
+            continue
+        basis = res.basis
+        open_range = False
+        if res.kind == "DATE":
+            before = text[max(0, c.start - 40) : c.start]
+            after = text[c.end : c.end + 4]
+            if _CITE_CLOSE_RX.match(after) and _CITE_OPEN_RX.search(before):
+                basis = "accessed" if _ACCESS_RX.search(before) else "citation"
+            elif res.date_start is not None and _SINCE_RX.search(text[max(0, c.start - 8) : c.start]):
+                open_range = True
+        mention = TimeMention(
+            c.start,
+            c.end,
+            span_text,
+            res.date_start,
+            res.date_end,
+            res.granularity,
+            res.value,
+            basis,
+            res.kind,
+            open_range,
+        )
+        out.append(mention)
+        # Anaphora anchors: narrative dates only (not citations, not references like "now").
+        if (
+            res.kind == "DATE"
+            and basis not in ("citation", "accessed", "unresolved")
+            and res.date_start is not None
+            and res.granularity in ("day", "week", "month", "quarter", "season", "year")
+            and not res.value.endswith("_REF")
+            and not (c.pattern is not None and c.pattern.name in _NO_ANCHOR)
+        ):
+            ctx.anchor = res
+            rank = _GRAN_RANK[res.granularity]
+            for g, r in _GRAN_RANK.items():
+                if r >= rank and g in ("day", "week", "month", "quarter", "season", "year"):
+                    ctx.last_gran_anchor[g] = res
+            if res.granularity != "quarter":
+                ctx.last_gran_anchor.pop("quarter", None) if rank < 3 else None
+    # Open ranges run to the as-of date of the claim: a cited report in the same sentence, else publication.
+    for i, m in enumerate(out):
+        if m.open_range:
+            end = _as_of(out, idx, m.start, published)
+            if end is not None and m.date_start is not None and end >= m.date_start:
+                out[i] = replace(m, date_end=end, granularity="range")
+            else:
+                out[i] = replace(m, date_end=None, granularity="range", basis="unresolved")
+    return out
+
+
+def find_timexes(
+    text: str,
+    published: dt.date | None,
+    *,
+    published_granularity: str = "day",
+    doc: Doc | None = None,
+) -> list[TimeMention]:
+    """Every TIMEX3 (DATE, TIME, DURATION, SET) in TimeML's conventions: ranges split into their ends."""
+    out: list[TimeMention] = []
+    for m in _all_timexes(text, published, published_granularity, doc):
+        if m.kind == "DATE" and m.granularity == "range" and "/" in m.value and not m.open_range:
+            out.extend(_split_range(text, m, published, published_granularity))
+        elif m.open_range:
+            out.append(replace(m, value=m.value))
+        else:
+            out.append(m)
+    return out
+
+
+_PART_RX = re.compile(rf"(?:{_MONTH})(?:\s+{_DAY})?(?:,?\s+{_YEAR})?|{_DAY}(?:\s+{_MONTH})?(?:,?\s+{_YEAR})?|{_YEAR}")
+
+
+def _split_range(text: str, m: TimeMention, published: dt.date | None, gran: str) -> list[TimeMention]:
+    """TimeML tags the two ends of a range separately ("between [2024] and [2025]")."""
+    left, right = m.value.split("/", 1)
+    parts = [p for p in _PART_RX.finditer(m.text) if p.group(0).strip()]
+    if len(parts) < 2:
+        return [m]
+    a, b = parts[0], parts[-1]
+    out = []
+    for p, v in ((a, left), (b, right)):
+        out.append(
+            TimeMention(m.start + p.start(), m.start + p.end(), p.group(0), None, None, "day", v, m.basis, "DATE")
+        )
+    return out
+
+
+def find_time_mentions(
+    text: str,
+    published: dt.date | None,
+    *,
+    published_granularity: str = "day",
+    doc: Doc | None = None,
+) -> list[TimeMention]:
+    """Dated time expressions in `text`, resolved against the publication date, sorted by start.
+
+    `doc`, when given, must be a spaCy parse of exactly `text` (the model is then not run);
+    `published_granularity` ("day", "month" or "year") says how much of `published` is known.
+    """
+    return [m for m in _all_timexes(text, published, published_granularity, doc) if m.kind == "DATE"]
+
+
+__all__ = ["PATTERNS", "TimeMention", "find_time_mentions", "find_timexes"]

@@ -1,0 +1,338 @@
+"""Time-expression tagger: table-driven cases against a fixed publication date (Friday 10 October 2025).
+
+Most cases run on a blank tokenizer (no model: fast); the ones that need the parse (verb tense,
+sentences, entities) are marked `model`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import spacy
+
+from extract.timex import TimeMention, find_time_mentions, find_timexes
+
+PUB = dt.date(2025, 10, 10)  # a Friday
+D = dt.date
+_BLANK = spacy.blank("en")
+
+
+def mentions(text: str, published: dt.date | None = PUB, **kw: object) -> list[TimeMention]:
+    """Without the model: a blank tokenizer's Doc (no tags, no entities)."""
+    return find_time_mentions(text, published, doc=_BLANK(text), **kw)  # type: ignore[arg-type]
+
+
+def only(text: str, published: dt.date | None = PUB, **kw: object) -> TimeMention:
+    found = mentions(text, published, **kw)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def check(m: TimeMention, expected: tuple) -> None:
+    span, start, end, gran, value, basis = expected
+    assert (m.text, m.date_start, m.date_end, m.granularity, m.value, m.basis) == (span, start, end, gran, value, basis)
+
+
+# (sentence, (expression, date_start, date_end, granularity, value, basis))
+EXPLICIT = [
+    (
+        "The treaty was signed on March 13, 2025, in the capital.",
+        ("March 13, 2025", D(2025, 3, 13), D(2025, 3, 13), "day", "2025-03-13", "explicit"),
+    ),
+    (
+        "The deal dates from 4 July 2019.",
+        ("4 July 2019", D(2019, 7, 4), D(2019, 7, 4), "day", "2019-07-04", "explicit"),
+    ),
+    (
+        "Filed on Sept. 3, 2024 with the court.",
+        ("Sept. 3, 2024", D(2024, 9, 3), D(2024, 9, 3), "day", "2024-09-03", "explicit"),
+    ),
+    (
+        "Posted 2024-02-29 by the agency.",
+        ("2024-02-29", D(2024, 2, 29), D(2024, 2, 29), "day", "2024-02-29", "explicit"),
+    ),
+    (
+        "Updated 07.11.2023 at the source.",
+        ("07.11.2023", D(2023, 11, 7), D(2023, 11, 7), "day", "2023-11-07", "explicit"),
+    ),
+    ("The plant opened in March 2025.", ("March 2025", D(2025, 3, 1), D(2025, 3, 31), "month", "2025-03", "explicit")),
+    (
+        "Talks stalled in February of 2024.",
+        ("February of 2024", D(2024, 2, 1), D(2024, 2, 29), "month", "2024-02", "explicit"),
+    ),
+    ("Output fell in 2023.", ("2023", D(2023, 1, 1), D(2023, 12, 31), "year", "2023", "explicit")),
+    ("Those policies date from the 1960s.", ("the 1960s", D(1960, 1, 1), D(1969, 12, 31), "decade", "196", "explicit")),
+    (
+        "Drills were held in summer 2025.",
+        ("summer 2025", D(2025, 6, 1), D(2025, 8, 31), "season", "2025-SU", "explicit"),
+    ),
+    (
+        "Snow closed roads in the winter of 2023.",
+        ("the winter of 2023", D(2023, 12, 1), D(2024, 2, 29), "season", "2023-WI", "explicit"),
+    ),
+    (
+        "Sales grew in the first quarter of 2025.",
+        ("the first quarter of 2025", D(2025, 1, 1), D(2025, 3, 31), "quarter", "2025-Q1", "explicit"),
+    ),
+    ("Margins shrank in Q3 2024.", ("Q3 2024", D(2024, 7, 1), D(2024, 9, 30), "quarter", "2024-Q3", "explicit")),
+]
+
+RELATIVE = [
+    ("Prices rose last year.", ("last year", D(2024, 1, 1), D(2024, 12, 31), "year", "2024", "relative")),
+    ("Exports will recover next year.", ("next year", D(2026, 1, 1), D(2026, 12, 31), "year", "2026", "relative")),
+    ("The vote happens this week.", ("this week", D(2025, 10, 6), D(2025, 10, 12), "week", "2025-W41", "relative")),
+    ("The fleet sailed last week.", ("last week", D(2025, 9, 29), D(2025, 10, 5), "week", "2025-W40", "relative")),
+    ("The fund closes next month.", ("next month", D(2025, 11, 1), D(2025, 11, 30), "month", "2025-11", "relative")),
+    ("Rates were cut last month.", ("last month", D(2025, 9, 1), D(2025, 9, 30), "month", "2025-09", "relative")),
+    ("The mayor resigned yesterday.", ("yesterday", D(2025, 10, 9), D(2025, 10, 9), "day", "2025-10-09", "relative")),
+    ("Markets are closed today.", ("today", PUB, PUB, "day", "2025-10-10", "relative")),
+    (
+        "The bridge collapsed two years ago.",
+        ("two years ago", D(2023, 1, 1), D(2023, 12, 31), "year", "2023", "relative"),
+    ),
+    (
+        "The law passed three days ago.",
+        ("three days ago", D(2025, 10, 7), D(2025, 10, 7), "day", "2025-10-07", "relative"),
+    ),
+    ("On January 15 the talks began.", ("January 15", D(2025, 1, 15), D(2025, 1, 15), "day", "2025-01-15", "relative")),
+    (
+        "On the 5th of June protests began.",
+        ("the 5th of June", D(2025, 6, 5), D(2025, 6, 5), "day", "2025-06-05", "relative"),
+    ),
+    ("Output dipped in April.", ("April", D(2025, 4, 1), D(2025, 4, 30), "month", "2025-04", "relative")),
+    ("Trade slowed last November.", ("last November", D(2024, 11, 1), D(2024, 11, 30), "month", "2024-11", "relative")),
+    ("Floods hit this summer.", ("this summer", D(2025, 6, 1), D(2025, 8, 31), "season", "2025-SU", "relative")),
+    ("Crops failed last winter.", ("last winter", D(2024, 12, 1), D(2025, 2, 28), "season", "2024-WI", "relative")),
+    ("Shares rose this quarter.", ("this quarter", D(2025, 10, 1), D(2025, 12, 31), "quarter", "2025-Q4", "relative")),
+    (
+        "A new plan came earlier this month.",
+        ("this month", D(2025, 10, 1), D(2025, 10, 31), "month", "2025-10", "relative"),
+    ),
+]
+
+RANGES = [
+    (
+        "Fighting raged between 2024 and 2025.",
+        ("between 2024 and 2025", D(2024, 1, 1), D(2025, 12, 31), "range", "2024/2025", "explicit"),
+    ),
+    (
+        "Exercises ran from March to May 2023.",
+        ("from March to May 2023", D(2023, 3, 1), D(2023, 5, 31), "range", "2023-03/2023-05", "explicit"),
+    ),
+    (
+        "The summit ran March 13–19, 2025.",
+        ("March 13–19, 2025", D(2025, 3, 13), D(2025, 3, 19), "range", "2025-03-13/2025-03-19", "explicit"),
+    ),
+    (
+        "Signed on March 13 and 19, 2025.",
+        ("March 13 and 19, 2025", D(2025, 3, 13), D(2025, 3, 19), "range", "2025-03-13/2025-03-19", "explicit"),
+    ),
+    ("The census covered 2019-2021.", ("2019-2021", D(2019, 1, 1), D(2021, 12, 31), "range", "2019/2021", "explicit")),
+    (
+        "Visits were planned 3-5 June 2024.",
+        ("3-5 June 2024", D(2024, 6, 3), D(2024, 6, 5), "range", "2024-06-03/2024-06-05", "explicit"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), EXPLICIT + RELATIVE + RANGES)
+def test_resolves(sentence: str, expected: tuple) -> None:
+    check(only(sentence), expected)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "He served for 5 years in the navy.",
+        "A two-day visit was arranged.",
+        "The 5-year periods overlap.",
+        "Patrols run daily along the border.",
+        "Reports are filed weekly.",
+        "A 55-year-old man was detained.",
+        "The suspect, 40 years old, fled.",
+        "The meeting starts at 10:30 a.m. sharp.",
+        "Guards change at 3 p.m.",
+        "Officials may review the rules.",
+        "Protesters march through the city.",
+        "Some 2000 troops crossed the river.",
+        "The price was $2025 per ton.",
+        "It grew 12% in recent decades.",
+    ],
+)
+def test_not_dates(sentence: str) -> None:
+    assert mentions(sentence) == []
+
+
+def test_durations_sets_and_times_are_all_timexes_only() -> None:
+    text = "For 5 years patrols ran daily at 10:30 a.m., a 55-year-old guard said."
+    kinds = {m.text: (m.kind, m.value) for m in find_timexes(text, PUB, doc=_BLANK(text))}
+    assert kinds["5 years"] == ("DURATION", "P5Y")
+    assert kinds["daily"] == ("SET", "P1D")
+    assert kinds["10:30 a.m."][0] == "TIME"
+    assert not any("old" in t for t in kinds)
+
+
+@pytest.mark.parametrize(
+    ("text", "last"),
+    [
+        (
+            "Fighting began on May 3, 2022. That year was hard.",
+            ("That year", D(2022, 1, 1), D(2022, 12, 31), "year", "2022", "anaphoric"),
+        ),
+        (
+            "It opened on June 2, 2021, and closed the same day.",
+            ("the same day", D(2021, 6, 2), D(2021, 6, 2), "day", "2021-06-02", "anaphoric"),
+        ),
+        (
+            "Troops left in August 2020. That month the border opened.",
+            ("That month", D(2020, 8, 1), D(2020, 8, 31), "month", "2020-08", "anaphoric"),
+        ),
+        (
+            "Talks ended on April 4, 2024. The next day fighting resumed.",
+            ("The next day", D(2024, 4, 5), D(2024, 4, 5), "day", "2024-04-05", "anaphoric"),
+        ),
+        (
+            "The pact was signed in 2019; two years later it lapsed.",
+            ("two years later", D(2021, 1, 1), D(2021, 12, 31), "year", "2021", "anaphoric"),
+        ),
+    ],
+)
+def test_anaphora(text: str, last: tuple) -> None:
+    check(mentions(text)[-1], last)
+
+
+def test_anaphor_without_anchor_is_unresolved() -> None:
+    m = only("That year the harvest failed.")
+    assert (m.date_start, m.date_end, m.basis, m.value) == (None, None, "unresolved", "XXXX")
+
+
+def test_open_range_runs_to_publication() -> None:
+    m = only("Prices have climbed since 2022.")
+    assert (m.text, m.date_start, m.date_end, m.granularity, m.value, m.open_range) == (
+        "2022",
+        D(2022, 1, 1),
+        PUB,
+        "range",
+        "2022",
+        True,
+    )
+
+
+def test_citations_and_access_stamps() -> None:
+    text = (
+        "Sales doubled (Reuters, April 3, 2025). Talks went on (Interfax, January 15). "
+        "Views split (@ Channel, October 8, 2025). See the archive (Library, accessed January 17)."
+    )
+    found = {m.text: m for m in mentions(text)}
+    assert found["April 3, 2025"].basis == "citation"
+    assert found["January 15"].basis == "citation"
+    assert found["January 15"].date_start == D(2025, 1, 15)
+    assert found["October 8, 2025"].basis == "citation"
+    stamp = found["January 17"]
+    assert (stamp.basis, stamp.kind, stamp.date_start) == ("accessed", "DATE", D(2025, 1, 17))
+
+
+def test_open_range_as_of_cited_report() -> None:
+    text = "Exports have grown since 2022 (Reuters, April 3, 2025)."
+    doc = _BLANK(text)
+    doc[0].is_sent_start = True
+    for tok in doc[1:]:
+        tok.is_sent_start = False
+    first = find_time_mentions(text, PUB, doc=doc)[0]
+    assert (first.date_start, first.date_end, first.open_range) == (D(2022, 1, 1), D(2025, 4, 3), True)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("On January 15 the talks began.", "XXXX-01-15"),
+        ("The vote was on Wednesday.", "XXXX-WXX-3"),
+        ("Prices rose last year.", "XXXX"),
+        ("The vote happens this week.", "XXXX-WXX"),
+        ("The mayor resigned yesterday.", "XXXX-XX-XX"),
+        ("Output dipped in April.", "XXXX-04"),
+    ],
+)
+def test_unresolved_without_publication_date(sentence: str, value: str) -> None:
+    m = only(sentence, None)
+    assert (m.date_start, m.date_end, m.basis, m.value) == (None, None, "unresolved", value)
+
+
+def test_explicit_dates_need_no_publication_date() -> None:
+    m = only("The treaty was signed on March 13, 2025.", None)
+    assert (m.date_start, m.basis) == (D(2025, 3, 13), "explicit")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "granularity", "resolved"),
+    [
+        ("On January 15 the talks began.", "month", D(2026, 1, 15)),
+        ("Prices rose last year.", "month", D(2025, 1, 1)),
+        ("Rates were cut last month.", "month", D(2025, 12, 1)),
+        ("The vote was on Wednesday.", "month", None),
+        ("The vote happens this week.", "month", None),
+        ("The mayor resigned yesterday.", "month", None),
+        ("Rates were cut last month.", "year", None),
+        ("Prices rose last year.", "year", D(2025, 1, 1)),
+    ],
+)
+def test_coarse_publication_dates(sentence: str, granularity: str, resolved: dt.date | None) -> None:
+    m = only(sentence, D(2026, 1, 1), published_granularity=granularity)
+    assert m.date_start == resolved
+    assert (m.basis == "unresolved") == (resolved is None)
+
+
+def test_sorted_by_start_with_offsets() -> None:
+    text = "In 2019 and on March 13, 2025, and last year."
+    found = mentions(text)
+    assert [m.start for m in found] == sorted(m.start for m in found)
+    assert all(text[m.start : m.end] == m.text for m in found)
+
+
+# --- with the model: verb tense, entities ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    from extract.nlp import load_nlp
+
+    return load_nlp()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("sentence", "day"),
+    [
+        ("The council met on Wednesday.", D(2025, 10, 8)),
+        ("Earlier on Thursday the minister spoke.", D(2025, 10, 9)),
+        ("The minister says on Friday that talks continue.", D(2025, 10, 10)),
+        ("The ministers will meet on Friday.", D(2025, 10, 17)),
+        ("The ministers will meet on Monday.", D(2025, 10, 13)),
+        ("They met last Friday.", D(2025, 10, 3)),
+        ("The board plans to vote next Tuesday.", D(2025, 10, 14)),
+    ],
+)
+def test_weekday_follows_tense(nlp, sentence: str, day: dt.date) -> None:
+    found = [m for m in find_time_mentions(sentence, PUB, doc=nlp(sentence)) if m.granularity == "day"]
+    assert len(found) == 1, found
+    assert (found[0].date_start, found[0].basis) == (day, "relative")
+
+
+@pytest.mark.model
+def test_model_loaded_when_no_doc(nlp) -> None:
+    found = find_time_mentions("A 55-year-old was hired for 5 years on March 3, 2024.", PUB)
+    assert [(m.text, m.value) for m in found] == [("March 3, 2024", "2024-03-03")]
+
+
+@pytest.mark.model
+def test_counted_years_are_not_years(nlp) -> None:
+    text = "The ministry sent 1500 soldiers in 2014, and 1999 voters turned out."
+    found = find_time_mentions(text, PUB, doc=nlp(text))
+    assert [m.value for m in found] == ["2014"]
+
+
+@pytest.mark.model
+def test_doc_must_match_text(nlp) -> None:
+    with pytest.raises(ValueError):
+        find_time_mentions("In 2020.", PUB, doc=nlp("In 2021."))
