@@ -1,0 +1,111 @@
+"""Pieces shared by pages: event details (sentence, source, link back), formatted dates, column formats."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.text import STYLE, sentence_html
+
+SOURCES_PAGE = "views/sources.py"
+MAX_DETAILS = 20
+
+
+def date_label(start: pd.Timestamp, end: pd.Timestamp, granularity: str) -> str:
+    """The resolved date at its precision: 2025-03-13, March 2025, 2025, 2025-03-01 – 2025-06-30."""
+    if pd.isna(start):
+        return "unresolved"
+    if granularity == "day" or pd.isna(end) or end == start:
+        return f"{start:%Y-%m-%d}"
+    if granularity == "month":
+        return f"{start:%B %Y}"
+    if granularity == "year":
+        return f"{start:%Y}"
+    if granularity == "decade":
+        return f"{start:%Y}s"
+    return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+
+
+def progress_callback(text: str) -> Callable[[int, int, str], None]:
+    """A progress bar and the run_extraction callback that moves it (UI errors never stop extraction)."""
+    bar = st.progress(0.0, text=text)
+
+    def progress(done: int, total: int, doc_id: str) -> None:
+        with contextlib.suppress(Exception):
+            bar.progress(min(done / max(total, 1), 1.0), text=f"{done:,} of {total:,} documents · {doc_id}")
+
+    return progress
+
+
+def column_config() -> dict[str, object]:
+    """Readable formats for the events table."""
+    cc = st.column_config
+    return {
+        "date_start": cc.DateColumn("Start", format="YYYY-MM-DD"),
+        "date_end": cc.DateColumn("End", format="YYYY-MM-DD"),
+        "time_expression": cc.TextColumn("Written as"),
+        "source": cc.TextColumn("Source", width="medium"),
+        "modality": cc.TextColumn("Modality"),
+        "doc_id": cc.TextColumn("Document"),
+        "event_id": cc.TextColumn("Event id"),
+        "summary": cc.TextColumn("Summary", width="large"),
+        "sentence": cc.TextColumn("Sentence", width="large"),
+        "actors": cc.ListColumn("Actors"),
+        "locations": cc.ListColumn("Locations"),
+        "confidence": cc.ProgressColumn("Confidence", min_value=0.0, max_value=1.0, format="percent"),
+        "event_type": cc.TextColumn("Type"),
+        "granularity": cc.TextColumn("Granularity"),
+        "date_basis": cc.TextColumn("Date basis"),
+        "char_start": cc.NumberColumn("Start offset", format="%d"),
+        "char_end": cc.NumberColumn("End offset", format="%d"),
+    }
+
+
+def event_details(events: pd.DataFrame, documents: pd.DataFrame, filters: data.Filters) -> None:
+    """Each event: its sentence with the time expression highlighted, source, actors, date basis, links back."""
+    st.html(STYLE)
+    by_doc = documents.set_index("doc_id") if len(documents) else None
+    params = data.to_query_params(filters)
+    for row in events.head(MAX_DETAILS).itertuples(index=False):
+        with st.container(border=True):
+            written = f"“{row.time_expression}”" if row.time_expression else "the publication date"
+            confidence = f"{row.confidence:.0%}" if pd.notna(row.confidence) else "n/a"
+            st.markdown(
+                f"**{md_text(row.summary or '(no summary)')}**  \n"
+                f":blue-badge[{row.event_type}] :gray-badge[{row.modality}] "
+                f"{date_label(row.date_start, row.date_end, row.granularity)} · written as {md_text(written)} · "
+                f"basis: {row.date_basis} · confidence {confidence}"
+            )
+            st.html(f'<div class="dl-legend">{sentence_html(str(row.sentence), str(row.time_expression))}</div>')
+            actors = ", ".join(row.actors) if len(row.actors) else "none named"
+            places = ", ".join(row.locations) if len(row.locations) else "none named"
+            st.caption(f"Actors: {md_text(actors)} · Places: {md_text(places)} · Source: {md_text(row.source)}")
+            cols = st.columns([1, 1, 2])
+            cols[0].page_link(
+                SOURCES_PAGE,
+                label="Open the source",
+                icon=":material/article:",
+                query_params={**params, "doc": str(row.doc_id)},
+            )
+            url = ""
+            if by_doc is not None and row.doc_id in by_doc.index:
+                url = str(by_doc.loc[row.doc_id, "url"])
+                if isinstance(by_doc.loc[row.doc_id, "url"], pd.Series):
+                    url = str(by_doc.loc[row.doc_id, "url"].iloc[0])
+            if url.startswith(("http://", "https://")):
+                cols[1].link_button("Original article", url, icon=":material/open_in_new:")
+    if len(events) > MAX_DETAILS:
+        st.caption(f"Showing the first {MAX_DETAILS} of {len(events):,} selected events.")
+
+
+def md_text(text: object) -> str:
+    """Text shown through st.markdown as text: HTML escaped, markdown punctuation defused."""
+    escaped = html.escape(str(text), quote=False)
+    for ch in "\\`*_[]#|~$":
+        escaped = escaped.replace(ch, "\\" + ch)
+    return escaped

@@ -1,0 +1,116 @@
+"""Downloads of the filtered events: CSV (spreadsheet-safe), JSON and TimelineJS3 JSON."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import numpy as np
+import pandas as pd
+
+from extract import schema
+
+LIST_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "list"]
+DATE_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "datetime"]
+STRING_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "string"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: str) -> str:
+    """Prefix a single quote to text a spreadsheet would run as a formula (=, +, -, @, tab, CR)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _neutralise_series(values: pd.Series) -> pd.Series:
+    values = values.astype(str)
+    risky = values.str.startswith(FORMULA_STARTS).to_numpy(dtype=bool)
+    if not risky.any():
+        return values
+    return values.where(~risky, "'" + values)
+
+
+def export_frame(events: pd.DataFrame) -> pd.DataFrame:
+    """The schema's event columns only, dates as YYYY-MM-DD text (empty when unresolved)."""
+    out = events[schema.EVENT_COLUMN_NAMES].copy()
+    for column in DATE_COLUMNS:
+        out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d").fillna("")
+    return out.reset_index(drop=True)
+
+
+def to_csv_bytes(events: pd.DataFrame) -> bytes:
+    """CSV for spreadsheets: UTF-8 with BOM, lists joined with '; ', formula-like cells neutralised."""
+    out = export_frame(events)
+    for column in LIST_COLUMNS:
+        out[column] = out[column].map(lambda items: "; ".join(str(i) for i in items))
+    for column in [*STRING_COLUMNS, *LIST_COLUMNS]:
+        out[column] = _neutralise_series(out[column])
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def to_records(events: pd.DataFrame) -> list[dict[str, object]]:
+    """Events as plain JSON-ready dicts in schema column order."""
+    out = export_frame(events)
+    return [{k: _jsonable(v) for k, v in row.items()} for row in out.to_dict(orient="records")]
+
+
+def to_json_bytes(events: pd.DataFrame) -> bytes:
+    """The events as a JSON array of objects (UTF-8)."""
+    return json.dumps(to_records(events), ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _tl_date(day: pd.Timestamp, granularity: str) -> dict[str, int]:
+    """A TimelineJS date object carrying only the precision the event has."""
+    if granularity in ("year", "decade"):
+        return {"year": day.year}
+    if granularity == "month":
+        return {"year": day.year, "month": day.month}
+    return {"year": day.year, "month": day.month, "day": day.day}
+
+
+def to_timelinejs(events: pd.DataFrame, title: str = "Dateline events") -> dict[str, object]:
+    """A TimelineJS3 document ({"title", "events"}) of the dated events; text is HTML-escaped.
+
+    Day events get a start date only; other granularities get start and end dates at their precision.
+    Undated events are left out (TimelineJS needs a start date).
+    """
+    items: list[dict[str, object]] = []
+    dated = events[events["date_start"].notna()]
+    for row in dated.itertuples(index=False):
+        start, end, granularity = pd.Timestamp(row.date_start), pd.Timestamp(row.date_end), str(row.granularity)
+        item: dict[str, object] = {
+            "unique_id": str(row.event_id),
+            "start_date": _tl_date(start, granularity),
+            "text": {
+                "headline": html.escape(str(row.summary) or str(row.sentence)[:80]),
+                "text": (
+                    f"<p>{html.escape(str(row.sentence))}</p>"
+                    f"<p><em>{html.escape(str(row.source))}</em>"
+                    + (f" · written as “{html.escape(str(row.time_expression))}”" if row.time_expression else "")
+                    + "</p>"
+                ),
+            },
+            "group": str(row.source),
+        }
+        if pd.notna(end) and _tl_date(end, granularity) != item["start_date"]:
+            item["end_date"] = _tl_date(end, granularity)
+        if row.time_expression:
+            item["display_date"] = str(row.time_expression)
+        items.append(item)
+    return {"title": {"text": {"headline": html.escape(title), "text": f"{len(items):,} events"}}, "events": items}
+
+
+def to_timelinejs_bytes(events: pd.DataFrame, title: str = "Dateline events") -> bytes:
+    """`to_timelinejs` serialised as UTF-8 JSON."""
+    return json.dumps(to_timelinejs(events, title), ensure_ascii=False, indent=1).encode("utf-8")

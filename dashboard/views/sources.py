@@ -1,0 +1,208 @@
+"""Sources page: an overview comparing sources, or one document with its events and highlighted text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data
+from dashboard.components import column_config, date_label, event_details, md_text
+from dashboard.sidebar import current_view
+from dashboard.text import STYLE, DocumentText, highlight_html, highlight_spans, read_document_text
+
+OVERVIEW = ""
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _document_text(path: str, doc_id: str, sha256: str, folder: str, mtime: float) -> DocumentText:
+    """The document's text, cached by its file and hash (mtime invalidates an edited file)."""
+    return read_document_text(path, doc_id, sha256, Path(folder))
+
+
+def _mtime(path: str, folder: Path) -> float:
+    from dashboard.text import resolve_path
+
+    file = resolve_path(path, folder)
+    return file.stat().st_mtime if file else 0.0
+
+
+def _on_pick() -> None:
+    doc = st.session_state.get("src_doc") or OVERVIEW
+    if doc:
+        st.query_params["doc"] = doc
+    elif "doc" in st.query_params:
+        del st.query_params["doc"]
+
+
+view = current_view()
+ds, filters = view.dataset, view.filters
+documents = ds.documents
+doc_ids = list(documents["doc_id"].astype(str))
+titles = {
+    str(r.doc_id): f"{r.title or r.doc_id} — {r.outlet or 'unknown outlet'}"[:110]
+    for r in documents.itertuples(index=False)
+}
+title_slot = st.empty()
+wanted = st.query_params.get("doc", OVERVIEW)
+if wanted in titles and st.session_state.get("src_doc") != wanted:
+    st.session_state["src_doc"] = wanted
+doc = st.selectbox(
+    "Document",
+    [OVERVIEW, *doc_ids],
+    key="src_doc",
+    format_func=lambda d: titles.get(d, d) if d else "All sources (overview)",
+    on_change=_on_pick,
+)
+
+if not doc:
+    title_slot.title("Sources compared")
+    events = view.events
+    if events.empty:
+        st.info(view.empty_message(), icon=":material/filter_alt_off:")
+        st.stop()
+    per_source = (
+        events.groupby("source")
+        .agg(
+            events=("event_id", "size"),
+            documents=("doc_id", "nunique"),
+            first=("date_start", "min"),
+            last=("date_end", "max"),
+        )
+        .sort_values("events", ascending=False)
+        .reset_index()
+    )
+    st.caption(
+        f"{len(per_source):,} sources, {events['doc_id'].nunique():,} documents and {len(events):,} events "
+        "match the filters."
+    )
+    st.subheader("Events per source per year")
+    st.plotly_chart(charts.source_year_figure(events), key="src_years", config={"displaylogo": False})
+    st.subheader("Which sources cover which stretches of time")
+    lo, hi = ds.date_bounds()
+    st.plotly_chart(
+        charts.coverage_figure(events, x_range=(filters.date_from or lo, filters.date_to or hi)),
+        key="src_coverage",
+        config={"displaylogo": False},
+    )
+    st.caption("One cell per month in which a source reports events (darker: more events). Top 15 sources.")
+    st.dataframe(
+        per_source,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "source": st.column_config.TextColumn("Source"),
+            "events": st.column_config.NumberColumn("Events", format="localized"),
+            "documents": st.column_config.NumberColumn("Documents", format="localized"),
+            "first": st.column_config.DateColumn("First event starts", format="YYYY-MM-DD"),
+            "last": st.column_config.DateColumn("Last event ends", format="YYYY-MM-DD"),
+        },
+    )
+
+    st.subheader("Where sources meet")
+    overlap = data.agreements(events)
+    st.caption(
+        "Months in which two or more sources report events with the same actor (day-, week- or month-level dates "
+        "only). A shared actor and month does not prove it is the same event; 'same kind' means the sources' "
+        "events there all have one event type, 'different kinds' that they classify them differently."
+    )
+    if overlap.empty:
+        st.info("No month has two sources reporting on the same actor with the current filters.")
+    else:
+        shown = overlap.assign(month=overlap["month"].dt.strftime("%Y-%m"))
+        picked = st.dataframe(
+            shown.drop(columns=["event_ids"]),
+            hide_index=True,
+            width="stretch",
+            key="src_overlap",
+            on_select="rerun",
+            selection_mode="single-row",
+            column_config={
+                "month": st.column_config.TextColumn("Month"),
+                "actor": st.column_config.TextColumn("Actor"),
+                "sources": st.column_config.TextColumn("Which sources"),
+                "event_types": st.column_config.TextColumn("Event types"),
+                "kinds": st.column_config.TextColumn("Classified as"),
+                "n_sources": st.column_config.NumberColumn("Sources", format="localized"),
+                "n_events": st.column_config.NumberColumn("Events", format="localized"),
+            },
+        )
+        rows = picked.selection.rows if picked and picked.selection else []
+        if rows:
+            ids = overlap.iloc[rows[0]]["event_ids"]
+            chosen = events[events["event_id"].isin(ids)].sort_values(["source", "date_start"])
+            st.markdown(f"**{len(chosen):,} events side by side**")
+            event_details(chosen, documents, filters)
+        else:
+            st.caption("Select a row to read the sentences side by side.")
+    st.stop()
+
+# ---- one document
+meta = documents[documents["doc_id"].astype(str) == doc].iloc[0]
+title_slot.title(md_text(str(meta["title"] or doc)))
+published = meta["published"]
+when = (
+    f"{date_label(published, published, str(meta['published_granularity']))} "
+    f"({meta['published_granularity'] or 'unknown precision'}, from {meta['published_basis'] or 'unknown'})"
+    if pd.notna(published)
+    else "unknown"
+)
+st.markdown(
+    f"**Outlet:** {md_text(meta['outlet'] or 'unknown')} · **Published:** {when} · **Events:** {int(meta['n_events']):,}"
+    + (f" · [original article]({meta['url']})" if str(meta["url"]).startswith(("http://", "https://")) else "")
+)
+in_doc = (ds.events["doc_id"].astype(str) == doc).to_numpy()
+all_events = ds.events[in_doc]
+doc_events = ds.events[in_doc & view.keep]
+hidden = len(all_events) - len(doc_events)
+st.caption(
+    f"{len(doc_events):,} of this document's {len(all_events):,} events pass the filters"
+    + (f"; the sidebar filters hide {hidden:,}." if hidden else ".")
+)
+if len(doc_events):
+    if doc_events["_dated"].any():
+        lo, hi = doc_events["date_start"].min().date(), doc_events["date_end"].max().date()
+        small = charts.timeline_figure(doc_events, "event type", height=200 + 20 * doc_events["event_type"].nunique())
+        small.update_xaxes(range=[pd.Timestamp(lo) - pd.Timedelta(days=20), pd.Timestamp(hi) + pd.Timedelta(days=20)])
+        st.plotly_chart(small, key="src_doc_timeline", config={"displaylogo": False})
+    st.dataframe(
+        doc_events.sort_values("char_start")[
+            [
+                "date_start",
+                "date_end",
+                "time_expression",
+                "granularity",
+                "date_basis",
+                "event_type",
+                "summary",
+                "actors",
+                "confidence",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config=column_config(),
+    )
+
+st.subheader("Full text")
+text = _document_text(
+    str(meta["path"]), doc, str(meta["sha256"]), str(data.data_dir()), _mtime(str(meta["path"]), data.data_dir())
+)
+st.html(STYLE)
+st.html(
+    '<div class="dl-legend"><mark class="dl-sentence" style="background: rgba(255,214,10,0.28)">event sentence</mark> '
+    '<mark class="dl-timex" style="background: rgba(31,119,180,0.35)">time expression</mark></div>'
+)
+if text.text is None:
+    st.warning(f"{text.note} Showing the event sentences only.", icon=":material/description:")
+    sentences = all_events.sort_values("char_start").drop_duplicates("sentence")
+    spans = [(r.sentence, r.time_expression) for r in sentences.itertuples(index=False)]
+    from dashboard.text import sentence_html
+
+    body = "\n\n".join(sentence_html(str(s), str(t)) for s, t in spans)
+    st.html(f'<div class="dl-text">{body}</div>')
+else:
+    sentence_spans, timex_spans, missing = highlight_spans(text.text, all_events)
+    st.caption(text.note + (f" {missing:,} event sentences were not found in it." if missing else ""))
+    st.html(f'<div class="dl-text">{highlight_html(text.text, sentence_spans, timex_spans)}</div>')

@@ -1,0 +1,380 @@
+"""The dashboard through streamlit.testing.v1.AppTest: every page, every filter, the URL, downloads, uploads."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from extract import schema
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+DEFAULT_IDS = {"e1", "e3", "e4", "e5", "e6"}  # 2018-2026, asserted, dated
+
+
+def run_app(query: dict[str, object] | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The bytes handed to st.download_button, by file name."""
+    captured: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def capture(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
+        if filename and isinstance(path_or_data, bytes):
+            captured[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+    return captured
+
+
+def table_ids(at: AppTest) -> set[str]:
+    """Event ids in the Events page's table."""
+    return set(at.dataframe[0].value["event_id"])
+
+
+def csv_rows(data: bytes) -> list[dict[str, str]]:
+    assert data.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 BOM"
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def timeline_ids(at: AppTest) -> set[str]:
+    """Event ids drawn on the timeline figure (customdata[0] of every trace)."""
+    chart = at.get("plotly_chart")[0]
+    spec = json.loads(chart.proto.spec)
+    ids: set[str] = set()
+    for trace in spec["data"]:
+        ids.update(i for i in trace.get("customdata") or [] if i)
+    return ids
+
+
+# ---- pages
+
+
+def test_timeline_is_home_and_draws_the_default_range(data_folder: Path) -> None:
+    at = run_app()
+    assert at.title[0].value == "Timeline"
+    assert "**5** of 8 events match" in at.sidebar.markdown[0].value
+    assert timeline_ids(at) == DEFAULT_IDS
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["xaxis"]["range"][0].startswith("2018-01-01")
+    # the month span e3 (May 2024) is a bar over the whole month plus a day, not a point on the 1st
+    bars = [t for t in spec["data"] if t["type"] == "bar" and t.get("orientation") == "h"]
+    assert bars, "period events are drawn as spans"
+
+
+def test_timeline_lanes_by_actor_repeat_multi_actor_events(data_folder: Path) -> None:
+    at = run_app()
+    at.segmented_control(key="tl_lanes").set_value("actor").run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert {"Russia", "Cuba", "United States"} <= set(spec["layout"]["yaxis"]["ticktext"])
+    drawn = [i for t in spec["data"] for i in t.get("customdata") or [] if i]
+    assert drawn.count("e1") == 2  # Russia and Cuba
+    assert drawn.count("e5") == 2  # United States and Cuba
+
+
+def test_timeline_presets_change_the_date_range(data_folder: Path) -> None:
+    at = run_app()
+    at.button(key="tl_p_all").click().run()
+    assert at.date_input(key="f_from").value == dt.date(2015, 5, 5)
+    assert "e8" in timeline_ids(at)
+    at.button(key="tl_p_last").click().run()
+    assert at.date_input(key="f_to").value == dt.date(2026, 12, 31)
+    assert at.date_input(key="f_from").value == dt.date(2026, 1, 1)
+    assert at.query_params["from"] == "2026-01-01"
+    at.button(key="tl_p_default").click().run()
+    assert at.date_input(key="f_from").value == dt.date(2018, 1, 1)
+    assert "from" not in at.query_params
+
+
+def test_sources_overview_compares_sources(data_folder: Path) -> None:
+    at = run_app(page="views/sources.py")
+    assert at.title[0].value == "Sources compared"
+    per_source = at.dataframe[0].value
+    assert dict(zip(per_source["source"], per_source["events"], strict=True)) == {"TASS": 2, "Reuters": 2, "Granma": 1}
+    overlap = at.dataframe[1].value
+    row = overlap[(overlap["actor"] == "Cuba") & (overlap["month"] == "2025-03")].iloc[0]
+    assert row["sources"] == "Reuters, TASS"
+    assert row["kinds"] == "same kind"
+
+
+def test_sources_document_view_escapes_markup(data_folder: Path) -> None:
+    at = run_app({"doc": "a"}, page="views/sources.py")
+    assert at.title[0].value.startswith("Moscow and Havana sign a &lt;b&gt;pact")  # shown as text
+    text = "".join(h.value for h in at.html)
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
+    assert "<script>" not in text
+    assert '<mark class="dl-timex">March 13, 2025</mark>' in text
+    assert "matches the extracted text" in " ".join(c.value for c in at.caption)
+    shown = at.dataframe[0].value
+    assert list(shown["time_expression"]) == ["March 13, 2025", "May 2024"]  # e2 is hypothetical: hidden
+
+
+def test_sources_document_without_file_shows_sentences(data_folder: Path) -> None:
+    at = run_app({"doc": "b"}, page="views/sources.py")
+    assert any("cannot be found" in w.value and "sentences only" in w.value for w in at.warning)
+    assert any("Cuba hosted Russian ships" in h.value for h in at.html)
+
+
+def test_events_page_and_downloads(data_folder: Path, downloads: dict[str, bytes]) -> None:
+    at = run_app(page="views/events.py")
+    assert at.title[0].value == "Events table"
+    assert table_ids(at) == DEFAULT_IDS
+    rows = csv_rows(downloads["dateline-events.csv"])
+    assert {r["event_id"] for r in rows} == DEFAULT_IDS
+    assert list(rows[0]) == schema.EVENT_COLUMN_NAMES
+    by_id = {r["event_id"]: r for r in rows}
+    assert by_id["e3"]["summary"] == '\'=HYPERLINK("http://evil") analysts wrote notes'
+    assert by_id["e5"]["summary"] == "'+ sanctions were tightened"
+    assert by_id["e5"]["actors"] == "United States; Cuba"
+    assert by_id["e3"]["date_start"] == "2024-05-01" and by_id["e3"]["date_end"] == "2024-05-31"
+    records = json.loads(downloads["dateline-events.json"])
+    assert {r["event_id"] for r in records} == DEFAULT_IDS
+    assert next(r for r in records if r["event_id"] == "e5")["actors"] == ["United States", "Cuba"]
+    story = json.loads(downloads["dateline-timelinejs.json"])
+    events = {e["unique_id"]: e for e in story["events"]}
+    assert set(events) == DEFAULT_IDS
+    assert events["e3"]["start_date"] == {"year": 2024, "month": 5}
+    assert "end_date" not in events["e3"]
+    assert events["e1"]["start_date"] == {"year": 2025, "month": 3, "day": 13}
+    assert events["e5"]["end_date"] == {"year": 2020, "month": 3, "day": 15}
+    assert events["e1"]["group"] == "TASS"
+
+
+def test_add_page_renders(data_folder: Path) -> None:
+    at = run_app(page="views/add.py")
+    assert at.title[0].value == "Add articles"
+    assert {".txt", ".md", ".html", ".jsonl"} <= set(at.file_uploader[0].allowed_type)
+
+
+# ---- every filter: the rows shown on the Events page and the CSV that would be downloaded
+
+FILTER_CASES = [
+    ("date_input", "f_from", dt.date(2025, 1, 1), {"e1", "e4"}),
+    ("date_input", "f_to", dt.date(2020, 12, 31), {"e5", "e6"}),
+    ("multiselect", "f_sources", ["Reuters"], {"e4", "e5"}),
+    ("multiselect", "f_actors", ["United States"], {"e5"}),
+    ("multiselect", "f_types", ["military"], {"e1", "e4"}),
+    ("multiselect", "f_gran", ["month", "range"], {"e3", "e5"}),
+    ("multiselect", "f_basis", ["explicit"], DEFAULT_IDS),
+    ("text_input", "f_text", "Sugar", {"e6"}),
+    ("toggle", "f_hyp", True, DEFAULT_IDS | {"e2"}),
+    ("checkbox", "f_undated", True, DEFAULT_IDS),  # e7 is undated but also planned
+]
+
+
+@pytest.mark.parametrize(("kind", "key", "value", "expected"), FILTER_CASES, ids=[c[1] for c in FILTER_CASES])
+def test_each_filter(
+    data_folder: Path, downloads: dict[str, bytes], kind: str, key: str, value: object, expected: set[str]
+) -> None:
+    at = run_app(page="views/events.py")
+    getattr(at, kind)(key=key).set_value(value).run()
+    assert not at.exception
+    assert table_ids(at) == expected
+    assert {r["event_id"] for r in csv_rows(downloads["dateline-events.csv"])} == expected
+    assert f"**{len(expected)}** of 8 events match" in at.sidebar.markdown[0].value
+    assert at.query_params, "the filter is in the URL"
+
+
+def test_filters_combine_and_apply_to_the_timeline(data_folder: Path) -> None:
+    at = run_app()
+    at.toggle(key="f_hyp").set_value(True)
+    at.checkbox(key="f_undated").set_value(True).run()
+    at.multiselect(key="f_sources").set_value(["Granma"]).run()
+    assert timeline_ids(at) == {"e6"}  # e7 is undated: not drawn, but counted
+    assert "**2** of 8 events match" in at.sidebar.markdown[0].value
+    assert any("1 undated events are not drawn" in c.value for c in at.caption)
+
+
+def test_min_sources_is_disabled_while_event_group_is_empty(data_folder: Path) -> None:
+    at = run_app()
+    widget = at.number_input(key="f_minsrc")
+    assert widget.disabled
+    assert "event_group is empty" in widget.help
+
+
+def test_filter_counts_shown_next_to_options(data_folder: Path) -> None:
+    at = run_app()
+    types_ = at.multiselect(key="f_types")
+    assert "military (2)" in types_.options
+    assert "military: 2" in types_.help  # with the other filters
+    at.multiselect(key="f_sources").set_value(["Reuters"]).run()
+    assert "military: 1" in at.multiselect(key="f_types").help
+
+
+def test_empty_state_names_the_filter_to_change(data_folder: Path) -> None:
+    at = run_app(page="views/events.py")
+    at.text_input(key="f_text").input("ceasefire").run()
+    assert "No events match: clear the search text" in at.info[0].value
+    at.text_input(key="f_text").input("").run()
+    at.date_input(key="f_from").set_value(dt.date(2026, 6, 1)).run()
+    assert "widen the date range" in at.info[0].value
+
+
+def test_reset_filters(data_folder: Path) -> None:
+    at = run_app({"source": "Reuters", "q": "cuba"})
+    assert at.multiselect(key="f_sources").value == ["Reuters"]
+    at.button(key="f_reset").click().run()
+    assert at.multiselect(key="f_sources").value == []
+    assert not at.query_params.get("source")
+
+
+# ---- the URL
+
+
+def test_query_string_round_trip(data_folder: Path) -> None:
+    at = run_app()
+    at.multiselect(key="f_sources").set_value(["Reuters", "TASS"])
+    at.multiselect(key="f_types").set_value(["military"])
+    at.date_input(key="f_from").set_value(dt.date(2024, 1, 1))
+    at.text_input(key="f_text").input("cuba")
+    at.toggle(key="f_hyp").set_value(True).run()
+    params = dict(at.query_params)
+    assert params["source"] == ["Reuters", "TASS"]
+    assert params["type"] == "military"
+    assert params["from"] == "2024-01-01"
+    assert params["q"] == "cuba"
+    assert params["hyp"] == "1"
+    shared = run_app(params, page="views/events.py")  # a new session opened from the shared link
+    assert shared.multiselect(key="f_sources").value == ["Reuters", "TASS"]
+    assert shared.date_input(key="f_from").value == dt.date(2024, 1, 1)
+    assert shared.text_input(key="f_text").value == "cuba"
+    assert table_ids(shared) == {"e1", "e4"}
+
+
+def test_bad_query_values_fall_back(data_folder: Path) -> None:
+    at = run_app({"from": "not-a-date", "source": ["Nobody", "TASS"], "minsrc": "x"})
+    assert at.date_input(key="f_from").value == dt.date(2018, 1, 1)
+    assert at.multiselect(key="f_sources").value == ["TASS"]
+
+
+# ---- uploads and first start
+
+
+def _fake_pipeline(monkeypatch: pytest.MonkeyPatch, calls: list[dict[str, object]], fail: bool = False) -> None:
+    """An extract.pipeline stand-in: one event per input file, merged into the stored table."""
+
+    def run_extraction(inputs, out_dir, jobs=1, progress=None, merge=False):  # type: ignore[no-untyped-def]
+        calls.append({"inputs": list(inputs), "merge": merge})
+        if fail:
+            raise RuntimeError("model exploded")
+        paths = [p for i in inputs for p in (sorted(Path(i).iterdir()) if Path(i).is_dir() else [Path(i)])]
+        rows = []
+        for n, path in enumerate(paths, start=1):
+            rows.append(
+                {
+                    "event_id": f"up-{path.stem}",
+                    "doc_id": path.stem,
+                    "source": "Upload",
+                    "date_start": "2024-02-02",
+                    "date_end": "2024-02-02",
+                    "granularity": "day",
+                    "time_expression": "2 February 2024",
+                    "summary": f"uploaded {path.name}",
+                    "sentence": "x",
+                    "event_type": "other",
+                    "modality": "asserted",
+                    "confidence": 1.0,
+                }
+            )
+            if progress:
+                progress(n, len(paths), path.stem)
+        new = schema.events_frame(rows)
+        old_path = Path(out_dir) / "events.parquet"
+        if merge and old_path.exists():
+            new = pd.concat([schema.typed_events(pd.read_parquet(old_path)), new], ignore_index=True)
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        new.to_parquet(old_path, index=False)
+        docs = schema.documents_frame([{"doc_id": p.stem, "title": p.name, "path": str(p)} for p in paths])
+        docs_path = Path(out_dir) / "documents.csv"
+        if merge and docs_path.exists():
+            docs = pd.concat([schema.typed_documents(pd.read_csv(docs_path, dtype=str)), docs], ignore_index=True)
+        docs.to_csv(docs_path, index=False)
+        return types.SimpleNamespace(documents=len(paths))
+
+    module = types.ModuleType("extract.pipeline")
+    module.run_extraction = run_extraction  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "extract.pipeline", module)
+
+
+def test_upload_reports_bad_files_and_keeps_stored_events(data_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, object]] = []
+    _fake_pipeline(monkeypatch, calls)
+    at = run_app(page="views/add.py")
+    at.file_uploader[0].set_value(
+        [
+            ("good.txt", b"Cuba and Russia met on 2 February 2024.", "text/plain"),
+            ("empty.txt", b"", "text/plain"),
+            ("binary.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "text/markdown"),
+            ("latin1.txt", "Caf\xe9 on Monday".encode("latin-1"), "text/plain"),
+            ("broken.jsonl", b'{"id": "1", "text": "ok"}\n{"id": 2, "text": \n', "application/jsonl"),
+        ]
+    ).run()
+    at.button[0].click().run()
+    assert not at.exception
+    errors = " | ".join(e.value for e in at.error)
+    assert "**empty.txt**: the file is empty" in errors
+    assert "**binary.md**: the file is binary" in errors
+    assert "**latin1.txt**: the file is not UTF-8" in errors
+    assert "**broken.jsonl**: malformed JSONL: line 2" in errors
+    assert "good.txt" in at.success[0].value and "from 8 to 9 events" in at.success[0].value
+    assert calls == [{"inputs": [data_folder / "uploads" / "good.txt"], "merge": True}]
+    stored = schema.typed_events(pd.read_parquet(data_folder / "events.parquet"))
+    assert {f"e{i}" for i in range(1, 9)} | {"up-good"} == set(stored["event_id"])
+    assert "9 events" in at.sidebar.caption[0].value  # the loader saw the new files
+
+
+def test_upload_failure_is_reported_and_nothing_is_lost(data_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_pipeline(monkeypatch, [], fail=True)
+    at = run_app(page="views/add.py")
+    at.file_uploader[0].set_value(("good.txt", b"Some article text.", "text/plain")).run()
+    at.button[0].click().run()
+    assert any("model exploded" in e.value for e in at.error)
+    assert len(pd.read_parquet(data_folder / "events.parquet")) == 8
+
+
+def test_first_start_extracts_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, object]] = []
+    _fake_pipeline(monkeypatch, calls)
+    folder = tmp_path / "fresh"
+    monkeypatch.setenv("DATELINE_DATA", str(folder))
+    at = run_app()
+    assert calls and calls[0]["inputs"][0].name == "seeds"
+    assert at.status[0].label == "Seeds extracted."
+    assert (folder / "events.parquet").exists()
+    assert "events match" in at.sidebar.markdown[0].value
+
+
+def test_first_start_without_pipeline_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "extract.pipeline", types.ModuleType("extract.pipeline"))
+    monkeypatch.setenv("DATELINE_DATA", str(tmp_path / "none"))
+    at = run_app()
+    assert "make extract" in at.warning[0].value
+    assert "events table is empty" in at.info[0].value
+
+
+def test_reload_control_reads_new_files(data_folder: Path) -> None:
+    at = run_app()
+    events = schema.typed_events(pd.read_parquet(data_folder / "events.parquet"))
+    events.iloc[:3].to_parquet(data_folder / "events.parquet", index=False)
+    at.button(key="reload").click().run()
+    assert "3 events" in at.sidebar.caption[0].value

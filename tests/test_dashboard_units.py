@@ -1,0 +1,212 @@
+"""Pure parts of the dashboard: filters, query strings, figures, exports, highlighting, upload checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import charts, data, export, ingest, text
+from dashboard.synthetic import synthetic_tables
+from extract import schema
+from tests.conftest import ARTICLE_A, fixture_rows
+
+
+@pytest.fixture
+def dataset() -> data.Dataset:
+    events, documents = fixture_rows(ARTICLE_A)
+    return data.build_dataset(schema.events_frame(events), schema.documents_frame(documents))
+
+
+def ids(frame: pd.DataFrame) -> set[str]:
+    return set(frame["event_id"])
+
+
+def test_filter_events_is_pure_and_matches_the_dataset_path(dataset: data.Dataset) -> None:
+    raw = schema.events_frame(fixture_rows(ARTICLE_A)[0])
+    before = raw.copy()
+    filters = data.Filters(actors=("Cuba",), include_hypothetical=True)
+    assert ids(data.filter_events(raw, filters)) == {"e1", "e4", "e5", "e6"}
+    pd.testing.assert_frame_equal(raw, before)
+    masks = data.dataset_masks(dataset, filters)
+    assert ids(dataset.events[data.combine(masks, len(dataset.events))]) == {"e1", "e4", "e5", "e6"}
+
+
+def test_date_filter_keeps_periods_that_overlap(dataset: data.Dataset) -> None:
+    # e2 covers all of 2026 (year granularity): a range inside it keeps it
+    filters = data.Filters(date_from=dt.date(2026, 6, 1), date_to=dt.date(2026, 6, 30), include_hypothetical=True)
+    assert ids(data.filter_events(dataset.events, filters)) == {"e2"}
+    everything = data.Filters(date_from=None, date_to=None, include_hypothetical=True, include_undated=True)
+    assert len(data.filter_events(dataset.events, everything)) == 8
+
+
+def test_facet_counts_leave_their_own_filter_out(dataset: data.Dataset) -> None:
+    counts = data.facet_counts(dataset, data.Filters(event_types=("military",)))
+    assert counts["event_types"]["economy"] == 1  # counted as if the type filter were open
+    assert counts["sources"] == {"TASS": 1, "Reuters": 1, "Granma": 0}
+    assert counts["actors"]["Cuba"] == 2
+
+
+def test_explain_empty_names_the_most_responsible_filter(dataset: data.Dataset) -> None:
+    message = data.explain_empty(dataset, data.Filters(sources=("Granma",), event_types=("military",)))
+    assert message.startswith("No events match: clear the")
+    assert "widen the date range" in data.explain_empty(dataset, data.Filters(date_from=dt.date(2030, 1, 1)))
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        data.Filters(),
+        data.Filters(date_from=None, date_to=dt.date(2020, 1, 1), sources=("A & B", "C=D"), text="tariffs now"),
+        data.Filters(actors=("Russia",), event_types=("military", "other"), include_hypothetical=True),
+        data.Filters(granularities=("day",), date_bases=("explicit",), include_undated=True, min_sources=3),
+    ],
+)
+def test_query_params_round_trip(filters: data.Filters) -> None:
+    params = data.to_query_params(filters)
+    assert data.from_query_params(params) == filters
+    assert data.to_query_params(data.Filters()) == {}
+
+
+def test_timeline_draws_periods_as_spans_and_never_mutates(dataset: data.Dataset) -> None:
+    before = dataset.events.copy()
+    fig = charts.timeline_figure(dataset.events, "source", (dt.date(2018, 1, 1), dt.date(2026, 12, 31)))
+    pd.testing.assert_frame_equal(dataset.events, before)
+    spans = {cid: t for t in fig.data if t.type == "bar" for cid in t.customdata}
+    month = spans["e3"]  # May 2024: from May 1 for 31 days, not a point on the 1st
+    i = list(month.customdata).index("e3")
+    assert str(month.base[i]) == "2024-05-01"
+    assert month.x[i] == 31 * charts.DAY_MS
+    points = {cid for t in fig.data if t.type in ("scatter", "scattergl") for cid in t.customdata}
+    assert {"e1", "e4", "e6"} <= points
+    assert "e7" not in points | set(spans)  # undated
+    assert fig.layout.meta["undated"] == 1
+    assert len(fig.to_json()) < 50_000
+
+
+def test_hover_shows_the_date_as_written_summary_and_source_escaped(dataset: data.Dataset) -> None:
+    fig = charts.timeline_figure(dataset.events, "source")
+    hover = {c: h for t in fig.data for c, h in zip(t.customdata, t.hovertext, strict=True)}
+    assert hover["e1"].startswith("<b>March 13, 2025</b> · day")
+    assert "<i>TASS</i>" in hover["e1"]
+    assert "<script>" not in json.dumps(fig.to_plotly_json(), default=str)
+
+
+def test_many_points_use_webgl_and_dense_lanes_are_aggregated() -> None:
+    events, documents = synthetic_tables(30_000, seed=1)
+    ds = data.build_dataset(events, documents)
+    fig = charts.timeline_figure(ds.events, "source")
+    assert fig.layout.meta["aggregated"], "dense lanes become monthly totals"
+    assert len(fig.to_json()) < 5_000_000
+    sparse = charts.timeline_figure(ds.events[ds.events["source"] == "Outlet A"], "source", lane_limit=10**6)
+    assert any(t.type == "scattergl" for t in sparse.data)
+
+
+def test_month_histogram_and_selected_months(dataset: data.Dataset) -> None:
+    fig = charts.month_histogram(dataset.events)
+    total = sum(int(sum(t.y)) for t in fig.data)
+    assert total == int(dataset.events["_dated"].sum())
+    assert charts.selected_months([{"customdata": "2024-05"}, {"customdata": "2025-03"}]) == (
+        dt.date(2024, 5, 1),
+        dt.date(2025, 3, 31),
+    )
+    assert charts.selected_ids([{"customdata": "e1"}, {"customdata": ""}, {"customdata": ["e2"]}]) == ["e1", "e2"]
+
+
+def test_sources_figures_and_agreements(dataset: data.Dataset) -> None:
+    assert charts.source_year_figure(dataset.events).data[0].type == "heatmap"
+    assert charts.coverage_figure(dataset.events).data
+    table = data.agreements(dataset.events)
+    row = table[table["actor"] == "Cuba"].iloc[0]
+    assert row["n_sources"] == 2 and row["month"] == pd.Timestamp("2025-03-01")
+
+
+def test_csv_is_spreadsheet_safe() -> None:
+    frame = data.prepare_events(
+        schema.events_frame(
+            [
+                {"event_id": "x", "summary": "=1+1", "sentence": "@SUM(A1)", "actors": ["-A", "B"], "confidence": -0.5},
+                {"event_id": "y", "summary": "\tTab", "sentence": "\rCR", "source": "+44", "date_start": "2024-01-02"},
+            ]
+        )
+    )
+    raw = export.to_csv_bytes(frame)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    body = raw.decode("utf-8-sig")
+    assert "'=1+1" in body and "'@SUM(A1)" in body and "'-A; B" in body
+    assert "'\tTab" in body and "'\rCR" in body and "'+44" in body
+    assert ",-0.5," in body  # numbers are left alone
+    assert "2024-01-02" in body
+
+
+def test_timelinejs_precision_and_escaping(dataset: data.Dataset) -> None:
+    doc = export.to_timelinejs(dataset.events)
+    events = {e["unique_id"]: e for e in doc["events"]}
+    assert "e7" not in events  # undated
+    assert events["e2"]["start_date"] == {"year": 2026} and "end_date" not in events["e2"]
+    assert "&lt;script&gt;" in events["e3"]["text"]["text"]
+    assert events["e3"]["display_date"] == "May 2024"
+
+
+def test_highlight_escapes_and_marks() -> None:
+    article = "Intro <b>bold</b>.\nOn May 5 it rained. Later."
+    events = pd.DataFrame(
+        {
+            "sentence": ["On May 5 it rained.", "Later."],
+            "char_start": [0, 0],  # wrong offsets: found by searching
+            "char_end": [0, 0],
+            "time_expression": ["May 5", ""],
+        }
+    )
+    sentences, timexes, missing = text.highlight_spans(article, events)
+    assert missing == 0 and len(sentences) == 2 and len(timexes) == 1
+    out = text.highlight_html(article, sentences, timexes)
+    assert "&lt;b&gt;bold&lt;/b&gt;" in out and "<b>" not in out
+    assert '<mark class="dl-sentence">On </mark><mark class="dl-sentence"><mark class="dl-timex">May 5</mark>' in out
+
+
+def test_read_document_text_verifies_the_hash(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    path = tmp_path / "a.txt"
+    path.write_text(ARTICLE_A, encoding="utf-8")
+    good = text.read_document_text(str(path), "a", hashlib.sha256(ARTICLE_A.encode()).hexdigest())
+    assert good.verified and good.text == ARTICLE_A
+    changed = text.read_document_text(str(path), "a", "0" * 64)
+    assert not changed.verified and "differs" in changed.note
+    missing = text.read_document_text(str(tmp_path / "nope.txt"), "a", "")
+    assert missing.text is None and "cannot be found" in missing.note
+
+
+@pytest.mark.parametrize(
+    ("name", "payload", "problem"),
+    [
+        ("a.txt", b"", "empty"),
+        ("a.txt", b"   \n", "empty"),
+        ("a.md", b"abc\x00def", "binary"),
+        ("a.txt", b"caf\xe9", "not UTF-8"),
+        ("a.jsonl", b'{"text": "ok"}\nnot json\n', "line 2"),
+        ("a.jsonl", b'["no object"]\n', "line 1"),
+        ("a.pdf", b"%PDF", "unsupported"),
+        ("a.html", b"<p>fine</p>", None),
+    ],
+)
+def test_check_upload(name: str, payload: bytes, problem: str | None) -> None:
+    found = ingest.check_upload(name, payload)
+    assert (found is None) if problem is None else (problem in (found or ""))
+
+
+def test_safe_name() -> None:
+    assert ingest.safe_name("../../etc/passwd") == "passwd"
+    assert ingest.safe_name("a b<c>.txt") == "a b_c_.txt"
+
+
+def test_prepare_is_vectorised_and_idempotent() -> None:
+    events, _documents = synthetic_tables(2_000)
+    prepared = data.prepare_events(events)
+    assert data.prepare_events(prepared) is prepared
+    assert prepared["_text"].str.contains("talks").sum() > 0
+    assert np.all(prepared.loc[prepared["_dated"], "_mi"] >= 0)
