@@ -333,7 +333,9 @@ def source_year_figure(events: pd.DataFrame, top: int = 15) -> go.Figure:
     if table.empty:
         return go.Figure()
     table = table.loc[list(top_sources)]
-    years = [int(y) for y in table.columns]
+    first, last = int(min(table.columns)), int(max(table.columns))
+    table = table.reindex(columns=range(first, last + 1), fill_value=0)  # every year gets a column, even empty
+    years = list(table.columns)
     fig = go.Figure(
         go.Heatmap(
             z=table.to_numpy(),
@@ -347,7 +349,10 @@ def source_year_figure(events: pd.DataFrame, top: int = 15) -> go.Figure:
         )
     )
     fig.update_layout(
-        height=120 + 28 * len(table), margin={"l": 10, "r": 10, "t": 10, "b": 30}, yaxis={"autorange": "reversed"}
+        height=120 + 28 * len(table),
+        margin={"l": 10, "r": 10, "t": 10, "b": 30},
+        yaxis={"autorange": "reversed"},
+        xaxis={"type": "category"},  # years as labels, one cell each, not a continuous date axis
     )
     return fig
 

@@ -643,7 +643,7 @@ def summary(trigger: Token | None, sentence: Span, mentions: Sequence[TimeMentio
         kept = [*(t for t in head.lefts if t.dep_ in ("det", "amod", "compound", "poss")), head, *kept]
     text = _join(kept)
     text = re.sub(r"\([^)]*\)?", "", text)
-    text = re.sub(r"^(?:that|which|who|and|but|,)\s+", "", text.strip(), flags=re.I)
+    text = re.sub(r"^(?:that|which|who|and|but|,)\s+", "", text.strip(" ,;:“”\"'‘’"), flags=re.I)
     text = re.sub(r"\s+([,.;:!?’])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,;:-–—")
     return _shorten(text or sentence.text.strip())
 
