@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span, Token
 from extract.actors import actors_and_locations, person_index
 from extract.documents import Document
 from extract.published import Published, publication_date
+from extract.schema import MAX_YEAR, MIN_YEAR
 from extract.timex import TimeMention, find_time_mentions
 
 # Verbs that report speech or publication: a cited date makes them a statement event.
@@ -310,10 +311,9 @@ class Candidate:
 def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
     """One parsed document -> its documents-table row (without n_events) and its event rows."""
     text = document.text
-    unanchored = find_time_mentions(text, None, doc=doc)
-    published = publication_date(document.published, text, unanchored)
+    published = publication_date(document.published, text, lambda: find_time_mentions(text, None, doc=doc))
     if published.date is None:
-        mentions = unanchored
+        mentions = find_time_mentions(text, None, doc=doc)
     elif published.granularity == "day":
         mentions = find_time_mentions(text, published.date, doc=doc)
     else:
@@ -393,22 +393,26 @@ def event_rows(
 ) -> list[dict]:
     """Every event of one document, as rows of the events table."""
     people = person_index(doc.ents)
+    text = doc.text  # built once: Doc.text joins every token
+    split = sentences(doc)
+    ents_by_sentence = _ents_by_sentence(doc, split)
     rows: list[dict] = []
     seen_windows: list[tuple[dt.date | None, dt.date | None, set[str]]] = []
-    by_sentence = _mentions_by_sentence(doc, mentions)
+    by_sentence = _mentions_by_sentence(split, mentions)
     lead_done = False
     for index, (sentence, in_sentence) in enumerate(by_sentence):
-        candidates = candidates_in_sentence(sentence, in_sentence)
+        candidates = candidates_in_sentence(sentence, in_sentence, text)
         if not lead_done and is_lead_sentence(sentence):
             lead_done = True
             if not in_sentence and published.date is not None:
                 candidates = [Candidate(sentence, main_verb(sentence), [])]
         if not in_sentence and sentence.text.rstrip().endswith(":"):
-            candidates = quoted_citation(sentence, by_sentence[index + 1 :]) or candidates
+            candidates = quoted_citation(sentence, by_sentence[index + 1 :], text) or candidates
         for cand in candidates:
             if cand.trigger is None or is_present_state(cand.trigger):
                 continue  # a date with no verb (a dateline) or "today X is Y" states no event
-            row = candidate_row(doc_id, source, sha, cand, published, people)
+            ents = ents_by_sentence.get(sentence.start, [])
+            row = candidate_row(doc_id, source, sha, cand, published, people, text, ents)
             window = _context_lemmas(cand) | {f"trigger:{cand.trigger.lemma_}"}
             if _repeats(row, window, seen_windows):
                 continue
@@ -417,14 +421,13 @@ def event_rows(
     return rows
 
 
-def quoted_citation(intro: Span, following: Sequence[tuple[Span, list[TimeMention]]]) -> list[Candidate]:
+def quoted_citation(intro: Span, following: Sequence[tuple[Span, list[TimeMention]]], text: str) -> list[Candidate]:
     """A sentence introducing a block quote ("..., argues:") takes the date cited at the quote's end."""
-    doc = intro.doc
     if not following:
         return []
     first = following[0][0]
-    paragraph_end = doc.text.find("\n", first.start_char)
-    paragraph_end = len(doc.text) if paragraph_end < 0 else paragraph_end
+    paragraph_end = text.find("\n", first.start_char)
+    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
     quote = [(s, ms) for s, ms in following if s.start_char < paragraph_end]
     if not quote:
         return []
@@ -436,11 +439,13 @@ def quoted_citation(intro: Span, following: Sequence[tuple[Span, list[TimeMentio
     return [Candidate(intro, root, [cited[-1]])]
 
 
-def _mentions_by_sentence(doc: Doc, mentions: Sequence[TimeMention]) -> list[tuple[Span, list[TimeMention]]]:
+def _mentions_by_sentence(
+    split: Sequence[Span], mentions: Sequence[TimeMention]
+) -> list[tuple[Span, list[TimeMention]]]:
     out = []
     ordered = sorted(mentions, key=lambda m: m.start)
     index = 0
-    for sentence in sentences(doc):
+    for sentence in split:
         start, end = sentence.start_char, sentence.end_char
         while index < len(ordered) and ordered[index].start < start:
             index += 1
@@ -510,13 +515,9 @@ def trigger_of(sentence: Span, mention: TimeMention) -> Token | None:
     return main_verb(sentence)
 
 
-def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention]) -> list[Candidate]:
+def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention], text: str) -> list[Candidate]:
     """Group a sentence's dated mentions by trigger; a cited report date goes to the main verb."""
-    usable = [
-        m
-        for m in mentions
-        if m.basis != "accessed" and not m.value.endswith("_REF") and not _generic(m, sentence.doc.text)
-    ]
+    usable = [m for m in mentions if m.basis != "accessed" and not m.value.endswith("_REF") and not _generic(m, text) and not _out_of_range(m)]
     if not usable:
         return []
     root = main_verb(sentence)
@@ -539,6 +540,11 @@ def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention]) -> l
         elif all(_within(citation, m) and not m.open_range for m in host.mentions):
             host.mentions = [citation]  # the report's precise day refines the event's own period
     return sorted(groups.values(), key=lambda c: min(m.start for m in c.mentions))
+
+
+def _out_of_range(mention: TimeMention) -> bool:
+    """Dates the table cannot hold (before 1678, after 2261): history, not the timeline's business."""
+    return any(d is not None and not MIN_YEAR <= d.year <= MAX_YEAR for d in (mention.date_start, mention.date_end))
 
 
 def _generic(mention: TimeMention, text: str) -> bool:
@@ -692,7 +698,9 @@ def candidate_row(
     cand: Candidate,
     published: Published,
     people: dict[str, str],
-) -> dict | None:
+    text: str,
+    ents: Sequence[Span],
+) -> dict:
     """One candidate -> an event row, or None when it is not an event."""
     sentence = cand.sentence
     char_start, char_end = trimmed_span(sentence)
@@ -705,7 +713,7 @@ def candidate_row(
         granularity, basis, expression = published.granularity, "publication", ""
         anchor = (char_start, char_start)
     trigger = cand.trigger
-    actors, locations = actors_and_locations(_clause_ents(sentence, trigger), people)
+    actors, locations = actors_and_locations(ents, people)
     confidence = BASIS_CONFIDENCE.get(basis, 0.5)
     if trigger is None:
         confidence *= 0.6
@@ -720,7 +728,7 @@ def candidate_row(
         "date_basis": basis,
         "time_expression": expression,
         "summary": summary(trigger, sentence, cand.mentions),
-        "sentence": sentence.doc.text[char_start:char_end],
+        "sentence": text[char_start:char_end],
         "char_start": char_start,
         "char_end": char_end,
         "actors": actors,
@@ -732,8 +740,17 @@ def candidate_row(
     }
 
 
-def _clause_ents(sentence: Span, trigger: Token | None) -> Iterable[Span]:
-    return sentence.ents
+def _ents_by_sentence(doc: Doc, split: Sequence[Span]) -> dict[int, list[Span]]:
+    """Named entities bucketed by the first token of the sentence they fall in."""
+    starts = [s.start for s in split]
+    buckets: dict[int, list[Span]] = {}
+    index = 0
+    for ent in doc.ents:
+        while index + 1 < len(starts) and starts[index + 1] <= ent.start:
+            index += 1
+        if starts:
+            buckets.setdefault(starts[index], []).append(ent)
+    return buckets
 
 
 def _context_lemmas(cand: Candidate) -> set[str]:

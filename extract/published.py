@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from extract.timex import TimeMention
@@ -244,15 +244,15 @@ def _weekday_years(yearless: list, around: int | None) -> dt.date | None:
     return None
 
 
-def publication_date(metadata: str, text: str, mentions: Sequence[TimeMention]) -> Published:
-    """Metadata date, else a dateline, else inferred; `mentions` are the text's unanchored time mentions."""
+def publication_date(metadata: str, text: str, mentions: Callable[[], Sequence[TimeMention]]) -> Published:
+    """Metadata date, else a dateline, else inferred from `mentions()`: the text's unanchored time mentions."""
     from_metadata = parse_metadata_date(metadata)
     if from_metadata:
         return from_metadata
     dateline, yearless_dateline = find_dateline(text)
     if dateline:
         return dateline
-    inferred = infer_published(text, mentions)
+    inferred = infer_published(text, mentions())
     if yearless_dateline and inferred.date:
         # "WASHINGTON, Oct 10 (Reuters) -": the day is known, the year comes from the text
         try:

@@ -16,24 +16,48 @@ class Column:
 
 
 EVENT_COLUMNS: tuple[Column, ...] = (
-    Column("event_id", "string", "Stable id: hash of the document's content and the sentence and time-expression span."),
+    Column(
+        "event_id", "string", "Stable id: hash of the document's content and the sentence and time-expression span."
+    ),
     Column("doc_id", "string", "Document id: path relative to the input folder without extension, or the JSONL `id`."),
     Column("source", "string", "Who reports it: the document's outlet, else its title, else its doc_id."),
     Column("date_start", "datetime", "First calendar day of the event's period (empty when unresolved)."),
-    Column("date_end", "datetime", "Last calendar day of the event's period, inclusive (a month-level event ends on the month's last day)."),
-    Column("granularity", "string", "Precision of the date: day, week, month, quarter, season, year, decade, range or unresolved."),
-    Column("date_basis", "string", "How the date was found: explicit, relative, anaphoric, citation, publication, inferred or unresolved."),
-    Column("time_expression", "string", "The time expression as written in the text (empty for publication-dated lead events)."),
+    Column(
+        "date_end",
+        "datetime",
+        "Last calendar day of the event's period, inclusive (a month-level event ends on the month's last day).",
+    ),
+    Column(
+        "granularity",
+        "string",
+        "Precision of the date: day, week, month, quarter, season, year, decade, range or unresolved.",
+    ),
+    Column(
+        "date_basis",
+        "string",
+        "How the date was found: explicit, relative, anaphoric, citation, publication, inferred or unresolved.",
+    ),
+    Column(
+        "time_expression",
+        "string",
+        "The time expression as written in the text (empty for publication-dated lead events).",
+    ),
     Column("summary", "string", "Short clause saying what happened."),
     Column("sentence", "string", "The sentence the event comes from, exactly as in the text."),
     Column("char_start", "int", "Offset of the sentence's first character in the document text."),
     Column("char_end", "int", "Offset just past the sentence's last character in the document text."),
     Column("actors", "list", "Canonical names of the countries, organisations and people who act (metonyms resolved)."),
     Column("locations", "list", "Places the sentence names (geopolitical entities and locations not acting)."),
-    Column("event_type", "string", "military, diplomacy, economy, sanctions, conflict, statement or other (keyword rules on the trigger verb and clause)."),
+    Column(
+        "event_type",
+        "string",
+        "military, diplomacy, economy, sanctions, conflict, statement or other (keyword rules on the trigger verb and clause).",
+    ),
     Column("modality", "string", "asserted, or hypothetical / planned (hidden by default in the dashboard)."),
     Column("confidence", "float", "0 to 1: how sure the extractor is that this is a dated event with the right date."),
-    Column("event_group", "string", "Id shared by reports of the same real-world event across sources (empty for now)."),
+    Column(
+        "event_group", "string", "Id shared by reports of the same real-world event across sources (empty for now)."
+    ),
 )
 
 DOCUMENT_COLUMNS: tuple[Column, ...] = (
@@ -59,6 +83,9 @@ MODALITIES = ("asserted", "hypothetical", "planned")
 PUBLISHED_BASES = ("metadata", "dateline", "inferred", "unknown")
 
 
+MIN_YEAR, MAX_YEAR = pd.Timestamp.min.year + 1, pd.Timestamp.max.year - 1  # datetime64[ns] range
+
+
 def _typed(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     for col in columns:
@@ -66,7 +93,7 @@ def _typed(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
         if col.dtype == "string":
             out[col.name] = values.astype("string").fillna("")
         elif col.dtype == "datetime":
-            out[col.name] = pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
+            out[col.name] = _timestamps(values)
         elif col.dtype == "int":
             out[col.name] = pd.to_numeric(values, errors="coerce").fillna(0).astype("int64")
         elif col.dtype == "float":
@@ -74,6 +101,13 @@ def _typed(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
         elif col.dtype == "list":
             out[col.name] = values.map(_as_list).astype(object)
     return out.reset_index(drop=True)
+
+
+def _timestamps(values: pd.Series) -> pd.Series:
+    """Dates -> datetime64[ns]; a date pandas cannot hold (before 1678 or after 2261) becomes NaT."""
+    years = values.map(lambda v: getattr(v, "year", None))
+    in_range = years.isna() | years.between(MIN_YEAR, MAX_YEAR)
+    return pd.to_datetime(values.where(in_range), errors="coerce").astype("datetime64[ns]")
 
 
 def _as_list(value: object) -> list[str]:
