@@ -517,7 +517,11 @@ def trigger_of(sentence: Span, mention: TimeMention) -> Token | None:
 
 def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention], text: str) -> list[Candidate]:
     """Group a sentence's dated mentions by trigger; a cited report date goes to the main verb."""
-    usable = [m for m in mentions if m.basis != "accessed" and not m.value.endswith("_REF") and not _generic(m, text) and not _out_of_range(m)]
+    usable = [
+        m
+        for m in mentions
+        if m.basis != "accessed" and not m.value.endswith("_REF") and not _generic(m, text) and not _out_of_range(m)
+    ]
     if not usable:
         return []
     root = main_verb(sentence)
