@@ -243,6 +243,15 @@ _MONTH = (
 )
 _DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\b"
 _YEAR = r"(?:1[6-9]\d\d|20\d\d)\b"
+_UNITS_W = r"(?:one|two|three|four|five|six|seven|eight|nine)"
+_TENS_W = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+# Years read out (broadcast transcripts): "nineteen ninety-four", "nineteen oh five", "two thousand (and) one".
+_YEAR_WORDS = (
+    rf"(?i:(?:seventeen|eighteen|nineteen)[\s-]+(?:{_TENS_W}(?:[\s-]+{_UNITS_W})?|oh[\s-]+{_UNITS_W}|ten|eleven|twelve"
+    rf"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+    rf"|two\s+thousand(?:(?:\s+and)?\s+(?:{_UNITS_W}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+    rf"|eighteen|nineteen|twenty(?:[\s-]+{_UNITS_W})?))?)(?![\w-])"
+)
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _NUM = (
     r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
@@ -278,12 +287,47 @@ class _Ctx:
     tense: str  # past, present, future
     anchor: _Res | None  # the time last mentioned
     last_gran_anchor: dict[str, _Res]
+    pos: int = 0  # offset of the expression being resolved
+    anchor_pos: int = -1  # offset of `anchor`
+    period: _Res | None = None  # the fiscal quarter last reported on (earnings stories)
+    period_pos: int = -(10**9)
+
+    def reported_quarter(self) -> _Res | None:
+        """The quarter an earnings story is about, when one was named recently."""
+        if self.period is not None and self.pos - self.period_pos <= _PERIOD_REACH:
+            return self.period
+        return None
 
     def pub(self, need: str) -> dt.date | None:
         """The publication date when it is known at least to granularity `need`."""
         if self.published is None or _PUB_RANK.get(self.pub_gran, 0) > _GRAN_RANK[need]:
             return None
         return self.published
+
+
+_PERIOD_REACH = 1500  # characters: how long a reported quarter stays the subject of comparisons
+
+
+_WORD_NUMS = {
+    w: i
+    for i, w in enumerate(
+        re.split(
+            " ",
+            "oh one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+            "sixteen seventeen eighteen nineteen",
+        )
+    )
+} | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+
+
+def _year_int(text: str) -> int:
+    """A year written in digits or read out in words ("nineteen ninety-four", "two thousand and one")."""
+    if text.isdigit():
+        return int(text)
+    words = [w for w in re.split(r"[\s-]+", text.lower()) if w != "and"]
+    if words[:2] == ["two", "thousand"]:
+        return 2000 + sum(_WORD_NUMS[w] for w in words[2:])
+    return _WORD_NUMS[words[0]] * 100 + sum(_WORD_NUMS[w] for w in words[1:])
 
 
 def _month_num(word: str) -> int:
@@ -325,7 +369,7 @@ def _ymd(y: int | None, m: int, d: int, ctx: _Ctx) -> _Res | None:
             if _safe_date(2000, m, d) is None:  # 2000 is a leap year: Feb 29 stays valid
                 return None
             return _unresolved(f"XXXX-{m:02d}-{d:02d}", "day")
-        day = _safe_date(pub.year + _year_shift(ctx, *_month_span(pub.year, m)), m, d)
+        day = _safe_date(pub.year + _year_shift(ctx, m), m, d)
         return _day(day, "relative") if day else None
     day = _safe_date(y, m, d)
     return _day(day) if day else None
@@ -343,27 +387,37 @@ def _ym(y: int | None, m: int, ctx: _Ctx, rel: str | None = None) -> _Res:
     elif rel in ("next", "coming"):
         y = pub.year if m > pub.month else pub.year + 1
     else:
-        y = pub.year + _year_shift(ctx, *_month_span(pub.year, m))
+        y = pub.year + _year_shift(ctx, m)
     return _month(y, m, "relative")
 
 
-def _year_shift(ctx: _Ctx, start: dt.date, end: dt.date) -> int:
-    """-1 / +1 when a yearless date in the publication year contradicts the verb's tense.
+def _year_shift(ctx: _Ctx, month: int) -> int:
+    """-1 / 0 / +1: which occurrence of a yearless month the text means, relative to the publication year.
 
-    "On December 20 the ministry announced" in an October article is last December; "will meet on
-    January 5" in a December article is next January. Otherwise the publication year stands.
+    Newswire names the nearest occurrence, and the verb's tense says which side of the publication date
+    it lies on: a past-tense verb points back ("On December 20 the ministry announced" in an October
+    article is last December) except to next month, which is a date being announced ("was extended to
+    Nov. 16" in late October); a future verb points forward except to the last couple of months ("will
+    report September sales" in October); otherwise the next three months, else the past. Citations and
+    access stamps never lie after the publication date.
     """
     pub = ctx.published
-    if pub is None:
+    if pub is None or ctx.pub_gran == "year":
         return 0
-    pub_start, pub_end = (pub, pub) if ctx.pub_gran == "day" else _month_span(pub.year, pub.month)
-    if ctx.pub_gran == "year":
+    ahead = (month - pub.month) % 12  # months forward from the publication month to the named one
+    if ahead == 0:
         return 0
-    if ctx.tense == "past" and start > pub_end:
-        return -1
-    if ctx.tense == "future" and end < pub_start and (pub_start - end).days > 31:
-        return 1
-    return 0
+    if ctx.tense == "cite":
+        forward = False
+    elif ctx.tense == "past":
+        forward = ahead == 1
+    elif ctx.tense == "future":
+        forward = ahead <= 9
+    else:
+        forward = ahead <= 3
+    if forward:
+        return 0 if month > pub.month else 1
+    return 0 if month < pub.month else -1
 
 
 def _rel_year(word: str | None, ctx: _Ctx) -> int | None:
@@ -399,7 +453,7 @@ def _n_iso(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 def _n_month_year(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     mon = _month_num(m["mon"])
     if m["y"]:
-        return _month(int(m["y"]), mon)
+        return _month(_year_int(m["y"]), mon)
     ry = _rel_year(m["ry"], ctx)
     if ry is None:
         return _unresolved(f"XXXX-{mon:02d}", "month")
@@ -414,7 +468,7 @@ def _n_month(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 
 def _n_year(m: re.Match[str], ctx: _Ctx) -> _Res | None:
-    return _year(int(m["y"]))
+    return _year(_year_int(m["y"]))
 
 
 def _n_decade(m: re.Match[str], ctx: _Ctx) -> _Res | None:
@@ -439,7 +493,7 @@ def _n_century(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 def _n_season(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     s = _SEASONS[m["s"].lower()]
     if m["y"]:
-        return _season(int(m["y"]), s)
+        return _season(_year_int(m["y"]), s)
     rel = (m["rel"] or "").lower()
     if rel in ("this", "last", "next", "past", "coming", "previous") and m["ry"] is None:
         pub = ctx.pub("month")
@@ -610,12 +664,15 @@ def _n_ago(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     else:
         base = None
         basis = "relative"
-    if base is None:
-        # Financial convention: "a year ago" after a quarter means that quarter a year before.
-        q = ctx.last_gran_anchor.get("quarter")
-        if unit == "year" and q is not None and q.granularity == "quarter" and q.date_start is not None:
+    # Financial convention: "a year ago" / "a year earlier" in a story about a quarter's results is that
+    # quarter a year before, unless a date in the same breath anchors "earlier" ("on Sept. 30 ... a year earlier").
+    q = ctx.reported_quarter()
+    if unit == "year" and n == 1 and q is not None and q.date_start is not None:
+        near_anchor = base is not None and ctx.anchor_pos > ctx.period_pos and ctx.pos - ctx.anchor_pos <= 120
+        if not near_anchor:
             d = _shift_day(q.date_start, sign * n, "year")
             return _quarter(d.year, (d.month - 1) // 3 + 1, "anaphoric")
+    if base is None:
         pub = ctx.pub("day" if unit in ("day", "week") else "month" if unit in ("month", "quarter") else "year")
         if pub is None:
             return _unresolved(_X_VALUES.get(unit, "XXXX"), unit)
@@ -742,6 +799,15 @@ def _n_time(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     return _Res(None, None, "day", day + clock, "unresolved" if pub is None else "relative", "TIME")
 
 
+def _n_time_weekday(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    day = _n_weekday(m, ctx)
+    clock = _n_time(_NMatch(m, t=m["clock"]), ctx)  # type: ignore[arg-type]
+    if day is None or clock is None:
+        return None
+    t = clock.value[clock.value.index("T") :]
+    return _Res(day.date_start, day.date_end, "day", day.value + t, day.basis, "TIME")
+
+
 @dataclass(frozen=True)
 class _Pattern:
     name: str
@@ -836,7 +902,9 @@ PATTERNS: tuple[_Pattern, ...] = (
     ),
     _P(
         "month_year",
-        _rx(rf"(?P<t>{_I.format(_MOD)}(?P<mon>{_MONTH})(?:,?\s+(?:of\s+)?(?P<y>{_YEAR})|\s+{_YEAR_REL}))(?![-–/]\d)"),
+        _rx(
+            rf"(?P<t>{_I.format(_MOD)}(?P<mon>{_MONTH})(?:,?\s+(?:of\s+)?(?P<y>{_YEAR}|{_YEAR_WORDS})|\s+{_YEAR_REL}))(?![-–/]\d)"
+        ),
         _n_month_year,
     ),
     _P(
@@ -864,7 +932,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         _rx(
             rf"(?:\b(?P<cue>{_I.format('in|during|by|until|through|since|for|of|from|to|and|or|before|after')})\s+)?(?<![\w-])"
             r"(?P<t>(?i:(?:(?:the|(?P<rel>this|last|next|past|coming|previous))\s+)?(?:(?:early|late|mid)[\s-]+)?(?P<s>spring|summer|fall|autumn|winter)"
-            rf"(?:\s+(?:of\s+)?(?P<y>{_YEAR})|\s+{_YEAR_REL})?))"
+            rf"(?:\s+(?:of\s+)?(?P<y>{_YEAR}|{_YEAR_WORDS})|\s+{_YEAR_REL})?))"
             rf"(?![\w-])"
         ),
         lambda m, c: _n_season(m, c) if _season_ok(m) else None,
@@ -905,6 +973,23 @@ PATTERNS: tuple[_Pattern, ...] = (
         ),
         _n_year,
         priority=-1,
+    ),
+    _P(
+        "year_words",
+        _rx(
+            rf"(?<![\w-])(?P<t>(?:{_I.format('the')}\s+year\s+)?(?P<y>{_YEAR_WORDS}))(?!\s+(?:years|months|days|miles|people|dollars|men|women|troops|soldiers|times|more|or)\b)"
+        ),
+        _n_year,
+        priority=-1,
+    ),
+    _P(
+        "holiday",
+        _rx(
+            rf"(?<![\w-])(?P<t>(?:(?P<rel>{_I.format('last|this|next|past|coming')})\s+)?(?P<h>Christmas(?:\s+Day|\s+Eve)?|New\s+Year's(?:\s+Day|\s+Eve)"
+            r"|Thanksgiving(?:\s+Day)?|Independence\s+Day|Fourth\s+of\s+July|Halloween|Labor\s+Day|Memorial\s+Day|Election\s+Day|Easter(?:\s+Sunday)?)"
+            rf"(?:,?\s+(?P<y>{_YEAR}))?)(?![\w-])"
+        ),
+        lambda m, c: _n_holiday(m, c),
     ),
     # --- relative dates
     _P(
@@ -967,6 +1052,29 @@ PATTERNS: tuple[_Pattern, ...] = (
             )
         ),
         lambda m, c: _n_ref(m, c) if _ref_ok(m) else None,
+    ),
+    _P(
+        "current",  # the adjective: "current market conditions", "his current wife"
+        _rx(
+            r"(?<![\w-])(?<!electric\s)(?<!direct\s)(?<!ocean\s)(?<!then\s)(?P<t>(?i:current))(?=\s+[a-z])"
+            r"(?!\s+(?:accounts?|quarter|year|month|week|weekend|decade|century|fiscal|period|affairs|events|dollars?|prices?|assets|liabilities|ratio|yield|coupon|rate|issue|bond|market\s+value)\b)"
+        ),
+        _n_ref,
+    ),
+    _P(
+        "the_year",  # "for the year", "the first nine months of the year": the year being reported
+        _rx(
+            r"\b(?i:for|of|during|in|through|throughout)\s+(?P<t>the\s+(?:full\s+)?year)"
+            r"(?![\w-]|\s+(?:ago|earlier|before|after|later|since|when|that|in\s+which|ended|ending|two|nineteen|\d|[A-Z]))"
+        ),
+        lambda m, c: _n_the_year(m, c),
+    ),
+    _P(
+        "period",  # "the latest period", "the 1988 period" in results stories: the reported quarter
+        _rx(
+            rf"(?<![\w-])(?P<t>(?i:the)\s+(?:(?i:latest|most\s+recent|current)|(?P<y>{_YEAR}))\s+(?:period|quarter))(?![\w-])"
+        ),
+        lambda m, c: _n_period(m, c),
     ),
     _P(
         "recent",
@@ -1036,6 +1144,18 @@ PATTERNS: tuple[_Pattern, ...] = (
         kind="SET",
     ),
     _P(
+        "time_weekday",
+        _rx(
+            _I.format(
+                rf"(?<![\w.:$-])(?P<t>(?P<clock>\d{{1,2}}(?:[:.]\d\d)?\s*(?:a\.m\.?|p\.m\.?|am\b|pm\b)|noon|midnight|midday)"
+                rf"(?:\s+(?:EDT|EST|CDT|CST|PDT|PST|GMT|UTC|local\s+time))?,?\s+(?:on\s+)?(?:(?P<rel>last|next|this)\s+)?(?P<wd>{_WEEKDAY}))(?![\w-])"
+            )
+        ),
+        lambda m, c: _n_time_weekday(m, c),
+        kind="TIME",
+        priority=1,
+    ),
+    _P(
         "time",
         _rx(
             _I.format(
@@ -1060,6 +1180,92 @@ class _NMatch:
         if key in self._g:
             return self._g[key]
         return self._m[key]
+
+
+def _nth_weekday(y: int, month: int, weekday: int, n: int) -> dt.date:
+    """The n-th given weekday of a month (n = -1: the last one)."""
+    if n < 0:
+        last = dt.date(y, month, calendar.monthrange(y, month)[1])
+        return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+    first = dt.date(y, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _easter(y: int) -> dt.date:
+    """Western Easter Sunday (the anonymous Gregorian computus)."""
+    a, b, c = y % 19, y // 100, y % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 2 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return dt.date(y, month, day + 1)
+
+
+_HOLIDAYS: dict[str, Callable[[int], dt.date]] = {
+    "christmas": lambda y: dt.date(y, 12, 25),
+    "christmas day": lambda y: dt.date(y, 12, 25),
+    "christmas eve": lambda y: dt.date(y, 12, 24),
+    "new year's day": lambda y: dt.date(y, 1, 1),
+    "new year's eve": lambda y: dt.date(y, 12, 31),
+    "thanksgiving": lambda y: _nth_weekday(y, 11, 3, 4),  # US: fourth Thursday of November
+    "thanksgiving day": lambda y: _nth_weekday(y, 11, 3, 4),
+    "independence day": lambda y: dt.date(y, 7, 4),
+    "fourth of july": lambda y: dt.date(y, 7, 4),
+    "halloween": lambda y: dt.date(y, 10, 31),
+    "labor day": lambda y: _nth_weekday(y, 9, 0, 1),
+    "memorial day": lambda y: _nth_weekday(y, 5, 0, -1),
+    "election day": lambda y: _nth_weekday(y, 11, 0, 1) + dt.timedelta(days=1),  # US: Tuesday after 1st Monday
+    "easter": _easter,
+    "easter sunday": _easter,
+}
+
+
+def _n_holiday(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    """Named holidays: a date each year; without a year, the nearest occurrence by tense."""
+    rule = _HOLIDAYS[re.sub(r"\s+", " ", m["h"].lower())]
+    if m["y"]:
+        return _day(rule(int(m["y"])))
+    rel = (m["rel"] or "").lower()
+    pub = ctx.pub("day") if rel else ctx.pub("year")
+    if pub is None:
+        a, b = rule(2001), rule(2002)  # a fixed-date holiday falls on the same day every year
+        return _unresolved(
+            f"XXXX-{a.month:02d}-{a.day:02d}" if (a.month, a.day) == (b.month, b.day) else "XXXX-XX-XX", "day"
+        )
+    if rel in ("last", "past"):
+        d = rule(pub.year)
+        return _day(d if d < pub else rule(pub.year - 1), "relative")
+    if rel in ("next", "coming"):
+        d = rule(pub.year)
+        return _day(d if d > pub else rule(pub.year + 1), "relative")
+    d = rule(pub.year)
+    return _day(rule(pub.year + _year_shift(ctx, d.month)), "relative")
+
+
+def _n_the_year(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    """ "the year": a year named just before in the same breath, else the publication's."""
+    a = ctx.anchor
+    if a is not None and a.granularity == "year" and a.date_start is not None and ctx.pos - ctx.anchor_pos <= 150:
+        return _year(a.date_start.year, "anaphoric")
+    pub = ctx.pub("year")
+    if pub is None:
+        return _unresolved("XXXX", "year")
+    return _year(pub.year, "relative")
+
+
+def _n_period(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    q = ctx.reported_quarter()
+    if m["y"]:
+        y = int(m["y"])
+        if q is None or q.date_start is None:
+            return _year(y) if m["t"].lower().endswith("period") else _unresolved(f"{y}-QX", "quarter")
+        return _quarter(y, (q.date_start.month - 1) // 3 + 1, "anaphoric")
+    if q is None or q.date_start is None:
+        return None  # "the latest period" outside a results story: not a date we can place
+    return _quarter(q.date_start.year, (q.date_start.month - 1) // 3 + 1, "anaphoric")
 
 
 def _n_range_dm(m: re.Match[str], ctx: _Ctx) -> _Res | None:
@@ -1096,12 +1302,29 @@ def _n_quarter_rel_any(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 
 def _n_ago_fixed(m: re.Match[str], ctx: _Ctx) -> _Res | None:
-    return _n_ago(_NMatch(m, n="1", u="year", dir="earlier"), ctx)  # type: ignore[arg-type]
+    """ "the year-ago quarter", "year-earlier results": the reported period a year before, else last year."""
+    if ctx.reported_quarter() is not None:
+        return _n_ago(_NMatch(m, n="1", u="year", dir="ago"), ctx)  # type: ignore[arg-type]
+    pub = ctx.pub("year")
+    if pub is None:
+        return _unresolved("XXXX", "year")
+    return _year(pub.year - 1, "relative")
+
+
+_OF_NOT_YEAR_RX = re.compile(rf"\s+of\s+(?!{_YEAR}|{_YEAR_WORDS}|(?:this|last|next)\s+year\b)", re.IGNORECASE)
 
 
 def _season_ok(m: re.Match[str]) -> bool:
-    """A bare season word needs a year, a determiner or a cue ("in summer"); "fall" needs more."""
-    if m["y"] or m["ry"] or m["rel"]:
+    """A bare season word needs a year, a determiner or a cue ("in summer"); "fall" needs more.
+
+    "The fall of the regime", "the spring of their discontent": a season word followed by "of" and
+    something other than a year is the noun (the collapse, the source), not the season.
+    """
+    if m["y"] or m["ry"]:
+        return True
+    if _OF_NOT_YEAR_RX.match(m.string, m.end("t")):
+        return False
+    if m["rel"]:
         return True
     t = m["t"].lower()
     if t.startswith("the "):
@@ -1121,6 +1344,11 @@ def _ref_ok(m: re.Match[str]) -> bool:
         return not re.match(r"\s+(?:\d|\w+\s+(?:day|week|month|year|decade))", after)
     if t == "now":
         after = m.string[m.end("t") : m.end("t") + 6].lower()
+        if after.startswith(","):
+            # "Now, he says ..." opening a sentence is a discourse marker, not a time ("until now, ...")
+            before = m.string[max(0, m.start("t") - 3) : m.start("t")]
+            if not before.strip() or re.search(r"[.!?\"'`]\s*$", before):
+                return False
         return not after.startswith(" on ")
     return True
 
@@ -1137,7 +1365,11 @@ _CITE_CLOSE_RX = re.compile(r"^\s*[.,]?\s*\)")
 _FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo", "would", "'d", "could", "might", "may", "can", "should", "must"})
 _FUTURE_LEMMAS = frozenset({"plan", "schedule"})
 # Deadlines and earliest dates look forward whatever the verb's tense ("to be completed by Dec. 15").
-_FUTURE_CUE_RX = re.compile(r"(?i:\b(?:as\s+(?:early|soon)\s+as|no\s+later\s+than|by|until|through|till|payable)\s+$)")
+_FUTURE_CUE_RX = re.compile(
+    r"(?i:\b(?:(?P<strong>as\s+(?:early|soon)\s+as|no\s+later\s+than|payable|effective|due)|by|until|through|till)\s+$)"
+)
+# Verbs that move something to a later date: "postponed until Tuesday" looks forward though narrated.
+_DEFER_LEMMAS = frozenset({"postpone", "delay", "defer", "extend", "adjourn", "recess", "reschedule", "push"})
 _FUTURE_HEADS = frozenset(
     {"plan", "expect", "schedule", "set", "due", "intend", "hope", "aim", "prepare", "go", "agree", "want", "seek"}
 )
@@ -1162,7 +1394,21 @@ _TIME_NOUNS = re.compile(
 )
 
 
-_TENSED = frozenset({"weekday", "md", "dm", "month", "quarter", "range_md", "range_dm", "range_mm", "rel_unit"})
+_TENSED = frozenset(
+    {
+        "holiday",
+        "time_weekday",
+        "weekday",
+        "md",
+        "dm",
+        "month",
+        "quarter",
+        "range_md",
+        "range_dm",
+        "range_mm",
+        "rel_unit",
+    }
+)
 _NO_ANCHOR = frozenset({"ago", "year_ago_adj", "quarter_rel"})
 
 
@@ -1211,9 +1457,11 @@ class _DocIndex:
         self.doc = doc
         if doc is None:
             self.tok_starts: list[int] = []
+            self.parsed = False
             self.sent_starts: list[int] = [0]
             return
         self.tok_starts = [t.idx for t in doc]
+        self.parsed = doc.has_annotation("DEP")
         try:
             self.sent_starts = [s.start_char for s in doc.sents]
         except ValueError:  # no sentence boundaries set
@@ -1234,8 +1482,12 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     tok = idx.token_at(start)
     if tok is None:
         return "past"
-    if _FUTURE_CUE_RX.search(tok.doc.text[max(0, start - 20) : start]):
+    cue_m = _FUTURE_CUE_RX.search(tok.doc.text[max(0, start - 20) : start])
+    if cue_m and cue_m["strong"]:
         return "future"
+    cue = cue_m is not None
+    if not idx.parsed:
+        return "future" if cue else "past"  # no parse: newswire narrates the past
     # The span's syntactic head: climb while the head stays inside the span.
     while tok.head.i != tok.i and start <= tok.head.idx < end:
         tok = tok.head
@@ -1244,6 +1496,11 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
         if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
             break
         verb = verb.head
+    if cue:
+        # A deadline looks forward ("to be completed by Dec. 15", "has until Tuesday") unless the
+        # clause narrates the past: "had filed reports by Wednesday", "until Thursday they had not".
+        narrated = _narrated_past(verb) and verb.lemma_.lower() not in _DEFER_LEMMAS
+        return "past" if narrated else "future"
     if verb.pos_ not in ("VERB", "AUX"):
         return "present"
     for child in verb.children:
@@ -1266,6 +1523,15 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     if verb.tag_ in ("VBD", "VBN"):
         return "past"
     return "present"
+
+
+def _narrated_past(verb) -> bool:
+    """A simple-past or past-perfect clause: the verb is VBD or has a VBD auxiliary (had, was, did)."""
+    if verb.pos_ not in ("VERB", "AUX"):
+        return False
+    if verb.tag_ == "VBD":
+        return True
+    return any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in verb.children)
 
 
 def _year_is_count(idx: _DocIndex, c: _Cand) -> bool:
@@ -1360,7 +1626,15 @@ def _all_timexes(
     for c in cands:
         if c.kind == "AGE":
             continue
-        ctx.tense = _tense(idx, c.start, c.end) if c.pattern is not None and c.pattern.name in _TENSED else "past"
+        ctx.pos = c.start
+        before = text[max(0, c.start - 40) : c.start]
+        cited = bool(_CITE_CLOSE_RX.match(text[c.end : c.end + 4]) and _CITE_OPEN_RX.search(before))
+        if cited:
+            ctx.tense = "cite"  # a source is dated on or before the publication
+        elif c.pattern is not None and c.pattern.name in _TENSED:
+            ctx.tense = _tense(idx, c.start, c.end)
+        else:
+            ctx.tense = "past"
         span_text = text[c.start : c.end]
         if c.ent:
             res = _resolve_ent(span_text, ctx)
@@ -1372,9 +1646,7 @@ def _all_timexes(
         basis = res.basis
         open_range = False
         if res.kind == "DATE":
-            before = text[max(0, c.start - 40) : c.start]
-            after = text[c.end : c.end + 4]
-            if _CITE_CLOSE_RX.match(after) and _CITE_OPEN_RX.search(before):
+            if cited:
                 basis = "accessed" if _ACCESS_RX.search(before) else "citation"
             elif res.date_start is not None and _SINCE_RX.search(text[max(0, c.start - 8) : c.start]):
                 open_range = True
@@ -1391,6 +1663,16 @@ def _all_timexes(
             open_range,
         )
         out.append(mention)
+        # The quarter a results story reports on: named quarters, "the latest quarter" (not "year-ago" ones).
+        if (
+            res.granularity == "quarter"
+            and res.date_start is not None
+            and basis != "unresolved"
+            and (c.pattern is None or c.pattern.name not in ("ago", "year_ago_adj"))
+        ):
+            rel = c.match["rel"] if c.match is not None and "rel" in c.match.re.groupindex else None
+            if not (rel and rel.lower().startswith("the year")):
+                ctx.period, ctx.period_pos = res, c.start
         # Anaphora anchors: narrative dates only (not citations, not references like "now").
         if (
             res.kind == "DATE"
@@ -1401,6 +1683,7 @@ def _all_timexes(
             and not (c.pattern is not None and c.pattern.name in _NO_ANCHOR)
         ):
             ctx.anchor = res
+            ctx.anchor_pos = c.start
             rank = _GRAN_RANK[res.granularity]
             for g, r in _GRAN_RANK.items():
                 if r >= rank and g in ("day", "week", "month", "quarter", "season", "year"):

@@ -336,3 +336,160 @@ def test_counted_years_are_not_years(nlp) -> None:
 def test_doc_must_match_text(nlp) -> None:
     with pytest.raises(ValueError):
         find_time_mentions("In 2020.", PUB, doc=nlp("In 2021."))
+
+
+# --- rules added for newswire conventions ----------------------------------------------------------------
+
+
+# Yearless months: the nearest occurrence, steered by tense (PUB is 10 October 2025). Without a parse the
+# tense defaults to the past; citations never lie after the publication date.
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("On January 15 the talks began.", "2025-01-15"),  # past, 9 months back
+        ("The drought started in December.", "2024-12"),  # past, 2 months ahead: last December
+        ("Sales stalled (Agency, November 3).", "2024-11-03"),  # a citation is never in the future
+    ],
+)
+def test_yearless_month_without_parse(sentence: str, value: str) -> None:
+    assert only(sentence).value == value
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("The deadline was extended to Nov. 16.", "2025-11-16"),  # next month: a date being announced
+        ("The bank cut rates in December.", "2024-12"),  # past, two months ahead: last December
+        ("The dividend is payable Dec. 7 to holders.", "2025-12-07"),
+        ("The rule takes effect, effective Feb. 1.", "2026-02-01"),
+        ("The committee will report in March.", "2026-03"),
+        ("The panel will publish September figures soon.", "2025-09"),  # future but just past: September
+    ],
+)
+def test_yearless_month_follows_tense(nlp, sentence: str, value: str) -> None:
+    found = [m for m in find_time_mentions(sentence, PUB, doc=nlp(sentence)) if m.value[:4].isdigit()]
+    assert found and found[0].value == value, found
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("sentence", "day"),
+    [
+        ("Until Wednesday, the agency had refused to comment.", D(2025, 10, 8)),  # narrated past
+        ("The regulator had approved 40 requests by Tuesday.", D(2025, 10, 7)),
+        ("The hearing was postponed until Tuesday.", D(2025, 10, 14)),  # deferral looks forward
+        ("The offer runs until Tuesday.", D(2025, 10, 14)),
+    ],
+)
+def test_deadline_cues_respect_narrated_past(nlp, sentence: str, day: dt.date) -> None:
+    found = [m for m in find_time_mentions(sentence, PUB, doc=nlp(sentence)) if m.granularity == "day"]
+    assert len(found) == 1, found
+    assert found[0].date_start == day
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The war ended in nineteen ninety-four.", ("nineteen ninety-four", "1994")),
+        ("It began in the year two thousand.", ("the year two thousand", "2000")),
+        ("Talks resumed in January nineteen ninety-seven.", ("January nineteen ninety-seven", "1997-01")),
+        ("Snow fell in the winter of nineteen eighty-one.", ("the winter of nineteen eighty-one", "1981-WI")),
+        ("The law dates from nineteen oh five.", ("nineteen oh five", "1905")),
+    ],
+)
+def test_spelled_out_years(sentence: str, expected: tuple) -> None:
+    m = only(sentence)
+    assert (m.text, m.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Veterans gathered on Memorial Day.", ("Memorial Day", "2025-05-26")),  # last Monday of May
+        ("The boy was found last Thanksgiving.", ("last Thanksgiving", "2024-11-28")),
+        ("Stores closed on Christmas Day 2019.", ("Christmas Day 2019", "2019-12-25")),
+        ("Crowds gathered last Easter.", ("last Easter", "2025-04-20")),
+        ("The vote falls on Election Day 2024.", ("Election Day 2024", "2024-11-05")),
+        ("Parades marked Independence Day.", ("Independence Day", "2025-07-04")),
+    ],
+)
+def test_holidays(sentence: str, expected: tuple) -> None:
+    m = only(sentence)
+    assert (m.text, m.value, m.date_start) == (*expected, dt.date.fromisoformat(expected[1]))
+
+
+def test_holiday_without_publication_date() -> None:
+    assert only("Shops shut on Christmas.", None).value == "XXXX-12-25"
+    assert only("Shops shut on Thanksgiving.", None).value == "XXXX-XX-XX"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Volume was flat for the year, the company said.", ("the year", "2025")),
+        ("Profit rose in the first nine months of the year.", ("the year", "2025")),
+        ("The firm raised its forecast for the full year.", ("the full year", "2025")),
+        ("Officials blamed current market conditions.", ("current", "PRESENT_REF")),
+    ],
+)
+def test_anaphoric_year_and_current(sentence: str, expected: tuple) -> None:
+    m = only(sentence)
+    assert (m.text, m.value) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The fall of the regime would reshape the region.",
+        "Historians study the fall of Rome.",
+        "The spring of the mechanism snapped.",
+        "Now, he says, the plan looks doomed.",
+        "The current account deficit widened.",
+        "A lamp needs electric current to glow.",
+        "The town is more than two thousand years old.",
+        "The latest period of calm did not last.",
+    ],
+)
+def test_new_rules_negative_cases(sentence: str) -> None:
+    assert mentions(sentence) == []
+
+
+def test_fiscal_year_ended_is_not_the_year() -> None:
+    assert [m.text for m in mentions("Net income for the year ended June 30 rose.")] == ["June 30"]
+
+
+def test_season_with_year_after_of_is_still_a_season() -> None:
+    m = only("Troops withdrew in the fall of 2019.")
+    assert (m.text, m.value) == ("the fall of 2019", "2019-FA")
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        # The quarter a results story reports on anchors "a year ago", "the year-ago quarter", "the latest period".
+        (
+            "Profit rose in the third quarter. Sales were $5 million, up from $4 million a year ago.",
+            ["2025-Q3", "2024-Q3"],
+        ),
+        (
+            "Profit rose in the third quarter. In the year-ago quarter it lost money.",
+            ["2025-Q3", "2024-Q3"],
+        ),
+        ("Profit rose in the third quarter. Costs fell in the latest period.", ["2025-Q3", "2025-Q3"]),
+        ("Profit rose in the third quarter, against a loss in the 2024 period.", ["2025-Q3", "2024-Q3"]),
+        # No quarter in view: "year-ago" is last year, "a year ago" a year before publication.
+        ("The year-ago figures were restated.", ["2024"]),
+        ("Prices were lower a year ago.", ["2024"]),
+    ],
+)
+def test_reported_quarter_anchors_comparisons(text: str, values: list[str]) -> None:
+    assert [m.value for m in mentions(text)] == values
+
+
+def test_clock_time_with_weekday_is_one_time() -> None:
+    text = "The deadline is 9 a.m. Tuesday, officials said on Friday."
+    found = find_timexes(text, PUB, doc=_BLANK(text))
+    assert [(m.text, m.kind) for m in found] == [("9 a.m. Tuesday", "TIME"), ("Friday", "DATE")]
+    assert found[0].value.endswith("T09:00")
+    assert [m.text for m in mentions(text)] == ["Friday"]
