@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from dashboard import charts, data  # noqa: E402
 from dashboard.synthetic import synthetic_tables  # noqa: E402
+from extract import store  # noqa: E402
 
 BUDGET_S = 0.3
 MAX_FIGURE_BYTES = 5_000_000
@@ -90,8 +91,7 @@ def bench_app(n: int) -> None:
     events, documents = synthetic_tables(n)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        events.to_parquet(folder / "events.parquet", index=False)
-        documents.to_csv(folder / "documents.csv", index=False)
+        store.write_tables(events, documents, folder)  # the data folder as an extraction run leaves it
         os.environ["DATELINE_DATA"] = str(folder)
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
         start = time.perf_counter()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +18,6 @@ from dashboard.sidebar import render_sidebar  # noqa: E402
 VIEWS = (
     Path(__file__).resolve().parent / "views"
 )  # not "pages/": Streamlit would treat that folder as v1 multipage pages
-_FIRST_RUN_LOCK = threading.Lock()
 
 
 def first_start_extraction(folder: Path) -> None:
@@ -27,26 +25,20 @@ def first_start_extraction(folder: Path) -> None:
     if data.has_events_file(folder) or st.session_state.get("_seed_attempted"):
         return
     st.session_state["_seed_attempted"] = True
-    problem = ingest.pipeline_error()
-    if problem:
-        st.warning(
-            f"No events in `{folder}` yet, and {problem}. "
-            "Run `make extract` (or `python -m extract seeds --out data`), then press **Reload data**."
-        )
-        return
-    with _FIRST_RUN_LOCK:
-        if data.has_events_file(folder):  # another session finished it meanwhile
+    with st.status(f"First start: extracting the articles in `seeds/` into `{folder}`…", expanded=True) as status:
+        progress = progress_callback("Starting…")
+        try:
+            report = ingest.extract_seeds(folder, progress=progress)
+        except Exception as err:
+            status.update(label=f"Extraction of seeds/ failed: {err}", state="error")
+            st.warning(f"Run `python -m extract seeds --out {folder}` (or `make extract`), then press **Reload data**.")
             return
-        with st.status(f"First start: extracting the articles in `seeds/` into `{folder}`…", expanded=True) as status:
-            progress = progress_callback("Starting…")
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                ingest.run_extraction([ingest.SEEDS], folder, progress=progress)
-            except Exception as err:
-                status.update(label=f"Extraction of seeds/ failed: {err}", state="error")
-                return
-            status.update(label="Seeds extracted.", state="complete", expanded=False)
-    data.clear_cache()
+        if report is not None and not report.written:
+            problems = "; ".join(str(p) for p in report.problems[:3]) or "no articles found"
+            status.update(label=f"Nothing was extracted from seeds/: {problems}", state="error")
+            return
+        done = f": {report.n_documents:,} articles, {report.n_events:,} events" if report else ""
+        status.update(label=f"Seeds extracted{done}.", state="complete", expanded=False)
 
 
 def main() -> None:
@@ -55,6 +47,8 @@ def main() -> None:
     folder = data.data_dir()
     first_start_extraction(folder)
     dataset = data.load_dataset(folder)
+    if dataset.problem:
+        st.error(f"The tables in `{folder}` cannot be read: {dataset.problem}", icon=":material/error:")
     pages = [
         st.Page(VIEWS / "timeline.py", title="Timeline", icon=":material/timeline:", default=True),
         st.Page(VIEWS / "sources.py", title="Sources", icon=":material/article:", url_path="sources"),

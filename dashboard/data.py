@@ -6,7 +6,6 @@ Everything here except `load_dataset` is plain pandas/numpy and can be tested wi
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -16,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from extract import schema
+from extract import schema, store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-EVENTS_FILE = "events.parquet"
-DOCUMENTS_FILE = "documents.csv"
+# The files extract.store reads (events.csv only when there is no events.parquet): the loader's cache key.
+TABLE_FILES = (store.EVENTS_PARQUET, store.EVENTS_CSV, store.DOCUMENTS_CSV)
 
 DEFAULT_FROM = dt.date(2018, 1, 1)
 DEFAULT_TO = dt.date(2026, 12, 31)
@@ -51,37 +50,13 @@ def data_dir() -> Path:
 
 
 # --------------------------------------------------------------------------------------------------
-# Reading
-
-
-def read_tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The typed events and documents tables stored in `folder` (empty tables when absent).
-
-    Uses `extract.store` when it exists; until then reads the parquet/CSV files directly.
-    """
-    try:
-        store = importlib.import_module("extract.store")
-        read_events, read_documents = store.read_events, store.read_documents
-    except (ImportError, AttributeError):
-        read_events = read_documents = None
-    events_path, documents_path = folder / EVENTS_FILE, folder / DOCUMENTS_FILE
-    if read_events is not None:
-        events = read_events(folder) if events_path.exists() else schema.events_frame()
-    else:
-        events = schema.typed_events(pd.read_parquet(events_path)) if events_path.exists() else schema.events_frame()
-    if read_documents is not None:
-        documents = read_documents(folder) if documents_path.exists() else schema.documents_frame()
-    elif documents_path.exists():
-        documents = schema.typed_documents(pd.read_csv(documents_path, dtype=str, keep_default_na=False))
-    else:
-        documents = schema.documents_frame()
-    return events, documents
+# Reading: the tables come from extract.store, only through `load_dataset` (below).
 
 
 def files_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """(name, mtime_ns, size) of the data files: the cache key that invalidates the loader."""
     stamp = []
-    for name in (EVENTS_FILE, DOCUMENTS_FILE):
+    for name in TABLE_FILES:
         path = folder / name
         if path.exists():
             st_ = path.stat()
@@ -93,7 +68,7 @@ def files_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
 
 def has_events_file(folder: Path) -> bool:
     """Whether the folder holds an events table at all (an empty one counts)."""
-    return (folder / EVENTS_FILE).exists()
+    return (folder / store.EVENTS_PARQUET).is_file() or (folder / store.EVENTS_CSV).is_file()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,6 +121,7 @@ class Dataset:
     actor_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     actor_labels: list[str] = field(default_factory=list)
     stamp: tuple = ()
+    problem: str | None = None  # why the stored tables could not be read (then both are empty)
 
     @property
     def has_groups(self) -> bool:
@@ -173,7 +149,9 @@ class Dataset:
         return ev["date_start"].min().date(), ev["date_end"].max().date()
 
 
-def build_dataset(events: pd.DataFrame, documents: pd.DataFrame, stamp: tuple = ()) -> Dataset:
+def build_dataset(
+    events: pd.DataFrame, documents: pd.DataFrame, stamp: tuple = (), problem: str | None = None
+) -> Dataset:
     """Prepare the tables once: derived columns, facet codes and the exploded actor lookup."""
     ev = prepare_events(events)
     codes: dict[str, tuple[np.ndarray, list[str]]] = {}
@@ -192,7 +170,7 @@ def build_dataset(events: pd.DataFrame, documents: pd.DataFrame, stamp: tuple = 
         actor_codes = flat.map({v: i for i, v in enumerate(actor_labels)}).to_numpy(dtype=np.int64)
     else:
         actor_labels, actor_codes = [], np.zeros(0, dtype=np.int64)
-    return Dataset(ev, documents.reset_index(drop=True), codes, rows, actor_codes, actor_labels, stamp)
+    return Dataset(ev, documents.reset_index(drop=True), codes, rows, actor_codes, actor_labels, stamp, problem)
 
 
 def load_dataset(folder: Path | None = None) -> Dataset:
@@ -202,7 +180,16 @@ def load_dataset(folder: Path | None = None) -> Dataset:
 
 
 def _load_uncached(folder: str, stamp: tuple) -> Dataset:
-    events, documents = read_tables(Path(folder))
+    """The one place the dashboard reads the tables: extract.store, empty tables when they are absent."""
+    path = Path(folder)
+    events, documents = schema.events_frame(), schema.documents_frame()
+    try:
+        if has_events_file(path):
+            events = store.read_events(path)
+        if (path / store.DOCUMENTS_CSV).is_file():
+            documents = store.read_documents(path)
+    except (store.StoreError, OSError) as err:
+        return build_dataset(schema.events_frame(), schema.documents_frame(), stamp, str(err))
     return build_dataset(events, documents, stamp)
 
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from extract import schema
+from extract import schema, store
 
 LIST_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "list"]
 DATE_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "datetime"]
@@ -30,7 +30,7 @@ def _neutralise_series(values: pd.Series) -> pd.Series:
 
 
 def export_frame(events: pd.DataFrame) -> pd.DataFrame:
-    """The schema's event columns only, dates as YYYY-MM-DD text (empty when unresolved)."""
+    """The schema's event columns only, dates as YYYY-MM-DD text (empty when unresolved), as in events.csv."""
     out = events[schema.EVENT_COLUMN_NAMES].copy()
     for column in DATE_COLUMNS:
         out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d").fillna("")
@@ -38,10 +38,10 @@ def export_frame(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(events: pd.DataFrame) -> bytes:
-    """CSV for spreadsheets: UTF-8 with BOM, lists joined with '; ', formula-like cells neutralised."""
+    """events.csv's layout made safe for spreadsheets: UTF-8 with BOM, CRLF, formula-like cells neutralised."""
     out = export_frame(events)
-    for column in LIST_COLUMNS:
-        out[column] = out[column].map(lambda items: "; ".join(str(i) for i in items))
+    for column in LIST_COLUMNS:  # joined as extract.store joins them, so the file reads back the same way
+        out[column] = out[column].map(lambda items: store.LIST_SEPARATOR.join(str(i) for i in items))
     for column in [*STRING_COLUMNS, *LIST_COLUMNS]:
         out[column] = _neutralise_series(out[column])
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

@@ -1,79 +1,46 @@
-"""Extraction from the dashboard: seeds at first start, uploaded files later (merged into the data folder)."""
+"""Extraction from the dashboard: seeds at first start, uploaded files later (merged into the data folder).
+
+Uploads are read, and so checked, by `extract.documents.documents_from_bytes` alone: a bad JSONL line is
+named as file:line and the file's other lines still go on; a file that yields no document is named with
+its problem. A file that yields documents is saved under `<data folder>/uploads/`, and the saved files go
+through `extract.pipeline.run_extraction(..., merge=True)`.
+
+Why run_extraction on saved files rather than `pipeline.extract_documents` + `store.merge_tables` on the
+documents in memory: the saved file is what the documents table's `path` then points at, so the Sources
+page can show the full text later; and run_extraction already does everything after reading (skipping a
+doc_id repeated across the batch, merging by doc_id, writing the three files atomically), so none of it is
+repeated here. The price is that each good upload is parsed twice, which is small next to extraction.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import json
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dashboard.data import PROJECT_ROOT, read_tables
+from dashboard.data import PROJECT_ROOT, has_events_file, load_dataset
+from extract import documents, pipeline
 
-UPLOAD_TYPES = ["txt", "md", "html", "jsonl"]
+UPLOAD_TYPES = [suffix.lstrip(".") for suffix in documents.SUPPORTED_SUFFIXES]
+MAX_UPLOAD_MB = documents.MAX_BYTES // 1_048_576  # the engine refuses larger files; the uploader says so first
 SEEDS = PROJECT_ROOT / "seeds"
+UPLOADS = "uploads"
 Progress = Callable[[int, int, str], None]
+# One extraction writes into a data folder at a time (per server process): otherwise two sessions that
+# merge at once would each write the old tables plus their own documents, and one would lose the other's.
+WRITE_LOCK = threading.Lock()
 
 
-def pipeline_error() -> str | None:
-    """Why extraction cannot run here (None when `extract.pipeline.run_extraction` is available)."""
-    try:
-        module = importlib.import_module("extract.pipeline")
-    except Exception as err:  # a missing module or a broken import: both mean no extraction
-        return f"the extraction engine (extract.pipeline) cannot be imported: {err}"
-    if not callable(getattr(module, "run_extraction", None)):
-        return "extract.pipeline has no run_extraction yet"
-    return None
-
-
-def run_extraction(inputs: list[Path], out_dir: Path, progress: Progress | None = None, merge: bool = False) -> object:
-    """Call the pipeline's run_extraction (imported lazily so the dashboard starts without it)."""
-    module = importlib.import_module("extract.pipeline")
-    return module.run_extraction(inputs, out_dir, jobs=1, progress=progress, merge=merge)
-
-
-def check_upload(name: str, data: bytes) -> str | None:
-    """A plain-words problem with an uploaded file (empty, binary, not UTF-8, malformed JSONL), else None."""
-    suffix = Path(name).suffix.lower().lstrip(".")
-    if suffix not in UPLOAD_TYPES:
-        return f"unsupported file type .{suffix or '?'} (use {', '.join('.' + t for t in UPLOAD_TYPES)})"
-    if not data.strip():
-        return "the file is empty"
-    if b"\x00" in data[:65536]:
-        return "the file is binary, not text"
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        return f"the file is not UTF-8 text (byte 0x{data[err.start]:02x} at position {err.start:,})"
-    if suffix == "jsonl":
-        good = 0
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                return f"malformed JSONL: line {number} is not valid JSON ({err.msg})"
-            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                return f"malformed JSONL: line {number} is not an object with a 'text' field"
-            good += 1
-        if not good:
-            return "malformed JSONL: no records"
-    return None
-
-
-def ingestion_problems(name: str, data: bytes) -> tuple[int | None, list[str]]:
-    """(documents found, problems) from extract.documents.documents_from_bytes; (None, []) when it is not available."""
-    try:
-        module = importlib.import_module("extract.documents")
-        documents, problems = module.documents_from_bytes(name, data)
-    except (ImportError, AttributeError, NotImplementedError):
-        return None, []
-    except Exception as err:
-        return 0, [f"could not be read ({type(err).__name__}: {err})"]
-    return len(documents), [str(p) for p in problems]
+def extract_seeds(folder: Path, progress: Progress | None = None) -> pipeline.RunReport | None:
+    """Extract seeds/ into an empty data folder (None when another session did it meanwhile)."""
+    with WRITE_LOCK:
+        if has_events_file(folder):
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        return pipeline.run_extraction([SEEDS], folder, progress=progress)
 
 
 def safe_name(name: str) -> str:
@@ -83,75 +50,102 @@ def safe_name(name: str) -> str:
     return base
 
 
+def problem_text(problem: documents.Problem, name: str) -> str:
+    """A problem of the upload `name` in words, without the file name (the UI shows it once, in bold)."""
+    where = problem.path
+    line = where[len(name) + 1 :] if where.startswith(f"{name}:") else ""
+    if problem.severity == documents.WARNING:
+        return f"line {line}: {problem.reason}" if line else problem.reason
+    return f"line {line} skipped: {problem.reason}" if line else problem.reason
+
+
 @dataclass
 class UploadReport:
     """What happened to a batch of uploaded files."""
 
-    accepted: list[str] = field(default_factory=list)
-    problems: dict[str, str] = field(default_factory=dict)
+    accepted: list[str] = field(default_factory=list)  # files whose documents are now in the tables
+    rejected: list[str] = field(default_factory=list)  # files that added nothing (unreadable, or extraction failed)
+    problems: dict[str, list[str]] = field(default_factory=dict)  # file -> its problems, in words
     events_before: int = 0
     events_after: int = 0
-    lost_events: int = 0
+    documents_added: int = 0  # documents this run wrote (new or replacing one with the same doc_id)
+    documents_replaced: int = 0
+    lost_events: int = 0  # events of other documents that are gone (should stay 0)
     error: str | None = None
     run_report: str = ""
 
 
-def store_uploads(files: list[tuple[str, bytes]], folder: Path) -> tuple[list[Path], dict[str, str]]:
-    """Check each upload and save the good ones under folder/uploads; returns (saved paths, problems by name)."""
-    saved: list[Path] = []
-    problems: dict[str, str] = {}
-    target = folder / "uploads"
-    for name, data in files:
-        problem = check_upload(name, data)
-        if problem is None:
-            found, issues = ingestion_problems(name, data)
-            if found == 0:
-                problem = "; ".join(issues) or "no document could be read from it"
-            elif issues:
-                problems[name] = "partly read: " + "; ".join(issues)
-        if problem is not None:
-            problems[name] = problem
-            continue
-        target.mkdir(parents=True, exist_ok=True)
-        path = target / safe_name(name)
-        if path.exists() and path.read_bytes() != data:
-            digest = hashlib.sha256(data).hexdigest()[:8]
-            path = path.with_name(f"{path.stem}-{digest}{path.suffix}")
-        path.write_bytes(data)
-        saved.append(path)
-    return saved, problems
+def save_upload(name: str, data: bytes, folder: Path) -> Path:
+    """Save an upload under folder/uploads; a different file already there under that name is kept."""
+    target = folder / UPLOADS
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / safe_name(name)
+    if path.exists() and path.read_bytes() != data:
+        path = path.with_name(f"{path.stem}-{hashlib.sha256(data).hexdigest()[:8]}{path.suffix}")
+    path.write_bytes(data)
+    return path
 
 
 def extract_uploads(files: list[tuple[str, bytes]], folder: Path, progress: Progress | None = None) -> UploadReport:
     """Extract uploaded files and merge their events into the folder's tables; bad files are reported, not fatal."""
     report = UploadReport()
-    before, _ = read_tables(folder)
-    report.events_before = len(before)
-    saved, report.problems = store_uploads(files, folder)
-    report.accepted = [p.name for p in saved]
+    saved: dict[str, str] = {}  # saved path -> upload name
+    seen: set[tuple[str, str]] = set()  # (upload name, problem) already reported
+    for name, data in files:
+        found, problems = documents.documents_from_bytes(name, data)
+        for problem in problems:
+            _note(report, seen, name, problem_text(problem, name))
+        if not found:
+            report.rejected.append(name)
+            if not problems:  # documents_from_bytes always says why; this is only a safety net
+                _note(report, seen, name, "no article could be read from it")
+            continue
+        saved[str(save_upload(name, data, folder))] = name
     if not saved:
-        report.events_after = report.events_before
         return report
-    try:
-        result = run_extraction(saved, folder, progress=progress, merge=True)
-        report.run_report = _describe(result)
-    except Exception as err:
-        report.error = f"{type(err).__name__}: {err}"
-    after, _ = read_tables(folder)
-    report.events_after = len(after)
-    lost = set(before["event_id"]) - set(after["event_id"])
-    report.lost_events = len(lost)
+
+    with WRITE_LOCK:
+        before = load_dataset(folder)
+        report.events_before = report.events_after = len(before.events)
+        try:
+            result = pipeline.run_extraction([Path(p) for p in saved], folder, progress=progress, merge=True)
+        except Exception as err:  # a corrupt stored table, a missing model...: nothing was written
+            report.error = f"{type(err).__name__}: {err}"
+            report.rejected += saved.values()
+            return report
+        after = load_dataset(folder)
+    report.events_after = len(after.events)
+    for problem in result.problems:  # the re-read repeats each file's problems: only new ones are added
+        _note(report, seen, *_run_problem(problem, saved))
+    new_docs = after.documents[after.documents["path"].isin(list(saved) if result.written else [])]
+    new_ids = set(new_docs["doc_id"])
+    added_paths = set(new_docs["path"])
+    for path, name in saved.items():
+        (report.accepted if path in added_paths else report.rejected).append(name)
+    report.documents_added = len(new_docs)
+    report.documents_replaced = len(new_ids & set(before.documents["doc_id"]))
+    kept_before = before.events[~before.events["doc_id"].isin(new_ids)]
+    report.lost_events = int((~kept_before["event_id"].isin(set(after.events["event_id"]))).sum())
+    report.run_report = (
+        f"{result.n_read:,} articles read, {result.n_documents:,} extracted, {result.n_events:,} events found"
+        + ("" if result.written else "; nothing was written")
+    )
     return report
 
 
-def _describe(result: object) -> str:
-    """The pipeline's RunReport in one line: counts, then each problem it met."""
-    if result is None:
-        return ""
-    parts = []
-    for name, label in (("n_read", "documents read"), ("n_documents", "extracted"), ("n_events", "events")):
-        if isinstance(getattr(result, name, None), int):
-            parts.append(f"{getattr(result, name):,} {label}")
-    problems = [str(p) for p in getattr(result, "problems", []) or []]
-    text = ", ".join(parts) or str(result)
-    return text + (" · problems: " + "; ".join(problems) if problems else "")
+def _run_problem(problem: documents.Problem, saved: dict[str, str]) -> tuple[str, str]:
+    """(upload name, problem in words) for a problem run_extraction met in a saved upload."""
+    for path, name in saved.items():
+        if problem.path == path or problem.path.startswith(f"{path}:"):
+            reason = problem.reason
+            for other, other_name in saved.items():
+                reason = reason.replace(other, other_name)
+            mapped = documents.Problem(name + problem.path[len(path) :], reason, problem.severity)
+            return name, problem_text(mapped, name)
+    return problem.path, problem.reason
+
+
+def _note(report: UploadReport, seen: set[tuple[str, str]], name: str, text: str) -> None:
+    if (name, text) not in seen:
+        seen.add((name, text))
+        report.problems.setdefault(name, []).append(text)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import html
-import importlib
 import itertools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from dashboard.data import PROJECT_ROOT
+from extract.documents import documents_from_bytes
 
 MAX_TEXT_CHARS = 400_000
 
@@ -43,16 +42,13 @@ def resolve_path(path: str, data_folder: Path | None = None) -> Path | None:
 
 
 def _text_from_ingestion(name: str, data: bytes, doc_id: str) -> str | None:
-    """The text the extractor saw, via extract.documents when it is available."""
+    """The text the extractor saw: the file read again by extract.documents (None when it yields none)."""
     try:
-        documents = importlib.import_module("extract.documents")
-        docs, _problems = documents.documents_from_bytes(name, data)
-    except Exception:
-        return None
-    if not docs:
+        docs, _problems = documents_from_bytes(name, data)
+    except Exception:  # a file changed into something unreadable: the caller says the text is missing
         return None
     for doc in docs:
-        if getattr(doc, "doc_id", None) == doc_id or str(getattr(doc, "doc_id", "")).endswith(doc_id):
+        if doc.doc_id == doc_id or doc_id.endswith(f"/{doc.doc_id}"):
             return doc.text
     return docs[0].text if len(docs) == 1 else None
 
@@ -66,35 +62,15 @@ def read_document_text(path: str, doc_id: str, sha256: str, data_folder: Path | 
         data = file.read_bytes()
     except OSError as err:
         return DocumentText(None, f"The file {file} cannot be read ({err.strerror}).")
-    candidates: list[str] = []
-    via = _text_from_ingestion(file.name, data, doc_id)
-    if via is not None:
-        candidates.append(via)
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raw = None
-    if raw is not None:
-        if file.suffix.lower() == ".jsonl":
-            for line in raw.splitlines():
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(obj, dict) and str(obj.get("id", "")) == doc_id and isinstance(obj.get("text"), str):
-                    candidates.append(obj["text"])
-        candidates += [raw, raw.replace("\r\n", "\n")]
-    for text in candidates:
-        if sha256 and hashlib.sha256(text.encode("utf-8")).hexdigest() == sha256:
-            return DocumentText(
-                text[:MAX_TEXT_CHARS], f"Text read from {file.name} (matches the extracted text).", True
-            )
-    if not candidates:
-        return DocumentText(None, f"The file {file.name} is not UTF-8 text.")
+    text = _text_from_ingestion(file.name, data, doc_id)
+    if text is None:
+        return DocumentText(None, f"No text for {doc_id} can be read from {file.name} any more.")
+    if sha256 and hashlib.sha256(text.encode("utf-8")).hexdigest() == sha256:
+        return DocumentText(text[:MAX_TEXT_CHARS], f"Text read from {file.name} (matches the extracted text).", True)
     return DocumentText(
-        candidates[0][:MAX_TEXT_CHARS],
+        text[:MAX_TEXT_CHARS],
         f"Text read from {file.name}; it differs from the text the events were extracted from "
-        "(changed file or converted markup), so highlights are placed by finding each sentence.",
+        "(the file changed since), so highlights are placed by finding each sentence.",
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extract import schema
+from extract import schema, store
 
 ARTICLE_A = (
     "Moscow and Havana sign a pact\n\n"
@@ -213,10 +213,8 @@ def fixture_rows(doc_a_text: str) -> tuple[list[dict[str, object]], list[dict[st
 
 
 def write_tables(folder: Path, events: list[dict[str, object]], documents: list[dict[str, object]]) -> None:
-    """Write the tables as the extraction engine does: events.parquet and documents.csv."""
-    folder.mkdir(parents=True, exist_ok=True)
-    schema.events_frame(events).to_parquet(folder / "events.parquet", index=False)
-    schema.documents_frame(documents).to_csv(folder / "documents.csv", index=False)
+    """Write the tables with the extraction engine's own writer (events.parquet, events.csv, documents.csv)."""
+    store.write_tables(schema.events_frame(events), schema.documents_frame(documents), folder)
 
 
 @pytest.fixture

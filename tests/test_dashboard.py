@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
-import sys
-import types
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import spacy
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from extract import schema
+from extract import events as extract_events
+from extract import nlp as extract_nlp
+from extract import schema, store
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 DEFAULT_IDS = {"e1", "e3", "e4", "e5", "e6"}  # 2018-2026, asserted, dated
@@ -164,6 +166,7 @@ def test_add_page_renders(data_folder: Path) -> None:
     at = run_app(page="views/add.py")
     assert at.title[0].value == "Add articles"
     assert {".txt", ".md", ".html", ".jsonl"} <= set(at.file_uploader[0].allowed_type)
+    assert at.file_uploader[0].proto.max_upload_size_mb == 50  # what extract.documents accepts
 
 
 # ---- every filter: the rows shown on the Events page and the CSV that would be downloaded
@@ -267,108 +270,135 @@ def test_bad_query_values_fall_back(data_folder: Path) -> None:
     assert at.multiselect(key="f_sources").value == ["TASS"]
 
 
-# ---- uploads and first start
+# ---- uploads and first start: the real pipeline and store, with a stand-in extractor
 
 
-def _fake_pipeline(monkeypatch: pytest.MonkeyPatch, calls: list[dict[str, object]], fail: bool = False) -> None:
-    """An extract.pipeline stand-in: one event per input file, merged into the stored table."""
+@pytest.fixture
+def one_event_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """extract.pipeline as it is, but a blank spaCy model and one event (2 February 2024) per document."""
 
-    def run_extraction(inputs, out_dir, jobs=1, progress=None, merge=False):  # type: ignore[no-untyped-def]
-        calls.append({"inputs": list(inputs), "merge": merge})
-        if fail:
-            raise RuntimeError("model exploded")
-        paths = [p for i in inputs for p in (sorted(Path(i).iterdir()) if Path(i).is_dir() else [Path(i)])]
-        rows = []
-        for n, path in enumerate(paths, start=1):
-            rows.append(
-                {
-                    "event_id": f"up-{path.stem}",
-                    "doc_id": path.stem,
-                    "source": "Upload",
-                    "date_start": "2024-02-02",
-                    "date_end": "2024-02-02",
-                    "granularity": "day",
-                    "time_expression": "2 February 2024",
-                    "summary": f"uploaded {path.name}",
-                    "sentence": "x",
-                    "event_type": "other",
-                    "modality": "asserted",
-                    "confidence": 1.0,
-                }
-            )
-            if progress:
-                progress(n, len(paths), path.stem)
-        new = schema.events_frame(rows)
-        old_path = Path(out_dir) / "events.parquet"
-        if merge and old_path.exists():
-            new = pd.concat([schema.typed_events(pd.read_parquet(old_path)), new], ignore_index=True)
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        new.to_parquet(old_path, index=False)
-        docs = schema.documents_frame([{"doc_id": p.stem, "title": p.name, "path": str(p)} for p in paths])
-        docs_path = Path(out_dir) / "documents.csv"
-        if merge and docs_path.exists():
-            docs = pd.concat([schema.typed_documents(pd.read_csv(docs_path, dtype=str)), docs], ignore_index=True)
-        docs.to_csv(docs_path, index=False)
-        return types.SimpleNamespace(documents=len(paths))
+    def document_tables(document, doc):  # type: ignore[no-untyped-def]
+        sentence = document.text.strip().splitlines()[0]
+        start = document.text.index(sentence)
+        row = {
+            "doc_id": document.doc_id,
+            "title": document.title or document.doc_id,
+            "outlet": "Upload",
+            "path": document.path,
+            "sha256": hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
+        }
+        event = {
+            "event_id": f"up-{document.doc_id}",
+            "doc_id": document.doc_id,
+            "source": "Upload",
+            "date_start": "2024-02-02",
+            "date_end": "2024-02-02",
+            "granularity": "day",
+            "date_basis": "explicit",
+            "time_expression": "2 February 2024",
+            "summary": f"uploaded {document.doc_id}",
+            "sentence": sentence,
+            "char_start": start,
+            "char_end": start + len(sentence),
+            "event_type": "other",
+            "modality": "asserted",
+            "confidence": 1.0,
+        }
+        return row, [event]
 
-    module = types.ModuleType("extract.pipeline")
-    module.run_extraction = run_extraction  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "extract.pipeline", module)
+    monkeypatch.setattr(extract_events, "document_tables", document_tables)
+    monkeypatch.setattr(extract_nlp, "load_nlp", lambda: spacy.blank("en"))
 
 
-def test_upload_reports_bad_files_and_keeps_stored_events(data_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[dict[str, object]] = []
-    _fake_pipeline(monkeypatch, calls)
+def stored_ids(folder: Path) -> set[str]:
+    return set(store.read_events(folder)["event_id"])
+
+
+def upload(files: list[tuple[str, bytes, str]]) -> AppTest:
+    """The Add articles page after uploading `files` (name, content, MIME type) and pressing the button."""
     at = run_app(page="views/add.py")
-    at.file_uploader[0].set_value(
+    at.file_uploader[0].set_value(files).run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.usefixtures("one_event_per_document")
+def test_upload_reports_bad_files_and_keeps_stored_events(data_folder: Path) -> None:
+    at = upload(
         [
             ("good.txt", b"Cuba and Russia met on 2 February 2024.", "text/plain"),
             ("empty.txt", b"", "text/plain"),
             ("binary.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "text/markdown"),
             ("latin1.txt", "Caf\xe9 on Monday".encode("latin-1"), "text/plain"),
-            ("broken.jsonl", b'{"id": "1", "text": "ok"}\n{"id": 2, "text": \n', "application/jsonl"),
+            ("broken.jsonl", b'{"id": "j1", "text": "ok then"}\n{"id": 2, "text": \n', "application/jsonl"),
         ]
-    ).run()
-    at.button[0].click().run()
-    assert not at.exception
+    )
     errors = " | ".join(e.value for e in at.error)
-    assert "**empty.txt**: the file is empty" in errors
-    assert "**binary.md**: the file is binary" in errors
-    assert "**latin1.txt**: the file is not UTF-8" in errors
-    assert "**broken.jsonl**: malformed JSONL: line 2" in errors
-    assert "good.txt" in at.success[0].value and "from 8 to 9 events" in at.success[0].value
-    assert calls == [{"inputs": [data_folder / "uploads" / "good.txt"], "merge": True}]
-    stored = schema.typed_events(pd.read_parquet(data_folder / "events.parquet"))
-    assert {f"e{i}" for i in range(1, 9)} | {"up-good"} == set(stored["event_id"])
-    assert "9 events" in at.sidebar.caption[0].value  # the loader saw the new files
+    assert "**empty.txt** was not added:\n- empty file" in errors
+    assert "**binary.md** was not added:\n- binary file" in errors
+    assert "**latin1.txt** was not added:\n- not UTF-8 (byte 0xe9 at offset 3)" in errors
+    warnings = " | ".join(w.value for w in at.warning)
+    assert "**broken.jsonl** was added, with these problems:\n- line 2 skipped: malformed JSON" in warnings
+    assert warnings.count("line 2 skipped") == 1  # reported once, though the pipeline reads the file again
+    success = at.success[0].value
+    assert "good.txt, broken.jsonl" in success and "from 8 to 10 events" in success
+    assert stored_ids(data_folder) == {f"e{i}" for i in range(1, 9)} | {"up-good", "up-j1"}
+    assert sorted(p.name for p in (data_folder / "uploads").iterdir()) == ["broken.jsonl", "good.txt"]
+    assert "10 events" in at.sidebar.caption[0].value  # the loader saw the new files
 
 
-def test_upload_failure_is_reported_and_nothing_is_lost(data_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_pipeline(monkeypatch, [], fail=True)
-    at = run_app(page="views/add.py")
-    at.file_uploader[0].set_value(("good.txt", b"Some article text.", "text/plain")).run()
-    at.button[0].click().run()
+@pytest.mark.usefixtures("one_event_per_document")
+def test_uploaded_text_is_shown_on_the_sources_page(data_folder: Path) -> None:
+    upload([("good.txt", b"Cuba and Russia met on 2 February 2024.\n", "text/plain")])
+    at = run_app({"doc": "good"}, page="views/sources.py")
+    assert "matches the extracted text" in " ".join(c.value for c in at.caption)
+    assert any('<mark class="dl-timex">2 February 2024</mark>' in h.value for h in at.html)
+
+
+@pytest.fixture
+def broken_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An extractor that is missing: NotImplementedError stops the whole run (not one document)."""
+
+    def document_tables(document, doc):  # type: ignore[no-untyped-def]
+        raise NotImplementedError("model exploded")
+
+    monkeypatch.setattr(extract_events, "document_tables", document_tables)
+    monkeypatch.setattr(extract_nlp, "load_nlp", lambda: spacy.blank("en"))
+
+
+@pytest.mark.usefixtures("broken_extractor")
+def test_upload_failure_is_reported_and_nothing_is_lost(data_folder: Path) -> None:
+    at = upload([("good.txt", b"Some article text.", "text/plain")])
     assert any("model exploded" in e.value for e in at.error)
-    assert len(pd.read_parquet(data_folder / "events.parquet")) == 8
+    assert not at.success
+    assert stored_ids(data_folder) == {f"e{i}" for i in range(1, 9)}
 
 
+@pytest.mark.usefixtures("one_event_per_document")
 def test_first_start_extracts_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[dict[str, object]] = []
-    _fake_pipeline(monkeypatch, calls)
     folder = tmp_path / "fresh"
     monkeypatch.setenv("DATELINE_DATA", str(folder))
     at = run_app()
-    assert calls and calls[0]["inputs"][0].name == "seeds"
-    assert at.status[0].label == "Seeds extracted."
-    assert (folder / "events.parquet").exists()
+    seeds = sorted(p.stem for p in (Path(APP).parent.parent / "seeds").glob("*.txt"))
+    assert at.status[0].label == f"Seeds extracted: {len(seeds)} articles, {len(seeds)} events."
+    assert sorted(store.read_documents(folder)["doc_id"]) == seeds
     assert "events match" in at.sidebar.markdown[0].value
 
 
-def test_first_start_without_pipeline_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "extract.pipeline", types.ModuleType("extract.pipeline"))
+@pytest.mark.usefixtures("broken_extractor")
+def test_first_start_failure_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATELINE_DATA", str(tmp_path / "none"))
     at = run_app()
-    assert "make extract" in at.warning[0].value
+    assert at.status[0].label.startswith("Extraction of seeds/ failed: model exploded")
+    assert "python -m extract seeds" in at.warning[0].value
+    assert "events table is empty" in at.info[0].value
+
+
+def test_unreadable_table_is_reported(data_folder: Path) -> None:
+    (data_folder / "events.parquet").write_bytes(b"not parquet at all")
+    at = run_app()
+    assert "cannot be read" in at.error[0].value and "events.parquet" in at.error[0].value
     assert "events table is empty" in at.info[0].value
 
 

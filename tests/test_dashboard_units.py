@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ import pytest
 
 from dashboard import charts, data, export, ingest, text
 from dashboard.synthetic import synthetic_tables
-from extract import schema
+from extract import schema, store
 from tests.conftest import ARTICLE_A, fixture_rows
 
 
@@ -184,19 +185,44 @@ def test_read_document_text_verifies_the_hash(tmp_path) -> None:  # type: ignore
 @pytest.mark.parametrize(
     ("name", "payload", "problem"),
     [
-        ("a.txt", b"", "empty"),
-        ("a.txt", b"   \n", "empty"),
+        ("a.txt", b"", "empty file"),
+        ("a.txt", b"   \n", "no text"),
         ("a.md", b"abc\x00def", "binary"),
         ("a.txt", b"caf\xe9", "not UTF-8"),
-        ("a.jsonl", b'{"text": "ok"}\nnot json\n', "line 2"),
-        ("a.jsonl", b'["no object"]\n', "line 1"),
-        ("a.pdf", b"%PDF", "unsupported"),
-        ("a.html", b"<p>fine</p>", None),
+        ("a.jsonl", b'["no object"]\n', "line 1 skipped: expected a JSON object"),
+        ("a.pdf", b"%PDF", "unsupported file type"),
     ],
 )
-def test_check_upload(name: str, payload: bytes, problem: str | None) -> None:
-    found = ingest.check_upload(name, payload)
-    assert (found is None) if problem is None else (problem in (found or ""))
+def test_unreadable_uploads_are_named_and_not_saved(tmp_path: Path, name: str, payload: bytes, problem: str) -> None:
+    report = ingest.extract_uploads([(name, payload)], tmp_path)
+    assert report.rejected == [name] and not report.accepted
+    assert problem in " ".join(report.problems[name])
+    assert not (tmp_path / "uploads").exists() and not (tmp_path / "events.parquet").exists()
+
+
+def test_jsonl_upload_with_a_malformed_line_keeps_the_good_lines(data_folder: Path) -> None:
+    """The real engine: the bad line is named by its number, the good lines are extracted and merged."""
+    jsonl = (
+        b'{"id": "up1", "text": "Russia and Cuba signed a trade agreement on March 13, 2025.", "outlet": "Wire"}\n'
+        b'{"id": "up2", "text": "unterminated\n'
+        b'{"id": "up3", "text": "China and Iran held talks in Beijing on 2 May 2024.", "outlet": "Wire"}\n'
+    )
+    report = ingest.extract_uploads([("batch.jsonl", jsonl)], data_folder)
+    assert report.error is None
+    assert report.accepted == ["batch.jsonl"] and report.rejected == []
+    assert report.problems == {"batch.jsonl": [report.problems["batch.jsonl"][0]]}  # named once
+    assert report.problems["batch.jsonl"][0].startswith("line 2 skipped: malformed JSON")
+    documents = store.read_documents(data_folder)
+    assert {"a", "b", "c", "up1", "up3"} == set(documents["doc_id"])
+    events = store.read_events(data_folder)
+    assert {f"e{i}" for i in range(1, 9)} <= set(events["event_id"])  # nothing stored before is lost
+    assert set(events["doc_id"]) >= {"up1", "up3"} and report.lost_events == 0
+    assert report.events_after == len(events) > report.events_before == 8
+    saved = Path(documents.set_index("doc_id").loc["up1", "path"])
+    assert saved == data_folder / "uploads" / "batch.jsonl" and saved.read_bytes() == jsonl
+    sha = documents.set_index("doc_id").loc["up3", "sha256"]
+    shown = text.read_document_text(str(saved), "up3", sha, data_folder)  # the Sources page's full text
+    assert shown.verified and shown.text.startswith("China and Iran")
 
 
 def test_safe_name() -> None:

@@ -5,33 +5,30 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, ingest
-from dashboard.components import progress_callback
+from dashboard.components import md_text, progress_callback
 from dashboard.sidebar import current_view
 
 view = current_view()
 folder = data.data_dir()
 st.title("Add articles")
 st.caption(
-    f"Upload .txt, .md, .html or .jsonl articles: they are saved under `{folder / 'uploads'}`, extracted, and their "
-    "events merged into the events table. Files with a problem are named below; the others go on, and events "
-    "already stored are kept."
+    f"Upload .txt, .md, .html or .jsonl articles (JSONL: one object with `id` and `text` a line): they are saved "
+    f"under `{folder / ingest.UPLOADS}`, extracted, and their events merged into the events table. Files and JSONL "
+    "lines with a problem are named below; the rest goes on, and events already stored are kept."
 )
-
-problem = ingest.pipeline_error()
-if problem:
-    st.warning(f"Uploads cannot be extracted here: {problem}.", icon=":material/construction:")
 
 st.session_state.setdefault("add_round", 0)
 files = st.file_uploader(
     "Articles",
     type=ingest.UPLOAD_TYPES,
     accept_multiple_files=True,
+    max_upload_size=ingest.MAX_UPLOAD_MB,
     key=f"add_files_{st.session_state['add_round']}",
 )
 go = st.button(
     f"Extract {len(files or []):,} file{'s' if len(files or []) != 1 else ''} and add them",
     type="primary",
-    disabled=not files or problem is not None,
+    disabled=not files,
     icon=":material/play_arrow:",
 )
 
@@ -40,29 +37,42 @@ if go and files:
     with st.status(f"Extracting {len(uploads):,} uploaded files…", expanded=True) as status:
         progress = progress_callback("Checking the files…")
         report = ingest.extract_uploads(uploads, folder, progress=progress)
-        state = "error" if report.error else "complete"
-        status.update(label="Extraction finished." if not report.error else "Extraction failed.", state=state)
+        if report.error:
+            status.update(label="Extraction failed.", state="error")
+        elif not report.accepted:
+            status.update(label="No file could be added.", state="error")
+        else:
+            status.update(label="Extraction finished.", state="complete")
     st.session_state["add_report"] = report
     st.session_state["add_round"] += 1  # a fresh uploader for the next batch
-    data.clear_cache()
-    st.rerun()
+    st.rerun()  # the loader sees the new files (its cache key is their mtime and size)
 
 report = st.session_state.get("add_report")
 if report is not None:
     st.subheader("Last upload")
-    added = report.events_after - report.events_before
-    if report.accepted:
+    if report.accepted and not report.error:
+        added = report.events_after - report.events_before
+        replaced = (
+            f", {report.documents_replaced:,} of them replacing a stored one" if report.documents_replaced else ""
+        )
         st.success(
-            f"Extracted {len(report.accepted):,} file(s): {', '.join(report.accepted)}. "
+            f"Extracted {len(report.accepted):,} file(s): {md_text(', '.join(report.accepted))} — "
+            f"{report.documents_added:,} documents{replaced}. "
             f"The table went from {report.events_before:,} to {report.events_after:,} events ({added:+,}).",
             icon=":material/check_circle:",
         )
-    for name, why in report.problems.items():
-        st.error(f"**{name}**: {why}", icon=":material/error:")
+    for name, problems in report.problems.items():
+        listed = "\n".join(f"- {md_text(p)}" for p in problems)
+        if name in report.rejected:
+            st.error(f"**{md_text(name)}** was not added:\n{listed}", icon=":material/error:")
+        else:
+            st.warning(f"**{md_text(name)}** was added, with these problems:\n{listed}", icon=":material/warning:")
     if report.error:
-        st.error(f"The extraction stopped: {report.error}. Stored events were not removed.", icon=":material/error:")
+        st.error(
+            f"The extraction stopped: {md_text(report.error)}. Stored events were not removed.", icon=":material/error:"
+        )
     if report.lost_events:
-        st.warning(f"{report.lost_events:,} events stored before are no longer in the table.")
+        st.warning(f"{report.lost_events:,} events of other documents stored before are no longer in the table.")
     if report.run_report:
         st.caption(report.run_report)
 
