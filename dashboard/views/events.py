@@ -10,7 +10,7 @@ from dashboard.sidebar import current_view
 from extract.schema import EVENT_COLUMN_NAMES
 
 MAX_TABLE_ROWS = 10_000
-EAGER_EXPORT_ROWS = 20_000  # above this, files are built only when a download button is pressed
+EAGER_EXPORT_ROWS = 2_000  # above this, files are built only when a download button is pressed
 SHOWN_COLUMNS = [
     "date_start",
     "date_end",
