@@ -39,8 +39,9 @@ def extract_events(
     from extract.documents import Document
     from extract.events import document_tables
     from extract.nlp import load_nlp
+    from extract.pipeline import parse_document
 
     raw = published.isoformat() if isinstance(published, dt.date) else (published or "")
     document = Document(doc_id=doc_id, text=text, path="", title=title, outlet=outlet, url=url, published=raw)
-    _, rows = document_tables(document, load_nlp()(text))
+    _, rows = document_tables(document, parse_document(load_nlp(), text))  # long texts in pieces, like the CLI
     return events_frame(rows)

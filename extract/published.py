@@ -52,6 +52,7 @@ _AGENCY_DATELINE = re.compile(
     r"\s*(?:\([^)]{1,40}\))?\s*[-–—]",
     re.I | re.M,
 )
+_CHRONOLOGY = re.compile(r"\s*[:–—-]\s*[A-Za-z]")
 _LABELLED = re.compile(r"^\s*(?:published|posted|updated|date|dated|first published)\b[:\s]", re.I)
 _BYLINE = re.compile(r"^\s*by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*[|,•·-]", re.I)
 _DATELINE_WINDOW = 12  # lines from the top in which a dateline may stand
@@ -60,8 +61,8 @@ _SHORT_LINE = 40  # letters left on a line besides the date for it to count as a
 
 # Words before a date that mark it as a plan, not a past report.
 _FUTURE_CUE = re.compile(
-    r"\b(?:will|shall|would|could|may|might|scheduled|planned|plans?|expected|due|upcoming|next|until|by|before|"
-    r"deadline|intends?)\b[^.;]{0,60}$",
+    r"\b(?:will|shall|would|could|may|might|scheduled|planned|plans?|expected|due|upcoming|next|deadline|intends?)"
+    r"\b[^.;]{0,60}$",
     re.I,
 )
 
@@ -101,10 +102,14 @@ def parse_metadata_date(raw: str) -> Published | None:
 
 
 def _dateparser_date(raw: str) -> Published | None:
+    """Free-form metadata dates ("Tue, 10 Oct 2025 11:27 GMT"); only absolute ones with a four-digit year."""
+    if not _YEAR.search(raw):
+        return None  # "Oct 10", "yesterday": no year, so no date (and never today's)
     import dateparser.date  # slow to import; metadata in free form is rare
 
     data = dateparser.date.DateDataParser(
-        languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"]}
+        languages=["en"],
+        settings={"PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"], "PARSERS": ["absolute-time"]},
     ).get_date_data(raw)
     if data.date_obj is None:
         return None
@@ -112,6 +117,9 @@ def _dateparser_date(raw: str) -> Published | None:
     day = data.date_obj.date()
     start = {"year": day.replace(month=1, day=1), "month": day.replace(day=1)}.get(period, day)
     return Published(start, period, "metadata")
+
+
+_YEAR = re.compile(r"(?<!\d)(?:1[6-9]|2\d)\d\d(?!\d)")
 
 
 def _match_date(match: re.Match[str]) -> dt.date | None:
@@ -152,6 +160,8 @@ def find_dateline(text: str) -> tuple[Published | None, tuple[int, int] | None]:
             found = _match_date(match)
             if not found:
                 continue
+            if _CHRONOLOGY.match(line[match.end() :]):
+                continue  # "March 13, 2025: treaty signed" is an entry in a list of dates
             rest = line[: match.start()] + line[match.end() :]
             letters = sum(ch.isalpha() for ch in rest)
             if (
@@ -169,8 +179,13 @@ def _looks_like_sentence(rest: str) -> bool:
     return sum(w.islower() and len(w) > 3 for w in words) >= 2
 
 
+_YEAR_LEAD = re.compile(r"\b(?:in|since|during|from|throughout|early|late|mid|between|and|to|until|of)[\s-]*$", re.I)
+
+
 def _is_past_report(text: str, mention: TimeMention) -> bool:
     before = text[max(0, mention.start - 80) : mention.start]
+    if mention.granularity == "year" and not _YEAR_LEAD.search(before):
+        return False  # a bare year is often a name ("Vision 2035"), not the time of a report
     sentence_start = max(before.rfind(". "), before.rfind("\n"))
     return not _FUTURE_CUE.search(before[sentence_start + 1 :])
 

@@ -105,11 +105,9 @@ def _typed(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
 
 def _timestamps(values: pd.Series) -> pd.Series:
     """Dates -> datetime64[ns]; a date pandas cannot hold (before 1678 or after 2261) becomes NaT."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return values.astype("datetime64[ns]")
-    years = pd.to_numeric(values.map(lambda v: getattr(v, "year", None)), errors="coerce")
-    in_range = years.isna() | years.between(MIN_YEAR, MAX_YEAR)
-    return pd.to_datetime(values.where(in_range), errors="coerce").astype("datetime64[ns]")
+    parsed = values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values, errors="coerce")
+    parsed = parsed.where(parsed.dt.year.between(MIN_YEAR, MAX_YEAR))  # other units hold years ns cannot
+    return parsed.astype("datetime64[ns]")
 
 
 def _as_list(value: object) -> list[str]:

@@ -127,3 +127,27 @@ def test_present_states_and_deictic_possessives_are_not_events(nlp):
     _, rows = events_of(nlp, text, "2024-05-08")
     assert [r["time_expression"] for r in rows] == ["Monday"]
     assert rows[0]["date_start"] == dt.date(2024, 5, 6)
+
+
+def test_a_framing_period_gives_way_to_the_day_inside_it(nlp):
+    text = "Analysis\n\nIn 2023, the two ministers signed the accord on March 13 in the capital after talks."
+    _, rows = events_of(nlp, text, "2024-01-10")
+    row = only(rows, "accord")
+    assert (row["date_start"], row["date_end"], row["granularity"]) == (
+        dt.date(2023, 3, 13),
+        dt.date(2023, 3, 13),
+        "day",
+    )
+
+
+def test_cited_holding_of_talks_is_an_event(nlp):
+    text = "Analysis\n\nThe two navies held joint exercises in the northern sea (Wire Service, June 12, 2024)."
+    _, rows = events_of(nlp, text, "2024-09-01")
+    assert only(rows, "exercises")["date_start"] == dt.date(2024, 6, 12)
+
+
+def test_identical_texts_in_two_documents_get_distinct_event_ids(nlp):
+    text = "Report\n\nTroops crossed the border in March 2020 near the river."
+    first = document_tables(Document(doc_id="a", text=text, path="a.txt"), nlp(text))[1]
+    second = document_tables(Document(doc_id="b", text=text, path="b.txt"), nlp(text))[1]
+    assert first and {r["event_id"] for r in first}.isdisjoint({r["event_id"] for r in second})

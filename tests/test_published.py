@@ -122,3 +122,25 @@ def test_yearless_dates_far_after_the_latest_full_date_leave_the_year_unknown():
         mention("February 10", text.index("Feb"), "XXXX-02-10"),
     ]
     assert infer_published(text, mentions) == UNKNOWN
+
+
+@pytest.mark.parametrize("raw", ["yesterday", "2 days ago", "now", "Oct 10", "last Friday"])
+def test_metadata_without_a_year_is_not_a_date_and_never_today(raw):
+    assert parse_metadata_date(raw) is None
+
+
+def test_chronology_lines_are_not_datelines():
+    text = "Key dates\n\nMarch 13, 2025: Treaty signed in the capital.\nMarch 19, 2025 – Second signing."
+    assert find_dateline(text) == (None, None)
+
+
+def test_years_that_name_things_do_not_date_the_text():
+    text = "The pact was signed in March 2021 as part of the Vision 2035 programme."
+    mentions = [mention("March 2021", text.index("March"), "2021-03"), mention("2035", text.index("2035"), "2035")]
+    assert infer_published(text, mentions) == Published(dt.date(2021, 1, 1), "year", "inferred")
+
+
+def test_by_introducing_an_agent_is_no_future_cue():
+    text = "The accord was signed by both sides on March 13, 2025 in the capital."
+    mentions = [mention("March 13, 2025", text.index("March"), "2025-03-13")]
+    assert infer_published(text, mentions).date == dt.date(2025, 1, 1)

@@ -40,3 +40,10 @@ def test_csv_shaped_frames_are_typed_back():
     events = typed_events(raw)
     assert events.loc[0, "actors"] == ["Russia", "Cuba"]
     assert events.loc[0, "char_start"] == 7
+
+
+def test_out_of_range_dates_from_csv_text_become_missing():
+    raw = pd.DataFrame([{"date_start": "3000-01-01", "date_end": "2025-03-01"}])
+    events = typed_events(raw)
+    assert pd.isna(events.loc[0, "date_start"])
+    assert events.loc[0, "date_end"] == pd.Timestamp("2025-03-01")
