@@ -47,13 +47,9 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("char_start", "int", "Offset of the sentence's first character in the document text."),
     Column("char_end", "int", "Offset just past the sentence's last character in the document text."),
     Column("actors", "list", "Canonical names of the countries, organisations and people who act (metonyms resolved)."),
-    Column("locations", "list", "Places the sentence names (geopolitical entities and locations not acting)."),
-    Column(
-        "event_type",
-        "string",
-        "military, diplomacy, economy, sanctions, conflict, statement or other (keyword rules on the trigger verb and clause).",
-    ),
-    Column("modality", "string", "asserted, or hypothetical / planned (hidden by default in the dashboard)."),
+    Column("locations", "list", "Places the sentence names as places (not acting)."),
+    Column("event_type", "string", "military, diplomacy, economy, sanctions, conflict, statement or other."),
+    Column("modality", "string", "asserted, hypothetical or planned (the dashboard hides the last two by default)."),
     Column("confidence", "float", "0 to 1: how sure the extractor is that this is a dated event with the right date."),
     Column(
         "event_group", "string", "Id shared by reports of the same real-world event across sources (empty for now)."

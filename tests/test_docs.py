@@ -10,10 +10,10 @@ from extract.schema import DOCUMENT_COLUMNS, EVENT_COLUMNS
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
-def dictionary_columns(heading: str) -> list[str]:
-    """Column names listed in the table under a README heading."""
+def dictionary_rows(heading: str) -> list[tuple[str, str]]:
+    """(column, meaning) rows of the table under a README heading."""
     section = README.split(heading, 1)[1].split("\n#", 1)[0]
-    return re.findall(r"^\| `([a-z0-9_]+)` \|", section, re.M)
+    return re.findall(r"^\| `([a-z0-9_]+)` \| [^|]+ \| (.+) \|$", section, re.M)
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,13 @@ def dictionary_columns(heading: str) -> list[str]:
     [("### Events", EVENT_COLUMNS), ("### Documents", DOCUMENT_COLUMNS)],
 )
 def test_readme_data_dictionary_names_every_column_in_order(heading, columns):
-    assert dictionary_columns(heading) == [c.name for c in columns]
+    assert [name for name, _ in dictionary_rows(heading)] == [c.name for c in columns]
+
+
+@pytest.mark.parametrize("columns", [EVENT_COLUMNS, DOCUMENT_COLUMNS])
+def test_readme_meanings_match_the_schema(columns):
+    heading = "### Events" if columns is EVENT_COLUMNS else "### Documents"
+    assert dict(dictionary_rows(heading)) == {c.name: c.doc for c in columns}
 
 
 def test_readme_shows_the_two_setup_commands_and_the_makefile_has_them():
