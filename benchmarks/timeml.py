@@ -1,6 +1,6 @@
 """Score the time-expression tagger on TimeML (TempEval-3 style) files.
 
-    python benchmarks/timeml.py DIR... [--errors FILE]
+    python benchmarks/timeml.py DIR... [--errors FILE] [--exact]
 
 For every `.tml` file found recursively: the document creation time (`<DCT><TIMEX3 value=...>`) is the
 publication date, the text tagged is the content of `<TEXT>` with its tags stripped, and the gold
@@ -8,12 +8,20 @@ expressions are its `<TIMEX3>` tags. Prints TempEval-3 figures: relaxed span P/R
 strict span P/R/F1 (identical offsets), value F1 (relaxed F1 x value accuracy on relaxed matches),
 for DATE expressions (what `find_time_mentions` returns) and for all types (`find_timexes`), and the
 speed of the rules compared with the bare spaCy pipeline.
+
+Values are compared modulo purely notational variants, which TimeML annotators use interchangeably
+for the same value: trailing "-XX" placeholder components are dropped ("1968-XX" and "1968-XX-XX" are
+the year "1968", "1998-10-XX" the month "1998-10"), a trailing "X" decade or century digit counts as
+absent ("198X" is the decade "198", "19XX" the century "19"), and week numbers are zero-padded
+("2000-W7" is "2000-W07"). Different granularities stay different ("1998-10" is not "1998-W42", "P1W"
+is not a week). `--exact` compares the value strings as written instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -85,6 +93,24 @@ def read_timeml(path: Path) -> TimeMLDoc | None:
     return TimeMLDoc(path, dct, text, sorted(gold, key=lambda g: g.start))
 
 
+_TRAILING_XX = re.compile(r"^(.*\d.*?)(?:-XX)+$")
+_X_DIGITS = re.compile(r"^(\d{2,3})X{1,2}$")
+_SHORT_WEEK = re.compile(r"^(\d{4}-W)(\d)(?!\d)")
+
+
+def notational(value: str) -> str:
+    """`value` with notational variants removed: "1968-XX-XX" -> "1968", "198X" -> "198", "2000-W7" -> "2000-W07"."""
+    v = _TRAILING_XX.sub(r"\1", value)
+    x = _X_DIGITS.match(v)
+    if x and len(v) == 4:
+        v = x.group(1)
+    return _SHORT_WEEK.sub(r"\g<1>0\2", v)
+
+
+def same_value(a: str, b: str, exact: bool = False) -> bool:
+    return a == b if exact else notational(a) == notational(b)
+
+
 @dataclass
 class Score:
     n_sys: int = 0
@@ -92,6 +118,7 @@ class Score:
     relaxed: int = 0
     strict: int = 0
     value_ok: int = 0
+    exact: bool = False
 
     def add(self, sys_: list[TimeMention], gold: list[Gold], errors: list[str] | None = None) -> None:
         self.n_sys += len(sys_)
@@ -112,7 +139,7 @@ class Score:
             s = sys_[best]
             self.relaxed += 1
             self.strict += (s.start, s.end) == (g.start, g.end)
-            ok = s.value == g.value
+            ok = same_value(s.value, g.value, self.exact)
             self.value_ok += ok
             if errors is not None and not ok:
                 errors.append(f"VAL {g.kind:8} {g.text!r} gold={g.value} sys={s.value} ({s.text!r})")
@@ -143,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dirs", nargs="+", type=Path)
     parser.add_argument("--errors", type=Path, help="write the misses, false alarms and wrong values here")
+    parser.add_argument("--exact", action="store_true", help="compare values as plain strings (no notational variants)")
     args = parser.parse_args(argv)
 
     docs = [d for folder in args.dirs for p in sorted(folder.rglob("*.tml")) if (d := read_timeml(p)) is not None]
@@ -150,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no TimeML files found", file=sys.stderr)
         return 1
     nlp = load_nlp()
-    date_score, date_all_score, all_score = Score(), Score(), Score()
+    date_score, date_all_score, all_score = Score(exact=args.exact), Score(exact=args.exact), Score(exact=args.exact)
     errors: list[str] | None = [] if args.errors else None
     t_model = t_rules = 0.0
     n_words = 0
@@ -174,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
         args.errors.write_text("\n".join(errors) + "\n", encoding="utf-8")
 
     print(f"{len(docs)} documents, {n_words} words")
+    if args.exact:
+        print("values compared as exact strings")
+    else:
+        print(
+            'values compared modulo notational variants (trailing "-XX" dropped, "198X" = "198", "W7" = "W07"); --exact for plain strings'
+        )
     for line in (
         date_score.lines("DATE: find_time_mentions")
         + date_all_score.lines("DATE: find_timexes (ranges split, TimeML style)")

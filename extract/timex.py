@@ -560,7 +560,7 @@ def _n_quarter_rel(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 
 def _n_half(m: re.Match[str], ctx: _Ctx) -> _Res | None:
-    h = _ORDINALS[m["h"].lower()]
+    h = _ORDINALS.get(m["h"].lower(), 2)  # "the last half", "the latter half": the second
     if m["y"]:
         y: int | None = int(m["y"])
         basis = "explicit"
@@ -620,9 +620,16 @@ def _n_day_word(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 
 def _n_rel_unit(m: re.Match[str], ctx: _Ctx) -> _Res | None:
-    """this/last/next week, month, year; earlier this month; the current year ..."""
-    rel = (m["rel"] or m["rel2"]).lower()
+    """this/last/next week, month, year; earlier this month; the current (fiscal) year ...
+
+    "the past year", "the last decade", "the next year" (no number) are the same dates as "last year",
+    "last decade", "next year" (newswire's "over the past year" is the year before publication), except
+    "the last week of March", a part of something else.
+    """
+    rel = re.sub(r"^the\s+(?=past|last|next)", "", re.sub(r"\s+", " ", (m["rel"] or m["rel2"]).lower()))
     unit = (m["u"] or m["u2"]).lower()
+    if rel != (m["rel"] or m["rel2"]).lower() and re.match(r"\s+of\b", m.string[m.end("t") :]):
+        return None  # "the last week of March": a part of something else, not the week before this one
     if unit == "weekend":
         pub = ctx.pub("day")
         if pub is None:
@@ -652,8 +659,9 @@ def _n_ago(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     sign = 1 if direction in ("later", "after", "from now", "hence", "on") else -1
     if n is None:
         return _Res(None, None, "range", "FUTURE_REF" if sign > 0 else "PAST_REF", "unresolved")
-    if unit == "century":
-        unit, n = "year", n * 100
+    if unit in ("century", "decade"):
+        # "a decade ago", "two centuries ago": a year, not the decade or century it falls in
+        unit, n = "year", n * (100 if unit == "century" else 10)
     anaphoric = direction in ("later", "earlier", "before", "after", "on")
     base: _Res | None
     if anaphoric:
@@ -960,7 +968,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "half",
         _rx(
             _I.format(
-                rf"(?P<t>(?:the\s+)?(?P<h>first|second)\s+half\s+of\s+(?:(?P<y>{_YEAR})|(?:the\s+)?(?P<ry>this|last|next)?\s*year))"
+                rf"(?P<t>(?:the\s+)?(?P<h>first|second|last|latter)\s+half\s+of\s+(?:(?P<y>{_YEAR})|(?:the\s+)?(?P<ry>this|last|next)?\s*year))"
             )
         ),
         _n_half,
@@ -1012,10 +1020,20 @@ PATTERNS: tuple[_Pattern, ...] = (
         "rel_unit",
         _rx(
             _I.format(
-                r"(?<![\w-])(?P<t>(?:(?:early|late|mid)[\s-]+)?(?:(?:the\s+(?:start|end|beginning|middle)\s+of|(?:the\s+)?(?:end|start|beginning|middle)\s+of)\s+)?(?:(?P<rel>last|this|next|coming|current|the\s+current|the\s+coming|the\s+previous)[\s-]+(?P<u>week|weekend|month|year|decade)|(?P<rel2>the)\s+(?P<u2>weekend)))(?![\w-])"
+                r"(?<![\w-])(?P<t>(?:(?:early|late|mid)[\s-]+)?(?:(?:the\s+(?:start|end|beginning|middle)\s+of|(?:the\s+)?(?:end|start|beginning|middle)\s+of)\s+)?(?:(?P<rel>last|this|next|coming|current|the\s+current|the\s+coming|the\s+previous|the\s+past|the\s+last|the\s+next)[\s-]+(?:(?<=\s)fiscal\s+(?=year))?(?P<u>week|weekend|month|year|decade)|(?P<rel2>the)\s+(?P<u2>weekend)))(?![\w-])"
             )
         ),
         _n_rel_unit,
+    ),
+    _P(
+        "period_edge",  # "the end of the year", "by year-end", "the end of the month"
+        _rx(
+            _I.format(
+                r"(?<![\w-])(?P<t>(?:the\s+)?(?:end|start|beginning|middle)\s+of\s+the\s+(?P<u>year|month)"
+                r"|(?:(?P<rel>this|last|next)\s+)?year(?:-|\s+|['’]s\s+)end)(?![\w-])"
+            )
+        ),
+        lambda m, c: _n_period_edge(m, c),
     ),
     _P(
         "ago",
@@ -1109,7 +1127,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "duration_the_past",
         _rx(
             _I.format(
-                r"(?<![\w-])(?P<t>(?:the|over\s+the)\s+(?:past|last|next|coming|previous)\s+(?P<u>day|week|month|year|decade|century))(?![\w-])"
+                r"(?<![\w-])(?P<t>(?:the|over\s+the)\s+(?:past|last|next|coming|previous)\s+(?P<u>day|century))(?![\w-])"
             )
         ),
         lambda m, c: _n_duration(_NMatch(m, n=None), c),
@@ -1256,6 +1274,29 @@ def _n_the_year(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     return _year(pub.year, "relative")
 
 
+def _n_period_edge(m: re.Match[str], ctx: _Ctx) -> _Res | None:
+    """ "the end of the year", "year-end", "the end of the month": the year / month it is the edge of.
+
+    TimeML writes the period itself (the edge is a modifier); which period: "last/next year-end" shift
+    from the publication year, otherwise a period of that size named just before, else the publication's.
+    """
+    unit = (m["u"] or "year").lower()
+    rel = (m["rel"] or "").lower()
+    if not rel and not m["u"] and _SINCE_RX.search(m.string[max(0, m.start("t") - 8) : m.start("t")]):
+        rel = "last"  # "since year-end": the last one passed
+    if rel:
+        y = _rel_year(rel, ctx)
+        return _year(y, "relative") if y is not None else _unresolved("XXXX", "year")
+    a = ctx.anchor
+    near = a is not None and a.date_start is not None and ctx.pos - ctx.anchor_pos <= 150
+    if m["u"] and near and a.granularity == unit:  # type: ignore[union-attr]
+        return _as_unit(a.date_start, unit, "anaphoric")  # type: ignore[union-attr,arg-type]
+    pub = ctx.pub(unit)
+    if pub is None:
+        return _unresolved(_X_VALUES[unit], unit)
+    return _as_unit(pub, unit, "relative")
+
+
 def _n_period(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     q = ctx.reported_quarter()
     if m["y"]:
@@ -1339,6 +1380,8 @@ def _ref_ok(m: re.Match[str]) -> bool:
         before = m.string[max(0, m.start("t") - 3) : m.start("t")].lower()
         after = m.string[m.end("t") : m.end("t") + 4].lower()
         return not before.endswith("as ") and not after.startswith((" as", " aft"))
+    if t.endswith(("future", "past")) and re.match(r"\s+of\s", m.string[m.end("t") : m.end("t") + 5]):
+        return False  # "the future of the alliance": its fate, not a time
     if t == "the past":
         after = m.string[m.end("t") : m.end("t") + 12].lower()
         return not re.match(r"\s+(?:\d|\w+\s+(?:day|week|month|year|decade))", after)
@@ -1534,6 +1577,54 @@ def _narrated_past(verb) -> bool:
     return any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in verb.children)
 
 
+_NAME_CHECKED = frozenset({"rel_unit", "day_word", "ref", "anaphor", "period_edge"})
+_LOWER_WORD_RX = re.compile(
+    r"(?<![\w'’-])(?!(?:of|the|a|an|and|or|in|on|at|to|for|by|with|from|de|la|van|von)\b)[a-z]\w*"
+)
+_OPENERS = " \t\n\"'`“‘([_-"
+
+
+def _is_title(text: str, c: _Cand, idx: _DocIndex) -> bool:
+    """A relative expression written as (part of) a title inside running text: ABC's "This Week", "VOA Today".
+
+    Every word capitalised, not at the start of a sentence, in a line that has ordinary lower-case words
+    before it (so not a headline); a single word also needs a capitalised word just before it.
+    """
+    span = text[c.start : c.end]
+    words = span.split()
+    if not all(w[:1].isupper() for w in words):
+        return False
+    sent_start = idx.sent_starts[max(idx.sentence_of(c.start), 0)] if idx.sent_starts else 0
+    before = text[max(sent_start, c.start - 80) : c.start]
+    line = before.rsplit("\n", 1)[-1]
+    if not line.strip(_OPENERS) or re.search(r"[.!?:;]['\"”’]*[\s\"'`“‘(]*$", line):
+        return False  # sentence-initial: ordinary capitalisation
+    if not _LOWER_WORD_RX.search(line):
+        return False  # a headline or a title-case line
+    if len(words) >= 2:
+        return True
+    prev = line.rstrip(_OPENERS).rsplit(None, 1)[-1:] if line.rstrip(_OPENERS) else []
+    return bool(prev) and prev[0][:1].isupper() and line[-1:] == " "
+
+
+_GENERIC_NOW_NOUNS = frozenset(
+    {"world", "society", "youth", "generation", "economy", "age", "era", "culture", "standards", "children", "kids"}
+)
+
+
+def _generic_today(text: str, c: _Cand) -> bool:
+    """ "today's world", "many of today's computers": the present age in general, not the publication day."""
+    if text[c.start : c.end].lower() != "today":
+        return False
+    after = re.match(r"['’]s\s+(?:\w+\s+)?(\w+)", text[c.end : c.end + 40])
+    if after is None:
+        return False
+    if re.search(r"\b(?:many|most|some|all|much|few|several)\s+of\s+$", text[max(0, c.start - 20) : c.start], re.I):
+        return True
+    nxt = re.match(r"['’]s\s+(\w+)", text[c.end : c.end + 40])
+    return nxt is not None and nxt.group(1).lower() in _GENERIC_NOW_NOUNS
+
+
 def _year_is_count(idx: _DocIndex, c: _Cand) -> bool:
     """A bare four-digit number that counts something ("2000 troops") is not a year."""
     if c.match is None or c.match["t"] != c.match["y"]:
@@ -1542,19 +1633,18 @@ def _year_is_count(idx: _DocIndex, c: _Cand) -> bool:
     if tok is None:
         return False
     nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+    prev = tok.nbor(-1) if tok.i > 0 else None
+    if prev is not None and (prev.tag_ in ("POS", "PRP$") or prev.lower_ in ("the", "its", "their")):
+        # "the company's 1989 results", "the 1992 protests": a determiner before a bare number dates the head
+        # (counts written without a thousands separator rarely take one)
+        return nxt is not None and nxt.lower_ in _COUNTED_NOUNS
     # Plural heads are counted ("2000 troops"); singular ones are dated ("the 1996 law").
     if tok.dep_ == "nummod" and tok.head.i > tok.i and tok.head.tag_ == "NNS":
         return not (tok.head.lemma_.lower() in _NUMERIC_HEAD_OK or _TIME_NOUNS.match(tok.head.lower_))
-    return nxt is not None and nxt.lower_ in (
-        "people",
-        "persons",
-        "troops",
-        "soldiers",
-        "men",
-        "women",
-        "units",
-        "tons",
-    )
+    return nxt is not None and nxt.lower_ in _COUNTED_NOUNS
+
+
+_COUNTED_NOUNS = frozenset({"people", "persons", "troops", "soldiers", "men", "women", "units", "tons"})
 
 
 def _ent_candidates(doc: Doc, taken: list[_Cand]) -> list[_Cand]:
@@ -1615,7 +1705,17 @@ def _all_timexes(
         raise ValueError("doc is not a parse of text")
     idx = _DocIndex(doc)
     cands = _scan(text)
-    cands = [c for c in cands if not (c.pattern is not None and c.pattern.name == "year" and _year_is_count(idx, c))]
+    cands = [
+        c
+        for c in cands
+        if not (
+            c.pattern is not None
+            and (
+                (c.pattern.name == "year" and _year_is_count(idx, c))
+                or (c.pattern.name in _NAME_CHECKED and (_is_title(text, c, idx) or _generic_today(text, c)))
+            )
+        )
+    ]
     if doc is not None:
         extra = _ent_candidates(doc, cands)
         if extra:

@@ -493,3 +493,150 @@ def test_clock_time_with_weekday_is_one_time() -> None:
     assert [(m.text, m.kind) for m in found] == [("9 a.m. Tuesday", "TIME"), ("Friday", "DATE")]
     assert found[0].value.endswith("T09:00")
     assert [m.text for m in mentions(text)] == ["Friday"]
+
+
+# --- decades and centuries ago, "the past year", period edges, titles, generic "today's" ----------------
+# (publication date PUB: Friday 10 October 2025)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # "a decade ago" names a year (as "ten years ago" does), not the decade it falls in
+        ("The bridge was built a decade ago.", ("a decade ago", "2015", "year")),
+        ("The dam opened two decades ago.", ("two decades ago", "2005", "year")),
+        ("The abbey burned a century ago.", ("a century ago", "1925", "year")),
+        # "the past / last / next <unit>": the unit before or after the publication's, a DATE
+        ("Exports doubled over the past year.", ("the past year", "2024", "year")),
+        ("Inflation eroded wages in the last decade.", ("the last decade", "201", "decade")),
+        ("Rents rose in the past month.", ("the past month", "2025-09", "month")),
+        ("Two plants will close over the next year, she said.", ("the next year", "2026", "year")),
+        # the edge of a period: TimeML writes the period (the edge is a modifier)
+        ("The merger should close by year-end.", ("year-end", "2025", "year")),
+        ("Hiring froze at the year's end.", ("year's end", "2025", "year")),
+        ("The index has fallen since year-end.", ("year-end", "2024", "range")),  # open: runs to publication
+        ("Sales will be booked before next year-end.", ("next year-end", "2026", "year")),
+        ("Troops should arrive by the end of the month.", ("the end of the month", "2025-10", "month")),
+        ("The plant reopens at the end of the year.", ("the end of the year", "2025", "year")),
+        # "the last half": the second half
+        ("Demand slowed in the last half of 2024.", ("the last half of 2024", "2024-H2", "range")),
+    ],
+)
+def test_relative_periods(sentence: str, expected: tuple) -> None:
+    m = only(sentence)
+    assert (m.text, m.value, m.granularity) == expected
+
+
+def test_the_end_of_the_year_follows_a_year_just_named() -> None:
+    found = mentions("The mill ran at a loss in 2019, and it closed at the end of the year.")
+    assert [(m.text, m.value) for m in found] == [("2019", "2019"), ("the end of the year", "2019")]
+
+
+def test_relative_periods_without_publication_date_stay_unresolved() -> None:
+    for sentence, value in [
+        ("The bridge was built a decade ago.", "XXXX"),
+        ("Exports doubled over the past year.", "XXXX"),
+        ("The merger should close by year-end.", "XXXX"),
+        ("Troops should arrive by the end of the month.", "XXXX-XX"),
+    ]:
+        m = only(sentence, None)
+        assert (m.date_start, m.basis, m.value) == (None, "unresolved", value), sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        # "the last week of March" is a part of March, not the week before this one
+        ("Crops are sown in the last week of March.", "week"),
+        ("The rebels lost heart in the last month of the siege.", "month"),
+        # "the future of X": its fate
+        ("Ministers argued about the future of the alliance.", "future"),
+        # titles inside running text: a TV programme, a radio magazine
+        ('The senator said on NBC\'s "This Week" that the bill is dead.', "Week"),
+        ("You are listening to Radio Nord Today on the long wave.", "Today"),
+        # "today's" for the present age in general
+        ("Teachers worry about today's youth.", "today"),
+        ("Many of today's phones lack a headphone jack.", "today"),
+        ("Such rules are obsolete in today's world.", "today"),
+        # a vague count of decades stays vague: no year
+        ("The rule dates from decades ago.", "decades"),
+    ],
+)
+def test_relative_period_negatives(sentence: str, phrase: str) -> None:
+    assert [m.text for m in mentions(sentence) if phrase in m.text] == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # ordinary capitalisation at the start of a sentence or a quotation is still a date
+        ("This week the ministers meet again.", ("This week", "2025-W41")),
+        ('"This week we vote," she said.', ("This week", "2025-W41")),
+        ("Today the court rules on the appeal.", ("Today", "2025-10-10")),
+        # "today's" for an event of the day is the day
+        ("Today's vote was delayed by an hour.", ("Today", "2025-10-10")),
+        ("The outcome of today's hearing is unclear.", ("today", "2025-10-10")),
+        # "the future" as a time
+        ("Prices may rise in the future.", ("the future", "FUTURE_REF")),
+    ],
+)
+def test_relative_period_positives_kept(sentence: str, expected: tuple) -> None:
+    m = only(sentence)
+    assert (m.text, m.value) == expected
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("sentence", "values"),
+    [
+        # a determiner or possessive before a bare number dates its head, plural or not
+        ("The company's 2019 results were restated.", ["2019"]),
+        ("Many leaders of the 1992 protests have moved away.", ["1992"]),
+        # counted people stay counts
+        ("Police said 1500 people marched, and the 1200 soldiers watched.", []),
+    ],
+)
+def test_years_with_determiners(nlp, sentence: str, values: list[str]) -> None:
+    assert [m.value for m in find_time_mentions(sentence, PUB, doc=nlp(sentence))] == values
+
+
+def _timeml_benchmark():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    name = "_timeml_benchmark"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "timeml.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("1968-XX", "1968", True),
+        ("1994-XX-XX", "1994", True),
+        ("1998-10-XX", "1998-10", True),
+        ("198X", "198", True),
+        ("19XX", "19", True),
+        ("2000-W7", "2000-W07", True),
+        ("2000-W7-WE", "2000-W07-WE", True),
+        # different granularities stay different
+        ("1998-10", "1998-W42", False),
+        ("P1W", "1998-W33", False),
+        ("1998-10", "1998", False),
+        ("198", "1989", False),
+        ("XXXX-XX-XX", "XXXX", False),
+        ("2000-W17", "2000-W07", False),
+    ],
+)
+def test_benchmark_compares_values_modulo_notation(a: str, b: str, same: bool) -> None:
+    bench = _timeml_benchmark()
+    assert bench.same_value(a, b) is same
+    assert bench.same_value(a, b, exact=True) is (a == b)
