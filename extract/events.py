@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span, Token
 
 from extract.actors import actors_and_locations, person_index
 from extract.documents import Document
+from extract.nlp import lemma
 from extract.published import Published, publication_date
 from extract.schema import MAX_YEAR, MIN_YEAR
 from extract.timex import TimeMention, find_time_mentions
@@ -402,7 +403,7 @@ def event_rows(
                 continue  # a date with no verb (a dateline) or "today X is Y" states no event
             ents = ents_by_sentence.get(sentence.start, [])
             row = candidate_row(doc_id, source, sha, cand, published, people, text, ents)
-            window = _context_lemmas(cand) | {f"trigger:{cand.trigger.lemma_}"}
+            window = _context_lemmas(cand) | {f"trigger:{lemma(cand.trigger)}"}
             if _repeats(row, window, seen_windows):
                 continue
             seen_windows.append((row["date_start"], row["date_end"], window))
@@ -459,7 +460,7 @@ def is_lead_sentence(sentence: Span) -> bool:
     verb = main_verb(sentence)
     if verb is None:
         return False
-    if verb.lemma_.lower() in SPEECH_VERBS and not is_past_or_perfect(verb):
+    if lemma(verb).lower() in SPEECH_VERBS and not is_past_or_perfect(verb):
         # "X has ratified Y, the agency informs": the report is in what is reported
         return any(is_past_or_perfect(c) for c in verb.children if c.dep_ in ("ccomp", "parataxis"))
     return is_past_or_perfect(verb)
@@ -467,7 +468,7 @@ def is_lead_sentence(sentence: Span) -> bool:
 
 def is_present_state(verb: Token) -> bool:
     """A present-tense copula ("today the guards are ..."): a state, not something that happened."""
-    return verb.lemma_ == "be" and verb.tag_ in ("VBZ", "VBP")
+    return lemma(verb) == "be" and verb.tag_ in ("VBZ", "VBP")
 
 
 def is_past_or_perfect(verb: Token) -> bool:
@@ -556,12 +557,12 @@ def cited_act_or_statement(sentence: Span, root: Token | None) -> bool:
     """A sentence closed by a citation is an event when it states an act or a statement, not a state."""
     if root is None:
         return False
-    lemma = root.lemma_.lower()
+    verb = lemma(root).lower()
     if any(child.dep_ == "neg" for child in root.children):
         return False
-    if lemma in SPEECH_VERBS:
+    if verb in SPEECH_VERBS:
         return True
-    if lemma in STATIVE_VERBS or _modal(root):
+    if verb in STATIVE_VERBS or _modal(root):
         return False
     if root.tag_ == "VBD":
         return True
@@ -590,7 +591,7 @@ def modality(trigger: Token | None, mentions: Sequence[TimeMention], published: 
             return "planned"
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in token.children):
             return "hypothetical"
-        if token is not trigger and token.lemma_.lower() in PLAN_WORDS and trigger.dep_ == "xcomp":
+        if token is not trigger and lemma(token).lower() in PLAN_WORDS and trigger.dep_ == "xcomp":
             return "planned"
         if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl"):
             break
@@ -608,16 +609,16 @@ def event_type(trigger: Token | None, sentence: Span) -> str:
     clause = list(trigger.subtree) if len(list(trigger.subtree)) > 2 else list(sentence)
     scores = dict.fromkeys(TYPE_ORDER, 0)
     for token in clause:
-        lemma = token.lemma_.lower()
+        word = lemma(token).lower()
         for kind in TYPE_ORDER:
-            if lemma in TYPE_KEYWORDS[kind] or token.lower_ in TYPE_KEYWORDS[kind]:
+            if word in TYPE_KEYWORDS[kind] or token.lower_ in TYPE_KEYWORDS[kind]:
                 scores[kind] += 2 if token is trigger else 1
     best = max(TYPE_ORDER, key=lambda k: scores[k])
-    if trigger.lemma_.lower() in SPEECH_VERBS and scores[best] < 2:
+    if lemma(trigger).lower() in SPEECH_VERBS and scores[best] < 2:
         return "statement"
     if scores[best]:
         return best
-    return "statement" if trigger.lemma_.lower() in SPEECH_VERBS else "other"
+    return "statement" if lemma(trigger).lower() in SPEECH_VERBS else "other"
 
 
 def summary(trigger: Token | None, sentence: Span, mentions: Sequence[TimeMention]) -> str:
@@ -757,7 +758,7 @@ def _context_lemmas(cand: Candidate) -> set[str]:
         if span is None:
             continue
         lo, hi = max(cand.sentence.start, span.start - 6), span.start
-        words.update(t.lemma_.lower() for t in doc[lo:hi] if t.is_alpha and not t.is_stop and t.pos_ != "PROPN")
+        words.update(lemma(t).lower() for t in doc[lo:hi] if t.is_alpha and not t.is_stop and t.pos_ != "PROPN")
     return words
 
 

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
 
+def _lemma(token: object) -> str:
+    from extract.nlp import lemma  # spaCy is imported only where a parse is used
+
+    return lemma(token)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class TimeMention:
     start: int  # offset of the first character in the text
@@ -1496,8 +1502,10 @@ def _select(cands: list[_Cand]) -> list[_Cand]:
 class _DocIndex:
     """Cheap offset look-ups into a parsed Doc: the token at a character, sentence bounds."""
 
-    def __init__(self, doc: Doc | None) -> None:
+    def __init__(self, doc: Doc | None, text: str = "") -> None:
         self.doc = doc
+        self.text = text
+        self.tenses: dict[tuple[int, int], str] = {}  # tense depends on the parse only: computed once per span
         if doc is None:
             self.tok_starts: list[int] = []
             self.parsed = False
@@ -1525,7 +1533,7 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     tok = idx.token_at(start)
     if tok is None:
         return "past"
-    cue_m = _FUTURE_CUE_RX.search(tok.doc.text[max(0, start - 20) : start])
+    cue_m = _FUTURE_CUE_RX.search(idx.text[max(0, start - 20) : start])
     if cue_m and cue_m["strong"]:
         return "future"
     cue = cue_m is not None
@@ -1542,7 +1550,7 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     if cue:
         # A deadline looks forward ("to be completed by Dec. 15", "has until Tuesday") unless the
         # clause narrates the past: "had filed reports by Wednesday", "until Thursday they had not".
-        narrated = _narrated_past(verb) and verb.lemma_.lower() not in _DEFER_LEMMAS
+        narrated = _narrated_past(verb) and _lemma(verb).lower() not in _DEFER_LEMMAS
         return "past" if narrated else "future"
     if verb.pos_ not in ("VERB", "AUX"):
         return "present"
@@ -1554,14 +1562,14 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     if verb.tag_ == "VB":
         # "plans to meet on Friday", "is due to vote on Monday"
         has_to = any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
-        if has_to and verb.head.i != verb.i and verb.head.lemma_.lower() in _FUTURE_HEADS:
+        if has_to and verb.head.i != verb.i and _lemma(verb.head).lower() in _FUTURE_HEADS:
             return "future"
     if verb.tag_ == "VBG" and verb.lower_ == "going":
         return "future"
-    if verb.lemma_.lower() in _FUTURE_LEMMAS:
+    if _lemma(verb).lower() in _FUTURE_LEMMAS:
         return "future"
     # "is to resume on Tuesday"
-    if verb.tag_ == "VB" and any(c.lower_ == "to" for c in verb.children) and verb.head.lemma_ == "be":
+    if verb.tag_ == "VB" and any(c.lower_ == "to" for c in verb.children) and _lemma(verb.head) == "be":
         return "future"
     if verb.tag_ in ("VBD", "VBN"):
         return "past"
@@ -1640,7 +1648,7 @@ def _year_is_count(idx: _DocIndex, c: _Cand) -> bool:
         return nxt is not None and nxt.lower_ in _COUNTED_NOUNS
     # Plural heads are counted ("2000 troops"); singular ones are dated ("the 1996 law").
     if tok.dep_ == "nummod" and tok.head.i > tok.i and tok.head.tag_ == "NNS":
-        return not (tok.head.lemma_.lower() in _NUMERIC_HEAD_OK or _TIME_NOUNS.match(tok.head.lower_))
+        return not (_lemma(tok.head).lower() in _NUMERIC_HEAD_OK or _TIME_NOUNS.match(tok.head.lower_))
     return nxt is not None and nxt.lower_ in _COUNTED_NOUNS
 
 
@@ -1694,16 +1702,20 @@ def _as_of(mentions: list[TimeMention], idx: _DocIndex, pos: int, published: dt.
     return published
 
 
-def _all_timexes(
-    text: str, published: dt.date | None, published_granularity: str = "day", doc: Doc | None = None
-) -> list[TimeMention]:
-    if doc is None:
-        from extract.nlp import load_nlp
+_LAST_PREPARED: list[tuple[Doc, str, _DocIndex, list]] = []  # the last document's scan, for its second pass
 
-        doc = load_nlp()(text)
-    elif doc.text != text:
+
+def _prepared(text: str, doc: Doc) -> tuple[_DocIndex, list]:
+    """The document's index and candidate spans: what does not depend on the publication date.
+
+    Events tag a document twice (unanchored to infer its date, then anchored), so the last
+    document's scan is kept and reused.
+    """
+    if _LAST_PREPARED and _LAST_PREPARED[0][0] is doc and _LAST_PREPARED[0][1] is text:
+        return _LAST_PREPARED[0][2], _LAST_PREPARED[0][3]
+    if doc.text != text:
         raise ValueError("doc is not a parse of text")
-    idx = _DocIndex(doc)
+    idx = _DocIndex(doc, text)
     cands = _scan(text)
     cands = [
         c
@@ -1716,11 +1728,21 @@ def _all_timexes(
             )
         )
     ]
-    if doc is not None:
-        extra = _ent_candidates(doc, cands)
-        if extra:
-            cands = sorted(cands + extra, key=lambda c: c.start)
+    extra = _ent_candidates(doc, cands)
+    if extra:
+        cands = sorted(cands + extra, key=lambda c: c.start)
+    _LAST_PREPARED[:] = [(doc, text, idx, cands)]
+    return idx, cands
 
+
+def _all_timexes(
+    text: str, published: dt.date | None, published_granularity: str = "day", doc: Doc | None = None
+) -> list[TimeMention]:
+    if doc is None:
+        from extract.nlp import load_nlp
+
+        doc = load_nlp()(text)
+    idx, cands = _prepared(text, doc)
     ctx = _Ctx(published, published_granularity, "past", None, {})
     out: list[TimeMention] = []
     for c in cands:
@@ -1732,7 +1754,10 @@ def _all_timexes(
         if cited:
             ctx.tense = "cite"  # a source is dated on or before the publication
         elif c.pattern is not None and c.pattern.name in _TENSED:
-            ctx.tense = _tense(idx, c.start, c.end)
+            key = (c.start, c.end)
+            if key not in idx.tenses:
+                idx.tenses[key] = _tense(idx, c.start, c.end)
+            ctx.tense = idx.tenses[key]
         else:
             ctx.tense = "past"
         span_text = text[c.start : c.end]
