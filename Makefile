@@ -37,9 +37,9 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## extract: re-extract the seeds into data/
+## extract: re-extract the seeds into data/, merged (documents uploaded in the dashboard are kept)
 extract: $(VENV)/.runtime
-	$(BIN)/python -m extract seeds --out $(DATA)
+	$(BIN)/python -m extract seeds --out $(DATA) --merge
 
 ## bench: accuracy and speed figures (needs ../shared)
 bench: $(VENV)/.dev

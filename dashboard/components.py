@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import urllib.parse
 from collections.abc import Callable
 
 import pandas as pd
@@ -97,10 +98,22 @@ def event_details(events: pd.DataFrame, documents: pd.DataFrame, filters: data.F
                 url = str(by_doc.loc[row.doc_id, "url"])
                 if isinstance(by_doc.loc[row.doc_id, "url"], pd.Series):
                     url = str(by_doc.loc[row.doc_id, "url"].iloc[0])
-            if url.startswith(("http://", "https://")):
-                cols[1].link_button("Original article", url, icon=":material/open_in_new:")
+            if link := safe_url(url):
+                cols[1].link_button("Original article", link, icon=":material/open_in_new:")
     if len(events) > MAX_DETAILS:
         st.caption(f"Showing the first {MAX_DETAILS} of {len(events):,} selected events.")
+
+
+def safe_url(url: object) -> str | None:
+    """An http(s) URL with a host, percent-encoded so no markdown or HTML can break out of it; else None."""
+    text = str(url).strip()
+    if not text or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return None
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    # Keep the URL's structure (and existing %XX escapes); encode everything else, brackets and quotes included.
+    return urllib.parse.quote(text, safe=":/?#@!$&*+,;=%~-._")
 
 
 def md_text(text: object) -> str:

@@ -184,10 +184,11 @@ def _load_uncached(folder: str, stamp: tuple) -> Dataset:
     path = Path(folder)
     events, documents = schema.events_frame(), schema.documents_frame()
     try:
-        if has_events_file(path):
-            events = store.read_events(path)
-        if (path / store.DOCUMENTS_CSV).is_file():
-            documents = store.read_documents(path)
+        with store.lock(path, shared=True):  # both tables from the same write, not one old and one new
+            if has_events_file(path):
+                events = store.read_events(path)
+            if (path / store.DOCUMENTS_CSV).is_file():
+                documents = store.read_documents(path)
     except (store.StoreError, OSError) as err:
         return build_dataset(schema.events_frame(), schema.documents_frame(), stamp, str(err))
     return build_dataset(events, documents, stamp)

@@ -16,12 +16,8 @@ STRING_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "string"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise_formula(value: str) -> str:
-    """Prefix a single quote to text a spreadsheet would run as a formula (=, +, -, @, tab, CR)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def _neutralise_series(values: pd.Series) -> pd.Series:
+    """A single quote prefixed to text a spreadsheet would run as a formula (=, +, -, @, tab, CR)."""
     values = values.astype(str)
     risky = values.str.startswith(FORMULA_STARTS).to_numpy(dtype=bool)
     if not risky.any():
@@ -80,7 +76,10 @@ def _tl_date(day: pd.Timestamp, granularity: str) -> dict[str, int]:
 
 
 def to_timelinejs(events: pd.DataFrame, title: str = "Dateline events") -> dict[str, object]:
-    """A TimelineJS3 document ({"title", "events"}) of the dated events; text is HTML-escaped.
+    """A TimelineJS3 document ({"title", "events"}) of the dated events; every text field is HTML-escaped.
+
+    TimelineJS puts headline, text, group and display_date into the page as HTML (innerHTML), so all of them
+    are escaped here; only the markup this function adds (<p>, <em>) stays markup.
 
     Day events get a start date only; other granularities get start and end dates at their precision.
     Undated events are left out (TimelineJS needs a start date).
@@ -101,12 +100,12 @@ def to_timelinejs(events: pd.DataFrame, title: str = "Dateline events") -> dict[
                     + "</p>"
                 ),
             },
-            "group": str(row.source),
+            "group": html.escape(str(row.source)),
         }
         if pd.notna(end) and _tl_date(end, granularity) != item["start_date"]:
             item["end_date"] = _tl_date(end, granularity)
         if row.time_expression:
-            item["display_date"] = str(row.time_expression)
+            item["display_date"] = html.escape(str(row.time_expression))
         items.append(item)
     return {"title": {"text": {"headline": html.escape(title), "text": f"{len(items):,} events"}}, "events": items}
 

@@ -3,7 +3,17 @@
 Uploads are read, and so checked, by `extract.documents.documents_from_bytes` alone: a bad JSONL line is
 named as file:line and the file's other lines still go on; a file that yields no document is named with
 its problem. A file that yields documents is saved under `<data folder>/uploads/`, and the saved files go
-through `extract.pipeline.run_extraction(..., merge=True)`.
+through `extract.pipeline.run_extraction(..., merge=True, namespace_jsonl=True)`.
+
+doc_ids: an uploaded `article.txt` is the document `article`, so uploading a corrected `article.txt` later
+replaces it (its events too). The earlier file stays on disk (a different file of the same name is saved in
+`uploads/<hash>/`), so the Sources page always finds the text of the stored version. JSONL lines are
+`<file stem>/<id>` (`batch.jsonl` line `{"id": 1}` -> `batch/1`), so two batches numbered 1..N do not
+replace each other; re-uploading `batch.jsonl` does. Every replaced stored document is listed in the report.
+
+Writers: `WRITE_LOCK` serialises this server's sessions; `run_extraction` also takes the data folder's
+inter-process lock (`extract.store.lock`) around read-merge-write, so a cron `python -m extract ... --merge`
+into the same folder and an upload cannot lose each other's documents.
 
 Why run_extraction on saved files rather than `pipeline.extract_documents` + `store.merge_tables` on the
 documents in memory: the saved file is what the documents table's `path` then points at, so the Sources
@@ -15,7 +25,9 @@ repeated here. The price is that each good upload is parsed twice, which is smal
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,7 +52,8 @@ def extract_seeds(folder: Path, progress: Progress | None = None) -> pipeline.Ru
         if has_events_file(folder):
             return None
         folder.mkdir(parents=True, exist_ok=True)
-        return pipeline.run_extraction([SEEDS], folder, progress=progress)
+        # merge: should a cron run have written into the folder meanwhile, its documents are kept.
+        return pipeline.run_extraction([SEEDS], folder, progress=progress, merge=True)
 
 
 def safe_name(name: str) -> str:
@@ -70,19 +83,32 @@ class UploadReport:
     events_after: int = 0
     documents_added: int = 0  # documents this run wrote (new or replacing one with the same doc_id)
     documents_replaced: int = 0
+    replaced: list[str] = field(default_factory=list)  # stored doc_ids this upload replaced
     lost_events: int = 0  # events of other documents that are gone (should stay 0)
     error: str | None = None
     run_report: str = ""
 
 
 def save_upload(name: str, data: bytes, folder: Path) -> Path:
-    """Save an upload under folder/uploads; a different file already there under that name is kept."""
+    """Save an upload as folder/uploads/NAME, or folder/uploads/HASH/NAME when a different NAME is there.
+
+    The file name (so the doc_id) stays the upload's, so its documents replace those of an earlier upload of
+    that name, while the earlier file stays for documents still pointing at it. Written atomically.
+    """
     target = folder / UPLOADS
-    target.mkdir(parents=True, exist_ok=True)
     path = target / safe_name(name)
     if path.exists() and path.read_bytes() != data:
-        path = path.with_name(f"{path.stem}-{hashlib.sha256(data).hexdigest()[:8]}{path.suffix}")
-    path.write_bytes(data)
+        path = target / hashlib.sha256(data).hexdigest()[:16] / path.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -108,7 +134,9 @@ def extract_uploads(files: list[tuple[str, bytes]], folder: Path, progress: Prog
         before = load_dataset(folder)
         report.events_before = report.events_after = len(before.events)
         try:
-            result = pipeline.run_extraction([Path(p) for p in saved], folder, progress=progress, merge=True)
+            result = pipeline.run_extraction(
+                [Path(p) for p in saved], folder, progress=progress, merge=True, namespace_jsonl=True
+            )
         except Exception as err:  # a corrupt stored table, a missing model...: nothing was written
             report.error = f"{type(err).__name__}: {err}"
             report.rejected += saved.values()
@@ -123,7 +151,8 @@ def extract_uploads(files: list[tuple[str, bytes]], folder: Path, progress: Prog
     for path, name in saved.items():
         (report.accepted if path in added_paths else report.rejected).append(name)
     report.documents_added = len(new_docs)
-    report.documents_replaced = len(new_ids & set(before.documents["doc_id"]))
+    report.replaced = sorted(result.replaced)
+    report.documents_replaced = len(report.replaced)
     kept_before = before.events[~before.events["doc_id"].isin(new_ids)]
     report.lost_events = int((~kept_before["event_id"].isin(set(after.events["event_id"]))).sum())
     report.run_report = (
@@ -131,6 +160,12 @@ def extract_uploads(files: list[tuple[str, bytes]], folder: Path, progress: Prog
         + ("" if result.written else "; nothing was written")
     )
     return report
+
+
+def replaced_text(doc_ids: list[str], shown: int = 10) -> str:
+    """'replaced 2 stored documents: a, b' (the first `shown` named)."""
+    names = ", ".join(doc_ids[:shown]) + (f" and {len(doc_ids) - shown:,} more" if len(doc_ids) > shown else "")
+    return f"replaced {len(doc_ids):,} stored document{'s' if len(doc_ids) != 1 else ''}: {names}"
 
 
 def _run_problem(problem: documents.Problem, saved: dict[str, str]) -> tuple[str, str]:

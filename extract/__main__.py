@@ -40,9 +40,14 @@ outputs (in --out):
   events.parquet  the events table (lists as Parquet lists, dates as timestamps)
   events.csv      the same, UTF-8, lists joined with "; ", dates YYYY-MM-DD
   documents.csv   one row per document
+  (CSV: CRLF line ends; fields with quotes, commas or line breaks quoted.)
   The three files are replaced together and atomically: a failed run leaves
   the previous ones as they were. Nothing is written if no document could be
-  extracted.
+  extracted. Runs writing into one folder take turns (a lock file,
+  .dateline.lock, in --out), so concurrent --merge runs keep each other's
+  documents. --merge refuses a folder holding only one of the two tables
+  (events and documents.csv); a stored doc_id taken over by a different
+  file is warned about.
 
 problems and exit codes:
   Problems go to stderr, one per line: FILE: error|warning: reason
@@ -77,16 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
-    from extract.pipeline import run_extraction
+    from extract.pipeline import MergeError, run_extraction
     from extract.store import StoreError
 
     args = build_parser().parse_args(argv)  # exits with 2 on usage errors
     bar = _ProgressBar(enabled=not args.quiet)
     try:
         report = run_extraction(args.inputs, args.out, jobs=args.jobs, progress=bar, merge=args.merge)
-    except NotImplementedError:
+    except MergeError as exc:
         bar.close()
-        print("error: event extraction is not implemented yet (extract.events.document_tables)", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     except (StoreError, OSError) as exc:
         bar.close()
@@ -101,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for problem in report.problems:
         if not (args.quiet and problem.severity == "warning"):
             print(problem, file=sys.stderr)
+    if not args.quiet:
+        for doc_id, (old, new) in report.replaced.items():
+            if old != new:  # the same file re-extracted is the usual case; another file taking its doc_id is not
+                print(f"{new}: warning: replaced stored doc_id '{doc_id}' (was read from {old})", file=sys.stderr)
     n_problems = len(report.problems)
     summary = (
         f"{report.n_documents} documents, {report.n_events} events, "

@@ -5,8 +5,9 @@ Rules (the CLI's --help repeats them for users):
 * Folders are searched recursively in sorted order; hidden files and folders (name starting with ".") are
   skipped, and so are ``*.meta.json`` sidecars, which are metadata for the file of the same name.
 * ``doc_id`` is the path relative to the input folder without its extension, with "/" separators; for a file
-  given directly it is the file's stem; for a JSONL line it is the line's ``id``. A doc_id seen before is
-  reported and the later document skipped.
+  given directly it is the file's stem; for a JSONL line it is the line's ``id`` (with ``namespace_jsonl``,
+  as the dashboard's uploads use: the file's doc_id, "/", the ``id``, e.g. ``batch/1``). A doc_id seen before
+  is reported and the later document skipped.
 * Text is decoded as strict UTF-8. A leading byte-order mark is dropped, so event offsets index into the
   decoded text *without* the BOM. Non-UTF-8 input is refused with the offending byte and offset rather than
   decoded as cp1252: a wrong guess would silently garble the sentences and names in the events table, while
@@ -79,8 +80,14 @@ class InputError(Exception):
 # --------------------------------------------------------------------------- public entry points
 
 
-def read_inputs(paths: Iterable[Path], max_bytes: int = MAX_BYTES) -> tuple[list[Document], list[Problem]]:
-    """Read every input file or folder; return the documents in input order and the problems met."""
+def read_inputs(
+    paths: Iterable[Path], max_bytes: int = MAX_BYTES, *, namespace_jsonl: bool = False
+) -> tuple[list[Document], list[Problem]]:
+    """Read every input file or folder; return the documents in input order and the problems met.
+
+    ``namespace_jsonl``: a JSONL line's doc_id is ``<the file's doc_id>/<id>`` instead of the bare ``id``, so
+    two files that both number their articles 1..N do not collide.
+    """
     documents: list[Document] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}  # doc_id -> where it was first read from
@@ -91,26 +98,17 @@ def read_inputs(paths: Iterable[Path], max_bytes: int = MAX_BYTES) -> tuple[list
             if not found:
                 problems.append(Problem(str(path), "no input files in this folder (.txt, .md, .html, .jsonl)", WARNING))
             for file, doc_id in found:
-                _add(_read_file(file, doc_id, max_bytes, problems), documents, problems, seen)
+                _add(_read_file(file, doc_id, max_bytes, problems, namespace_jsonl), documents, problems, seen)
         elif path.is_file():
             if path.name.endswith(SIDECAR_SUFFIX):
                 problems.append(Problem(str(path), "a .meta.json sidecar is metadata for another file, not an input"))
                 continue
-            _add(_read_file(path, path.stem, max_bytes, problems), documents, problems, seen)
+            _add(_read_file(path, path.stem, max_bytes, problems, namespace_jsonl), documents, problems, seen)
         elif path.exists():
             problems.append(Problem(str(path), "not a regular file or folder"))
         else:
             problems.append(Problem(str(path), "no such file or folder"))
     return documents, problems
-
-
-def read_file(
-    path: Path, doc_id: str | None = None, max_bytes: int = MAX_BYTES
-) -> tuple[list[Document], list[Problem]]:
-    """Read one file (with its sidecar if any); doc_id defaults to the file's stem."""
-    problems: list[Problem] = []
-    docs = _read_file(Path(path), doc_id or Path(path).stem, max_bytes, problems)
-    return docs, problems
 
 
 def documents_from_bytes(
@@ -242,7 +240,9 @@ def _suffix(name: str) -> str:
     return PurePosixPath(name.replace("\\", "/")).suffix.lower()
 
 
-def _read_file(path: Path, doc_id: str, max_bytes: int, problems: list[Problem]) -> list[Document]:
+def _read_file(
+    path: Path, doc_id: str, max_bytes: int, problems: list[Problem], namespace_jsonl: bool = False
+) -> list[Document]:
     suffix = _suffix(path.name)
     try:
         if suffix not in SUPPORTED_SUFFIXES:
@@ -272,16 +272,27 @@ def _read_file(path: Path, doc_id: str, max_bytes: int, problems: list[Problem])
             except OSError as exc:
                 problems.append(Problem(str(sidecar), f"cannot read sidecar: {exc.strerror or exc}; ignored", WARNING))
     try:
-        return _parse(str(path), suffix, data, doc_id, meta, max_bytes, problems)
+        prefix = f"{doc_id}/" if namespace_jsonl else ""
+        return _parse(str(path), suffix, data, doc_id, meta, max_bytes, problems, prefix)
     except InputError as exc:
         problems.append(Problem(str(path), str(exc)))
         return []
 
 
 def _parse(
-    name: str, suffix: str, data: bytes, doc_id: str, meta: dict[str, str], max_bytes: int, problems: list[Problem]
+    name: str,
+    suffix: str,
+    data: bytes,
+    doc_id: str,
+    meta: dict[str, str],
+    max_bytes: int,
+    problems: list[Problem],
+    jsonl_prefix: str = "",
 ) -> list[Document]:
-    """Bytes of one input in a known format -> documents; raises InputError for a file-level refusal."""
+    """Bytes of one input in a known format -> documents; raises InputError for a file-level refusal.
+
+    A JSONL line's doc_id is ``jsonl_prefix`` + its ``id``.
+    """
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(_unsupported(suffix))
     if len(data) > max_bytes:
@@ -289,7 +300,7 @@ def _parse(
     if not data:
         raise InputError("empty file")
     if suffix in JSONL_SUFFIXES:
-        return _parse_jsonl(name, data, problems)
+        return _parse_jsonl(name, data, problems, jsonl_prefix)
     if suffix in HTML_SUFFIXES:
         text, found = _html_text(data)
     else:
@@ -344,7 +355,7 @@ def _metadata(raw: dict, name: str, where: str, problems: list[Problem]) -> dict
 # --------------------------------------------------------------------------- JSONL
 
 
-def _parse_jsonl(name: str, data: bytes, problems: list[Problem]) -> list[Document]:
+def _parse_jsonl(name: str, data: bytes, problems: list[Problem], prefix: str = "") -> list[Document]:
     """One article a line; a bad line is reported as file:line and the others are kept."""
     docs: list[Document] = []
     seen_in_file: set[str] = set()
@@ -378,7 +389,7 @@ def _parse_jsonl(name: str, data: bytes, problems: list[Problem]) -> list[Docume
             continue
         seen_in_file.add(doc_id)
         meta = _metadata({k: v for k, v in obj.items() if k not in ("id", "text")}, where, "JSONL", problems)
-        docs.append(Document(doc_id=doc_id, text=text.removeprefix("\ufeff"), path=name, **meta))
+        docs.append(Document(doc_id=prefix + doc_id, text=text.removeprefix("\ufeff"), path=name, **meta))
     if not docs and not any(p.path.startswith(f"{name}:") for p in problems):
         raise InputError("no articles (only blank lines)")
     return docs
@@ -558,7 +569,6 @@ __all__ = [
     "check_date",
     "decode_text",
     "documents_from_bytes",
-    "read_file",
     "read_inputs",
     "split_front_matter",
 ]

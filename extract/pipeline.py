@@ -3,8 +3,11 @@
 Parallelism (``jobs > 1``): ``jobs - 1`` worker processes (spawn context, so it is safe in threaded hosts such
 as the dashboard and on every platform) each load the model once; the calling process works too, with its own
 (cached) model. Documents go out in chunks: workers take chunks from the front, the caller takes them from the
-back (cancelling their not-yet-started futures), so nobody idles while workers are still starting up and every
-chunk is processed exactly once. Results are put back in input order.
+back, so nobody idles while workers are still starting up. The caller marks a chunk as its own in a shared
+array before starting it and a worker skips a chunk so marked (no ``Future.cancel``: on Python 3.11 a
+cancelled future makes a broken pool's manager thread crash). In the rare race where both start the same
+chunk, the first result is kept. Results are put back in input order. A chunk nobody returned results for
+(a worker process died: killed, out of memory) is extracted in the calling process at the end.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from extract.documents import MAX_BYTES, Document, Problem, read_inputs
+from extract.documents import MAX_BYTES, WARNING, Document, Problem, read_inputs
 
 if TYPE_CHECKING:  # pandas and spaCy are imported lazily: spawned workers should start fast
     import pandas as pd
@@ -35,6 +39,10 @@ Tables = Callable[[Document, "Doc"], tuple[dict, list[dict]]]
 Result = tuple[dict, list[dict]] | Problem
 
 
+class MergeError(Exception):
+    """--merge into a folder holding only part of the tables: merging would silently drop the rest."""
+
+
 @dataclass
 class RunReport:
     """What run_extraction did: counts, problems and the files written (None when nothing was written)."""
@@ -46,6 +54,8 @@ class RunReport:
     events_csv: Path | None = None
     documents_csv: Path | None = None
     n_read: int = 0  # documents read from the inputs (some may then fail extraction)
+    # merge: each stored doc_id this run replaced -> (its stored path, the new document's path)
+    replaced: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def written(self) -> bool:
@@ -138,8 +148,6 @@ def iter_results(
                 doc = parse_document(nlp, document.text, piece_limit)
             row, events = tables(document, doc)
             yield {**row, "n_events": len(events)}, list(events)
-        except NotImplementedError:
-            raise  # the extractor itself is missing: not this document's fault, stop the run
         except Exception as exc:
             yield Problem(document.path, f"doc '{document.doc_id}': extraction failed: {type(exc).__name__}: {exc}")
 
@@ -172,6 +180,7 @@ def extract_documents(
     chunks = _chunks(documents, jobs)
     workers = min(jobs, len(chunks)) - 1
     results: list[list[Result] | None] = [None] * len(chunks)
+    problems: list[Problem] = []  # about the run itself, not one document
     done = 0
 
     def tick(n: int, doc_id: str) -> None:
@@ -181,12 +190,15 @@ def extract_documents(
             progress(done, total, doc_id)
 
     def received(index: int, chunk_results: list[Result]) -> None:
-        """A worker's results for a chunk."""
-        results[index] = chunk_results
-        tick(len(chunk_results), chunks[index][-1].doc_id)
+        """A worker's results for a chunk (ignored when this process has taken the chunk)."""
+        if results[index] is None:
+            results[index] = chunk_results
+            tick(len(chunk_results), chunks[index][-1].doc_id)
 
     def run_here(index: int, nlp: Language) -> None:
         """A chunk processed in this process, reporting progress document by document."""
+        if results[index] is not None:
+            return
         out: list[Result] = []
         results[index] = out
         for document, result in zip(chunks[index], iter_results(nlp, chunks[index], tables, piece_limit), strict=True):
@@ -199,10 +211,21 @@ def extract_documents(
         for index in range(len(chunks)):
             run_here(index, nlp)
     else:
-        _run_parallel(chunks, workers, loader, nlp_loader, tables, piece_limit, received, run_here)
+        broken = _run_parallel(chunks, workers, loader, nlp_loader, tables, piece_limit, received, run_here)
+        left = [index for index, chunk_results in enumerate(results) if chunk_results is None]
+        if broken:
+            n_left = sum(len(chunks[i]) for i in left)
+            problems.append(
+                Problem("--jobs", f"a worker process died; {n_left:,} documents were extracted here instead", WARNING)
+            )
+        if left:
+            nlp = loader()
+            for index in left:
+                run_here(index, nlp)
 
     flat = [result for chunk_results in results for result in chunk_results or ()]
-    return _frames(documents, flat)
+    events, docs, found = _frames(documents, flat)
+    return events, docs, found + problems
 
 
 def _frames(documents: list[Document], results: list[Result]) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
@@ -247,15 +270,19 @@ def run_extraction(
     *,
     max_bytes: int = MAX_BYTES,
     piece_limit: int | None = None,
+    namespace_jsonl: bool = False,
 ) -> RunReport:
     """Read inputs, extract, and write the tables to out_dir atomically (merged into existing ones if asked).
 
     Nothing is written when no document could be extracted, so earlier tables are never replaced by empty
-    ones. Raises store.StoreError when merging and the existing tables cannot be read.
+    ones. Raises store.StoreError when merging and the existing tables cannot be read, and MergeError when
+    merging into a folder that holds only one of the two tables. The read-merge-write step holds the folder's
+    exclusive lock (``store.lock``), so concurrent runs into one folder (a cron job, dashboard uploads) each
+    merge into the other's result instead of overwriting it. ``namespace_jsonl``: see ``read_inputs``.
     """
     from extract import store
 
-    documents, problems = read_inputs(inputs, max_bytes=max_bytes)
+    documents, problems = read_inputs(inputs, max_bytes=max_bytes, namespace_jsonl=namespace_jsonl)
     report = RunReport(n_documents=0, n_events=0, problems=problems, n_read=len(documents))
     if not documents:
         return report
@@ -265,9 +292,10 @@ def run_extraction(
     if not len(docs):
         return report
     out_dir = Path(out_dir)
-    if merge and store.tables_exist(out_dir):
-        events, docs = store.merge_tables(store.read_events(out_dir), store.read_documents(out_dir), events, docs)
-    paths = store.write_tables(events, docs, out_dir)
+    with store.lock(out_dir):
+        if merge:
+            events, docs = _merged(out_dir, events, docs, report)
+        paths = store.write_tables(events, docs, out_dir)
     report.events_parquet = paths[store.EVENTS_PARQUET]
     report.events_csv = paths[store.EVENTS_CSV]
     report.documents_csv = paths[store.DOCUMENTS_CSV]
@@ -275,6 +303,27 @@ def run_extraction(
 
 
 # --------------------------------------------------------------------------- internals
+
+
+def _merged(out_dir: Path, events: pd.DataFrame, docs: pd.DataFrame, report: RunReport) -> tuple[pd.DataFrame, ...]:
+    """This run's tables merged into the stored ones (caller holds the lock); notes replaced doc_ids in report."""
+    from extract import store
+
+    has_events, has_docs = store.has_events(out_dir), store.has_documents(out_dir)
+    if not has_events and not has_docs:
+        return events, docs
+    if not (has_events and has_docs):
+        present = f"{store.EVENTS_PARQUET}/{store.EVENTS_CSV}" if has_events else store.DOCUMENTS_CSV
+        missing = store.DOCUMENTS_CSV if has_events else f"{store.EVENTS_PARQUET} (or {store.EVENTS_CSV})"
+        raise MergeError(
+            f"cannot merge into {out_dir}: it has {present} but no {missing}; restore the missing file, "
+            "or move the folder away and extract everything again"
+        )
+    old_events, old_docs = store.read_events(out_dir), store.read_documents(out_dir)
+    old_paths = dict(zip(old_docs["doc_id"].astype(str), old_docs["path"].astype(str), strict=True))
+    new_paths = zip(docs["doc_id"].astype(str), docs["path"].astype(str), strict=True)
+    report.replaced = {doc_id: (old_paths[doc_id], path) for doc_id, path in new_paths if doc_id in old_paths}
+    return store.merge_tables(old_events, old_docs, events, docs)
 
 
 def _default_loader() -> Callable[[], Language]:
@@ -302,13 +351,17 @@ def _chunks(documents: list[Document], jobs: int) -> list[list[Document]]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(nlp_loader: Callable[[], Language] | None, tables: Tables | None) -> None:
+def _init_worker(nlp_loader: Callable[[], Language] | None, tables: Tables | None, taken: Any) -> None:
     """Worker start-up: load the model once; every chunk this process handles reuses it."""
     _WORKER["nlp"] = (nlp_loader or _default_loader())()
     _WORKER["tables"] = tables
+    _WORKER["taken"] = taken  # shared bytes: 1 = the calling process has taken that chunk
 
 
-def _work(chunk: list[Document], piece_limit: int | None) -> list[Result]:
+def _work(index: int, chunk: list[Document], piece_limit: int | None) -> list[Result] | None:
+    """A chunk's results, or None when the calling process has taken it."""
+    if _WORKER["taken"][index]:
+        return None
     return extract_chunk(_WORKER["nlp"], chunk, _WORKER["tables"], piece_limit)
 
 
@@ -321,8 +374,12 @@ def _run_parallel(
     piece_limit: int | None,
     received: Callable[[int, list[Result]], None],
     run_here: Callable[[int, Language], None],
-) -> None:
-    """Workers take chunks from the front; this process takes them from the back until the two meet."""
+) -> bool:
+    """Workers take chunks from the front; this process takes them from the back until the two meet.
+
+    Returns False, or True when a worker process died (killed, out of memory, failed to start): the pool is
+    then broken and the chunks without results are left for the caller. Any other exception propagates.
+    """
     pending: dict[Future, int] = {}
 
     def collect(block: bool) -> None:
@@ -331,33 +388,39 @@ def _run_parallel(
         ready, _ = wait(list(pending), timeout=None if block else 0, return_when="FIRST_COMPLETED")
         for future in ready:
             index = pending.pop(future)
-            if future.cancelled():
-                continue
-            received(index, future.result())  # re-raises a worker's exception (e.g. NotImplementedError)
+            chunk_results = future.result()  # re-raises a worker's exception (BrokenProcessPool if it died)
+            if chunk_results is not None:  # None: this process took the chunk
+                received(index, chunk_results)
 
     context = get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(nlp_loader, tables)
-    ) as pool:
-        try:
-            futures = [pool.submit(_work, chunk, piece_limit) for chunk in chunks]
-            pending.update({future: index for index, future in enumerate(futures)})
-            nlp = loader()  # loads (or reuses the cached model) while the workers start
-            for index in range(len(chunks) - 1, -1, -1):
-                collect(block=False)
-                if not futures[index].cancel():
-                    break  # a worker has it, and all chunks before it
-                pending.pop(futures[index], None)
-                run_here(index, nlp)
-            while pending:
-                collect(block=True)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    taken = context.Array("b", len(chunks), lock=False)
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(nlp_loader, tables, taken)
+        ) as pool:
+            try:
+                futures = [pool.submit(_work, index, chunk, piece_limit) for index, chunk in enumerate(chunks)]
+                pending.update({future: index for index, future in enumerate(futures)})
+                nlp = loader()  # loads (or reuses the cached model) while the workers start
+                for index in range(len(chunks) - 1, -1, -1):
+                    collect(block=False)
+                    if futures[index].running() or futures[index].done():
+                        break  # handed to a worker, and so are all chunks before it
+                    taken[index] = 1
+                    run_here(index, nlp)
+                while pending:
+                    collect(block=True)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    except BrokenProcessPool:
+        return True
+    return False
 
 
 __all__ = [
     "PIECE_CHARS",
+    "MergeError",
     "RunReport",
     "extract_chunk",
     "extract_documents",

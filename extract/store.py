@@ -3,18 +3,30 @@
 Atomicity: all three files are first written to hidden temporary files in the output folder (same file
 system, so ``os.replace`` is atomic) and fsynced; only when all three are complete are they moved into place.
 A failure or interruption before that point leaves the previous files untouched. If a move itself fails
-part-way, the files already moved are put back from hard-link backups, so readers see either the old set or
-the new set (on file systems without hard links the rollback is skipped, which only matters if a rename fails).
+part-way, the files already moved are put back from hard-link backups, so the folder ends up holding either
+the old set or the new set (on file systems without hard links the rollback is skipped, which only matters if
+a rename fails).
+
+Each file is replaced atomically, but the three renames are separate steps: a reader that opens the files one
+by one *while* they are being moved can get a mix of old and new files. Writers and readers that need a
+consistent set take :func:`lock` on the folder (a ``fcntl.flock`` on ``.dateline.lock`` there): writers
+exclusively (``pipeline.run_extraction`` holds it around read-merge-write, so a cron ``--merge`` and a
+dashboard upload cannot lose each other's documents), :func:`read_tables` shared. The lock is advisory and
+between processes on one machine; where ``fcntl`` is missing (Windows) it does nothing.
+
+CSV files are UTF-8, every line ends in CRLF (RFC 4180) and a field containing a quote, comma, CR or LF is
+quoted, so any text (including a bare ``\r``) reads back unchanged with Python's ``csv`` module and pandas.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import stat
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -23,9 +35,15 @@ import pyarrow.parquet as pq
 
 from extract.schema import DOCUMENT_COLUMNS, EVENT_COLUMNS, Column, typed_documents, typed_events
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks, writers are not serialised
+    fcntl = None  # type: ignore[assignment]
+
 EVENTS_PARQUET = "events.parquet"
 EVENTS_CSV = "events.csv"
 DOCUMENTS_CSV = "documents.csv"
+LOCK_FILE = ".dateline.lock"
 LIST_SEPARATOR = "; "  # schema._as_list splits on ";" when a CSV is read back
 
 _ARROW_TYPES = {
@@ -95,11 +113,48 @@ def read_documents(data_dir: Path) -> pd.DataFrame:
     return typed_documents(_read_csv(path))
 
 
-def tables_exist(data_dir: Path) -> bool:
-    """True when data_dir holds an events table and a documents table."""
+def read_tables(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(events, documents) from data_dir, read under a shared lock so both come from the same write."""
+    with lock(data_dir, shared=True):
+        return read_events(data_dir), read_documents(data_dir)
+
+
+def has_events(data_dir: Path) -> bool:
+    """True when data_dir holds an events table (Parquet or CSV)."""
     data_dir = Path(data_dir)
-    has_events = (data_dir / EVENTS_PARQUET).is_file() or (data_dir / EVENTS_CSV).is_file()
-    return has_events and (data_dir / DOCUMENTS_CSV).is_file()
+    return (data_dir / EVENTS_PARQUET).is_file() or (data_dir / EVENTS_CSV).is_file()
+
+
+def has_documents(data_dir: Path) -> bool:
+    """True when data_dir holds a documents table."""
+    return (Path(data_dir) / DOCUMENTS_CSV).is_file()
+
+
+@contextlib.contextmanager
+def lock(data_dir: Path, shared: bool = False) -> Iterator[None]:
+    """Hold the folder's lock (exclusive for writers, shared for readers) until the block ends; blocks meanwhile.
+
+    Writers create the folder and the lock file. A reader that cannot create the lock file (read-only folder,
+    where nobody can write anyway) or a folder that does not exist yet reads without it.
+    """
+    data_dir = Path(data_dir)
+    if fcntl is None:
+        yield
+        return
+    if not shared:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        if not shared:
+            raise
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def merge_tables(
@@ -152,7 +207,9 @@ def _write_csv(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path) -> 
         else:
             out[col.name] = values
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        out.to_csv(fh, index=False, lineterminator="\n")
+        # CRLF terminator: the csv module's minimal quoting then quotes every field holding \r or \n too
+        # (with "\n" a bare "\r" went out unquoted and split the row when read back).
+        out.to_csv(fh, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -198,14 +202,47 @@ def test_a_text_that_breaks_the_parser_is_isolated() -> None:
     assert "RuntimeError: parser fell over" in problems[0].reason
 
 
-def test_missing_extractor_stops_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    def not_yet(document: Document, doc: object) -> tuple[dict, list[dict]]:
-        raise NotImplementedError
+def test_not_implemented_in_the_extractor_is_a_problem_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No special case left for NotImplementedError: like any exception, it is that document's problem."""
+
+    def not_for_odd(document: Document, doc: spacy.tokens.Doc) -> tuple[dict, list[dict]]:
+        if document.doc_id in ("d01", "d03"):
+            raise NotImplementedError("no rule for this")
+        return fake_tables(document, doc)
 
     monkeypatch.setattr(nlp, "load_nlp", blank_nlp)
-    monkeypatch.setattr(events, "document_tables", not_yet)
-    with pytest.raises(NotImplementedError):
-        pipeline.extract_documents(docs_of(2))
+    monkeypatch.setattr(events, "document_tables", not_for_odd)
+    _, docs, problems = pipeline.extract_documents(docs_of(5))
+    assert list(docs["doc_id"]) == ["d00", "d02", "d04"]
+    assert [str(p) for p in problems] == [
+        f"d{i:02}.txt: error: doc 'd{i:02}': extraction failed: NotImplementedError: no rule for this" for i in (1, 3)
+    ]
+
+
+def dies_in_a_worker(document: Document, doc: spacy.tokens.Doc) -> tuple[dict, list[dict]]:
+    """fake_tables, except that a worker process handling a "DIE" document is killed (as by the OOM killer)."""
+    if "DIE" in document.text and multiprocessing.parent_process() is not None:
+        os._exit(1)
+    return fake_tables(document, doc)
+
+
+def test_a_dead_worker_process_falls_back_to_extraction_in_this_process() -> None:
+    documents = docs_of(12)
+    documents[0] = Document(doc_id="die", text="DIE in 2020.", path="die.txt")  # chunk 0 goes to the worker
+    progress: list[int] = []
+    one = pipeline.extract_documents(documents, jobs=1, nlp_loader=blank_nlp, tables=fake_tables)
+    two = pipeline.extract_documents(
+        documents,
+        jobs=2,
+        nlp_loader=blank_nlp,
+        tables=dies_in_a_worker,
+        progress=lambda done, total, _: progress.append(done),
+    )
+    pd.testing.assert_frame_equal(one[0], two[0])
+    pd.testing.assert_frame_equal(one[1], two[1])
+    assert [p.path for p in two[2]] == ["--jobs"]
+    assert two[2][0].severity == "warning" and "a worker process died" in two[2][0].reason
+    assert progress[-1] == 12
 
 
 def test_jobs_2_gives_the_same_tables_in_input_order() -> None:
@@ -289,17 +326,95 @@ def test_cli_exit_1_and_nothing_written_when_no_document_is_read(
     assert (out / "events.csv").read_text() == "previous"
 
 
-def test_cli_exit_1_when_extractor_is_missing(
+def test_cli_names_each_document_the_extractor_fails_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def not_yet(document: Document, doc: object) -> tuple[dict, list[dict]]:
-        raise NotImplementedError
+        raise NotImplementedError("not yet")
 
     monkeypatch.setattr(nlp, "load_nlp", blank_nlp)
     monkeypatch.setattr(events, "document_tables", not_yet)
-    assert cli.main([str(make_inputs(tmp_path)), "--out", str(tmp_path / "out")]) == 1
-    assert "not implemented" in capsys.readouterr().err
+    inputs = make_inputs(tmp_path)
+    assert cli.main([str(inputs), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"{inputs / 'a.txt'}: error: doc 'a': extraction failed: NotImplementedError: not yet" in err
+    assert f"{inputs / 'sub' / 'b.md'}: error: doc 'sub/b': extraction failed: NotImplementedError" in err
+    assert "nothing written: no document could be extracted" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kept", ["events.parquet", "documents.csv"])
+def test_merge_into_a_folder_with_only_one_table_is_refused(
+    tmp_path: Path, fake_engine: None, capsys: pytest.CaptureFixture[str], kept: str
+) -> None:
+    inputs = make_inputs(tmp_path)
+    out = tmp_path / "out"
+    assert cli.main([str(inputs), "--out", str(out), "--quiet"]) == 0
+    for name in ("events.parquet", "events.csv", "documents.csv"):
+        if name != kept:
+            (out / name).unlink()
+    before = (out / kept).read_bytes()
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "c.txt").write_text("New one from 2001.", encoding="utf-8")
+    assert cli.main([str(tmp_path / "new"), "--out", str(out), "--merge"]) == 1
+    err = capsys.readouterr().err
+    missing = "documents.csv" if kept == "events.parquet" else "events.parquet"
+    assert f"error: cannot merge into {out}" in err and f"no {missing}" in err
+    assert (out / kept).read_bytes() == before  # the stored table was not overwritten
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [kept]
+
+
+def test_cli_merge_warns_when_another_file_takes_a_stored_doc_id(
+    tmp_path: Path, fake_engine: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = make_inputs(tmp_path)
+    out = tmp_path / "out"
+    assert cli.main([str(inputs), "--out", str(out), "--quiet"]) == 0
+    assert cli.main([str(inputs / "a.txt"), "--out", str(out), "--merge"]) == 0  # same file again: no warning
+    assert "replaced" not in capsys.readouterr().err
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "a.md").write_text("Another a from 2011.", encoding="utf-8")
+    assert cli.main([str(tmp_path / "other"), "--out", str(out), "--merge"]) == 0
+    err = capsys.readouterr().err
+    assert err == (
+        f"{tmp_path / 'other' / 'a.md'}: warning: replaced stored doc_id 'a' (was read from {inputs / 'a.txt'})\n"
+    )
+
+
+def test_concurrent_merges_keep_each_others_documents(
+    tmp_path: Path, fake_engine: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writers (a cron --merge and a dashboard upload) that read the tables at the same time."""
+    out = tmp_path / "out"
+    assert cli.main([str(make_inputs(tmp_path)), "--out", str(out), "--quiet"]) == 0
+    for name in ("x", "y"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(f"{name} happened in 2001.", encoding="utf-8")
+    read_documents = store.read_documents
+
+    def slow_read(folder: Path) -> pd.DataFrame:
+        found = read_documents(folder)
+        time.sleep(0.3)  # the other writer gets to read the same old tables, unless it has to wait
+        return found
+
+    monkeypatch.setattr(store, "read_documents", slow_read)
+    errors: list[BaseException] = []
+
+    def merge(name: str) -> None:
+        try:
+            pipeline.run_extraction([tmp_path / name], out, merge=True)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=merge, args=(name,)) for name in ("x", "y")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(read_documents(out)["doc_id"]) == ["a", "sub/b", "x", "y"]
+    assert sorted(store.read_events(out)["doc_id"]) == ["a", "a", "sub/b", "x", "y"]
 
 
 @pytest.mark.parametrize("argv", [[], ["x", "--jobs", "-1"], ["x", "--jobs", "two"], ["x", "--bogus"]])

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import charts, data, export, ingest, text
+from dashboard import charts, components, data, export, ingest, text
 from dashboard.synthetic import synthetic_tables
 from extract import schema, store
 from tests.conftest import ARTICLE_A, fixture_rows
@@ -210,18 +210,21 @@ def test_jsonl_upload_with_a_malformed_line_keeps_the_good_lines(data_folder: Pa
     report = ingest.extract_uploads([("batch.jsonl", jsonl)], data_folder)
     assert report.error is None
     assert report.accepted == ["batch.jsonl"] and report.rejected == []
-    assert report.problems == {"batch.jsonl": [report.problems["batch.jsonl"][0]]}  # named once
-    assert report.problems["batch.jsonl"][0].startswith("line 2 skipped: malformed JSON")
+    assert list(report.problems) == ["batch.jsonl"]
+    problems = report.problems["batch.jsonl"]
+    assert len(problems) == 1  # named once, though the pipeline reads the file again
+    assert problems[0].startswith("line 2 skipped: malformed JSON (Unterminated string starting at: line 1 column")
+    assert report.replaced == [] and report.documents_replaced == 0
     documents = store.read_documents(data_folder)
-    assert {"a", "b", "c", "up1", "up3"} == set(documents["doc_id"])
+    assert {"a", "b", "c", "batch/up1", "batch/up3"} == set(documents["doc_id"])
     events = store.read_events(data_folder)
     assert {f"e{i}" for i in range(1, 9)} <= set(events["event_id"])  # nothing stored before is lost
-    assert set(events["doc_id"]) >= {"up1", "up3"} and report.lost_events == 0
+    assert set(events["doc_id"]) >= {"batch/up1", "batch/up3"} and report.lost_events == 0
     assert report.events_after == len(events) > report.events_before == 8
-    saved = Path(documents.set_index("doc_id").loc["up1", "path"])
+    saved = Path(documents.set_index("doc_id").loc["batch/up1", "path"])
     assert saved == data_folder / "uploads" / "batch.jsonl" and saved.read_bytes() == jsonl
-    sha = documents.set_index("doc_id").loc["up3", "sha256"]
-    shown = text.read_document_text(str(saved), "up3", sha, data_folder)  # the Sources page's full text
+    sha = documents.set_index("doc_id").loc["batch/up3", "sha256"]
+    shown = text.read_document_text(str(saved), "batch/up3", sha, data_folder)  # the Sources page's full text
     assert shown.verified and shown.text.startswith("China and Iran")
 
 
@@ -236,3 +239,90 @@ def test_prepare_is_vectorised_and_idempotent() -> None:
     assert data.prepare_events(prepared) is prepared
     assert prepared["_text"].str.contains("talks").sum() > 0
     assert np.all(prepared.loc[prepared["_dated"], "_mi"] >= 0)
+
+
+def test_reupload_of_a_corrected_file_replaces_the_document(data_folder: Path) -> None:
+    first = b"Russia and Cuba signed a trade agreement on March 13, 2025.\n"
+    second = b"Correction: Russia and Cuba signed a trade agreement on 2 May 2024.\n"
+    report = ingest.extract_uploads([("article.txt", first)], data_folder)
+    assert report.accepted == ["article.txt"] and report.replaced == []
+    report = ingest.extract_uploads([("article.txt", second)], data_folder)
+    assert report.accepted == ["article.txt"] and report.error is None
+    assert report.replaced == ["article"] and report.documents_replaced == 1
+    assert ingest.replaced_text(report.replaced) == "replaced 1 stored document: article"
+    documents = store.read_documents(data_folder)
+    assert sorted(documents["doc_id"]) == ["a", "article", "b", "c"]  # one article, not two
+    events = store.read_events(data_folder)
+    assert "March 13, 2025" not in set(events.query("doc_id == 'article'")["time_expression"])
+    row = documents.set_index("doc_id").loc["article"]
+    saved = Path(row["path"])
+    assert saved.name == "article.txt" and saved.read_bytes() == second
+    assert (data_folder / "uploads" / "article.txt").read_bytes() == first  # the earlier upload stays on disk
+    shown = text.read_document_text(str(saved), "article", row["sha256"], data_folder)
+    assert shown.verified and shown.text.startswith("Correction:")
+    again = ingest.extract_uploads([("article.txt", second)], data_folder)  # the same file again: same path
+    assert Path(store.read_documents(data_folder).set_index("doc_id").loc["article", "path"]) == saved
+    assert again.replaced == ["article"]
+
+
+def test_jsonl_batches_with_the_same_ids_do_not_replace_each_other(data_folder: Path) -> None:
+    def batch(word: str) -> bytes:
+        return "".join(
+            json.dumps({"id": i, "text": f"{word} {i}: China and Iran held talks on 2 May 2024."}) + "\n"
+            for i in (1, 2)
+        ).encode()
+
+    first = ingest.extract_uploads([("monday.jsonl", batch("Monday"))], data_folder)
+    second = ingest.extract_uploads([("tuesday.jsonl", batch("Tuesday"))], data_folder)
+    assert first.replaced == [] and second.replaced == []
+    ids = set(store.read_documents(data_folder)["doc_id"])
+    assert {"monday/1", "monday/2", "tuesday/1", "tuesday/2"} <= ids
+    again = ingest.extract_uploads([("monday.jsonl", batch("Monday, corrected,"))], data_folder)
+    assert again.replaced == ["monday/1", "monday/2"]
+    assert ingest.replaced_text(again.replaced) == "replaced 2 stored documents: monday/1, monday/2"
+
+
+def test_timelinejs_escapes_every_text_field() -> None:
+    frame = data.prepare_events(
+        schema.events_frame(
+            [
+                {
+                    "event_id": "x",
+                    "date_start": "2024-01-02",
+                    "date_end": "2024-01-02",
+                    "granularity": "day",
+                    "source": "<script>alert(1)</script>",
+                    "summary": '<img src=x onerror="alert(2)">',
+                    "sentence": "<b>bold</b>",
+                    "time_expression": "<img src=y onerror=alert(3)>",
+                }
+            ]
+        )
+    )
+    doc = export.to_timelinejs(frame, title="<i>t</i>")
+    dumped = json.dumps(doc)
+    assert "<script" not in dumped and "<img" not in dumped and "<b>" not in dumped and "<i>" not in dumped
+    item = doc["events"][0]
+    assert item["group"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert item["display_date"] == "&lt;img src=y onerror=alert(3)&gt;"
+    assert item["text"]["headline"] == "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;"
+    assert "&lt;script&gt;" in item["text"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.org/a?b=1&c=2#d", "https://example.org/a?b=1&c=2#d"),
+        ("http://x/a%20b", "http://x/a%20b"),
+        ("https://x/a)![i](https://evil)", "https://x/a%29!%5Bi%5D%28https://evil%29"),
+        ('https://x/"><script>', "https://x/%22%3E%3Cscript%3E"),
+        ("javascript:alert(1)", None),
+        ("JAVASCRIPT:alert(1)", None),
+        ("data:text/html,<script>", None),
+        ("https://", None),
+        ("https://x/a b", None),
+        ("", None),
+    ],
+)
+def test_safe_url(url: str, expected: str | None) -> None:
+    assert components.safe_url(url) == expected

@@ -338,3 +338,17 @@ def test_documents_from_bytes_follows_the_same_rules() -> None:
         docs, problems = documents_from_bytes(name, data, max_bytes=1000)
         assert docs == []
         assert expected in problems[0].reason, name
+
+
+def test_namespace_jsonl_prefixes_line_ids_with_the_file_doc_id(tmp_path: Path) -> None:
+    """Two batches that both number their articles 1..N must not share doc_ids (the dashboard's uploads)."""
+    (tmp_path / "sub").mkdir()
+    for name in ("batch.jsonl", "other.jsonl", "sub/deep.jsonl"):
+        (tmp_path / name).write_text('{"id": 1, "text": "One."}\n{"id": "2", "text": "Two."}\n', encoding="utf-8")
+    plain, problems = read_inputs([tmp_path / "batch.jsonl", tmp_path / "other.jsonl"])
+    assert [d.doc_id for d in plain] == ["1", "2"]  # the CLI's rule: the later file's lines are duplicates
+    assert len(problems) == 2 and "duplicate doc_id '1'" in problems[0].reason
+    docs, problems = read_inputs([tmp_path / "batch.jsonl", tmp_path / "other.jsonl"], namespace_jsonl=True)
+    assert [d.doc_id for d in docs] == ["batch/1", "batch/2", "other/1", "other/2"] and problems == []
+    docs, _ = read_inputs([tmp_path], namespace_jsonl=True)
+    assert [d.doc_id for d in docs] == ["batch/1", "batch/2", "other/1", "other/2", "sub/deep/1", "sub/deep/2"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -252,3 +255,62 @@ def test_merge_into_empty_tables() -> None:
     merged_events, merged_docs = store.merge_tables(schema.events_frame(), schema.documents_frame(), events, docs)
     pd.testing.assert_frame_equal(merged_events, events)
     pd.testing.assert_frame_equal(merged_docs, docs)
+
+
+# --------------------------------------------------------------------------- CSV round trip and the folder lock
+
+HOSTILE = [
+    "bare\rcarriage return",
+    "line\nfeed",
+    "both\r\nends",
+    'a "quoted", comma',
+    '=HYPERLINK("http://x")',
+    "\rleading CR",
+    "trailing CR\r",
+    "  spaces  ",
+    "ünïcödé — “quotes”",
+]
+
+
+def test_csv_round_trips_any_text(tmp_path: Path) -> None:
+    """A bare \r used to go out unquoted, and pandas split the row there (documents.csv is the only copy)."""
+    events = schema.events_frame(
+        [
+            {**EVENTS[0], "event_id": f"e{i}", "summary": text, "sentence": text, "actors": [text.replace(";", ",")]}
+            for i, text in enumerate(HOSTILE)
+        ]
+    )
+    docs = schema.documents_frame([{**DOCS[0], "doc_id": f"d{i}", "title": text} for i, text in enumerate(HOSTILE)])
+    store.write_tables(events, docs, tmp_path)
+    (tmp_path / "events.parquet").unlink()  # read events.csv
+    back = store.read_events(tmp_path)
+    assert list(back["summary"]) == HOSTILE and list(back["sentence"]) == HOSTILE
+    assert list(store.read_documents(tmp_path)["title"]) == HOSTILE
+    with open(tmp_path / "documents.csv", encoding="utf-8", newline="") as fh:  # the csv module reads it too
+        rows = list(csv.DictReader(fh))
+    assert [r["title"] for r in rows] == HOSTILE
+
+
+def test_lock_is_exclusive_between_processes(tmp_path: Path) -> None:
+    probe = (
+        "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+        "mode = fcntl.LOCK_SH if sys.argv[2] == 'sh' else fcntl.LOCK_EX\n"
+        "try: fcntl.flock(fd, mode | fcntl.LOCK_NB)\nexcept BlockingIOError: sys.exit(3)"
+    )
+
+    def other_process_gets(mode: str) -> bool:
+        lock_file = str(tmp_path / store.LOCK_FILE)
+        return subprocess.run([sys.executable, "-c", probe, lock_file, mode], check=False).returncode == 0
+
+    with store.lock(tmp_path):
+        assert not other_process_gets("sh") and not other_process_gets("ex")
+    with store.lock(tmp_path, shared=True):
+        assert other_process_gets("sh") and not other_process_gets("ex")
+    assert other_process_gets("ex")
+
+
+def test_read_tables_reads_both_under_the_shared_lock(tmp_path: Path) -> None:
+    store.write_tables(*frames(), tmp_path)
+    events, docs = store.read_tables(tmp_path)
+    pd.testing.assert_frame_equal(events, frames()[0])
+    pd.testing.assert_frame_equal(docs, frames()[1])

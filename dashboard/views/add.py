@@ -52,15 +52,14 @@ if report is not None:
     st.subheader("Last upload")
     if report.accepted and not report.error:
         added = report.events_after - report.events_before
-        replaced = (
-            f", {report.documents_replaced:,} of them replacing a stored one" if report.documents_replaced else ""
-        )
         st.success(
             f"Extracted {len(report.accepted):,} file(s): {md_text(', '.join(report.accepted))} — "
-            f"{report.documents_added:,} documents{replaced}. "
+            f"{report.documents_added:,} documents. "
             f"The table went from {report.events_before:,} to {report.events_after:,} events ({added:+,}).",
             icon=":material/check_circle:",
         )
+        if report.replaced:
+            st.info(md_text(ingest.replaced_text(report.replaced)), icon=":material/swap_horiz:")
     for name, problems in report.problems.items():
         listed = "\n".join(f"- {md_text(p)}" for p in problems)
         if name in report.rejected:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
-from dashboard.components import column_config, date_label, event_details, md_text
+from dashboard.components import column_config, date_label, event_details, md_text, safe_url
 from dashboard.sidebar import current_view
 from dashboard.text import STYLE, DocumentText, highlight_html, highlight_spans, read_document_text
 
@@ -150,8 +150,9 @@ when = (
 )
 st.markdown(
     f"**Outlet:** {md_text(meta['outlet'] or 'unknown')} · **Published:** {when} · **Events:** {int(meta['n_events']):,}"
-    + (f" · [original article]({meta['url']})" if str(meta["url"]).startswith(("http://", "https://")) else "")
 )
+if original := safe_url(meta["url"]):  # only http(s), percent-encoded: no javascript: or markdown injection
+    st.link_button("Original article", original, icon=":material/open_in_new:")
 in_doc = (ds.events["doc_id"].astype(str) == doc).to_numpy()
 all_events = ds.events[in_doc]
 doc_events = ds.events[in_doc & view.keep]
