@@ -187,7 +187,7 @@ def is_locative(ent: Span) -> bool:
     """True when the entity is the object of a place preposition ("in Havana", "outside Moscow")."""
     head = ent.root
     # walk up through appositions and conjunctions ("in Moscow, Russia")
-    while head.dep_ in ("appos", "conj", "compound") and head.head is not head:
+    while head.dep_ in ("appos", "conj", "compound") and head.head.i != head.i:
         head = head.head
     return head.dep_ == "pobj" and head.head.lower_ in LOCATIVE_PREPOSITIONS
 

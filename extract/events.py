@@ -402,7 +402,7 @@ def event_rows(
             if cand.trigger is None or is_present_state(cand.trigger):
                 continue  # a date with no verb (a dateline) or "today X is Y" states no event
             ents = ents_by_sentence.get(sentence.start, [])
-            row = candidate_row(doc_id, source, sha, cand, published, people, text, ents)
+            row = candidate_row(doc_id, source, sha, cand, published, people, text, ents, in_sentence)
             window = _context_lemmas(cand) | {f"trigger:{lemma(cand.trigger)}"}
             if _repeats(row, window, seen_windows):
                 continue
@@ -499,7 +499,7 @@ def trigger_of(sentence: Span, mention: TimeMention) -> Token | None:
             if sentence.start <= token.i < sentence.end:
                 return token
             break
-        if token.head is token or not (sentence.start <= token.head.i < sentence.end):
+        if token.head.i == token.i or not (sentence.start <= token.head.i < sentence.end):
             break
         token = token.head
     return main_verb(sentence)
@@ -533,7 +533,37 @@ def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention], text
             groups[root.i if root is not None else -1] = Candidate(sentence, root, [citation])
         elif all(_within(citation, m) and not m.open_range for m in host.mentions):
             host.mentions = [citation]  # the report's precise day refines the event's own period
-    return sorted(groups.values(), key=lambda c: min(m.start for m in c.mentions))
+    split = [part for cand in groups.values() for part in _occasions(cand)]
+    return sorted(split, key=lambda c: min(m.start for m in c.mentions))
+
+
+RANGE_GAP = dt.timedelta(days=31)  # dates on one verb this close are one event over a range
+
+
+def _occasions(cand: Candidate) -> list[Candidate]:
+    """One verb with dates far apart ("in 2019 and in July 2013") reports separate occasions.
+
+    Close dates ("on March 13 and on March 19") stay one event over a range; a period that
+    frames another ("In 2023 ... on March 13") is dropped in favour of the inner date.
+    """
+    dated = [m for m in cand.mentions if m.date_start and m.date_end]
+    if len(dated) < 2:
+        return [cand]
+    inner = [m for m in dated if not any(o is not m and _within(o, m) and not _within(m, o) for o in dated)]
+    inner.sort(key=lambda m: m.date_start)  # type: ignore[arg-type, return-value]
+    clusters: list[list[TimeMention]] = [[inner[0]]]
+    for mention in inner[1:]:
+        last_end = max(m.date_end for m in clusters[-1])  # type: ignore[type-var]
+        if mention.date_start - last_end <= RANGE_GAP:  # type: ignore[operator]
+            clusters[-1].append(mention)
+        else:
+            clusters.append([mention])
+    if len(clusters) == 1:
+        return [cand]
+    undated = [m for m in cand.mentions if not (m.date_start and m.date_end)]
+    parts = [Candidate(cand.sentence, cand.trigger, sorted(c, key=lambda m: m.start)) for c in clusters]
+    parts[0].mentions.extend(undated)
+    return parts
 
 
 def _out_of_range(mention: TimeMention) -> bool:
@@ -591,7 +621,7 @@ def modality(trigger: Token | None, mentions: Sequence[TimeMention], published: 
             return "planned"
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in token.children):
             return "hypothetical"
-        if token is not trigger and lemma(token).lower() in PLAN_WORDS and trigger.dep_ == "xcomp":
+        if token.i != trigger.i and lemma(token).lower() in PLAN_WORDS and trigger.dep_ == "xcomp":
             return "planned"
         if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl"):
             break
@@ -612,7 +642,7 @@ def event_type(trigger: Token | None, sentence: Span) -> str:
         word = lemma(token).lower()
         for kind in TYPE_ORDER:
             if word in TYPE_KEYWORDS[kind] or token.lower_ in TYPE_KEYWORDS[kind]:
-                scores[kind] += 2 if token is trigger else 1
+                scores[kind] += 2 if token.i == trigger.i else 1
     best = max(TYPE_ORDER, key=lambda k: scores[k])
     if lemma(trigger).lower() in SPEECH_VERBS and scores[best] < 2:
         return "statement"
@@ -633,11 +663,22 @@ def summary(trigger: Token | None, sentence: Span, mentions: Sequence[TimeMentio
             drop.add(token.i)
         elif token.dep_ == "prep" and any(c.i in in_time for c in token.children):
             drop.update(t.i for t in token.subtree)  # "on March 3" goes with its date
-        elif (token.head is trigger and token.dep_ in ("advcl", "relcl", "parataxis", "mark", "cc")) or (
+        elif (token.head.i == trigger.i and token.dep_ in ("advcl", "relcl", "parataxis", "mark", "cc")) or (
             token.dep_ == "npadvmod" and token.i in in_time
         ):
             drop.update(t.i for t in token.subtree)
+        elif token.head.i == trigger.i and token.dep_ == "conj" and token.pos_ in ("VERB", "AUX"):
+            drop.update(t.i for t in token.subtree)  # "..., and a bomber visited X": another clause
+            drop.update(c.i for c in trigger.children if c.dep_ == "cc" and c.i < token.i)
     kept = [t for t in trigger.subtree if t.i not in drop]
+    if lemma(trigger).lower() in SPEECH_VERBS:
+        # "X did Y, the ministry said" -> "the ministry said X did Y": who speaks comes first
+        subjects = [c for c in trigger.children if c.dep_ in ("nsubj", "nsubjpass")]
+        speaker = [t for t in kept if any(s.left_edge.i <= t.i <= s.right_edge.i for s in subjects)]
+        verb = [t for t in kept if t.i == trigger.i or (t.head.i == trigger.i and t.dep_ in ("aux", "neg"))]
+        taken = {t.i for t in speaker} | {t.i for t in verb}
+        if speaker and kept[0].i not in taken:  # only when what was said comes before the speaker
+            kept = [*speaker, *verb, *(t for t in kept if t.i not in taken)]
     if not any(c.dep_ in ("nsubj", "nsubjpass") for c in trigger.children) and trigger.dep_ in ("relcl", "acl"):
         head = trigger.head  # "the treaty that Russia signed" -> "the treaty ... Russia signed"
         kept = [*(t for t in head.lefts if t.dep_ in ("det", "amod", "compound", "poss")), head, *kept]
@@ -645,6 +686,7 @@ def summary(trigger: Token | None, sentence: Span, mentions: Sequence[TimeMentio
     text = re.sub(r"\([^)]*\)?", "", text)
     text = re.sub(r"^(?:that|which|who|and|but|,)\s+", "", text.strip(" ,;:“”\"'‘’"), flags=re.I)
     text = re.sub(r"\s+([,.;:!?’])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,;:-–—")
+    text = re.sub(r"[,;:]+(?=[.!?]$)", "", text)  # "..., the ministry said" moved ahead leaves ",."
     return _shorten(text or sentence.text.strip())
 
 
@@ -696,6 +738,7 @@ def candidate_row(
     people: dict[str, str],
     text: str,
     ents: Sequence[Span],
+    sentence_mentions: Sequence[TimeMention] = (),
 ) -> dict:
     """One candidate -> an event row."""
     sentence = cand.sentence
@@ -723,7 +766,7 @@ def candidate_row(
         "granularity": granularity,
         "date_basis": basis,
         "time_expression": expression,
-        "summary": summary(trigger, sentence, cand.mentions),
+        "summary": summary(trigger, sentence, [*cand.mentions, *sentence_mentions]),
         "sentence": text[char_start:char_end],
         "char_start": char_start,
         "char_end": char_end,

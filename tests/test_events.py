@@ -151,3 +151,36 @@ def test_identical_texts_in_two_documents_get_distinct_event_ids(nlp):
     first = document_tables(Document(doc_id="a", text=text, path="a.txt"), nlp(text))[1]
     second = document_tables(Document(doc_id="b", text=text, path="b.txt"), nlp(text))[1]
     assert first and {r["event_id"] for r in first}.isdisjoint({r["event_id"] for r in second})
+
+
+def test_dates_far_apart_on_one_verb_are_separate_occasions(nlp):
+    text = "Report\n\nThe navy sent a frigate to the islands in 2019 and in July 2013 to show the flag."
+    _, rows = events_of(nlp, text, "2024-06-01")
+    spans = sorted((r["date_start"], r["date_end"], r["granularity"]) for r in rows)
+    assert spans == [
+        (dt.date(2013, 7, 1), dt.date(2013, 7, 31), "month"),
+        (dt.date(2019, 1, 1), dt.date(2019, 12, 31), "year"),
+    ]
+
+
+def test_close_dates_on_one_verb_are_one_event_over_a_range(nlp):
+    text = "Report\n\nThe accord was signed in the capital on May 2, 2022 and in the port on May 9, 2022 by both sides."
+    _, rows = events_of(nlp, text, "2024-06-01")
+    row = only(rows, "accord")
+    assert (row["date_start"], row["date_end"], row["granularity"]) == (
+        dt.date(2022, 5, 2),
+        dt.date(2022, 5, 9),
+        "range",
+    )
+
+
+def test_summary_puts_the_speaker_first_and_drops_other_clauses(nlp):
+    text = (
+        "Report\n\nThe fleet held drills at sea last week, the defence ministry said on Tuesday. "
+        "Rebels seized the town in 2019, and the army retook it in March 2021."
+    )
+    _, rows = events_of(nlp, text, "2024-06-07")
+    said = next(r for r in rows if r["time_expression"] == "Tuesday")
+    assert said["summary"].startswith("the defence ministry said")
+    seized = next(r for r in rows if r["time_expression"] == "2019")
+    assert "retook" not in seized["summary"]
