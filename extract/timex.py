@@ -477,10 +477,31 @@ def _n_year(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     return _year(_year_int(m["y"]))
 
 
+_DECADE_WORDS = {
+    "twenties": 2,
+    "thirties": 3,
+    "forties": 4,
+    "fifties": 5,
+    "sixties": 6,
+    "seventies": 7,
+    "eighties": 8,
+    "nineties": 9,
+}
+
+
 def _n_decade(m: re.Match[str], ctx: _Ctx) -> _Res | None:
-    if m["y"]:
+    g = m.re.groupindex
+    if "y" in g and m["y"]:
         return _decade(int(m["y"]))
-    return _decade(1900 + int(m["yy"]))
+    if "yy" in g and m["yy"]:
+        return _decade(1900 + int(m["yy"]))
+    # "the nineties": the latest such decade begun by the publication year (unknown: the 1900s').
+    k = _DECADE_WORDS[m["dw"].lower()]
+    pub = ctx.pub("year")
+    if pub is None:
+        return _Res(None, None, "decade", f"XX{k}", "unresolved")
+    y = (pub.year // 100) * 100 + 10 * k
+    return _decade(y if y <= pub.year else y - 100, "relative")
 
 
 def _n_century(m: re.Match[str], ctx: _Ctx) -> _Res | None:
@@ -586,10 +607,15 @@ def _n_half(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 def _n_weekday(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     wd = _weekday_num(m["wd"])
-    rel = (m["rel"] or "").lower()
+    word = ((m["rel"] or "").lower().split() or [""])[-1]
+    rel = {"previous": "last", "preceding": "last", "following": "next"}.get(word, word)
     pub = ctx.pub("day")
     if pub is None:
         return _unresolved(f"XXXX-WXX-{wd + 1}", "day")
+    if word != rel:  # "the previous Friday" counts from the day being narrated, when there is one
+        anchor = ctx.last_gran_anchor.get("day")
+        if anchor is not None and anchor.date_start is not None and anchor.granularity == "day":
+            pub = anchor.date_start
     diff = (pub.weekday() - wd) % 7  # days back to the most recent such day (0: the publication day)
     if rel == "last":
         back = diff or 7
@@ -725,7 +751,13 @@ def _n_ref(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 def _n_recent(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     """ "in recent months": a few units up to the publication date."""
     unit = m["u"].lower().rstrip("s")
-    pub = ctx.pub("day" if unit in ("day", "week") else "month" if unit == "month" else "year")
+    if m["rel"].lower() in ("coming", "future"):  # "in coming months", "future quarters"
+        return _Res(None, None, "range", "FUTURE_REF", "unresolved")
+    if m["rel"].lower() == "recent" and unit != "year":
+        # "in recent weeks": an unspecified stretch up to now (TimeML: DURATION PXW); "recent years" is an era
+        code = _UNIT_CODE.get(unit, "D")
+        return _Res(None, None, "range", f"PX{code}", "unresolved", "DURATION")
+    pub = ctx.pub("day" if unit in ("day", "week") else "month" if unit in ("month", "quarter") else "year")
     if pub is None:
         return _Res(None, None, "range", "PAST_REF", "unresolved")
     start = _as_unit(_shift_day(pub, -3, unit), unit, "relative").date_start
@@ -833,6 +865,9 @@ class _Pattern:
 
 _P = _Pattern
 _WD_OPT = rf"(?:{_WEEKDAY},?\s+(?:the\s+)?)?"
+_WD_REL = _I.format(
+    r"(?P<rel>last|next|this|coming|past|the\s+previous|the\s+preceding|the\s+following)|(?:early|late)"
+)
 _RELW = r"(?:last|this|next|past|coming|previous|current|the\s+current|the\s+past|the\s+coming)"
 _YEAR_REL = r"(?:(?:of\s+)?(?P<ry>this|last|next)\s+year)"
 
@@ -937,6 +972,11 @@ PATTERNS: tuple[_Pattern, ...] = (
         _n_decade,
     ),
     _P(
+        "decade_word",  # "the nineties", "the late eighties" (not "in her nineties": an age)
+        _rx(rf"(?<![\w-])(?P<t>{_I.format('the')}\s+{_I.format(_MOD)}(?P<dw>{_I.format('|'.join(_DECADE_WORDS))}))\b"),
+        _n_decade,
+    ),
+    _P(
         "century",
         _rx(r"(?P<t>(?i:(?:the\s+)?(?:(?P<n>\d{1,2}(?:st|nd|rd|th))|(?P<rel>this|last|previous|next))\s+century))"),
         _n_century,
@@ -1009,7 +1049,7 @@ PATTERNS: tuple[_Pattern, ...] = (
     _P(
         "weekday",
         _rx(
-            rf"(?P<t>(?:{_I.format('(?P<rel>last|next|this|coming|past)|(?:early|late)')}\s+)?(?P<wd>{_WEEKDAY})(?!s\b)(?:\s+(?P<pod>{_I.format('morning|afternoon|evening|night')}))?)\b"
+            rf"(?P<t>(?:{_WD_REL}\s+)?(?P<wd>{_WEEKDAY})(?!s\b)(?:\s+(?P<pod>{_I.format('morning|afternoon|evening|night')}))?)\b"
         ),
         _n_weekday,
     ),
@@ -1045,7 +1085,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "ago",
         _rx(
             _I.format(
-                rf"(?<![\w-])(?P<t>{_HEDGE}(?P<n>{_NUM})\s+(?P<u>{_UNIT})\s+(?P<dir>ago|earlier|later|from\s+now|hence))(?![\w-])"
+                rf"(?<![\w-])(?P<t>{_HEDGE}(?P<n>{_NUM})\s+(?P<u>{_UNIT})(?:\s+or\s+so)?\s+(?P<dir>ago|earlier|later|from\s+now|hence))(?![\w-])"
             )
         ),
         _n_ago,
@@ -1102,7 +1142,11 @@ PATTERNS: tuple[_Pattern, ...] = (
     ),
     _P(
         "recent",
-        _rx(_I.format(r"(?<![\w-])(?P<t>recent\s+(?P<u>days|weeks|months|years))(?![\w-])")),
+        _rx(
+            _I.format(
+                r"(?<![\w-])(?P<t>(?P<rel>recent|coming|future|past)\s+(?P<u>days|weeks|months|quarters|years))(?![\w-])"
+            )
+        ),
         _n_recent,
     ),
     # --- durations, sets, times (find_timexes only)
@@ -1411,7 +1455,8 @@ _CITE_OPEN_RX = re.compile(
     r"\(\s*[^()\n]{1,120}?,\s*(?:(?i:accessed|retrieved|visited|viewed|consulted)(?:\s+on)?\s+)?$"
 )
 _CITE_CLOSE_RX = re.compile(r"^\s*[.,]?\s*\)")
-_FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo", "would", "'d", "could", "might", "may", "can", "should", "must"})
+_FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo", "would", "'d", "might", "may", "can", "should", "must"})
+# "could" is also the past of "can": "could not be reached Friday", "could be located Wednesday" narrate.
 _FUTURE_LEMMAS = frozenset({"plan", "schedule"})
 # Deadlines and earliest dates look forward whatever the verb's tense ("to be completed by Dec. 15").
 _FUTURE_CUE_RX = re.compile(
@@ -1554,11 +1599,20 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
         return "past" if narrated else "future"
     if verb.pos_ not in ("VERB", "AUX"):
         return "present"
-    for child in verb.children:
+    children = list(verb.children)
+    if (
+        verb.tag_ == "VBN"
+        and any(c.dep_ == "aux" and c.tag_ == "VB" and _lemma(c).lower() == "have" for c in children)
+        and not any(c.lower_ in ("will", "'ll", "shall") for c in children)
+    ):
+        return "past"  # a perfect modal looks back: "may have been responsible on Wednesday" (not "will have")
+    for child in children:
         if child.dep_ in ("aux", "auxpass"):
             low = child.lower_
             if low in _FUTURE_AUX or (child.tag_ == "MD" and low in ("ll", "'ll")):
                 return "future"
+            if low == "could" and not any(c.dep_ in ("neg", "auxpass") for c in children):
+                return "future"  # "a ruling could come Monday"
     if verb.tag_ == "VB":
         # "plans to meet on Friday", "is due to vote on Monday"
         has_to = any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
@@ -1571,7 +1625,15 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     # "is to resume on Tuesday"
     if verb.tag_ == "VB" and any(c.lower_ == "to" for c in verb.children) and _lemma(verb.head) == "be":
         return "future"
-    if verb.tag_ in ("VBD", "VBN"):
+    if verb.tag_ == "VBN":
+        # A present passive ("when the case is heard in May") is not narrated; "has been heard" is.
+        auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+        if any(c.tag_ in ("VBZ", "VBP") and _lemma(c).lower() == "be" for c in auxes) and not any(
+            _lemma(c).lower() == "have" for c in auxes
+        ):
+            return "present"
+        return "past"
+    if verb.tag_ == "VBD":
         return "past"
     return "present"
 

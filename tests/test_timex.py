@@ -640,3 +640,137 @@ def test_benchmark_compares_values_modulo_notation(a: str, b: str, same: bool) -
     bench = _timeml_benchmark()
     assert bench.same_value(a, b) is same
     assert bench.same_value(a, b, exact=True) is (a == b)
+
+
+# --- decade words, "or so" hedges, plural-unit references ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Prices climbed through the nineties.",
+            ("the nineties", D(1990, 1, 1), D(1999, 12, 31), "decade", "199", "relative"),
+        ),
+        (
+            "The firm was founded in the late sixties.",
+            ("the late sixties", D(1960, 1, 1), D(1969, 12, 31), "decade", "196", "relative"),
+        ),
+        # the latest such decade begun by the publication year
+        (
+            "Rents rose sharply in the twenties.",
+            ("the twenties", D(2020, 1, 1), D(2029, 12, 31), "decade", "202", "relative"),
+        ),
+        (
+            "The plant closed a week or so ago.",
+            ("a week or so ago", D(2025, 9, 29), D(2025, 10, 5), "week", "2025-W40", "relative"),
+        ),
+        (
+            "Margins have narrowed in recent years.",
+            ("recent years", D(2022, 1, 1), D(2025, 10, 10), "range", "PAST_REF", "relative"),
+        ),
+        (
+            "Such deals were rare in past years.",
+            ("past years", D(2022, 1, 1), D(2025, 10, 10), "range", "PAST_REF", "relative"),
+        ),
+        ("Rates may rise in coming months.", ("coming months", None, None, "range", "FUTURE_REF", "unresolved")),
+        ("It warned about future quarters.", ("future quarters", None, None, "range", "FUTURE_REF", "unresolved")),
+    ],
+)
+def test_decade_words_and_plural_references(sentence: str, expected: tuple) -> None:
+    check(only(sentence), expected)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "She is in her nineties.",  # an age
+        "Nineties music was playing.",  # no article: a style, not a period
+        "A past president of the club spoke.",
+        "The team is coming home.",
+        "Recent quarterly results were weak.",
+        "Future quarterly dividends are uncertain.",
+    ],
+)
+def test_decade_words_and_plural_references_negatives(sentence: str) -> None:
+    assert mentions(sentence) == []
+
+
+def test_decade_word_unresolved_without_publication() -> None:
+    m = only("Prices climbed through the nineties.", None)
+    assert (m.date_start, m.date_end, m.value, m.basis) == (None, None, "XX9", "unresolved")
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("sentence", "day"),
+    [
+        # negated or passive "could" is the past of "can": "could not be reached" narrates
+        ("The mayor could not be reached for comment on Wednesday.", D(2025, 10, 8)),
+        ("Neither man could be located on Tuesday.", D(2025, 10, 7)),
+        # an active, affirmative "could" still looks forward
+        ("A ruling could come on Monday.", D(2025, 10, 13)),
+        # conditional/future modals still look forward
+        ("The minister said he would resign on Monday.", D(2025, 10, 13)),
+        ("The vote could come as early as Wednesday.", D(2025, 10, 15)),
+        # a perfect modal looks back; "will have" still looks forward
+        ("The leak may have started on Wednesday.", D(2025, 10, 8)),
+        ("He must have left on Monday.", D(2025, 10, 6)),
+        ("The crew may land on Wednesday.", D(2025, 10, 15)),
+        ("The crew will have landed on Wednesday.", D(2025, 10, 15)),
+    ],
+)
+def test_weekday_after_modals(nlp, sentence: str, day: dt.date) -> None:
+    found = [m for m in find_time_mentions(sentence, PUB, doc=nlp(sentence)) if m.granularity == "day"]
+    assert len(found) == 1, found
+    assert found[0].date_start == day
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("Margins have narrowed in recent quarters.", "PXQ"),
+        ("Talks stalled in recent weeks.", "PXW"),
+        ("Fighting flared in recent days.", "PXD"),
+    ],
+)
+def test_recent_short_units_are_durations(sentence: str, value: str) -> None:
+    """ "in recent weeks" is a stretch of time (a DURATION), not a date; "recent years" stays a date."""
+    assert mentions(sentence) == []
+    kinds = [(m.kind, m.value) for m in find_timexes(sentence, PUB, doc=_BLANK(sentence))]
+    assert kinds == [("DURATION", value)]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("sentence", "month"),
+    [
+        # a present passive is not narration: the nearest coming December
+        ("The appeal is heard in December.", D(2025, 12, 1)),
+        ("The appeal was heard in December.", D(2024, 12, 1)),
+        ("The appeal has been heard in December.", D(2024, 12, 1)),
+    ],
+)
+def test_present_passive_is_not_past(nlp, sentence: str, month: dt.date) -> None:
+    found = find_time_mentions(sentence, PUB, doc=nlp(sentence))
+    assert [m.date_start for m in found] == [month]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "day"),
+    [
+        # anaphoric: counted from the day being narrated
+        ("Talks opened on Oct. 1, 2025. Envoys had met the previous Friday.", "the previous Friday", D(2025, 9, 26)),
+        ("Talks opened on Oct. 1, 2025. They resumed the following Monday.", "the following Monday", D(2025, 10, 6)),
+        # no day narrated yet: counted from publication, like "last Friday"
+        ("Envoys met the previous Friday.", "the previous Friday", D(2025, 10, 3)),
+        ("Envoys meet again the following Tuesday.", "the following Tuesday", D(2025, 10, 14)),
+    ],
+)
+def test_previous_and_following_weekday(text: str, span: str, day: dt.date) -> None:
+    found = {m.text: m.date_start for m in mentions(text)}
+    assert found[span] == day
+
+
+def test_previous_without_weekday_is_not_a_date() -> None:
+    assert mentions("The previous owner sold it.") == []
