@@ -11,7 +11,6 @@ import pandas as pd
 from extract import schema, store
 
 LIST_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "list"]
-DATE_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "datetime"]
 STRING_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "string"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,18 +25,13 @@ def _neutralise_series(values: pd.Series) -> pd.Series:
 
 
 def export_frame(events: pd.DataFrame) -> pd.DataFrame:
-    """The schema's event columns only, dates as YYYY-MM-DD text (empty when unresolved), as in events.csv."""
-    out = events[schema.EVENT_COLUMN_NAMES].copy()
-    for column in DATE_COLUMNS:
-        out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d").fillna("")
-    return out.reset_index(drop=True)
+    """The schema's event columns only, dates as YYYY-MM-DD text (empty when unresolved), lists kept."""
+    return store.csv_frame(events, schema.EVENT_COLUMNS, join_lists=False)
 
 
 def to_csv_bytes(events: pd.DataFrame) -> bytes:
     """events.csv's layout made safe for spreadsheets: UTF-8 with BOM, CRLF, formula-like cells neutralised."""
-    out = export_frame(events)
-    for column in LIST_COLUMNS:  # joined as extract.store joins them, so the file reads back the same way
-        out[column] = out[column].map(lambda items: store.LIST_SEPARATOR.join(str(i) for i in items))
+    out = store.csv_frame(events, schema.EVENT_COLUMNS)  # the same layout as events.csv, so it reads back alike
     for column in [*STRING_COLUMNS, *LIST_COLUMNS]:
         out[column] = _neutralise_series(out[column])
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

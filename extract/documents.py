@@ -24,7 +24,6 @@ Every problem becomes a :class:`Problem`; ``"error"`` means the input (file or J
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import logging
@@ -34,6 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
+
+from extract.published import impossible_date
 
 MAX_BYTES = 50 * 1024 * 1024  # refuse larger files: memory, and almost surely not one news article
 TEXT_SUFFIXES = (".txt",)
@@ -178,17 +179,10 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str, str | None]:
 def check_date(value: str) -> str | None:
     """Why a numeric metadata date is impossible (e.g. 2025-02-30), or None when it is fine or not numeric.
 
-    Only ISO-like numbers are checked; free text ("10 October 2025") is left for the extractor to parse.
+    Only ISO-like numbers are checked (by the parser that reads them later); free text
+    ("10 October 2025") is left for the extractor to parse.
     """
-    match = re.fullmatch(r"\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[T ].*)?\s*", value)
-    if not match:
-        return None
-    year, month, day = (int(g) if g else None for g in match.groups())
-    try:
-        dt.date(year, month or 1, day or 1)  # type: ignore[arg-type]
-    except ValueError:
-        return "impossible"
-    return None
+    return "impossible" if impossible_date(value) else None
 
 
 # --------------------------------------------------------------------------- walking and dispatch

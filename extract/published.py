@@ -76,7 +76,12 @@ def period_end(start: dt.date, granularity: str) -> dt.date:
     return start
 
 
-_ISO = re.compile(r"^\s*(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?(?:[T\s].*)?$")
+_ISO = re.compile(r"^\s*(?P<year>\d{4})(?:[-/.](?P<month>\d{1,2})(?:[-/.](?P<day>\d{1,2}))?)?(?:[T\s].*)?$")
+
+
+def impossible_date(raw: str) -> bool:
+    """True for a numeric date that names no calendar day ("2025-02-30", "2025-13")."""
+    return bool(_ISO.match(raw or "")) and parse_metadata_date(raw) is None
 
 
 def parse_metadata_date(raw: str) -> Published | None:
@@ -222,8 +227,7 @@ def infer_published(text: str, mentions: Sequence[TimeMention]) -> Published:
     bound = max((min(m.date_end, m.date_start.replace(month=12, day=31)) if m.granularity == "range" else m.date_start)
                 for m in explicit) if explicit else None  # fmt: skip
     if bound is None:
-        dated = _weekday_years(yearless, None)
-        return Published(dated.replace(day=1), "month", "inferred") if dated else UNKNOWN
+        return UNKNOWN  # yearless dates alone: no year to give them
     if not yearless:
         return Published(dt.date(bound.year, 1, 1), "year", "inferred")
     latest = max((month, day) for month, day, _, _ in yearless)
@@ -240,9 +244,9 @@ def _safe_date(year: int, month: int, day: int) -> dt.date:
     return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
-def _weekday_years(yearless: list, around: int | None) -> dt.date | None:
-    """A 'Friday, October 4' whose weekday fits exactly one candidate year -> that date."""
-    candidates = range(around - 1, around + 2) if around else ()
+def _weekday_years(yearless: list, around: int) -> dt.date | None:
+    """A 'Friday, October 4' whose weekday fits exactly one year around `around` -> that date."""
+    candidates = range(around - 1, around + 2)
     for month, day, weekday, _ in yearless:
         if not weekday:
             continue

@@ -196,16 +196,22 @@ def _write_parquet(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path)
     pq.write_table(pa.Table.from_arrays(arrays, schema=schema), path)
 
 
-def _write_csv(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path) -> None:
+def csv_frame(frame: pd.DataFrame, columns: tuple[Column, ...], *, join_lists: bool = True) -> pd.DataFrame:
+    """The CSV layout of a table: dates as YYYY-MM-DD text (empty when missing), lists joined with "; "."""
     out = pd.DataFrame(index=frame.index)
     for col in columns:
         values = frame[col.name]
-        if col.dtype == "list":
-            out[col.name] = values.map(LIST_SEPARATOR.join)
+        if col.dtype == "list" and join_lists:
+            out[col.name] = values.map(lambda items: LIST_SEPARATOR.join(str(i) for i in items))
         elif col.dtype == "datetime":
-            out[col.name] = values.dt.strftime("%Y-%m-%d").fillna("")
+            out[col.name] = pd.to_datetime(values).dt.strftime("%Y-%m-%d").fillna("")
         else:
             out[col.name] = values
+    return out.reset_index(drop=True)
+
+
+def _write_csv(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path) -> None:
+    out = csv_frame(frame, columns)
     with open(path, "w", encoding="utf-8", newline="") as fh:
         # CRLF terminator: the csv module's minimal quoting then quotes every field holding \r or \n too
         # (with "\n" a bare "\r" went out unquoted and split the row when read back).

@@ -1900,8 +1900,6 @@ def find_timexes(
     for m in _all_timexes(text, published, published_granularity, doc):
         if m.kind == "DATE" and m.granularity == "range" and "/" in m.value and not m.open_range:
             out.extend(_split_range(text, m, published, published_granularity))
-        elif m.open_range:
-            out.append(replace(m, value=m.value))
         else:
             out.append(m)
     return out
