@@ -44,6 +44,9 @@ class TimeMention:
     basis: str = "explicit"  # explicit, relative, anaphoric, citation, unresolved (and "accessed")
     kind: str = "DATE"  # TIMEX3 type: DATE, TIME, DURATION, SET (find_time_mentions returns DATE only)
     open_range: bool = False  # "since 2022": runs to the as-of date of the claim
+    # A closed range's two ends as TimeML tags them ("between [1994] and [1997]"), each with its own
+    # offsets and TIMEX3 value; empty for everything else.
+    parts: tuple[TimeMention, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -113,6 +116,7 @@ class _Res:
     value: str
     basis: str = "explicit"
     kind: str = "DATE"
+    ends: tuple[_Res, _Res] | None = None  # a closed range's two ends
 
 
 def _day(d: dt.date, basis: str = "explicit", suffix: str = "") -> _Res:
@@ -150,10 +154,10 @@ def _decade(y: int, basis: str = "explicit") -> _Res:
 
 def _range(a: _Res, b: _Res, basis: str = "explicit") -> _Res | None:
     if a.date_start is None or b.date_end is None:
-        return _Res(None, None, "range", f"{a.value}/{b.value}", "unresolved")
+        return _Res(None, None, "range", f"{a.value}/{b.value}", "unresolved", ends=(a, b))
     if b.date_end < a.date_start:
         return None
-    return _Res(a.date_start, b.date_end, "range", f"{a.value}/{b.value}", basis)
+    return _Res(a.date_start, b.date_end, "range", f"{a.value}/{b.value}", basis, ends=(a, b))
 
 
 def _unresolved(value: str, granularity: str) -> _Res:
@@ -290,7 +294,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 class _Ctx:
     published: dt.date | None
     pub_gran: str
-    tense: str  # past, present, future
+    tense: str  # past, present, future, scheduled (present-tense action), cite
     anchor: _Res | None  # the time last mentioned
     last_gran_anchor: dict[str, _Res]
     pos: int = 0  # offset of the expression being resolved
@@ -620,7 +624,7 @@ def _n_weekday(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     if rel == "last":
         back = diff or 7
         d = pub - dt.timedelta(days=back)
-    elif rel in ("next", "coming") or ctx.tense == "future":
+    elif rel in ("next", "coming") or ctx.tense == "future" or (ctx.tense == "scheduled" and diff):
         ahead = (wd - pub.weekday()) % 7 or 7
         d = pub + dt.timedelta(days=ahead)
     else:
@@ -804,6 +808,14 @@ def _n_duration(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 def _n_set(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     w = m["t"].lower()
+    last = w.split()[-1]
+    wd = re.search(_WEEKDAY, m["t"])
+    if wd:  # "every Monday", "Sundays"
+        return _Res(None, None, "range", f"XXXX-WXX-{_weekday_num(wd.group(0)) + 1}", "unresolved", "SET")
+    if last in _SEASONS:  # "every summer"
+        return _Res(None, None, "range", f"XXXX-{_SEASONS[last]}", "unresolved", "SET")
+    if re.fullmatch(_MONTH_FULL, last.capitalize()):  # "each July"
+        return _Res(None, None, "range", f"XXXX-{_month_num(last):02d}", "unresolved", "SET")
     for key, code in (
         ("hour", "PT1H"),
         ("dai", "P1D"),
@@ -817,9 +829,6 @@ def _n_set(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     ):
         if key in w:
             return _Res(None, None, "range", code, "unresolved", "SET")
-    wd = re.search(_WEEKDAY, m["t"])
-    if wd:
-        return _Res(None, None, "range", f"XXXX-WXX-{_weekday_num(wd.group(0)) + 1}", "unresolved", "SET")
     return _Res(None, None, "range", "P1X", "unresolved", "SET")
 
 
@@ -1205,7 +1214,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "set",
         _rx(
             _I.format(
-                rf"(?<![\w-])(?P<t>daily|weekly|monthly|quarterly|annually|yearly|hourly|nightly|bi-?weekly|bi-?annually|semi-?annually|(?:every|each|per)\s+(?:other\s+)?(?:day|week|month|quarter|year|night|{_WEEKDAY})|{_WEEKDAY}s)(?![\w-])"
+                rf"(?<![\w-])(?P<t>daily|weekly|monthly|quarterly|annually|yearly|hourly|nightly|bi-?weekly|bi-?annually|semi-?annually|(?:every|each|per)\s+(?:other\s+)?(?:day|week|month|quarter|year|night|{_WEEKDAY}|{_MONTH_FULL}|spring|summer|autumn|fall|winter)|{_WEEKDAY}s)(?![\w-])"
             )
         ),
         _n_set,
@@ -1458,6 +1467,70 @@ _CITE_CLOSE_RX = re.compile(r"^\s*[.,]?\s*\)")
 _FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo", "would", "'d", "might", "may", "can", "should", "must"})
 # "could" is also the past of "can": "could not be reached Friday", "could be located Wednesday" narrate.
 _FUTURE_LEMMAS = frozenset({"plan", "schedule"})
+# Verbs whose simple past is spelt like the present: a VBP "hurt" may well be narrating.
+_SAME_PAST = frozenset(
+    [
+        "bet",
+        "bid",
+        "broadcast",
+        "burst",
+        "cast",
+        "cost",
+        "cut",
+        "forecast",
+        "hit",
+        "hurt",
+        "let",
+        "put",
+        "quit",
+        "read",
+        "rid",
+        "set",
+        "shed",
+        "shut",
+        "split",
+        "spread",
+        "thrust",
+        "upset",
+    ]
+)
+# Present-tense verbs that report or describe rather than timetable: "says Monday" is not next Monday.
+_STATIVE_LEMMAS = frozenset(
+    {
+        "be",
+        "have",
+        "say",
+        "tell",
+        "report",
+        "state",
+        "add",
+        "note",
+        "claim",
+        "insist",
+        "announce",
+        "confirm",
+        "deny",
+        "warn",
+        "know",
+        "believe",
+        "think",
+        "seem",
+        "appear",
+        "remain",
+        "mean",
+        "show",
+        "indicate",
+        "suggest",
+        "write",
+        "describe",
+        "call",
+        "explain",
+        "argue",
+        "acknowledge",
+        "admit",
+        "estimate",
+    }
+)
 # Deadlines and earliest dates look forward whatever the verb's tense ("to be completed by Dec. 15").
 _FUTURE_CUE_RX = re.compile(
     r"(?i:\b(?:(?P<strong>as\s+(?:early|soon)\s+as|no\s+later\s+than|payable|effective|due)|by|until|through|till)\s+$)"
@@ -1588,10 +1661,12 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     while tok.head.i != tok.i and start <= tok.head.idx < end:
         tok = tok.head
     verb = tok
+    via_noun = False  # the expression dates a noun ("Tuesday's declaration"), not the verb itself
     for _ in range(6):
         if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
             break
         verb = verb.head
+        via_noun = via_noun or verb.pos_ in ("NOUN", "PROPN")
     if cue:
         # A deadline looks forward ("to be completed by Dec. 15", "has until Tuesday") unless the
         # clause narrates the past: "had filed reports by Wednesday", "until Thursday they had not".
@@ -1635,6 +1710,13 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
         return "past"
     if verb.tag_ == "VBD":
         return "past"
+    if (
+        verb.tag_ in ("VBP", "VBZ")
+        and not via_noun
+        and _lemma(verb).lower() not in _STATIVE_LEMMAS
+        and not (verb.tag_ == "VBP" and verb.lower_ in _SAME_PAST)
+    ):
+        return "scheduled"  # "the talks resume Monday": a present-tense action on a named day is timetabled
     return "present"
 
 
@@ -1714,6 +1796,26 @@ def _year_is_count(idx: _DocIndex, c: _Cand) -> bool:
     return nxt is not None and nxt.lower_ in _COUNTED_NOUNS
 
 
+def _year_is_name(idx: _DocIndex, c: _Cand) -> bool:
+    """A bare year right after a proper noun is part of a name: "Vision 2035", "Orion 1980", "Agenda 2030"."""
+    if c.match is None or c.match["t"] != c.match["y"]:
+        return False
+    tok = idx.token_at(c.start)
+    if tok is None or tok.i == 0:
+        return False
+    prev = tok.nbor(-1)
+    return (
+        prev.pos_ == "PROPN"
+        and prev.is_title
+        and not prev.is_sent_start
+        and prev.idx + len(prev.text) + 1 == tok.idx
+        and not _NOT_NAME_RX.fullmatch(prev.text)
+    )
+
+
+_NOT_NAME_RX = re.compile(
+    rf"{_MONTH}|{_WEEKDAY}|(?i:spring|summer|autumn|fall|winter|fiscal|christmas|easter|year|fy|ad|bc|ce)"
+)
 _COUNTED_NOUNS = frozenset({"people", "persons", "troops", "soldiers", "men", "women", "units", "tons"})
 
 
@@ -1785,7 +1887,7 @@ def _prepared(text: str, doc: Doc) -> tuple[_DocIndex, list]:
         if not (
             c.pattern is not None
             and (
-                (c.pattern.name == "year" and _year_is_count(idx, c))
+                (c.pattern.name == "year" and (_year_is_count(idx, c) or _year_is_name(idx, c)))
                 or (c.pattern.name in _NAME_CHECKED and (_is_title(text, c, idx) or _generic_today(text, c)))
             )
         )
@@ -1848,6 +1950,7 @@ def _all_timexes(
             basis,
             res.kind,
             open_range,
+            _range_parts(c.start, span_text, res.ends, basis) if res.ends is not None else (),
         )
         out.append(mention)
         # The quarter a results story reports on: named quarters, "the latest quarter" (not "year-ago" ones).
@@ -1895,32 +1998,27 @@ def find_timexes(
     published_granularity: str = "day",
     doc: Doc | None = None,
 ) -> list[TimeMention]:
-    """Every TIMEX3 (DATE, TIME, DURATION, SET) in TimeML's conventions: ranges split into their ends."""
+    """Every TIMEX3 (DATE, TIME, DURATION, SET) in TimeML's conventions: closed ranges split into their ends."""
     out: list[TimeMention] = []
     for m in _all_timexes(text, published, published_granularity, doc):
-        if m.kind == "DATE" and m.granularity == "range" and "/" in m.value and not m.open_range:
-            out.extend(_split_range(text, m, published, published_granularity))
-        else:
-            out.append(m)
+        out.extend(m.parts or (m,))
     return out
 
 
 _PART_RX = re.compile(rf"(?:{_MONTH})(?:\s+{_DAY})?(?:,?\s+{_YEAR})?|{_DAY}(?:\s+{_MONTH})?(?:,?\s+{_YEAR})?|{_YEAR}")
 
 
-def _split_range(text: str, m: TimeMention, published: dt.date | None, gran: str) -> list[TimeMention]:
-    """TimeML tags the two ends of a range separately ("between [2024] and [2025]")."""
-    left, right = m.value.split("/", 1)
-    parts = [p for p in _PART_RX.finditer(m.text) if p.group(0).strip()]
-    if len(parts) < 2:
-        return [m]
-    a, b = parts[0], parts[-1]
-    out = []
-    for p, v in ((a, left), (b, right)):
-        out.append(
-            TimeMention(m.start + p.start(), m.start + p.end(), p.group(0), None, None, "day", v, m.basis, "DATE")
+def _range_parts(start: int, span: str, ends: tuple[_Res, _Res], basis: str) -> tuple[TimeMention, ...]:
+    """The two ends of a closed range, located in its text: "from [March 13] to [19]", "between [1994] and [1997]"."""
+    found = [p for p in _PART_RX.finditer(span) if p.group(0).strip()]
+    if len(found) < 2:
+        return ()
+    return tuple(
+        TimeMention(
+            start + p.start(), start + p.end(), p.group(0), r.date_start, r.date_end, r.granularity, r.value, basis
         )
-    return out
+        for p, r in ((found[0], ends[0]), (found[-1], ends[1]))
+    )
 
 
 def find_time_mentions(

@@ -774,3 +774,52 @@ def test_previous_and_following_weekday(text: str, span: str, day: dt.date) -> N
 
 def test_previous_without_weekday_is_not_a_date() -> None:
     assert mentions("The previous owner sold it.") == []
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("sentence", "day"),
+    [
+        # a present-tense action on a named day is timetabled: the coming one
+        ("The talks resume on Monday.", D(2025, 10, 13)),
+        ("The new law takes effect Wednesday.", D(2025, 10, 15)),
+        ("Both leaders attend the summit in Brussels on Tuesday.", D(2025, 10, 14)),
+        # ... except the publication day itself
+        ("The delegations meet again on Friday.", D(2025, 10, 10)),
+        # reporting verbs, verbs whose past is spelt the same, and days that date a noun narrate
+        ("The minister says on Monday that talks continue.", D(2025, 10, 6)),
+        ("Weakness in technology stocks hurt the index on Monday.", D(2025, 10, 6)),
+        ("The move follows Tuesday's declaration by the ministry.", D(2025, 10, 7)),
+    ],
+)
+def test_weekday_with_present_tense(nlp, sentence: str, day: dt.date) -> None:
+    found = [m for m in find_time_mentions(sentence, PUB, doc=nlp(sentence)) if m.granularity == "day"]
+    assert len(found) == 1, found
+    assert found[0].date_start == day
+
+
+@pytest.mark.parametrize(
+    ("sentence", "parts"),
+    [
+        ("Fighting raged between 2024 and 2025.", [("2024", "2024", "year"), ("2025", "2025", "year")]),
+        ("Exercises ran from March to May 2023.", [("March", "2023-03", "month"), ("May 2023", "2023-05", "month")]),
+        ("The summit ran March 13–19, 2025.", [("March 13", "2025-03-13", "day"), ("19, 2025", "2025-03-19", "day")]),
+        ("Visits were planned 3-5 June 2024.", [("3", "2024-06-03", "day"), ("5 June 2024", "2024-06-05", "day")]),
+    ],
+)
+def test_closed_range_keeps_its_timeml_ends(sentence: str, parts: list[tuple[str, str, str]]) -> None:
+    """One mention for the range, and its two ends as TimeML tags them, each with offsets, dates and value."""
+    m = only(sentence)
+    assert m.granularity == "range"
+    assert [(p.text, p.value, p.granularity) for p in m.parts] == parts
+    assert all(sentence[p.start : p.end] == p.text and p.date_start is not None for p in m.parts)
+    assert (m.parts[0].date_start, m.parts[1].date_end) == (m.date_start, m.date_end)
+    split = find_timexes(sentence, PUB, doc=_BLANK(sentence))
+    assert [t.text for t in split] == [p for p, _, _ in parts]
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Troops have stayed since 2022.", "Signed on March 13, 2025.", "In 2024 it grew."]
+)
+def test_only_closed_ranges_have_parts(sentence: str) -> None:
+    assert only(sentence).parts == ()
