@@ -442,8 +442,7 @@ def _mentions_by_sentence(
         inside = []
         probe = index
         while probe < len(ordered) and ordered[probe].start < end:
-            if ordered[probe].kind == "DATE":
-                inside.append(ordered[probe])
+            inside.append(ordered[probe])
             probe += 1
         out.append((sentence, inside))
     return out

@@ -730,12 +730,15 @@ def _n_anaphor(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     """that year, the same day, the next day, the previous month, later that week ..."""
     rel = re.sub(r"\s+", " ", m["rel"].lower())
     unit = m["u"].lower()
+    unit = unit if unit in _GRAN_RANK else "day"  # "the next morning", "that night": a day
     shift = {"next": 1, "following": 1, "previous": -1, "preceding": -1, "prior": -1}.get(rel.split()[-1], 0)
-    if rel.startswith("the day") or rel.startswith("day"):
-        pass
-    a = ctx.last_gran_anchor.get(unit if unit in _GRAN_RANK else "day")
+    a = ctx.last_gran_anchor.get(unit)
+    if (a is None or a.date_start is None) and rel.endswith("in the"):
+        # "later in the day" with nothing narrated before it: the day of publication
+        pub = ctx.pub(unit)
+        return _unresolved(_X_VALUES[unit], unit) if pub is None else _as_unit(pub, unit, "relative")
     if a is None or a.date_start is None:
-        return _unresolved(_X_VALUES.get(unit, "XXXX-XX-XX"), unit if unit in _GRAN_RANK else "day")
+        return _unresolved(_X_VALUES[unit], unit)
     d = _shift_day(a.date_start, shift, unit) if shift else a.date_start
     return _as_unit(d, unit, "anaphoric")
 
@@ -1112,7 +1115,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "anaphor",
         _rx(
             _I.format(
-                r"(?<![\w-])(?P<t>(?:(?:earlier|later)\s+)?(?P<rel>that|the\s+same|the\s+next|the\s+following|the\s+previous|the\s+preceding|the\s+prior|later\s+that|earlier\s+that)\s+(?P<u>day|week|month|year))(?![\w-])"
+                r"(?<![\w-])(?P<t>(?:(?:earlier|later)\s+)?(?P<rel>that|the\s+same|the\s+next|the\s+following|the\s+previous|the\s+preceding|the\s+prior|later\s+that|earlier\s+that|(?:earlier|later)\s+in\s+the)\s+(?P<u>day|week|month|year|(?<!in\sthe\s)(?:morning|afternoon|evening|night)))(?![\w-])"
             )
         ),
         _n_anaphor,
@@ -1225,7 +1228,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         _rx(
             _I.format(
                 rf"(?<![\w.:$-])(?P<t>(?P<clock>\d{{1,2}}(?:[:.]\d\d)?\s*(?:a\.m\.?|p\.m\.?|am\b|pm\b)|noon|midnight|midday)"
-                rf"(?:\s+(?:EDT|EST|CDT|CST|PDT|PST|GMT|UTC|local\s+time))?,?\s+(?:on\s+)?(?:(?P<rel>last|next|this)\s+)?(?P<wd>{_WEEKDAY}))(?![\w-])"
+                rf"(?:\s+(?:EDT|EST|CDT|CST|PDT|PST|GMT|UTC|local\s+time))?,?\s+(?:on\s+)?(?:(?P<rel>last|next|this)\s+)?(?P<wd>{_WEEKDAY}))(?![\w-])(?!,?\s+(?:the\s+)?(?:{_MONTH}|\d))"
             )
         ),
         lambda m, c: _n_time_weekday(m, c),
@@ -2030,10 +2033,20 @@ def find_time_mentions(
 ) -> list[TimeMention]:
     """Dated time expressions in `text`, resolved against the publication date, sorted by start.
 
+    TIMEX3 DATEs, plus TIMEs that name their day ("9 a.m. Tuesday": kind TIME, the day's dates, granularity
+    "day"); a closed range is one mention with its two ends in `parts`.
+
     `doc`, when given, must be a spaCy parse of exactly `text` (the model is then not run);
     `published_granularity` ("day", "month" or "year") says how much of `published` is known.
     """
-    return [m for m in _all_timexes(text, published, published_granularity, doc) if m.kind == "DATE"]
+    return [
+        m
+        for m in _all_timexes(text, published, published_granularity, doc)
+        if m.kind == "DATE" or (m.kind == "TIME" and m.granularity == "day" and _NAMES_DAY_RX.search(m.text))
+    ]
+
+
+_NAMES_DAY_RX = re.compile(_I.format(_WEEKDAY))
 
 
 __all__ = ["PATTERNS", "TimeMention", "find_time_mentions", "find_timexes"]

@@ -184,3 +184,15 @@ def test_summary_puts_the_speaker_first_and_drops_other_clauses(nlp):
     assert said["summary"].startswith("the defence ministry said")
     seized = next(r for r in rows if r["time_expression"] == "2019")
     assert "retook" not in seized["summary"]
+
+
+def test_a_clock_time_on_a_named_day_dates_its_event(nlp):
+    text = (
+        "Troops take the port\n\n"
+        "Officials met in the capital on Monday to discuss aid. "
+        "Marines landed at the port at 6 a.m. Tuesday, the ministry said."
+    )
+    _, rows = events_of(nlp, text, "2025-10-10")
+    landing = only(rows, "Marines landed")
+    assert (landing["date_start"], landing["granularity"]) == (dt.date(2025, 10, 7), "day")
+    assert landing["time_expression"] == "6 a.m. Tuesday"

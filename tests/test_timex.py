@@ -193,6 +193,22 @@ def test_durations_sets_and_times_are_all_timexes_only() -> None:
             ("The next day", D(2024, 4, 5), D(2024, 4, 5), "day", "2024-04-05", "anaphoric"),
         ),
         (
+            "Troops crossed on March 3, 2024. Later in the day the minister resigned.",
+            ("Later in the day", D(2024, 3, 3), D(2024, 3, 3), "day", "2024-03-03", "anaphoric"),
+        ),
+        (
+            "Troops crossed on March 3, 2024. The next morning protests began.",
+            ("The next morning", D(2024, 3, 4), D(2024, 3, 4), "day", "2024-03-04", "anaphoric"),
+        ),
+        (
+            "Troops crossed on March 3, 2024. That night shots were heard.",
+            ("That night", D(2024, 3, 3), D(2024, 3, 3), "day", "2024-03-03", "anaphoric"),
+        ),
+        (
+            "Troops crossed in May 2023. Earlier in the year talks had stalled.",
+            ("Earlier in the year", D(2023, 1, 1), D(2023, 12, 31), "year", "2023", "anaphoric"),
+        ),
+        (
             "The pact was signed in 2019; two years later it lapsed.",
             ("two years later", D(2021, 1, 1), D(2021, 12, 31), "year", "2021", "anaphoric"),
         ),
@@ -200,6 +216,12 @@ def test_durations_sets_and_times_are_all_timexes_only() -> None:
 )
 def test_anaphora(text: str, last: tuple) -> None:
     check(mentions(text)[-1], last)
+
+
+def test_later_in_the_day_without_anchor_is_the_publication_day() -> None:
+    m = only("Later in the day the minister resigned.")
+    assert (m.date_start, m.basis, m.value) == (PUB, "relative", "2025-10-10")
+    assert only("Later in the day the minister resigned.", None).basis == "unresolved"
 
 
 def test_anaphor_without_anchor_is_unresolved() -> None:
@@ -492,7 +514,19 @@ def test_clock_time_with_weekday_is_one_time() -> None:
     found = find_timexes(text, PUB, doc=_BLANK(text))
     assert [(m.text, m.kind) for m in found] == [("9 a.m. Tuesday", "TIME"), ("Friday", "DATE")]
     assert found[0].value.endswith("T09:00")
-    assert [m.text for m in mentions(text)] == ["Friday"]
+    # the clock time names its day, so it dates things: find_time_mentions returns it with the day's dates
+    day = [(m.text, m.kind, m.granularity, m.date_start) for m in mentions(text)]
+    assert day == [("9 a.m. Tuesday", "TIME", "day", D(2025, 10, 7)), ("Friday", "DATE", "day", D(2025, 10, 10))]
+
+
+def test_clock_time_before_a_full_date_leaves_the_date_whole() -> None:
+    text = "The blast came at 10:35 a.m. on Friday, Aug. 7, 1998."
+    assert [(m.text, m.value) for m in mentions(text)] == [("Friday, Aug. 7, 1998", "1998-08-07")]
+    assert [m.kind for m in find_timexes(text, PUB, doc=_BLANK(text))] == ["TIME", "DATE"]
+
+
+def test_clock_time_alone_is_not_a_date() -> None:
+    assert mentions("The meeting starts at 5 p.m. sharp.") == []
 
 
 # --- decades and centuries ago, "the past year", period edges, titles, generic "today's" ----------------
@@ -823,3 +857,31 @@ def test_closed_range_keeps_its_timeml_ends(sentence: str, parts: list[tuple[str
 )
 def test_only_closed_ranges_have_parts(sentence: str) -> None:
     assert only(sentence).parts == ()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("Orangemen march each July through the town.", "XXXX-07"),
+        ("Delegations meet every summer in Sochi.", "XXXX-SU"),
+        ("Flights leave every Monday.", "XXXX-WXX-1"),
+        ("The ferry sails on Sundays.", "XXXX-WXX-7"),
+    ],
+)
+def test_recurring_months_seasons_and_weekdays_are_sets(sentence: str, value: str) -> None:
+    assert mentions(sentence) == []
+    assert [(m.kind, m.value) for m in find_timexes(sentence, PUB, doc=_BLANK(sentence))] == [("SET", value)]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("sentence", "values"),
+    [
+        ("The astronaut set up a joint venture called Orion 1980, making space hardware.", []),
+        ("The plan, known as Vision 2035, was adopted in 2021.", ["2021"]),
+        ("In 1988 the venture was founded.", ["1988"]),  # a capitalised word opening the sentence is no name
+        ("Sales rose in March 1988.", ["1988-03"]),
+    ],
+)
+def test_year_right_after_a_proper_noun_is_a_name(nlp, sentence: str, values: list[str]) -> None:
+    assert [m.value for m in find_time_mentions(sentence, PUB, doc=nlp(sentence))] == values
