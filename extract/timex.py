@@ -569,7 +569,12 @@ def _n_quarter(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 def _n_quarter_rel(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     rel = m["rel"].lower().replace(" ", "")
     if rel in ("same", "that") or rel.startswith("year"):
-        a = ctx.last_gran_anchor.get("quarter")
+        a = ctx.last_gran_anchor.get("quarter") or ctx.reported_quarter()
+        pub = ctx.pub("month")
+        if (a is None or a.date_start is None) and rel.startswith("year") and pub is not None:
+            # no quarter named yet: a results story reports the last completed one
+            d = _shift_day(pub.replace(day=1), -1, "quarter")
+            a = _quarter(d.year, (d.month - 1) // 3 + 1)
         if a is None or a.date_start is None:
             return _unresolved("XXXX-QX", "quarter")
         d = a.date_start
@@ -1103,6 +1108,18 @@ PATTERNS: tuple[_Pattern, ...] = (
         _n_ago,
     ),
     _P(
+        "period_year_ago",  # "the corresponding period last year", "the quarter a year ago", "last year's quarter"
+        _rx(
+            _I.format(
+                r"(?<![\w-])(?P<t>(?:the\s+)?(?:(?:same|corresponding|comparable|year-ago)\s+)?(?:quarter|period)\s+"
+                r"(?:a\s+year\s+(?:ago|earlier)|(?:of\s+)?(?:last|the\s+previous|the\s+prior)\s+year)"
+                r"|last\s+year's\s+(?:(?:same|corresponding|comparable)\s+)?(?:quarter|period))(?![\w-])"
+            )
+        ),
+        lambda m, c: _n_ago_fixed(m, c),
+        priority=1,
+    ),
+    _P(
         "year_ago_adj",
         _rx(
             _I.format(
@@ -1461,6 +1478,7 @@ def _ref_ok(m: re.Match[str]) -> bool:
 # ---------------------------------------------------------------------------------------------------------
 # Candidates, tense, resolution
 
+_ENDED_RX = re.compile(r"\s*(?:,\s*)?(?:which\s+|that\s+)?ended\b")
 _SINCE_RX = re.compile(r"(?i:\bsince|\bas\s+of)\s+$")
 _ACCESS_RX = re.compile(r"(?i:\b(?:accessed|retrieved|visited|viewed|consulted)(?:\s+on)?)\s+$")
 _CITE_OPEN_RX = re.compile(
@@ -1579,7 +1597,7 @@ _TENSED = frozenset(
         "rel_unit",
     }
 )
-_NO_ANCHOR = frozenset({"ago", "year_ago_adj", "quarter_rel"})
+_NO_ANCHOR = frozenset({"ago", "year_ago_adj", "period_year_ago", "quarter_rel"})
 
 
 @dataclass
@@ -1721,6 +1739,14 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     ):
         return "scheduled"  # "the talks resume Monday": a present-tense action on a named day is timetabled
     return "present"
+
+
+def _tense_of(idx: _DocIndex, c: _Cand) -> str:
+    """`_tense` of a candidate, computed once per span."""
+    key = (c.start, c.end)
+    if key not in idx.tenses:
+        idx.tenses[key] = _tense(idx, c.start, c.end)
+    return idx.tenses[key]
 
 
 def _narrated_past(verb) -> bool:
@@ -1921,10 +1947,7 @@ def _all_timexes(
         if cited:
             ctx.tense = "cite"  # a source is dated on or before the publication
         elif c.pattern is not None and c.pattern.name in _TENSED:
-            key = (c.start, c.end)
-            if key not in idx.tenses:
-                idx.tenses[key] = _tense(idx, c.start, c.end)
-            ctx.tense = idx.tenses[key]
+            ctx.tense = _tense_of(idx, c)
         else:
             ctx.tense = "past"
         span_text = text[c.start : c.end]
@@ -1961,11 +1984,25 @@ def _all_timexes(
             res.granularity == "quarter"
             and res.date_start is not None
             and basis != "unresolved"
-            and (c.pattern is None or c.pattern.name not in ("ago", "year_ago_adj"))
+            and (c.pattern is None or c.pattern.name not in ("ago", "year_ago_adj", "period_year_ago"))
         ):
             rel = c.match["rel"] if c.match is not None and "rel" in c.match.re.groupindex else None
-            if not (rel and rel.lower().startswith("the year")):
+            current = ctx.reported_quarter()
+            if (
+                not (rel and rel.lower().startswith("the year"))
+                # a story reports its latest completed quarter: earlier ones are comparisons ("after a
+                # flat second quarter"), later ones outlooks
+                and (current is None or current.date_start is None or res.date_start >= current.date_start)
+                and (
+                    published is None
+                    or res.date_end <= published
+                    or _ENDED_RX.match(text, c.end)  # a fiscal quarter: "the fourth quarter ended Sept. 30"
+                    or (res.date_start <= published and _tense_of(idx, c) == "past")  # "fourth-quarter net fell"
+                )
+            ):
                 ctx.period, ctx.period_pos = res, c.start
+            elif current is not None and res.value == current.value:
+                ctx.period_pos = c.start  # named again: still the subject
         # Anaphora anchors: narrative dates only (not citations, not references like "now").
         if (
             res.kind == "DATE"

@@ -503,6 +503,18 @@ def test_season_with_year_after_of_is_still_a_season() -> None:
         # No quarter in view: "year-ago" is last year, "a year ago" a year before publication.
         ("The year-ago figures were restated.", ["2024"]),
         ("Prices were lower a year ago.", ["2024"]),
+        # ... but "the year-ago quarter" is the last completed quarter (Q3 by 10 October 2025) a year back
+        ("It earned $3 million in the year-ago quarter.", ["2024-Q3"]),
+        # an earlier quarter named in passing is a comparison, not the quarter reported on
+        (
+            "Profit rose in the third quarter. After a flat second quarter, sales recovered from a year ago.",
+            ["2025-Q3", "2025-Q2", "2024-Q3"],
+        ),
+        # the same period a year before, however it is put
+        ("Profit rose in the third quarter, from the corresponding period last year.", ["2025-Q3", "2024-Q3"]),
+        ("Profit rose in the third quarter, after a loss in the quarter a year ago.", ["2025-Q3", "2024-Q3"]),
+        ("Profit rose in the third quarter, above last year's quarter.", ["2025-Q3", "2024-Q3"]),
+        ("Sales beat the same period last year.", ["2024"]),
     ],
 )
 def test_reported_quarter_anchors_comparisons(text: str, values: list[str]) -> None:
@@ -885,3 +897,16 @@ def test_recurring_months_seasons_and_weekdays_are_sets(sentence: str, value: st
 )
 def test_year_right_after_a_proper_noun_is_a_name(nlp, sentence: str, values: list[str]) -> None:
     assert [m.value for m in find_time_mentions(sentence, PUB, doc=nlp(sentence))] == values
+
+
+@pytest.mark.model
+def test_a_quarter_still_to_come_is_not_the_one_reported(nlp) -> None:
+    text = "Profit rose in the third quarter. The company expects a strong fourth quarter. Net rose from a year ago."
+    assert [m.value for m in find_time_mentions(text, PUB, doc=nlp(text))] == ["2025-Q3", "2025-Q4", "2024-Q3"]
+
+
+@pytest.mark.model
+def test_a_fiscal_quarter_said_to_have_ended_is_the_one_reported(nlp) -> None:
+    """Its calendar quarter is not over, and the verb looks ahead, but "ended Sept. 30" says it is done."""
+    text = "Earnings for the fourth quarter ended Sept. 30 will fall sharply, the company said. Sales will be flat from a year ago."
+    assert [m.value for m in find_time_mentions(text, PUB, doc=nlp(text))][-1] == "2024-Q4"
