@@ -200,6 +200,24 @@ _WEEKDAY_BEFORE = re.compile(r"\b(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s*(?
 _WEEKDAY_NUMBER = {"mon": 0, "tues": 1, "wednes": 2, "thurs": 3, "fri": 4, "satur": 5, "sun": 6}
 
 
+def _past_reports(text: str, mentions: Sequence[TimeMention]) -> list[TimeMention]:
+    """Mentions with their own calendar date that the text reports as past."""
+    return [
+        m
+        for m in mentions
+        if m.date_start
+        and m.basis in ("explicit", "citation", "accessed")
+        and m.granularity in ("day", "month", "year", "range")
+        and _is_past_report(text, m)
+    ]
+
+
+def _past_bound(reports: Sequence[TimeMention]) -> dt.date | None:
+    """The start of the latest past report (a range counts by its end, within its first year)."""
+    return max((min(m.date_end, m.date_start.replace(month=12, day=31)) if m.granularity == "range" else m.date_start)
+               for m in reports) if reports else None  # fmt: skip
+
+
 def infer_published(text: str, mentions: Sequence[TimeMention]) -> Published:
     """Publication date inferred from the dates a text reports as past (mentions found with no anchor).
 
@@ -208,12 +226,7 @@ def infer_published(text: str, mentions: Sequence[TimeMention]) -> Published:
     bound's year or the next, and the month is that of the latest of them. With full dates only,
     the year of the latest is all the text supports.
     """
-    explicit = [
-        m
-        for m in mentions
-        if m.date_start and m.basis in ("explicit", "citation", "accessed") and _is_past_report(text, m)
-    ]
-    explicit = [m for m in explicit if m.granularity in ("day", "month", "year", "range")]
+    explicit = _past_reports(text, mentions)
     yearless = []
     for m in mentions:
         match = _YEARLESS.match(m.value)
@@ -224,8 +237,7 @@ def infer_published(text: str, mentions: Sequence[TimeMention]) -> Published:
             yearless.append((int(match["month"]), int(match["day"] or 1), weekday, m))
     if not explicit and not yearless:
         return UNKNOWN
-    bound = max((min(m.date_end, m.date_start.replace(month=12, day=31)) if m.granularity == "range" else m.date_start)
-                for m in explicit) if explicit else None  # fmt: skip
+    bound = _past_bound(explicit)
     if bound is None:
         return UNKNOWN  # yearless dates alone: no year to give them
     if not yearless:
@@ -271,12 +283,46 @@ def publication_date(metadata: str, text: str, mentions: Callable[[], Sequence[T
     dateline, yearless_dateline = find_dateline(text)
     if dateline:
         return dateline
-    inferred = infer_published(text, mentions())
-    if yearless_dateline and inferred.date:
+    found = mentions()
+    if yearless_dateline:
         # "WASHINGTON, Oct 10 (Reuters) -": the day is known, the year comes from the text
-        try:
-            day = dt.date(inferred.date.year, *yearless_dateline)
-        except ValueError:
-            return inferred
-        return Published(day, "day", "dateline")
-    return inferred
+        day = _dateline_year(text, found, *yearless_dateline)
+        if day:
+            return Published(day, "day", "dateline")
+    return infer_published(text, found)
+
+
+def _dateline_year(text: str, mentions: Sequence[TimeMention], month: int, day: int) -> dt.date | None:
+    """The year of a yearless dateline: its first occurrence on or after the latest past report the text
+    dates, or the one after that when only it agrees with a weekday named in the lead ("said on Wednesday").
+    None when the text dates nothing.
+    """
+    bound = _past_bound(_past_reports(text, mentions))
+    if bound is None:
+        return None
+    first = bound.year if (month, day) >= (bound.month, bound.day) else bound.year + 1
+    candidates = [c for y in (first, first + 1) if (c := _valid_date(y, month, day))]
+    if not candidates:
+        return None
+    named = {_WEEKDAY_NUMBER[w.lower()] for w in _LEAD_WEEKDAY.findall(_lead(text))}
+    agreeing = [c for c in candidates if c.weekday() in named]
+    return agreeing[0] if len(agreeing) == 1 else candidates[0]
+
+
+_LEAD_WEEKDAY = re.compile(r"\b(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+
+
+def _lead(text: str) -> str:
+    """The dateline's paragraph: from the agency dateline to the end of its line."""
+    match = _AGENCY_DATELINE.search(text)
+    if not match:
+        return ""
+    end = text.find("\n", match.end())
+    return text[match.end() : end if end >= 0 else len(text)]
+
+
+def _valid_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None

@@ -4,7 +4,14 @@ import datetime as dt
 
 import pytest
 
-from extract.published import UNKNOWN, Published, find_dateline, infer_published, parse_metadata_date
+from extract.published import (
+    UNKNOWN,
+    Published,
+    find_dateline,
+    infer_published,
+    parse_metadata_date,
+    publication_date,
+)
 from extract.timex import TimeMention
 
 
@@ -144,3 +151,42 @@ def test_by_introducing_an_agent_is_no_future_cue():
     text = "The accord was signed by both sides on March 13, 2025 in the capital."
     mentions = [mention("March 13, 2025", text.index("March"), "2025-03-13")]
     assert infer_published(text, mentions).date == dt.date(2025, 1, 1)
+
+
+def _dated(text: str, *found: tuple[str, str]) -> Published:
+    """publication_date of `text`, no metadata, given (expression, value) mentions found in it."""
+    mentions = [mention(expr, text.index(expr), value) for expr, value in found]
+    return publication_date("", text, lambda: mentions)
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "expected"),
+    [
+        # the first 23 April after the latest dated report (July 2024) is 2025's, a Wednesday, as the lead says
+        (
+            "MANILA, April 23 (Reuters) - The navy said on Wednesday it took delivery. "
+            "The first batch came in April 2024, and a second order was signed in July 2024.",
+            [("April 23", "XXXX-04-23"), ("April 2024", "2024-04"), ("July 2024", "2024-07")],
+            dt.date(2025, 4, 23),
+        ),
+        # no weekday: still the first occurrence after the latest report, even in the next year
+        (
+            "PARIS, Jan 9 (Reuters) - Talks resumed. The accord was signed on Nov. 5, 2024.",
+            [("Jan 9", "XXXX-01-09"), ("Nov. 5, 2024", "2024-11-05")],
+            dt.date(2025, 1, 9),
+        ),
+        # the weekday in the lead agrees only with the year after the first occurrence
+        (
+            "OSLO, March 3 (AP) - Ministers met on Monday. The fund was set up in January 2024.",
+            [("March 3", "XXXX-03-03"), ("January 2024", "2024-01")],
+            dt.date(2025, 3, 3),  # 3 March 2024 was a Sunday, 3 March 2025 a Monday
+        ),
+    ],
+)
+def test_yearless_dateline_takes_its_year_from_the_text(text: str, found: list, expected: dt.date) -> None:
+    assert _dated(text, *found) == Published(expected, "day", "dateline")
+
+
+def test_yearless_dateline_without_any_dated_report_is_not_given_a_year() -> None:
+    text = "PARIS, Jan 9 (Reuters) - Officials said on Friday that talks went on."
+    assert _dated(text, ("Jan 9", "XXXX-01-09")).date is None
