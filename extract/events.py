@@ -392,9 +392,9 @@ def event_rows(
     lead_done = False
     for index, (sentence, in_sentence) in enumerate(by_sentence):
         candidates = candidates_in_sentence(sentence, in_sentence, text)
-        if not lead_done and is_lead_sentence(sentence):
-            lead_done = True
-            if not in_sentence and published.date is not None:
+        if not lead_done and is_body_sentence(sentence):
+            lead_done = True  # only the first body sentence can be the lead
+            if not in_sentence and published.date is not None and is_lead_sentence(sentence):
                 candidates = [Candidate(sentence, main_verb(sentence), [])]
         if not in_sentence and sentence.text.rstrip().endswith(":"):
             candidates = quoted_citation(sentence, by_sentence[index + 1 :], text) or candidates
@@ -448,14 +448,17 @@ def _mentions_by_sentence(
     return out
 
 
-def is_lead_sentence(sentence: Span) -> bool:
-    """The first body sentence: long, ends like prose, reports in the past or perfect tense."""
+def is_body_sentence(sentence: Span) -> bool:
+    """Running text: long, ends like prose; not a headline, a caption or a bullet point."""
     words = [t for t in sentence if t.is_alpha]
     text = sentence.text.strip()
     if len(words) < LEAD_MIN_WORDS or not text.endswith((".", "”", '"')):
         return False
-    if re.match(r"^(photo|image|file photo|picture|credit)\b", text, re.I):
-        return False
+    return not re.match(r"^(?:photo|image|file photo|picture|credit)\b|^[-•*–—·]\s", text, re.I)
+
+
+def is_lead_sentence(sentence: Span) -> bool:
+    """A body sentence that reports in the past or perfect tense: the news of a news article."""
     verb = main_verb(sentence)
     if verb is None:
         return False
@@ -524,12 +527,11 @@ def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention], text
         key = trigger.i if trigger is not None else -1
         groups.setdefault(key, Candidate(sentence, trigger)).mentions.append(mention)
     for citation in citations[-1:]:  # the closing citation dates the sentence's statement
-        if not cited_act_or_statement(sentence, root):
-            continue
         host = groups.get(root.i if root is not None else -1)
         if host is None:
-            # the main verb has no date of its own; an undated event within it may share the report
-            groups[root.i if root is not None else -1] = Candidate(sentence, root, [citation])
+            # the main verb has no date of its own: the report dates it, if it states an act or a statement
+            if cited_act_or_statement(sentence, root):
+                groups[root.i if root is not None else -1] = Candidate(sentence, root, [citation])
         elif all(_within(citation, m) and not m.open_range for m in host.mentions):
             host.mentions = [citation]  # the report's precise day refines the event's own period
     split = [part for cand in groups.values() for part in _occasions(cand)]

@@ -1942,7 +1942,7 @@ def _all_timexes(
         if c.kind == "AGE":
             continue
         ctx.pos = c.start
-        before = text[max(0, c.start - 40) : c.start]
+        before = text[max(0, c.start - 130) : c.start]
         cited = bool(_CITE_CLOSE_RX.match(text[c.end : c.end + 4]) and _CITE_OPEN_RX.search(before))
         if cited:
             ctx.tense = "cite"  # a source is dated on or before the publication

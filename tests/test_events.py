@@ -196,3 +196,29 @@ def test_a_clock_time_on_a_named_day_dates_its_event(nlp):
     landing = only(rows, "Marines landed")
     assert (landing["date_start"], landing["granularity"]) == (dt.date(2025, 10, 7), "day")
     assert landing["time_expression"] == "6 a.m. Tuesday"
+
+
+def test_a_closing_citation_refines_any_dated_event_it_falls_in(nlp):
+    text = "Drones over the cities\n\nThe drones first appeared over the cities in September 2022 (Daily Post, September 13, 2022)."
+    _, rows = events_of(nlp, text, "2025-11-12")
+    row = only(rows, "first appeared")
+    assert (row["date_start"], row["granularity"], row["date_basis"]) == (dt.date(2022, 9, 13), "day", "citation")
+
+
+def test_only_the_first_body_sentence_can_be_an_undated_lead(nlp):
+    bullets = (
+        "Partners, not allies\n\n"
+        "Summary:\n"
+        "- The treaty formalizes a relationship that deepened sharply over the years, but it stops short of an alliance.\n"
+        "- Military exchanges have been lopsided, and promised fighter jets have been slow to materialize at all.\n\n"
+    )
+    # bullet points are not the lead: the first prose sentence is
+    _, rows = events_of(
+        nlp, bullets + "The two governments have signed a broad treaty in the capital after long talks.", "2025-11-12"
+    )
+    assert [r["sentence"][:20] for r in rows if r["date_basis"] == "publication"] == ["The two governments "]
+    # a first prose sentence with its own date leaves no undated lead to find further on
+    dated = "The two governments signed a broad treaty in the capital in January 2025 after long talks. "
+    later = "Military exchanges have since been lopsided, and promised fighter jets have been slow to arrive."
+    _, rows = events_of(nlp, bullets + dated + later, "2025-11-12")
+    assert [r["date_basis"] for r in rows] == ["explicit"]

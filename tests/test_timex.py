@@ -265,6 +265,16 @@ def test_open_range_as_of_cited_report() -> None:
     assert (first.date_start, first.date_end, first.open_range) == (D(2022, 1, 1), D(2025, 4, 3), True)
 
 
+def test_citation_with_a_long_source_name() -> None:
+    text = "Output has grown since 2023 (Institute for Science and International Security, May 12, 2025)."
+    doc = _BLANK(text)
+    for tok in doc[1:]:
+        tok.is_sent_start = False
+    since, cited = find_time_mentions(text, PUB, doc=doc)
+    assert cited.basis == "citation"
+    assert (since.date_start, since.date_end) == (D(2023, 1, 1), D(2025, 5, 12))
+
+
 @pytest.mark.parametrize(
     ("sentence", "value"),
     [
