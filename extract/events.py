@@ -362,7 +362,24 @@ def sentences(doc: Doc) -> list[Span]:
                 begin = token.i + 1
         if begin < sent.end:
             out.append(doc[begin : sent.end])
-    return [s for s in out if s.text.strip()]
+    out = [s for s in out if s.text.strip()]
+    # A short label ending in a colon starts its line's sentence: "February 9, 2023: Leaders agree ..."
+    merged: list[Span] = []
+    for span in out:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last.text.rstrip().endswith(":")
+            and len(last) <= LABEL_MAX_TOKENS
+            and "\n" not in doc.text[last.end_char : span.start_char]
+        ):
+            merged[-1] = doc[last.start : span.end]
+        else:
+            merged.append(span)
+    return merged
+
+
+LABEL_MAX_TOKENS = 8
 
 
 def trimmed_span(sentence: Span) -> tuple[int, int]:
@@ -809,7 +826,7 @@ def _context_lemmas(cand: Candidate) -> set[str]:
 def _repeats(row: dict, window: set[str], seen: list[tuple[dt.date | None, dt.date | None, set[str]]]) -> bool:
     """True when an earlier event of the document is the same one told again.
 
-    Same dates and nearly the same words around them, or the same trigger verb with a
+    Same dates and nearly the same words around them, or the same trigger verb with a calendar
     period that contains the earlier one ("signed on March 13, 2025" ... "signed in March 2025").
     """
     start, end = row["date_start"], row["date_end"]
@@ -824,6 +841,7 @@ def _repeats(row: dict, window: set[str], seen: list[tuple[dt.date | None, dt.da
         same_words = bool(words) and len(words & old_words) / len(words | old_words) >= 0.6
         if old_start == start and old_end == end and same_words:
             return True
-        if triggers & window and start <= old_start and old_end <= end and (start, end) != (old_start, old_end):
-            return True
+        contains = start <= old_start and old_end <= end and (start, end) != (old_start, old_end)
+        if triggers & window and contains and row["granularity"] != "range":
+            return True  # a span ("since 2024", "between 2019 and 2021") frames many acts, not one told again
     return False

@@ -222,3 +222,30 @@ def test_only_the_first_body_sentence_can_be_an_undated_lead(nlp):
     later = "Military exchanges have since been lopsided, and promised fighter jets have been slow to arrive."
     _, rows = events_of(nlp, bullets + dated + later, "2025-11-12")
     assert [r["date_basis"] for r in rows] == ["explicit"]
+
+
+def test_a_chronology_entry_is_one_event_with_its_date(nlp):
+    text = (
+        "How the pact was built\n\n"
+        "Timeline of the talks:\n\n"
+        "February 9, 2023: The two leaders agree in Tokyo on terms of reference for joint relief work.\n\n"
+        "December 16, 2024: The Senate concurs in the ratification of the agreement by a 19-0 vote.\n"
+    )
+    _, rows = events_of(nlp, text, "2025-09-12")
+    assert [(r["date_start"], r["sentence"][:20]) for r in rows] == [
+        (dt.date(2023, 2, 9), "February 9, 2023: Th"),
+        (dt.date(2024, 12, 16), "December 16, 2024: T"),
+    ]
+
+
+def test_an_open_range_is_no_retelling_of_an_act_inside_it(nlp):
+    text = (
+        "Pacts multiply\n\n"
+        "The two ministers signed the access agreement in Manila on July 8, 2024. "
+        "The country has signed similar deals with three other partners since 2024."
+    )
+    _, rows = events_of(nlp, text, "2025-09-12")
+    assert [(r["date_start"], r["date_end"]) for r in rows] == [
+        (dt.date(2024, 7, 8), dt.date(2024, 7, 8)),
+        (dt.date(2024, 1, 1), dt.date(2025, 9, 12)),
+    ]
