@@ -858,8 +858,15 @@ def _n_time(m: re.Match[str], ctx: _Ctx) -> _Res | None:
         clock = "T24:00"
     else:
         clock = "T" + next((c for k, c in _PART_OF_DAY.items() if k in w), "XX")
+    if pub is not None and _DAY_PART_RX.fullmatch(w):
+        # "this morning", "last night" name their day: they date what happened in them
+        d = pub - dt.timedelta(days=1) if w.startswith("last") else pub
+        return _Res(d, d, "day", d.isoformat() + clock, "relative", "TIME")
     day = pub.isoformat() if pub else "XXXX-XX-XX"
     return _Res(None, None, "day", day + clock, "unresolved" if pub is None else "relative", "TIME")
+
+
+_DAY_PART_RX = re.compile(r"this\s+(?:morning|afternoon|evening)|last\s+night")
 
 
 def _n_time_weekday(m: re.Match[str], ctx: _Ctx) -> _Res | None:
@@ -2070,8 +2077,8 @@ def find_time_mentions(
 ) -> list[TimeMention]:
     """Dated time expressions in `text`, resolved against the publication date, sorted by start.
 
-    TIMEX3 DATEs, plus TIMEs that name their day ("9 a.m. Tuesday": kind TIME, the day's dates, granularity
-    "day"); a closed range is one mention with its two ends in `parts`.
+    TIMEX3 DATEs, plus TIMEs that name their day ("9 a.m. Tuesday", "this morning": kind TIME, the day's
+    dates, granularity "day"); a closed range is one mention with its two ends in `parts`.
 
     `doc`, when given, must be a spaCy parse of exactly `text` (the model is then not run);
     `published_granularity` ("day", "month" or "year") says how much of `published` is known.
@@ -2083,7 +2090,7 @@ def find_time_mentions(
     ]
 
 
-_NAMES_DAY_RX = re.compile(_I.format(_WEEKDAY))
+_NAMES_DAY_RX = re.compile(_I.format(rf"{_WEEKDAY}|this\s+(?:morning|afternoon|evening)|last\s+night"))
 
 
 __all__ = ["PATTERNS", "TimeMention", "find_time_mentions", "find_timexes"]

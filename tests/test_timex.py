@@ -920,3 +920,20 @@ def test_a_fiscal_quarter_said_to_have_ended_is_the_one_reported(nlp) -> None:
     """Its calendar quarter is not over, and the verb looks ahead, but "ended Sept. 30" says it is done."""
     text = "Earnings for the fourth quarter ended Sept. 30 will fall sharply, the company said. Sales will be flat from a year ago."
     assert [m.value for m in find_time_mentions(text, PUB, doc=nlp(text))][-1] == "2024-Q4"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "day", "value"),
+    [
+        ("The envoy told reporters this morning that talks would go on.", D(2025, 10, 10), "2025-10-10TMO"),
+        ("Shelling resumed last night near the border.", D(2025, 10, 9), "2025-10-09TNI"),
+    ],
+)
+def test_parts_of_a_named_day_date_their_events(sentence: str, day: dt.date, value: str) -> None:
+    m = only(sentence)
+    assert (m.kind, m.date_start, m.date_end, m.granularity, m.value) == ("TIME", day, day, "day", value)
+
+
+def test_parts_of_a_named_day_without_publication_date_stay_unresolved() -> None:
+    m = only("Shelling resumed last night near the border.", None)
+    assert (m.date_start, m.value, m.basis) == (None, "XXXX-XX-XXTNI", "unresolved")
