@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span, Token
 from extract.actors import actors_and_locations, person_index
 from extract.documents import Document
 from extract.nlp import lemma
-from extract.published import Published, publication_date
+from extract.published import Published, is_stamp, publication_date
 from extract.schema import MAX_YEAR, MIN_YEAR
 from extract.timex import TimeMention, find_time_mentions
 
@@ -408,6 +408,8 @@ def event_rows(
     by_sentence = _mentions_by_sentence(split, mentions)
     lead_done = False
     for index, (sentence, in_sentence) in enumerate(by_sentence):
+        if is_stamp(sentence.text):
+            continue  # the document's own date line reports no event
         candidates = candidates_in_sentence(sentence, in_sentence, text)
         if not lead_done and is_body_sentence(sentence):
             lead_done = True  # only the first body sentence can be the lead

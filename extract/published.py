@@ -178,6 +178,14 @@ def find_dateline(text: str) -> tuple[Published | None, tuple[int, int] | None]:
     return None, None
 
 
+def is_stamp(line: str) -> bool:
+    """A publication or update stamp ("Updated Sept. 12, 2025", "Published 18:20 GMT, 1 Feb 2024")."""
+    return bool(_LABELLED.match(line)) and len(line.split()) <= _STAMP_MAX_WORDS
+
+
+_STAMP_MAX_WORDS = 10
+
+
 def _looks_like_sentence(rest: str) -> bool:
     # "On March 13, 2025 Russia signed" is a sentence, not a dateline: it has lower-case words
     words = re.findall(r"[A-Za-z]+", rest)

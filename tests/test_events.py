@@ -249,3 +249,13 @@ def test_an_open_range_is_no_retelling_of_an_act_inside_it(nlp):
         (dt.date(2024, 7, 8), dt.date(2024, 7, 8)),
         (dt.date(2024, 1, 1), dt.date(2025, 9, 12)),
     ]
+
+
+@pytest.mark.parametrize(
+    "stamp", ["Updated Sept. 12, 2025", "Published 18:20 GMT, 12 Sep 2025", "Posted: 12 September 2025"]
+)
+def test_the_documents_own_date_stamp_is_no_event(nlp, stamp):
+    text = f"Pact enters into force\n\n{stamp}\n\nThe treaty came into force on Thursday after months of debate in both capitals."
+    doc_row, rows = events_of(nlp, text)
+    assert doc_row["published"] == dt.date(2025, 9, 12)
+    assert [(r["date_start"], r["time_expression"]) for r in rows] == [(dt.date(2025, 9, 11), "Thursday")]
