@@ -431,12 +431,29 @@ def _year_shift(ctx: _Ctx, month: int) -> int:
 
 
 def _rel_year(word: str | None, ctx: _Ctx) -> int | None:
-    """The year named by "this year", "last year", "next year" (None when no publication date)."""
+    """The year named by "this year", "last year", "next year" (None when no publication date), or by
+    "that year", "the following year" (the year last narrated; None when there is none)."""
+    w = re.sub(r"\s+", " ", (word or "this").lower())
+    if w in _ANAPHORIC_YEAR:
+        anchor = ctx.last_gran_anchor.get("year")
+        if anchor is None or anchor.date_start is None:
+            return None
+        return anchor.date_start.year + _ANAPHORIC_YEAR[w]
     pub = ctx.pub("year")
     if pub is None:
         return None
-    w = (word or "this").lower()
     return pub.year + {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}.get(w, 0)
+
+
+_ANAPHORIC_YEAR = {
+    "that": 0,
+    "the same": 0,
+    "the following": 1,
+    "the next": 1,
+    "the previous": -1,
+    "the preceding": -1,
+    "the prior": -1,
+}
 
 
 # --- DATE normalisers ------------------------------------------------------------------------------------
@@ -893,7 +910,10 @@ _WD_REL = _I.format(
     r"(?P<rel>last|next|this|coming|past|the\s+previous|the\s+preceding|the\s+following)|(?:early|late)"
 )
 _RELW = r"(?:last|this|next|past|coming|previous|current|the\s+current|the\s+past|the\s+coming)"
-_YEAR_REL = r"(?:(?:of\s+)?(?P<ry>this|last|next)\s+year)"
+_YEAR_REL = (
+    r"(?:(?:of\s+)?(?P<ry>this|last|next|that|the\s+same|the\s+following|the\s+next|the\s+previous|the\s+preceding"
+    r"|the\s+prior)\s+year)"
+)
 
 PATTERNS: tuple[_Pattern, ...] = (
     # --- ranges
@@ -1935,6 +1955,13 @@ def _prepared(text: str, doc: Doc) -> tuple[_DocIndex, list]:
     return idx, cands
 
 
+def _anaphoric_year_word(match: re.Match[str]) -> bool:
+    groups = match.re.groupindex
+    return any(
+        g in groups and match[g] and re.sub(r"\s+", " ", match[g].lower()) in _ANAPHORIC_YEAR for g in ("ry", "ry2")
+    )
+
+
 def _all_timexes(
     text: str, published: dt.date | None, published_granularity: str = "day", doc: Doc | None = None
 ) -> list[TimeMention]:
@@ -1966,6 +1993,8 @@ def _all_timexes(
         if res is None:
             continue
         basis = res.basis
+        if res.date_start is not None and c.match is not None and _anaphoric_year_word(c.match):
+            basis = "anaphoric"  # "in November that year"
         open_range = False
         if res.kind == "DATE":
             if cited:

@@ -937,3 +937,25 @@ def test_parts_of_a_named_day_date_their_events(sentence: str, day: dt.date, val
 def test_parts_of_a_named_day_without_publication_date_stay_unresolved() -> None:
     m = only("Shelling resumed last night near the border.", None)
     assert (m.date_start, m.value, m.basis) == (None, "XXXX-XX-XXTNI", "unresolved")
+
+
+@pytest.mark.parametrize(
+    ("text", "last"),
+    [
+        (
+            "The programme began in April 2023. Its first grant, signed in November that year, paid for radars.",
+            "2023-11",
+        ),
+        ("The law passed in 2022. It took effect on June 1 the following year.", "2023-06-01"),
+        ("Talks began in 2019. In March of that year the envoys met.", "2019-03"),
+        ("The fund opened in 2021. On 3 May the previous year a deal had been struck.", "2020-05-03"),
+    ],
+)
+def test_month_and_day_in_an_anaphoric_year(text: str, last: str) -> None:
+    m = mentions(text)[-1]
+    assert (m.value, m.basis) == (last, "anaphoric")
+
+
+def test_month_in_an_anaphoric_year_without_antecedent_is_unresolved() -> None:
+    m = only("In November that year the grant was signed.")
+    assert (m.value, m.date_start, m.basis) == ("XXXX-11", None, "unresolved")
