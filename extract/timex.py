@@ -301,6 +301,18 @@ class _Ctx:
     anchor_pos: int = -1  # offset of `anchor`
     period: _Res | None = None  # the fiscal quarter last reported on (earnings stories)
     period_pos: int = -(10**9)
+    sentence: int = 0  # index of the sentence being resolved
+    cited: tuple[_Res, int, int] | None = None  # the last cited report date: (date, sentence, offset)
+
+    def narrated(self, unit: str | None = None) -> _Res | None:
+        """The time last narrated (of granularity `unit` or coarser), or a report cited earlier in the same
+        sentence: "approved it (Interfax, April 8, 2025), and the upper house followed eight days later"."""
+        base = self.anchor if unit is None else self.last_gran_anchor.get(unit)
+        if self.cited is not None:
+            cite, sentence, pos = self.cited
+            if sentence == self.sentence and pos > self.anchor_pos and pos < self.pos:
+                return cite
+        return base
 
     def reported_quarter(self) -> _Res | None:
         """The quarter an earnings story is about, when one was named recently."""
@@ -723,7 +735,7 @@ def _n_ago(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     anaphoric = direction in ("later", "earlier", "before", "after", "on")
     base: _Res | None
     if anaphoric:
-        base = ctx.anchor
+        base = ctx.narrated()
         if base is None or base.date_start is None or base.granularity in ("range", "decade"):
             base = None
         basis = "anaphoric"
@@ -754,7 +766,7 @@ def _n_anaphor(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     unit = m["u"].lower()
     unit = unit if unit in _GRAN_RANK else "day"  # "the next morning", "that night": a day
     shift = {"next": 1, "following": 1, "previous": -1, "preceding": -1, "prior": -1}.get(rel.split()[-1], 0)
-    a = ctx.last_gran_anchor.get(unit)
+    a = ctx.narrated(unit)
     if (a is None or a.date_start is None) and rel.endswith("in the"):
         # "later in the day" with nothing narrated before it: the day of publication
         pub = ctx.pub(unit)
@@ -1976,6 +1988,7 @@ def _all_timexes(
         if c.kind == "AGE":
             continue
         ctx.pos = c.start
+        ctx.sentence = idx.sentence_of(c.start)
         before = text[max(0, c.start - 130) : c.start]
         cited = bool(_CITE_CLOSE_RX.match(text[c.end : c.end + 4]) and _CITE_OPEN_RX.search(before))
         if cited:
@@ -2001,6 +2014,8 @@ def _all_timexes(
                 basis = "accessed" if _ACCESS_RX.search(before) else "citation"
             elif res.date_start is not None and _SINCE_RX.search(text[max(0, c.start - 8) : c.start]):
                 open_range = True
+        if basis == "citation" and res.date_start is not None and res.granularity == "day":
+            ctx.cited = (res, ctx.sentence, c.start)
         mention = TimeMention(
             c.start,
             c.end,

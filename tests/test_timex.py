@@ -959,3 +959,13 @@ def test_month_and_day_in_an_anaphoric_year(text: str, last: str) -> None:
 def test_month_in_an_anaphoric_year_without_antecedent_is_unresolved() -> None:
     m = only("In November that year the grant was signed.")
     assert (m.value, m.date_start, m.basis) == ("XXXX-11", None, "unresolved")
+
+
+def test_a_report_cited_earlier_in_the_sentence_anchors_later() -> None:
+    text = "The Duma approved the treaty (Interfax, April 8, 2025), and the upper house followed eight days later."
+    doc = _BLANK(text)
+    for tok in doc[1:]:
+        tok.is_sent_start = False
+    cited, later = find_time_mentions(text, PUB, doc=doc)
+    assert cited.basis == "citation"
+    assert (later.date_start, later.basis) == (D(2025, 4, 16), "anaphoric")
