@@ -643,8 +643,8 @@ def modality(trigger: Token | None, mentions: Sequence[TimeMention], published: 
             return "hypothetical"
         if token.i != trigger.i and lemma(token).lower() in PLAN_WORDS and trigger.dep_ == "xcomp":
             return "planned"
-        if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl"):
-            break
+        if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl") or token.tag_ == "VBD":
+            break  # a simple past narrates, whatever a governing clause's modal ("which would let ... opened")
     own = [m for m in mentions if m.basis != "citation"]
     end = published.end
     if end and own and all(m.date_start and m.date_start > end for m in own):

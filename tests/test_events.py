@@ -259,3 +259,16 @@ def test_the_documents_own_date_stamp_is_no_event(nlp, stamp):
     doc_row, rows = events_of(nlp, text)
     assert doc_row["published"] == dt.date(2025, 9, 12)
     assert [(r["date_start"], r["time_expression"]) for r in rows] == [(dt.date(2025, 9, 11), "Thursday")]
+
+
+def test_a_simple_past_is_asserted_whatever_modal_governs_it_in_the_parse(nlp):
+    text = (
+        "Talks go on\n\n"
+        "Talks on a supply agreement, which would let the two forces swap fuel, food and spare parts, "
+        "opened in January 2025, and a second round took place in Tokyo in March."
+    )
+    _, rows = events_of(nlp, text, "2025-09-12")
+    assert [(r["date_start"], r["modality"]) for r in rows] == [
+        (dt.date(2025, 1, 1), "asserted"),
+        (dt.date(2025, 3, 1), "asserted"),
+    ]
