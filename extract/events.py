@@ -628,6 +628,11 @@ def _modal(token: Token) -> str | None:
     return None
 
 
+def _simple_past(verb: Token) -> bool:
+    """ "opened": VBD, or a VBN with no auxiliary (the tagger's frequent mistake for a finite past)."""
+    return verb.tag_ == "VBD" or (verb.tag_ == "VBN" and not any(c.dep_ in ("aux", "auxpass") for c in verb.children))
+
+
 def modality(trigger: Token | None, mentions: Sequence[TimeMention], published: Published) -> str:
     """asserted, hypothetical (could, would, if ...) or planned (will, plans to, a future date)."""
     if trigger is None:
@@ -643,7 +648,7 @@ def modality(trigger: Token | None, mentions: Sequence[TimeMention], published: 
             return "hypothetical"
         if token.i != trigger.i and lemma(token).lower() in PLAN_WORDS and trigger.dep_ == "xcomp":
             return "planned"
-        if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl") or token.tag_ == "VBD":
+        if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl") or _simple_past(token):
             break  # a simple past narrates, whatever a governing clause's modal ("which would let ... opened")
     own = [m for m in mentions if m.basis != "citation"]
     end = published.end
