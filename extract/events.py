@@ -516,7 +516,8 @@ def trigger_of(sentence: Span, mention: TimeMention) -> Token | None:
         return main_verb(sentence)
     token = span.root
     for _ in range(40):
-        if token.pos_ == "VERB" or (token.pos_ == "AUX" and token.dep_ == "ROOT"):
+        if token.pos_ == "VERB" or (token.pos_ == "AUX" and (token.dep_ == "ROOT" or is_present_state(token))):
+            # a present copula heads its own clause ("Today, the guards are Cubans, said X"): a state
             if sentence.start <= token.i < sentence.end:
                 return token
             break

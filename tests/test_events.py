@@ -122,7 +122,9 @@ def test_present_states_and_deictic_possessives_are_not_events(nlp):
     text = (
         "Analysis\n\n"
         "Today the harbour is busier than it has ever been in living memory. "
-        "The plan is hard for today's government to fund, the minister said on Monday."
+        "The plan is hard for today's government to fund, the minister said on Monday. "
+        "Today, almost all of the presidential guards are foreigners, and there are hundreds of advisers "
+        "in the country, said the admiral."
     )
     _, rows = events_of(nlp, text, "2024-05-08")
     assert [r["time_expression"] for r in rows] == ["Monday"]
