@@ -517,7 +517,7 @@ def trigger_of(sentence: Span, mention: TimeMention) -> Token | None:
     token = span.root
     for _ in range(40):
         if token.pos_ == "VERB" or (token.pos_ == "AUX" and (token.dep_ == "ROOT" or is_present_state(token))):
-            # a present copula heads its own clause ("Today, the guards are Cubans, said X"): a state
+            # a present copula heads its own clause ("Today the harbour is full, an official said"): a state
             if sentence.start <= token.i < sentence.end:
                 return token
             break
@@ -552,7 +552,7 @@ def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention], text
             # the main verb has no date of its own: the report dates it, if it states an act or a statement
             if cited_act_or_statement(sentence, root):
                 groups[root.i if root is not None else -1] = Candidate(sentence, root, [citation])
-        elif all(_within(citation, m) and not m.open_range for m in host.mentions):
+        elif all(_within(citation, m) and not m.open_range for m in host.mentions) and not _copular(root):
             host.mentions = [citation]  # the report's precise day refines the event's own period
     split = [part for cand in groups.values() for part in _occasions(cand)]
     return sorted(split, key=lambda c: min(m.start for m in c.mentions))
@@ -604,6 +604,15 @@ def _within(inner: TimeMention, outer: TimeMention) -> bool:
     return outer.date_start <= inner.date_start and inner.date_end <= outer.date_end
 
 
+def _copular(verb: Token | None) -> bool:
+    """A state verb with a complement ("remained flat", "is limited"): a state a report's day cannot date."""
+    return (
+        verb is not None
+        and lemma(verb).lower() in STATIVE_VERBS
+        and any(c.dep_ in ("acomp", "attr", "oprd", "xcomp") for c in verb.children)
+    )
+
+
 def cited_act_or_statement(sentence: Span, root: Token | None) -> bool:
     """A sentence closed by a citation is an event when it states an act or a statement, not a state."""
     if root is None:
@@ -630,7 +639,10 @@ def _modal(token: Token) -> str | None:
 
 
 def _simple_past(verb: Token) -> bool:
-    """ "opened": VBD, or a VBN with no auxiliary (the tagger's frequent mistake for a finite past)."""
+    """ "opened": VBD, or a VBN with no auxiliary of its own or shared (the tagger's frequent mistake for a
+    finite past); "could be signed in March and ratified in April" shares its modal."""
+    if verb.dep_ == "conj" and any(c.dep_ in ("aux", "auxpass") for c in verb.head.children):
+        return False
     return verb.tag_ == "VBD" or (verb.tag_ == "VBN" and not any(c.dep_ in ("aux", "auxpass") for c in verb.children))
 
 

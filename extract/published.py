@@ -52,6 +52,12 @@ _AGENCY_DATELINE = re.compile(
     r"\s*(?:\([^)]{1,40}\))?\s*[-–—]",
     re.I | re.M,
 )
+# What a stamp's date and time are made of: numbers, month and weekday names, clock and zone words.
+_STAMP_PARTS = re.compile(
+    rf"\d+(?:st|nd|rd|th)?|{_MONTH}|\b(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs?)?|Fri|Sat(?:ur)?|Sun)(?:day)?\b"
+    r"|\b(?:a\.?m|p\.?m|GMT|UTC|BST|CET|CEST|EST|EDT|PST|PDT|MSK|local|time|at|on|of)\b\.?|[\s,.:/|–—-]+",
+    re.I,
+)
 _CHRONOLOGY = re.compile(r"\s*[:–—-]\s*[A-Za-z]")
 _LABELLED = re.compile(r"^\s*(?:published|posted|updated|date|dated|first published)\b[:\s]", re.I)
 _BYLINE = re.compile(r"^\s*by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*[|,•·-]", re.I)
@@ -179,11 +185,13 @@ def find_dateline(text: str) -> tuple[Published | None, tuple[int, int] | None]:
 
 
 def is_stamp(line: str) -> bool:
-    """A publication or update stamp ("Updated Sept. 12, 2025", "Published 18:20 GMT, 1 Feb 2024")."""
-    return bool(_LABELLED.match(line)) and len(line.split()) <= _STAMP_MAX_WORDS
-
-
-_STAMP_MAX_WORDS = 10
+    """A publication or update stamp: a label and a date or time, nothing else ("Updated Sept. 12, 2025",
+    "Published 18:20 GMT, 1 Feb 2024"); "Updated figures were released on Monday" is a sentence."""
+    label = _LABELLED.match(line)
+    if not label or not re.search(r"\d", line):
+        return False
+    rest = _STAMP_PARTS.sub(" ", line[label.end() :])
+    return not re.search(r"[A-Za-z]", rest)
 
 
 def _looks_like_sentence(rest: str) -> bool:
@@ -204,7 +212,8 @@ def _is_past_report(text: str, mention: TimeMention) -> bool:
 
 
 _YEARLESS = re.compile(r"^XXXX-(?P<month>\d\d)(?:-(?P<day>\d\d))?$")
-_WEEKDAY_BEFORE = re.compile(r"\b(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s*(?:the\s+)?$", re.I)
+_WEEKDAY_NAME = r"\b(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
+_WEEKDAY_BEFORE = re.compile(_WEEKDAY_NAME + r",?\s*(?:the\s+)?$", re.I)
 _WEEKDAY_NUMBER = {"mon": 0, "tues": 1, "wednes": 2, "thurs": 3, "fri": 4, "satur": 5, "sun": 6}
 
 
@@ -222,8 +231,11 @@ def _past_reports(text: str, mentions: Sequence[TimeMention]) -> list[TimeMentio
 
 def _past_bound(reports: Sequence[TimeMention]) -> dt.date | None:
     """The start of the latest past report (a range counts by its end, within its first year)."""
-    return max((min(m.date_end, m.date_start.replace(month=12, day=31)) if m.granularity == "range" else m.date_start)
-               for m in reports) if reports else None  # fmt: skip
+    bound = None
+    for m in reports:
+        at = min(m.date_end, m.date_start.replace(month=12, day=31)) if m.granularity == "range" else m.date_start
+        bound = at if bound is None or at > bound else bound  # type: ignore[operator]
+    return bound
 
 
 def infer_published(text: str, mentions: Sequence[TimeMention]) -> Published:
@@ -312,12 +324,17 @@ def _dateline_year(text: str, mentions: Sequence[TimeMention], month: int, day: 
     candidates = [c for y in (first, first + 1) if (c := _valid_date(y, month, day))]
     if not candidates:
         return None
-    named = {_WEEKDAY_NUMBER[w.lower()] for w in _LEAD_WEEKDAY.findall(_lead(text))}
+    lead = _lead(text)
+    named = {
+        _WEEKDAY_NUMBER[w[1].lower()]
+        for w in _LEAD_WEEKDAY.finditer(lead)
+        if not _FUTURE_CUE.search(lead[max(lead.rfind(". ", 0, w.start()), 0) : w.start()])  # "will ... on Thursday"
+    }
     agreeing = [c for c in candidates if c.weekday() in named]
     return agreeing[0] if len(agreeing) == 1 else candidates[0]
 
 
-_LEAD_WEEKDAY = re.compile(r"\b(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+_LEAD_WEEKDAY = re.compile(_WEEKDAY_NAME)
 
 
 def _lead(text: str) -> str:
@@ -330,6 +347,7 @@ def _lead(text: str) -> str:
 
 
 def _valid_date(year: int, month: int, day: int) -> dt.date | None:
+    """The date, or None when the month has no such day (February 29 in most years)."""
     try:
         return dt.date(year, month, day)
     except ValueError:

@@ -274,3 +274,24 @@ def test_a_simple_past_is_asserted_whatever_modal_governs_it_in_the_parse(nlp):
         (dt.date(2025, 1, 1), "asserted"),
         (dt.date(2025, 3, 1), "asserted"),
     ]
+
+
+def test_a_coordinated_participle_shares_its_modal(nlp):
+    text = "Treaty timetable\n\nOfficials said the treaty could be signed in March 2026 and ratified in April 2026."
+    _, rows = events_of(nlp, text, "2025-10-10")
+    assert [(r["date_start"], r["modality"]) for r in rows] == [
+        (dt.date(2026, 3, 1), "hypothetical"),
+        (dt.date(2026, 4, 1), "hypothetical"),
+    ]
+
+
+def test_a_citation_does_not_shrink_a_state_to_its_day(nlp):
+    text = "Trade\n\nExports remained flat throughout 2024 (Trade Monitor, December 2, 2024)."
+    _, rows = events_of(nlp, text, "2025-10-10")
+    assert [(r["date_start"], r["granularity"]) for r in rows] == [(dt.date(2024, 1, 1), "year")]
+
+
+def test_a_sentence_opening_with_a_stamp_word_is_still_a_sentence(nlp):
+    text = "Figures\n\nUpdated figures were released on Monday by the national statistics office in the capital."
+    _, rows = events_of(nlp, text, "2025-10-10")
+    assert [r["date_start"] for r in rows] == [dt.date(2025, 10, 6)]

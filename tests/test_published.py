@@ -9,6 +9,7 @@ from extract.published import (
     Published,
     find_dateline,
     infer_published,
+    is_stamp,
     parse_metadata_date,
     publication_date,
 )
@@ -190,3 +191,29 @@ def test_yearless_dateline_takes_its_year_from_the_text(text: str, found: list, 
 def test_yearless_dateline_without_any_dated_report_is_not_given_a_year() -> None:
     text = "PARIS, Jan 9 (Reuters) - Officials said on Friday that talks went on."
     assert _dated(text, ("Jan 9", "XXXX-01-09")).date is None
+
+
+@pytest.mark.parametrize(
+    ("line", "stamp"),
+    [
+        ("Updated Sept. 12, 2025", True),
+        ("Published 18:20 GMT, 1 Feb 2024", True),
+        ("Posted: 12 September 2025", True),
+        ("Updated: Friday, 10 October 2025 11:27 MSK", True),
+        ("Updated figures were released on Monday by the statistics office.", False),
+        ("Published in 2019, the report warned of war.", False),
+        ("Posted to Kabul in 2019, he led the talks.", False),
+        ("Updated guidance followed.", False),
+    ],
+)
+def test_a_stamp_is_a_label_and_a_date_only(line: str, stamp: bool) -> None:
+    assert is_stamp(line) is stamp
+
+
+def test_a_weekday_the_lead_looks_forward_to_does_not_pick_the_datelines_year() -> None:
+    # 23 April 2026 is a Thursday, but "will ... on Thursday" is a plan, not the day of the report
+    text = (
+        "MANILA, April 23 (Reuters) - The navy will take delivery of two frigates on Thursday. "
+        "The first order was signed in July 2024."
+    )
+    assert _dated(text, ("April 23", "XXXX-04-23"), ("July 2024", "2024-07")).date == dt.date(2025, 4, 23)

@@ -836,16 +836,20 @@ def test_previous_without_weekday_is_not_a_date() -> None:
 @pytest.mark.parametrize(
     ("sentence", "day"),
     [
-        # a present-tense action on a named day is timetabled: the coming one
+        # a present-tense timetable on a named day: the coming one
         ("The talks resume on Monday.", D(2025, 10, 13)),
         ("The new law takes effect Wednesday.", D(2025, 10, 15)),
-        ("Both leaders attend the summit in Brussels on Tuesday.", D(2025, 10, 14)),
+        ("The parliament votes on the budget on Tuesday.", D(2025, 10, 14)),
         # ... except the publication day itself
         ("The delegations meet again on Friday.", D(2025, 10, 10)),
         # reporting verbs, verbs whose past is spelt the same, and days that date a noun narrate
         ("The minister says on Monday that talks continue.", D(2025, 10, 6)),
         ("Weakness in technology stocks hurt the index on Monday.", D(2025, 10, 6)),
         ("The move follows Tuesday's declaration by the ministry.", D(2025, 10, 7)),
+        # headlines and captions narrate in the present: other verbs, and lines without a full stop
+        ("President Putin speaks during a news conference in Moscow on Thursday.", D(2025, 10, 9)),
+        ("Putin visits Havana on Tuesday", D(2025, 10, 7)),
+        ("Ministers meet in Minsk on Tuesday", D(2025, 10, 7)),
     ],
 )
 def test_weekday_with_present_tense(nlp, sentence: str, day: dt.date) -> None:
@@ -969,3 +973,43 @@ def test_a_report_cited_earlier_in_the_sentence_anchors_later() -> None:
     cited, later = find_time_mentions(text, PUB, doc=doc)
     assert cited.basis == "citation"
     assert (later.date_start, later.basis) == (D(2025, 4, 16), "anaphoric")
+
+
+def _one_sentence(text: str):
+    doc = _BLANK(text)
+    for tok in doc[1:]:
+        tok.is_sent_start = False
+    return doc
+
+
+def test_later_in_the_day_after_a_coarser_time_stays_unresolved() -> None:
+    text = "Troops crossed the border in May 2023. Later in the day the minister resigned."
+    assert (mentions(text)[-1].value, mentions(text)[-1].basis) == ("XXXX-XX-XX", "unresolved")
+
+
+def test_a_sentences_own_date_anchors_before_its_citation() -> None:
+    text = "Officials met on May 2, 2024 (Interfax, May 3, 2024), and two days later the troops left."
+    found = find_time_mentions(text, PUB, doc=_one_sentence(text))
+    assert found[-1].date_start == D(2024, 5, 4)
+
+
+def test_the_next_year_after_a_month_without_antecedent_is_next_year() -> None:
+    m = only("Sales will rise in March the next year.")
+    assert (m.value, m.basis) == ("2026-03", "relative")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "texts"),
+    [
+        ("Fighting resumed last evening near the port.", ["last evening"]),
+        ("The blast came at 9 a.m. Tuesday, 12 people died.", ["9 a.m. Tuesday"]),
+    ],
+)
+def test_times_that_name_their_day_more_shapes(sentence: str, texts: list[str]) -> None:
+    assert [m.text for m in mentions(sentence)] == texts
+
+
+@pytest.mark.model
+def test_a_year_after_a_proper_noun_after_a_preposition_still_dates(nlp) -> None:
+    text = "Leaders met at Davos 2025 to talk about trade."
+    assert [m.value for m in find_time_mentions(text, PUB, doc=nlp(text))] == ["2025"]
