@@ -46,10 +46,11 @@ _DATELINE_PATTERNS = [
     # (Friday,) 10 October 2025
     re.compile(rf"(?:{_WEEKDAY})?\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
 ]
-# WASHINGTON, Oct 10 (Reuters) -   /  MOSCOW, October 10, 2025 (AP) —
+# WASHINGTON, Oct 10 (Reuters) -   /  MOSCOW, October 10, 2025 (AP) —  /  TALLINN, 21 March 2025 –
 _AGENCY_DATELINE = re.compile(
-    rf"^\s*[A-Z][A-Z .,'’-]{{1,40}},\s*(?:{_WEEKDAY})?{_MONTH}\s+(?P<day>\d{{1,2}})(?:,?\s+(?P<year>(?:19|20)\d\d))?"
-    r"\s*(?:\([^)]{1,40}\))?\s*[-–—]",
+    rf"^\s*[A-Z][A-Z .,'’-]{{1,40}},\s*(?:{_WEEKDAY})?"
+    rf"(?:{_MONTH}\s+(?P<day>\d{{1,2}})|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH.replace('month', 'month2')})"
+    r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\s*(?:\([^)]{1,40}\))?\s*[-–—]",
     re.I | re.M,
 )
 # What a stamp's date and time are made of: numbers, month and weekday names, clock and zone words.
@@ -158,12 +159,14 @@ def find_dateline(text: str) -> tuple[Published | None, tuple[int, int] | None]:
     for line in lines:
         agency = _AGENCY_DATELINE.match(line)
         if agency:
-            found = _match_date(agency)
-            if found:
-                return Published(found, "day", "dateline"), None
-            month = MONTHS.get(agency["month"].lower().rstrip("."))
-            if month:
-                return None, (month, int(agency["day"]))
+            month = MONTHS.get((agency["month"] or agency["month2"]).lower().rstrip("."))
+            day = int(agency["day"] or agency["day2"])
+            if month and agency["year"]:
+                found = _valid_date(int(agency["year"]), month, day)
+                if found:
+                    return Published(found, "day", "dateline"), None
+            elif month:
+                return None, (month, day)
         for pattern in _DATELINE_PATTERNS:
             match = pattern.search(line)
             if not match:

@@ -766,12 +766,28 @@ def _n_ago(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     return _as_unit(d, gran if gran in _GRAN_RANK else unit, basis)
 
 
+def _season_anaphor(season: str, shift: int, ctx: _Ctx) -> _Res:
+    """ "that spring": the season in the year last narrated; "the following winter": the first one to begin
+    after the time last narrated began; "the previous autumn": the last one over before it."""
+    a = ctx.narrated()
+    if a is None or a.date_start is None or a.date_end is None:
+        return _unresolved(f"XXXX-{season}", "season")
+    y = a.date_start.year
+    if shift > 0:
+        y = y if _season_span(y, season)[0] > a.date_start else y + 1
+    elif shift < 0:
+        y = y if _season_span(y, season)[1] < a.date_start else y - 1
+    return _season(y, season, "anaphoric")
+
+
 def _n_anaphor(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     """that year, the same day, the next day, the previous month, later that week ..."""
     rel = re.sub(r"\s+", " ", m["rel"].lower())
     unit = m["u"].lower()
-    unit = unit if unit in _GRAN_RANK else "day"  # "the next morning", "that night": a day
     shift = {"next": 1, "following": 1, "previous": -1, "preceding": -1, "prior": -1}.get(rel.split()[-1], 0)
+    if unit in _SEASONS:
+        return _season_anaphor(_SEASONS[unit], shift, ctx)
+    unit = unit if unit in _GRAN_RANK else "day"  # "the next morning", "that night": a day
     a = ctx.narrated(unit)
     if (a is None or a.date_start is None) and rel.endswith("in the") and ctx.anchor is None:
         # "later in the day" with nothing narrated before it: the day of publication
@@ -1178,7 +1194,7 @@ PATTERNS: tuple[_Pattern, ...] = (
         "anaphor",
         _rx(
             _I.format(
-                r"(?<![\w-])(?P<t>(?:(?:earlier|later)\s+)?(?P<rel>that|the\s+same|the\s+next|the\s+following|the\s+previous|the\s+preceding|the\s+prior|later\s+that|earlier\s+that|(?:earlier|later)\s+in\s+the)\s+(?P<u>day|week|month|year|(?<!in\sthe\s)(?:morning|afternoon|evening|night)))(?![\w-])"
+                r"(?<![\w-])(?P<t>(?:(?:earlier|later)\s+)?(?P<rel>that|the\s+same|the\s+next|the\s+following|the\s+previous|the\s+preceding|the\s+prior|later\s+that|earlier\s+that|(?:earlier|later)\s+in\s+the)\s+(?P<u>day|week|month|year|(?<!in\sthe\s)(?:morning|afternoon|evening|night|spring|summer|autumn|fall|winter)))(?![\w-])"
             )
         ),
         _n_anaphor,

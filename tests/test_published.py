@@ -61,6 +61,10 @@ def test_impossible_or_empty_metadata_dates_are_none(raw):
         ("LONDON, February 2, 2023 (AP) — Ministers met.", dt.date(2023, 2, 2)),
         ("Title\nBy Jane Doe | July 1, 2022\nText.", dt.date(2022, 7, 1)),
         ("Title\n2021-06-30\nText.", dt.date(2021, 6, 30)),
+        (
+            "Press release\n\nTALLINN, 21 March 2025 – The ministers today signed a letter of intent.",
+            dt.date(2025, 3, 21),
+        ),
     ],
 )
 def test_datelines_give_the_day(text, expected):
@@ -78,6 +82,14 @@ def test_datelines_give_the_day(text, expected):
 )
 def test_dates_inside_sentences_are_not_datelines(text):
     assert find_dateline(text) == (None, None)
+
+
+def test_day_first_agency_dateline_without_year():
+    assert find_dateline("PARIS, 9 Jan (AFP) - Talks resumed.") == (None, (1, 9))
+
+
+def test_agency_dateline_with_an_impossible_day_is_no_dateline():
+    assert find_dateline("OSLO, Feb 30, 2025 - Talks resumed.") == (None, None)
 
 
 def test_agency_dateline_without_year_gives_month_and_day_only():

@@ -1013,3 +1013,21 @@ def test_times_that_name_their_day_more_shapes(sentence: str, texts: list[str]) 
 def test_a_year_after_a_proper_noun_after_a_preposition_still_dates(nlp) -> None:
     text = "Leaders met at Davos 2025 to talk about trade."
     assert [m.value for m in find_time_mentions(text, PUB, doc=nlp(text))] == ["2025"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("In 2015 thousands crossed on bicycles. The following winter, officials sent some back.", "2015-WI"),
+        ("The invasion began in February 2022. That spring, the council froze cooperation.", "2022-SP"),
+        ("The pact was signed in March 2019. The previous autumn talks had stalled.", "2018-FA"),
+        ("Talks ended in November 2020. The following spring they resumed.", "2021-SP"),
+    ],
+)
+def test_anaphoric_seasons(text: str, value: str) -> None:
+    m = mentions(text)[-1]
+    assert (m.value, m.basis, m.granularity) == (value, "anaphoric", "season")
+
+
+def test_anaphoric_season_without_antecedent_is_unresolved() -> None:
+    assert only("That summer the harbour froze.").value == "XXXX-SU"
