@@ -18,8 +18,8 @@ import pandas as pd
 from extract import schema, store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The files extract.store reads (events.csv only when there is no events.parquet): the loader's cache key.
-TABLE_FILES = (store.EVENTS_PARQUET, store.EVENTS_CSV, store.DOCUMENTS_CSV)
+# The files extract.store reads (each CSV only when its Parquet is missing): the loader's cache key.
+TABLE_FILES = (store.EVENTS_PARQUET, store.EVENTS_CSV, store.PLANS_PARQUET, store.PLANS_CSV, store.DOCUMENTS_CSV)
 
 DEFAULT_FROM = dt.date(2018, 1, 1)
 DEFAULT_TO = dt.date(2026, 12, 31)

@@ -18,7 +18,7 @@ into the same folder and an upload cannot lose each other's documents.
 Why run_extraction on saved files rather than `pipeline.extract_documents` + `store.merge_tables` on the
 documents in memory: the saved file is what the documents table's `path` then points at, so the Sources
 page can show the full text later; and run_extraction already does everything after reading (skipping a
-doc_id repeated across the batch, merging by doc_id, writing the three files atomically), so none of it is
+doc_id repeated across the batch, merging by doc_id, writing the tables atomically), so none of it is
 repeated here. The price is that each good upload is parsed twice, which is small next to extraction.
 """
 

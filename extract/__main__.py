@@ -37,11 +37,14 @@ sidecars:
   impossible date is warned about and ignored.
 
 outputs (in --out):
-  events.parquet  the events table (lists as Parquet lists, dates as timestamps)
+  events.parquet  the events table: what happened (lists as Parquet lists,
+                  dates as timestamps)
   events.csv      the same, UTF-8, lists joined with "; ", dates YYYY-MM-DD
+  plans.parquet   planned and hypothetical events ("will meet", "could
+  plans.csv       deploy"), same columns, kept out of the events table
   documents.csv   one row per document
   (CSV: CRLF line ends; fields with quotes, commas or line breaks quoted.)
-  The three files are replaced together and atomically: a failed run leaves
+  The files are replaced together and atomically: a failed run leaves
   the previous ones as they were. Nothing is written if no document could be
   extracted. Runs writing into one folder take turns (a lock file,
   .dateline.lock, in --out), so concurrent --merge runs keep each other's
@@ -111,8 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if old != new:  # the same file re-extracted is the usual case; another file taking its doc_id is not
                 print(f"{new}: warning: replaced stored doc_id '{doc_id}' (was read from {old})", file=sys.stderr)
     n_problems = len(report.problems)
+    plans = f" ({report.n_plans} of them planned or hypothetical)" if report.n_plans else ""
     summary = (
-        f"{report.n_documents} documents, {report.n_events} events, "
+        f"{report.n_documents} documents, {report.n_events} events{plans}, "
         f"{n_problems} problem{'s' if n_problems != 1 else ''}"
     )
     if report.written:

@@ -53,6 +53,9 @@ class RunReport:
     events_parquet: Path | None = None
     events_csv: Path | None = None
     documents_csv: Path | None = None
+    plans_parquet: Path | None = None  # planned and hypothetical events, kept apart (see extract.store)
+    plans_csv: Path | None = None
+    n_plans: int = 0  # of n_events, those planned or hypothetical
     n_read: int = 0  # documents read from the inputs (some may then fail extraction)
     # merge: each stored doc_id this run replaced -> (its stored path, the new document's path)
     replaced: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -65,7 +68,8 @@ class RunReport:
     @property
     def outputs(self) -> list[Path]:
         """The files written."""
-        return [p for p in (self.events_parquet, self.events_csv, self.documents_csv) if p is not None]
+        files = (self.events_parquet, self.events_csv, self.plans_parquet, self.plans_csv, self.documents_csv)
+        return [p for p in files if p is not None]
 
 
 # --------------------------------------------------------------------------- long texts
@@ -289,6 +293,7 @@ def run_extraction(
     events, docs, failures = extract_documents(documents, jobs=jobs, progress=progress, piece_limit=piece_limit)
     problems.extend(failures)
     report.n_documents, report.n_events = len(docs), len(events)
+    report.n_plans = int(store.is_plan(events).sum()) if len(events) else 0
     if not len(docs):
         return report
     out_dir = Path(out_dir)
@@ -298,6 +303,8 @@ def run_extraction(
         paths = store.write_tables(events, docs, out_dir)
     report.events_parquet = paths[store.EVENTS_PARQUET]
     report.events_csv = paths[store.EVENTS_CSV]
+    report.plans_parquet = paths[store.PLANS_PARQUET]
+    report.plans_csv = paths[store.PLANS_CSV]
     report.documents_csv = paths[store.DOCUMENTS_CSV]
     return report
 

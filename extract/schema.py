@@ -66,7 +66,7 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("published_basis", "string", "metadata, dateline, inferred or unknown."),
     Column("path", "string", "File the document was read from."),
     Column("sha256", "string", "SHA-256 of the document's text."),
-    Column("n_events", "int", "How many events were extracted from it."),
+    Column("n_events", "int", "How many events were extracted from it, plans included."),
 )
 
 EVENT_COLUMN_NAMES = [c.name for c in EVENT_COLUMNS]

@@ -1,13 +1,18 @@
-"""The tables on disk: events.parquet, events.csv and documents.csv, written atomically, read back typed.
+"""The tables on disk, written atomically and read back typed.
 
-Atomicity: all three files are first written to hidden temporary files in the output folder (same file
-system, so ``os.replace`` is atomic) and fsynced; only when all three are complete are they moved into place.
+events.parquet and events.csv hold what happened (modality "asserted"); plans.parquet and plans.csv, with
+the same columns, hold what is planned or only hypothetical, kept out of the events table as the gold's
+conventions keep them out of the timeline; documents.csv describes the documents. `read_events` returns
+both event files as one table (its `modality` column tells them apart), which is what the dashboard shows.
+
+Atomicity: all the files are first written to hidden temporary files in the output folder (same file
+system, so ``os.replace`` is atomic) and fsynced; only when all are complete are they moved into place.
 A failure or interruption before that point leaves the previous files untouched. If a move itself fails
 part-way, the files already moved are put back from hard-link backups, so the folder ends up holding either
 the old set or the new set (on file systems without hard links the rollback is skipped, which only matters if
 a rename fails).
 
-Each file is replaced atomically, but the three renames are separate steps: a reader that opens the files one
+Each file is replaced atomically, but the renames are separate steps: a reader that opens the files one
 by one *while* they are being moved can get a mix of old and new files. Writers and readers that need a
 consistent set take :func:`lock` on the folder (a ``fcntl.flock`` on ``.dateline.lock`` there): writers
 exclusively (``pipeline.run_extraction`` holds it around read-merge-write, so a cron ``--merge`` and a
@@ -29,6 +34,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -42,6 +48,9 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, writers ar
 
 EVENTS_PARQUET = "events.parquet"
 EVENTS_CSV = "events.csv"
+PLANS_PARQUET = "plans.parquet"
+PLANS_CSV = "plans.csv"
+PLAN_MODALITIES = ("planned", "hypothetical")  # rows with these go to plans.*, everything else to events.*
 DOCUMENTS_CSV = "documents.csv"
 LOCK_FILE = ".dateline.lock"
 LIST_SEPARATOR = "; "  # schema._as_list splits on ";" when a CSV is read back
@@ -60,14 +69,20 @@ class StoreError(Exception):
 
 
 def write_tables(events: pd.DataFrame, documents: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
-    """Write events.parquet, events.csv and documents.csv into out_dir atomically; return their paths."""
+    """Write the events (asserted ones to events.*, the others to plans.*) and documents.csv into out_dir
+    atomically; return their paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     events = typed_events(events)
     documents = typed_documents(documents)
+    planned = is_plan(events)
+    happened = events[~planned].reset_index(drop=True)
+    plans = events[planned].reset_index(drop=True)
     writers: dict[str, Callable[[Path], None]] = {
-        EVENTS_PARQUET: lambda p: _write_parquet(events, EVENT_COLUMNS, p),
-        EVENTS_CSV: lambda p: _write_csv(events, EVENT_COLUMNS, p),
+        EVENTS_PARQUET: lambda p: _write_parquet(happened, EVENT_COLUMNS, p),
+        EVENTS_CSV: lambda p: _write_csv(happened, EVENT_COLUMNS, p),
+        PLANS_PARQUET: lambda p: _write_parquet(plans, EVENT_COLUMNS, p),
+        PLANS_CSV: lambda p: _write_csv(plans, EVENT_COLUMNS, p),
         DOCUMENTS_CSV: lambda p: _write_csv(documents, DOCUMENT_COLUMNS, p),
     }
     temps: dict[str, Path] = {}
@@ -89,10 +104,25 @@ def write_tables(events: pd.DataFrame, documents: pd.DataFrame, out_dir: Path) -
     return {name: out_dir / name for name in writers}
 
 
+def is_plan(events: pd.DataFrame) -> np.ndarray:
+    """Which rows are planned or hypothetical (they belong in plans.*, not events.*)."""
+    return events["modality"].astype(str).isin(PLAN_MODALITIES).to_numpy()
+
+
 def read_events(data_dir: Path) -> pd.DataFrame:
-    """The events table from data_dir: events.parquet, else events.csv; raises FileNotFoundError if neither."""
+    """Every event in data_dir, asserted ones first, then plans (each from its Parquet file, else its CSV);
+    raises FileNotFoundError if there is no events table."""
     data_dir = Path(data_dir)
-    parquet, csv = data_dir / EVENTS_PARQUET, data_dir / EVENTS_CSV
+    events = _read_event_file(data_dir / EVENTS_PARQUET, data_dir / EVENTS_CSV)
+    if events is None:
+        raise FileNotFoundError(
+            f"no {EVENTS_PARQUET} or {EVENTS_CSV} in {data_dir}; run `python -m extract INPUT --out {data_dir}`"
+        )
+    plans = _read_event_file(data_dir / PLANS_PARQUET, data_dir / PLANS_CSV)
+    return events if plans is None else typed_events(_concat(events, plans))
+
+
+def _read_event_file(parquet: Path, csv: Path) -> pd.DataFrame | None:
     if parquet.is_file():
         try:
             return typed_events(pd.read_parquet(parquet))
@@ -100,9 +130,7 @@ def read_events(data_dir: Path) -> pd.DataFrame:
             raise StoreError(f"{parquet}: cannot read: {exc}") from exc
     if csv.is_file():
         return typed_events(_read_csv(csv))
-    raise FileNotFoundError(
-        f"no {EVENTS_PARQUET} or {EVENTS_CSV} in {data_dir}; run `python -m extract INPUT --out {data_dir}`"
-    )
+    return None
 
 
 def read_documents(data_dir: Path) -> pd.DataFrame:

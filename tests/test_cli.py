@@ -351,7 +351,7 @@ def test_merge_into_a_folder_with_only_one_table_is_refused(
     inputs = make_inputs(tmp_path)
     out = tmp_path / "out"
     assert cli.main([str(inputs), "--out", str(out), "--quiet"]) == 0
-    for name in ("events.parquet", "events.csv", "documents.csv"):
+    for name in ("events.parquet", "events.csv", "plans.parquet", "plans.csv", "documents.csv"):
         if name != kept:
             (out / name).unlink()
     before = (out / kept).read_bytes()
@@ -464,7 +464,8 @@ def test_real_cli_subprocess_on_a_tmp_folder(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "pact.txt").write_text(
         "Moscow, 10 October 2025. Russia's parliament ratified a military agreement with Cuba on Friday. "
-        "The agreement was signed in Havana on March 13, 2025.\n",
+        "The agreement was signed in Havana on March 13, 2025. "
+        "The two navies will hold joint drills in the Caribbean in December 2025.\n",
         encoding="utf-8",
     )
     (folder / "empty.txt").write_text("   \n", encoding="utf-8")
@@ -486,5 +487,9 @@ def test_real_cli_subprocess_on_a_tmp_folder(tmp_path: Path) -> None:
     text = (folder / "pact.txt").read_text(encoding="utf-8")
     for row in ev.itertuples():
         assert text[row.char_start : row.char_end] == row.sentence
+    assert "(1 of them planned or hypothetical)" in result.stdout
     csv = schema.typed_events(pd.read_csv(out / "events.csv", dtype=str, keep_default_na=False))
-    pd.testing.assert_frame_equal(csv, ev)
+    plans = schema.typed_events(pd.read_csv(out / "plans.csv", dtype=str, keep_default_na=False))
+    assert set(csv["modality"]) == {"asserted"} and list(plans["modality"]) == ["planned"]
+    assert list(plans["time_expression"]) == ["December 2025"]
+    pd.testing.assert_frame_equal(schema.typed_events(pd.concat([csv, plans], ignore_index=True)), ev)

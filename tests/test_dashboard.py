@@ -454,5 +454,7 @@ def test_reload_control_reads_new_files(data_folder: Path) -> None:
     at = run_app()
     events = schema.typed_events(pd.read_parquet(data_folder / "events.parquet"))
     events.iloc[:3].to_parquet(data_folder / "events.parquet", index=False)
+    for plans in ("plans.parquet", "plans.csv"):
+        (data_folder / plans).unlink(missing_ok=True)
     at.button(key="reload").click().run()
     assert "3 events" in at.sidebar.caption[0].value

@@ -82,8 +82,20 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_write_and_read_back_typed_equal(tmp_path: Path) -> None:
     events, docs = frames()
     paths = store.write_tables(events, docs, tmp_path / "out")
-    assert sorted(p.name for p in paths.values()) == ["documents.csv", "events.csv", "events.parquet"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["documents.csv", "events.csv", "events.parquet"]
+    assert sorted(p.name for p in paths.values()) == [
+        "documents.csv",
+        "events.csv",
+        "events.parquet",
+        "plans.csv",
+        "plans.parquet",
+    ]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "documents.csv",
+        "events.csv",
+        "events.parquet",
+        "plans.csv",
+        "plans.parquet",
+    ]
     pd.testing.assert_frame_equal(store.read_events(tmp_path / "out"), events)
     pd.testing.assert_frame_equal(store.read_documents(tmp_path / "out"), docs)
 
@@ -104,12 +116,35 @@ def test_csv_formats(tmp_path: Path) -> None:
     assert list(raw.columns) == schema.EVENT_COLUMN_NAMES
     assert raw.loc[0, "actors"] == "Russia; Cuba"
     assert raw.loc[0, "date_start"] == "2025-03-13"
-    assert raw.loc[1, "date_start"] == ""  # NaT -> empty
+    plans = pd.read_csv(tmp_path / "plans.csv", dtype=str, keep_default_na=False)
+    assert plans.loc[0, "date_start"] == ""  # NaT -> empty
     assert raw.loc[0, "sentence"] == "Russia and Cuba signed a pact,\nfinally."  # quoted, newline kept
     assert "…" in (tmp_path / "events.csv").read_text(encoding="utf-8")
     docs = pd.read_csv(tmp_path / "documents.csv", dtype=str, keep_default_na=False)
     assert docs.loc[0, "published"] == "2025-10-10"
     assert docs.loc[1, "title"] == "NA"
+
+
+def test_plans_are_kept_apart_and_read_back_with_the_events(tmp_path: Path) -> None:
+    events, docs = frames()
+    store.write_tables(events, docs, tmp_path)
+    on_disk = {
+        name: pd.read_csv(tmp_path / name, dtype=str, keep_default_na=False)["modality"].tolist()
+        for name in ("events.csv", "plans.csv")
+    }
+    assert on_disk == {"events.csv": ["asserted"], "plans.csv": ["planned"]}
+    assert pq.read_table(tmp_path / "plans.parquet").num_rows == 1
+    both = store.read_events(tmp_path)
+    assert sorted(both["event_id"]) == sorted(events["event_id"])
+    assert list(both["modality"]) == ["asserted", "planned"]
+
+
+def test_a_folder_written_before_plans_existed_still_reads(tmp_path: Path) -> None:
+    events, docs = frames()
+    store.write_tables(events, docs, tmp_path)
+    for name in ("plans.parquet", "plans.csv"):
+        (tmp_path / name).unlink()
+    assert list(store.read_events(tmp_path)["modality"]) == ["asserted"]
 
 
 def test_read_events_falls_back_to_csv(tmp_path: Path) -> None:
@@ -156,7 +191,7 @@ def test_failure_while_writing_a_temp_leaves_previous_files(tmp_path: Path, monk
 
     def failing_csv(frame: pd.DataFrame, columns: tuple, path: Path) -> None:
         calls.append(path)
-        if len(calls) == 2:  # events.csv done, documents.csv fails half-way
+        if len(calls) == 2:  # events.csv done, the next CSV (plans.csv) fails half-way
             path.write_text("partial")
             raise OSError(28, "No space left on device")
         real(frame, columns, path)
@@ -213,13 +248,19 @@ def test_interrupt_leaves_previous_files(tmp_path: Path, monkeypatch: pytest.Mon
     assert snapshot(tmp_path) == before
 
 
-def test_successful_rewrite_replaces_all_three(tmp_path: Path) -> None:
+def test_successful_rewrite_replaces_every_file(tmp_path: Path) -> None:
     store.write_tables(*frames(), tmp_path)
     store.write_tables(*new_frames(), tmp_path)
     assert store.read_events(tmp_path).loc[0, "summary"] == "CHANGED"
     assert pd.read_csv(tmp_path / "events.csv").loc[0, "summary"] == "CHANGED"
     assert store.read_documents(tmp_path).loc[0, "title"] == "CHANGED"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents.csv", "events.csv", "events.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "documents.csv",
+        "events.csv",
+        "events.parquet",
+        "plans.csv",
+        "plans.parquet",
+    ]
 
 
 # --------------------------------------------------------------------------- merge
