@@ -484,12 +484,21 @@ def is_lead_sentence(sentence: Span) -> bool:
     if lemma(verb).lower() in SPEECH_VERBS and not is_past_or_perfect(verb):
         # "X has ratified Y, the agency informs": the report is in what is reported
         return any(is_past_or_perfect(c) for c in verb.children if c.dep_ in ("ccomp", "parataxis"))
-    return is_past_or_perfect(verb)
+    # "For three decades the checkpoint was a symbol of ...": a state, the opening of a feature, not news
+    return is_past_or_perfect(verb) and lemma(verb).lower() not in STATIVE_VERBS
 
 
 def is_present_state(verb: Token) -> bool:
-    """A present-tense copula ("today the guards are ..."): a state, not something that happened."""
-    return lemma(verb) == "be" and verb.tag_ in ("VBZ", "VBP")
+    """A present-tense copula ("today the guards are ...") or habit ("today the barrier rarely lifts"):
+    a state, not something that happened."""
+    if verb.tag_ not in ("VBZ", "VBP"):
+        return False
+    return lemma(verb) == "be" or any(c.dep_ == "advmod" and c.lower_ in HABIT_ADVERBS for c in verb.children)
+
+
+HABIT_ADVERBS = frozenset(
+    {"rarely", "seldom", "often", "usually", "always", "never", "sometimes", "regularly", "routinely", "generally"}
+)
 
 
 def is_past_or_perfect(verb: Token) -> bool:
@@ -593,9 +602,17 @@ def _out_of_range(mention: TimeMention) -> bool:
 
 
 def _generic(mention: TimeMention, text: str) -> bool:
-    """ "today's Russia", "tomorrow's leaders": a possessive of a deictic word is no date."""
-    deictic = mention.text.strip().lower() in ("today", "tomorrow", "yesterday")
-    return deictic and text[mention.end : mention.end + 2] in ("'s", "’s")
+    """No date of the event: "today's Russia" (a possessive of a deictic word), "similar to last year's"
+    (a possessive whose noun is left out), "before Christmas", "after 2022" (a bound, not a date)."""
+    possessive = text[mention.end : mention.end + 2] in ("'s", "’s")
+    if possessive and mention.text.strip().lower() in ("today", "tomorrow", "yesterday"):
+        return True
+    if possessive and re.match(r"\s*(?:[.,;:)]|$)", text[mention.end + 2 : mention.end + 4]):
+        return True
+    return bool(_BOUND_RX.search(text, max(0, mention.start - 12), mention.start))
+
+
+_BOUND_RX = re.compile(r"(?<![\w-])(?:before|after|prior\s+to)\s+$", re.I)
 
 
 def _within(inner: TimeMention, outer: TimeMention) -> bool:
@@ -638,6 +655,17 @@ def _modal(token: Token) -> str | None:
     return None
 
 
+def _is_to(verb: Token) -> bool:
+    """ "is to visit", "are to be completed": a finite 'be' with 'to' before the verb, an arrangement."""
+    aux = [c for c in verb.children if c.dep_ in ("aux", "auxpass") and c.i < verb.i]
+    if not any(c.lower_ == "to" for c in aux):
+        return False
+    finite_be = [c for c in aux if lemma(c) == "be" and c.tag_ in ("VBZ", "VBP", "VBD")]
+    if verb.dep_ == "xcomp" and lemma(verb.head) == "be" and verb.head.tag_ in ("VBZ", "VBP", "VBD"):
+        finite_be.append(verb.head)  # parsed as "is" + xcomp "(to be) completed"
+    return bool(finite_be)
+
+
 def _simple_past(verb: Token) -> bool:
     """ "opened": VBD, or a VBN with no auxiliary of its own or shared (the tagger's frequent mistake for a
     finite past); "could be signed in March and ratified in April" shares its modal."""
@@ -659,6 +687,8 @@ def modality(trigger: Token | None, mentions: Sequence[TimeMention], published: 
             return "planned"
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in token.children):
             return "hypothetical"
+        if _is_to(token):
+            return "planned"  # "is to be completed by the end of the year"
         if token.i != trigger.i and lemma(token).lower() in PLAN_WORDS and trigger.dep_ == "xcomp":
             return "planned"
         if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl") or _simple_past(token):

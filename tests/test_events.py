@@ -295,3 +295,39 @@ def test_a_sentence_opening_with_a_stamp_word_is_still_a_sentence(nlp):
     text = "Figures\n\nUpdated figures were released on Monday by the national statistics office in the capital."
     _, rows = events_of(nlp, text, "2025-10-10")
     assert [r["date_start"] for r in rows] == [dt.date(2025, 10, 6)]
+
+
+def test_a_state_is_no_undated_lead(nlp):
+    text = (
+        "The border post\n\n"
+        "For three decades the northern checkpoint was a symbol of pragmatism between the two old neighbours. "
+        "Officials closed it to most traffic in March 2020."
+    )
+    _, rows = events_of(nlp, text, "2024-11-16")
+    assert [r["date_basis"] for r in rows] == ["explicit"]
+
+
+def test_habits_and_arrangements(nlp):
+    text = (
+        "Border news\n\n"
+        "Today the barrier rarely lifts for anyone. "
+        "Technical work on the link began in January 2025 and is to be completed by the end of the year."
+    )
+    _, rows = events_of(nlp, text, "2025-03-21")
+    assert [(r["time_expression"], r["modality"]) for r in rows] == [
+        ("January 2025", "asserted"),
+        ("the end of the year", "planned"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Tension had already been running high before Christmas in the capital.",
+        "The relationship deepened sharply after 2022, officials in both capitals said.",
+        "The chiefs agreed to keep the scale of the drills similar to last year's.",
+    ],
+)
+def test_bounds_and_elided_possessives_do_not_date_events(nlp, sentence):
+    _, rows = events_of(nlp, f"Notes\n\n{sentence}", "2025-03-11")
+    assert rows == []
