@@ -286,6 +286,11 @@ BASIS_CONFIDENCE = {
     "unresolved": 0.2,
 }
 LEAD_MIN_WORDS = 12  # a lead sentence is body text, not a headline or a photo caption
+# A line holding only a clock time ("16:20", "09:40 GMT"): a live blog's entry stamp.
+CLOCK_LINE_RX = re.compile(
+    r"\s*(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s*(?:[ap]\.?m\.?|GMT|UTC|BST|CET|CEST|EST|EDT|ET|MSK|local(?:\s+time)?))*\s*",
+    re.I,
+)
 SUMMARY_MAX_WORDS = 24
 
 
@@ -410,6 +415,9 @@ def event_rows(
     for index, (sentence, in_sentence) in enumerate(by_sentence):
         if is_stamp(sentence.text):
             continue  # the document's own date line reports no event
+        if CLOCK_LINE_RX.fullmatch(sentence.text):
+            lead_done = False  # a live blog's entry stamp: the entry's first sentence is a lead of its own
+            continue
         candidates = candidates_in_sentence(sentence, in_sentence, text)
         if not lead_done and is_body_sentence(sentence):
             lead_done = True  # only the first body sentence can be the lead

@@ -331,3 +331,20 @@ def test_habits_and_arrangements(nlp):
 def test_bounds_and_elided_possessives_do_not_date_events(nlp, sentence):
     _, rows = events_of(nlp, f"Notes\n\n{sentence}", "2025-03-11")
     assert rows == []
+
+
+def test_each_live_blog_entry_has_its_own_lead(nlp):
+    text = (
+        "LIVE: Cable damage in the gulf\n\n"
+        "Thursday 26 December 2024\n\n"
+        "16:20\nAlliance offers help\n\n"
+        "A spokesperson for the alliance said it was in close contact with both governments and ready to help.\n\n"
+        "14:05 GMT\nPresident: we are in control\n\n"
+        "The president wrote on social media shortly after 2pm that the country was prepared and in control.\n"
+    )
+    doc_row, rows = events_of(nlp, text)
+    assert doc_row["published"] == dt.date(2024, 12, 26)
+    assert [(r["sentence"][:14], r["date_start"], r["date_basis"]) for r in rows] == [
+        ("A spokesperson", dt.date(2024, 12, 26), "publication"),
+        ("The president ", dt.date(2024, 12, 26), "publication"),
+    ]
