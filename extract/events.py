@@ -286,6 +286,7 @@ BASIS_CONFIDENCE = {
     "unresolved": 0.2,
 }
 LEAD_MIN_WORDS = 12  # a lead sentence is body text, not a headline or a photo caption
+LABEL_MAX_TOKENS = 8  # "February 9, 2023:" opening a chronology line is a label, not a sentence
 # A line holding only a clock time ("16:20", "09:40 GMT"): a live blog's entry stamp.
 CLOCK_LINE_RX = re.compile(
     r"\s*(?:[01]?\d|2[0-3])[:.][0-5]\d(?:\s*(?:[ap]\.?m\.?|GMT|UTC|BST|CET|CEST|EST|EDT|ET|MSK|local(?:\s+time)?))*\s*",
@@ -382,9 +383,6 @@ def sentences(doc: Doc) -> list[Span]:
         else:
             merged.append(span)
     return merged
-
-
-LABEL_MAX_TOKENS = 8
 
 
 def trimmed_span(sentence: Span) -> tuple[int, int]:
