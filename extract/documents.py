@@ -13,7 +13,8 @@ Rules (the CLI's --help repeats them for users):
   decoded as cp1252: a wrong guess would silently garble the sentences and names in the events table, while
   re-saving a file as UTF-8 is easy. (HTML is the exception: a ``<meta charset>`` the page declares is
   honoured, since that is not a guess and offsets index into the extracted text anyway.)
-* For .txt the text is the decoded file unchanged; for .md it is the body after the front matter, unchanged;
+* For .txt the text is the decoded file unchanged; for .md it is the file with its front matter blanked out
+  (every character but line breaks made a space), so offsets index the file in both;
   for .html it is the main text trafilatura extracts (or, when it finds none, the text outside
   script/style/nav and similar elements).
 * Metadata precedence: sidecar over front matter / HTML metadata / JSONL fields.
@@ -149,6 +150,9 @@ def decode_text(data: bytes) -> str:
     if _mostly_control(text):
         raise InputError("binary file (mostly control characters, not text)")
     return text
+
+
+_FRONT_MATTER_CHARS = re.compile(r"[^\r\n]")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str, str | None]:
@@ -301,10 +305,12 @@ def _parse(
         text = decode_text(data)
         found = {}
         if suffix in MARKDOWN_SUFFIXES:
-            front, text, issue = split_front_matter(text)
+            front, body, issue = split_front_matter(text)
             if issue:
                 problems.append(Problem(name, issue, WARNING))
             found = _metadata(front, name, "front matter", problems)
+            # The front matter is blanked, not cut, so offsets into the text are offsets into the file.
+            text = _FRONT_MATTER_CHARS.sub(" ", text[: len(text) - len(body)]) + body
     if not text.strip():
         raise InputError(
             "no text (empty or whitespace only)" if suffix not in HTML_SUFFIXES else "no text found in the HTML"

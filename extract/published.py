@@ -62,7 +62,7 @@ _STAMP_PARTS = re.compile(
 _CHRONOLOGY = re.compile(r"\s*[:–—-]\s*[A-Za-z]")
 _LABELLED = re.compile(r"^\s*(?:published|posted|updated|date|dated|first published)\b[:\s]", re.I)
 _BYLINE = re.compile(r"^\s*by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*[|,•·-]", re.I)
-_DATELINE_WINDOW = 12  # lines from the top in which a dateline may stand
+_DATELINE_WINDOW = 12  # non-blank lines from the top in which a dateline may stand
 ROLLOVER_LIMIT = dt.timedelta(days=120)  # yearless dates this close after a dated report share its era
 _SHORT_LINE = 40  # letters left on a line besides the date for it to count as a dateline
 
@@ -155,7 +155,7 @@ def _first_written_date(line: str) -> dt.date | None:
 
 def find_dateline(text: str) -> tuple[Published | None, tuple[int, int] | None]:
     """A dateline near the top of the text -> (Published, (month, day) of a yearless agency dateline)."""
-    lines = text.splitlines()[:_DATELINE_WINDOW]
+    lines = [line for line in text.splitlines() if line.strip()][:_DATELINE_WINDOW]
     for line in lines:
         agency = _AGENCY_DATELINE.match(line)
         if agency:

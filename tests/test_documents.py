@@ -78,7 +78,9 @@ def test_markdown_front_matter_is_metadata_and_body_is_text(tmp_path: Path) -> N
     docs, problems = read_inputs([tmp_path / "p.md"])
     assert problems == []
     doc = docs[0]
-    assert doc.text == body
+    # the front matter is blanked, line breaks kept, so offsets into the text are offsets into the file
+    assert doc.text == "".join("\n" if ch == "\n" else " " for ch in front) + body
+    assert doc.text.index("Russia") == (front + body).index("Russia")
     assert (doc.title, doc.outlet, doc.published) == ("Pact: signed", "TASS", "2025-10-10")
 
 
@@ -323,7 +325,8 @@ def test_documents_from_bytes_follows_the_same_rules() -> None:
     assert docs == [Document(doc_id="story", text=ARTICLE, path="uploads/story.txt")]
 
     docs, problems = documents_from_bytes("p.md", b"---\ntitle: X\n---\nBody.\n", sidecar=b'{"outlet": "AP"}')
-    assert (docs[0].text, docs[0].title, docs[0].outlet) == ("Body.\n", "X", "AP")
+    assert (docs[0].text.strip(), docs[0].title, docs[0].outlet) == ("Body.", "X", "AP")
+    assert docs[0].text.index("Body") == len("---\ntitle: X\n---\n")
 
     docs, problems = documents_from_bytes("f.jsonl", b'{"id": "z", "text": "Zed."}\nnope\n')
     assert [d.doc_id for d in docs] == ["z"]
