@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc, Span, Token
 
@@ -286,6 +286,8 @@ BASIS_CONFIDENCE = {
     "unresolved": 0.2,
 }
 LEAD_MIN_WORDS = 12  # a lead sentence is body text, not a headline or a photo caption
+NOTE_LINE_RX = re.compile(r"\s*\[(\d{1,3})\]\s+\S")  # "[3] TASS, 12 September 2017." in a notes list
+FOOTNOTE_RX = re.compile(r"(?<=[\w.,;:!?”\"')])\[(\d{1,3})\]")  # a marker right after a word or punctuation
 LABEL_MAX_TOKENS = 8  # "February 9, 2023:" opening a chronology line is a label, not a sentence
 # A line holding only a clock time ("16:20", "09:40 GMT"): a live blog's entry stamp.
 CLOCK_LINE_RX = re.compile(
@@ -409,10 +411,13 @@ def event_rows(
     rows: list[dict] = []
     seen_windows: list[tuple[dt.date | None, dt.date | None, set[str]]] = []
     by_sentence = _mentions_by_sentence(split, mentions)
+    notes = _dated_notes(by_sentence)
     lead_done = False
     for index, (sentence, in_sentence) in enumerate(by_sentence):
-        if is_stamp(sentence.text):
-            continue  # the document's own date line reports no event
+        if is_stamp(sentence.text) or NOTE_LINE_RX.match(sentence.text):
+            continue  # the document's own date line, or an entry of its notes, reports no event
+        if notes:
+            in_sentence = in_sentence + _footnote_citations(sentence, notes)
         if CLOCK_LINE_RX.fullmatch(sentence.text):
             lead_done = False  # a live blog's entry stamp: the entry's first sentence is a lead of its own
             continue
@@ -434,6 +439,28 @@ def event_rows(
             seen_windows.append((row["date_start"], row["date_end"], window))
             rows.append(row)
     return rows
+
+
+def _dated_notes(by_sentence: Sequence[tuple[Span, list[TimeMention]]]) -> dict[str, TimeMention]:
+    """A notes list ("[3] TASS, 12 September 2017."): each note's number -> the day it dates its source."""
+    notes = {}
+    for sentence, in_sentence in by_sentence:
+        note = NOTE_LINE_RX.match(sentence.text)
+        days = [m for m in in_sentence if m.granularity == "day" and m.date_start is not None]
+        if note and days:
+            notes[note[1]] = days[0]  # the source's date comes first; "accessed ..." stamps follow it
+    return notes
+
+
+def _footnote_citations(sentence: Span, notes: dict[str, TimeMention]) -> list[TimeMention]:
+    """The sentence's footnote markers ("...air defence system.[3]") as cited report dates, like "(TASS, ...)"."""
+    out = []
+    for marker in FOOTNOTE_RX.finditer(sentence.text):
+        note = notes.get(marker[1])
+        if note is not None:
+            start = sentence.start_char + marker.start()
+            out.append(replace(note, start=start, end=start + len(marker[0]), basis="citation"))
+    return out
 
 
 def quoted_citation(intro: Span, following: Sequence[tuple[Span, list[TimeMention]]], text: str) -> list[Candidate]:
@@ -563,6 +590,15 @@ def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention], text
         groups.setdefault(key, Candidate(sentence, trigger)).mentions.append(mention)
     for citation in citations[-1:]:  # the closing citation dates the sentence's statement
         host = groups.get(root.i if root is not None else -1)
+        if host is None:
+            # "agreed to buy the system in 2017 (TASS, 12 September 2017)": the date hangs on a verb below the
+            # main one; the report still narrows it, rather than making a second event of the same act
+            inner = [
+                g
+                for g in groups.values()
+                if all(_within(citation, m) and not m.open_range for m in g.mentions) and not _copular(g.trigger)
+            ]
+            host = inner[0] if len(inner) == 1 and len(groups) == 1 else None
         if host is None:
             # the main verb has no date of its own: the report dates it, if it states an act or a statement
             if cited_act_or_statement(sentence, root):

@@ -348,3 +348,19 @@ def test_each_live_blog_entry_has_its_own_lead(nlp):
         ("A spokesperson", dt.date(2024, 12, 26), "publication"),
         ("The president ", dt.date(2024, 12, 26), "publication"),
     ]
+
+
+def test_footnote_markers_cite_the_dates_in_the_notes(nlp):
+    text = (
+        "Analysis of the deal\n\n"
+        "Turkey agreed to buy the air defence system in 2017, after years of talks with other suppliers.[3] "
+        "The first components were delivered on 12 July 2019 to a base near the capital.[4]\n\n"
+        "Notes\n\n"
+        "[3] TASS, 12 September 2017.\n\n"
+        "[4] Ministry of Defence, press briefing, 15 July 2019 (accessed 1 February 2024).\n"
+    )
+    _, rows = events_of(nlp, text, "2024-02-14")
+    assert [(r["date_start"], r["date_basis"], r["time_expression"]) for r in rows] == [
+        (dt.date(2017, 9, 12), "citation", "12 September 2017"),  # the note narrows the year, as "(TASS, ...)" does
+        (dt.date(2019, 7, 12), "explicit", "12 July 2019"),  # the sentence's own day outside the note's wins
+    ]
