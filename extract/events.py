@@ -286,6 +286,8 @@ BASIS_CONFIDENCE = {
     "unresolved": 0.2,
 }
 LEAD_MIN_WORDS = 12  # a lead sentence is body text, not a headline or a photo caption
+# A dated list entry: an optional bullet, a short date label, a colon or dash, then the entry's text.
+CHRONOLOGY_ENTRY_RX = re.compile(r"\s*(?:[-•*·]\s+)?[\w ,.–-]{4,40}?\d\s*(?::|[–—]|\s-)\s+\w")
 NOTE_LINE_RX = re.compile(r"\s*\[(\d{1,3})\]\s+\S")  # "[3] TASS, 12 September 2017." in a notes list
 FOOTNOTE_RX = re.compile(r"(?<=[\w.,;:!?”\"')])\[(\d{1,3})\]")  # a marker right after a word or punctuation
 LABEL_MAX_TOKENS = 8  # "February 9, 2023:" opening a chronology line is a label, not a sentence
@@ -377,7 +379,7 @@ def sentences(doc: Doc) -> list[Span]:
         last = merged[-1] if merged else None
         if (
             last is not None
-            and last.text.rstrip().endswith(":")
+            and last.text.rstrip().endswith((":", "—", "–", " -"))
             and len(last) <= LABEL_MAX_TOKENS
             and "\n" not in doc.text[last.end_char : span.start_char]
         ):
@@ -429,11 +431,13 @@ def event_rows(
         if not in_sentence and sentence.text.rstrip().endswith(":"):
             candidates = quoted_citation(sentence, by_sentence[index + 1 :], text) or candidates
         for cand in candidates:
-            if cand.trigger is None or is_present_state(cand.trigger):
+            if cand.trigger is None and CHRONOLOGY_ENTRY_RX.match(sentence.text):
+                pass  # "- 8 August 2025 — Leaders initial the text": an entry of a dated list is an event
+            elif cand.trigger is None or is_present_state(cand.trigger):
                 continue  # a date with no verb (a dateline) or "today X is Y" states no event
             ents = ents_by_sentence.get(sentence.start, [])
             row = candidate_row(doc_id, source, sha, cand, published, people, text, ents, in_sentence)
-            window = _context_lemmas(cand) | {f"trigger:{lemma(cand.trigger)}"}
+            window = _context_lemmas(cand) | ({f"trigger:{lemma(cand.trigger)}"} if cand.trigger is not None else set())
             if _repeats(row, window, seen_windows):
                 continue
             seen_windows.append((row["date_start"], row["date_end"], window))
@@ -764,7 +768,8 @@ def event_type(trigger: Token | None, sentence: Span) -> str:
 def summary(trigger: Token | None, sentence: Span, mentions: Sequence[TimeMention]) -> str:
     """The clause that says what happened: subject, trigger and objects, without dates or asides."""
     if trigger is None:
-        return _shorten(sentence.text.strip())
+        entry = CHRONOLOGY_ENTRY_RX.match(sentence.text)  # "- 8 August 2025 — Leaders initial the text": the text
+        return _shorten(sentence.text[entry.end() - 1 :].strip() if entry else sentence.text.strip())
     inside = range(sentence.start, sentence.end)
     in_time = {t.i for m in mentions for t in _tokens_of(sentence.doc, m)}
     drop: set[int] = set(in_time)

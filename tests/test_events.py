@@ -364,3 +364,15 @@ def test_footnote_markers_cite_the_dates_in_the_notes(nlp):
         (dt.date(2017, 9, 12), "citation", "12 September 2017"),  # the note narrows the year, as "(TASS, ...)" does
         (dt.date(2019, 7, 12), "explicit", "12 July 2019"),  # the sentence's own day outside the note's wins
     ]
+
+
+def test_a_dated_bullet_list_makes_one_event_per_entry(nlp):
+    text = (
+        "Milestones\n\n"
+        "- 27 September 2020 — The army launches a large offensive to retake the region and its districts.\n"
+        "- 10 November 2020 — A brokered ceasefire ends the fighting; peacekeepers deploy along the line.\n"
+        "- 8 August 2025 — Both leaders initial the text in Washington.\n"
+    )
+    _, rows = events_of(nlp, text, "2025-08-12")
+    assert [r["date_start"] for r in rows] == [dt.date(2020, 9, 27), dt.date(2020, 11, 10), dt.date(2025, 8, 8)]
+    assert rows[-1]["summary"].startswith("Both leaders initial the text")
