@@ -44,6 +44,7 @@ extract: $(VENV)/.runtime
 ## bench: accuracy and speed figures (needs ../shared)
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/timeml.py ../shared/bench/te3-tbaq
+	$(BIN)/python benchmarks/annotated.py
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/dashboard.py
 
