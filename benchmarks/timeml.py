@@ -57,7 +57,8 @@ class TimeMLDoc:
 
 
 def _walk(elem: ET.Element, parts: list[str], gold: list[Gold], pos: int) -> int:
-    """Append the element's text (tags stripped) to `parts`, recording TIMEX3 offsets; returns the new offset."""
+    """Append the element's content (tags stripped, its own tail left out) to `parts`, recording TIMEX3
+    offsets (their text is filled in by the caller from the whole text); returns the new offset."""
     start = pos
     if elem.text:
         parts.append(elem.text)
@@ -68,8 +69,7 @@ def _walk(elem: ET.Element, parts: list[str], gold: list[Gold], pos: int) -> int
             parts.append(child.tail)
             pos += len(child.tail)
     if elem.tag == "TIMEX3":
-        text = "".join(parts)[start:pos] if False else None  # filled by the caller from the full text
-        gold.append(Gold(start, pos, elem.get("type", ""), elem.get("value", ""), text or ""))
+        gold.append(Gold(start, pos, elem.get("type", ""), elem.get("value", ""), ""))
     return pos
 
 
@@ -83,16 +83,7 @@ def read_timeml(path: Path) -> TimeMLDoc | None:
     dct = dt.date.fromisoformat(dct_el.get("value", "")[:10])
     parts: list[str] = []
     gold: list[Gold] = []
-    # The TEXT element's own tail is outside it: walk its content only.
-    pos = 0
-    if text_el.text:
-        parts.append(text_el.text)
-        pos += len(text_el.text)
-    for child in text_el:
-        pos = _walk(child, parts, gold, pos)
-        if child.tail:
-            parts.append(child.tail)
-            pos += len(child.tail)
+    _walk(text_el, parts, gold, 0)
     text = "".join(parts)
     gold = [Gold(g.start, g.end, g.kind, g.value, text[g.start : g.end]) for g in gold]
     return TimeMLDoc(path, dct, text, sorted(gold, key=lambda g: g.start))

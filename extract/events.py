@@ -593,22 +593,15 @@ def candidates_in_sentence(sentence: Span, mentions: Sequence[TimeMention], text
         key = trigger.i if trigger is not None else -1
         groups.setdefault(key, Candidate(sentence, trigger)).mentions.append(mention)
     for citation in citations[-1:]:  # the closing citation dates the sentence's statement
-        host = groups.get(root.i if root is not None else -1)
-        if host is None:
-            # "agreed to buy the system in 2017 (TASS, 12 September 2017)": the date hangs on a verb below the
-            # main one; the report still narrows it, rather than making a second event of the same act
-            inner = [
-                g
-                for g in groups.values()
-                if all(_within(citation, m) and not m.open_range for m in g.mentions) and not _copular(g.trigger)
-            ]
-            host = inner[0] if len(inner) == 1 and len(groups) == 1 else None
-        if host is None:
-            # the main verb has no date of its own: the report dates it, if it states an act or a statement
-            if cited_act_or_statement(sentence, root):
-                groups[root.i if root is not None else -1] = Candidate(sentence, root, [citation])
-        elif all(_within(citation, m) and not m.open_range for m in host.mentions) and not _copular(root):
-            host.mentions = [citation]  # the report's precise day refines the event's own period
+        key = root.i if root is not None else -1
+        # The report's precise day refines the main verb's own period; when the only date hangs on a verb
+        # below it ("agreed to buy the system in 2017 (TASS, 12 September 2017)"), that one's.
+        host = groups.get(key) or (next(iter(groups.values())) if len(groups) == 1 else None)
+        if host is not None and _narrowed_by(citation, host):
+            host.mentions = [citation]
+        elif key not in groups and cited_act_or_statement(sentence, root):
+            # the main verb has no date of its own: the report dates it, as it states an act or a statement
+            groups[key] = Candidate(sentence, root, [citation])
     split = [part for cand in groups.values() for part in _occasions(cand)]
     return sorted(split, key=lambda c: min(m.start for m in c.mentions))
 
@@ -665,6 +658,11 @@ def _within(inner: TimeMention, outer: TimeMention) -> bool:
     if not (inner.date_start and outer.date_start and inner.date_end and outer.date_end):
         return False
     return outer.date_start <= inner.date_start and inner.date_end <= outer.date_end
+
+
+def _narrowed_by(citation: TimeMention, cand: Candidate) -> bool:
+    """A cited report's day lies within every closed period of the event, which is no state."""
+    return all(_within(citation, m) and not m.open_range for m in cand.mentions) and not _copular(cand.trigger)
 
 
 def _copular(verb: Token | None) -> bool:
