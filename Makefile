@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= data
 
-.PHONY: run test lint format extract bench clean
+.PHONY: run test lint format extract bench golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/annotated.py
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/dashboard.py
+
+## golden: rewrite tests/golden/ from the current extractor (only when a change of output is intended)
+golden: $(VENV)/.dev
+	$(BIN)/python tests/golden/regenerate.py
 
 clean:
 	rm -rf $(VENV)
