@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc, Span, Token
@@ -20,6 +20,7 @@ from extract.actors import actors_and_locations, person_index
 from extract.documents import Document
 from extract.nlp import lemma
 from extract.published import Published, is_stamp, publication_date
+from extract.retellings import Retellings
 from extract.schema import MAX_YEAR, MIN_YEAR
 from extract.timex import TimeMention, find_time_mentions
 
@@ -373,6 +374,7 @@ def sentences(doc: Doc) -> list[Span]:
         if begin < sent.end:
             out.append(doc[begin : sent.end])
     out = [s for s in out if s.text.strip()]
+    text = doc.text  # once: Doc.text joins every token, so reading it per label line is quadratic
     # A short label ending in a colon starts its line's sentence: "February 9, 2023: Leaders agree ..."
     merged: list[Span] = []
     for span in out:
@@ -381,7 +383,7 @@ def sentences(doc: Doc) -> list[Span]:
             last is not None
             and last.text.rstrip().endswith((":", "—", "–", " -"))
             and len(last) <= LABEL_MAX_TOKENS
-            and "\n" not in doc.text[last.end_char : span.start_char]
+            and "\n" not in text[last.end_char : span.start_char]
         ):
             merged[-1] = doc[last.start : span.end]
         else:
@@ -411,7 +413,7 @@ def event_rows(
     split = sentences(doc)
     ents_by_sentence = _ents_by_sentence(doc, split)
     rows: list[dict] = []
-    seen_windows: list[tuple[dt.date | None, dt.date | None, set[str]]] = []
+    seen = Retellings()  # the events kept so far, indexed: checking a new one does not grow with their number
     by_sentence = _mentions_by_sentence(split, mentions)
     notes = _dated_notes(by_sentence)
     lead_done = False
@@ -429,7 +431,9 @@ def event_rows(
             if not in_sentence and published.date is not None and is_lead_sentence(sentence):
                 candidates = [Candidate(sentence, main_verb(sentence), [])]
         if not in_sentence and sentence.text.rstrip().endswith(":"):
-            candidates = quoted_citation(sentence, by_sentence[index + 1 :], text) or candidates
+            # a lazy view of the sentences after this one: copying the rest of the list per label is quadratic
+            following = (by_sentence[k] for k in range(index + 1, len(by_sentence)))
+            candidates = quoted_citation(sentence, following, text) or candidates
         for cand in candidates:
             if cand.trigger is None and CHRONOLOGY_ENTRY_RX.match(sentence.text):
                 pass  # "- 8 August 2025 — Leaders initial the text": an entry of a dated list is an event
@@ -438,9 +442,9 @@ def event_rows(
             ents = ents_by_sentence.get(sentence.start, [])
             row = candidate_row(doc_id, source, sha, cand, published, people, text, ents, in_sentence)
             window = _context_lemmas(cand) | ({f"trigger:{lemma(cand.trigger)}"} if cand.trigger is not None else set())
-            if _repeats(row, window, seen_windows):
+            if _repeats(row, window, seen):
                 continue
-            seen_windows.append((row["date_start"], row["date_end"], window))
+            seen.add(row["date_start"], row["date_end"], window)
             rows.append(row)
     return rows
 
@@ -467,17 +471,24 @@ def _footnote_citations(sentence: Span, notes: dict[str, TimeMention]) -> list[T
     return out
 
 
-def quoted_citation(intro: Span, following: Sequence[tuple[Span, list[TimeMention]]], text: str) -> list[Candidate]:
-    """A sentence introducing a block quote ("..., argues:") takes the date cited at the quote's end."""
-    if not following:
+def quoted_citation(intro: Span, following: Iterable[tuple[Span, list[TimeMention]]], text: str) -> list[Candidate]:
+    """A sentence introducing a block quote ("..., argues:") takes the date cited at the quote's end.
+
+    ``following``: the (sentence, mentions) pairs after ``intro``, in document order; only the quote's
+    paragraph is read from it, so a lazy iterator keeps the cost to the quote's length.
+    """
+    last = None
+    paragraph_end = -1
+    for sentence, mentions in following:
+        if last is None:  # the quote is the paragraph the next sentence starts
+            paragraph_end = text.find("\n", sentence.start_char)
+            paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
+        if sentence.start_char >= paragraph_end:
+            break  # sentences come in order: none after this one is in the quote
+        last = (sentence, mentions)
+    if last is None:
         return []
-    first = following[0][0]
-    paragraph_end = text.find("\n", first.start_char)
-    paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
-    quote = [(s, ms) for s, ms in following if s.start_char < paragraph_end]
-    if not quote:
-        return []
-    last_sentence, last_mentions = quote[-1]
+    last_sentence, last_mentions = last
     cited = [m for m in last_mentions if m.basis == "citation" and m.end >= last_sentence.end_char - 3]
     root = main_verb(intro)
     if not cited or not cited_act_or_statement(intro, root):
@@ -918,25 +929,11 @@ def _context_lemmas(cand: Candidate) -> set[str]:
     return words
 
 
-def _repeats(row: dict, window: set[str], seen: list[tuple[dt.date | None, dt.date | None, set[str]]]) -> bool:
+def _repeats(row: dict, window: set[str], seen: Retellings) -> bool:
     """True when an earlier event of the document is the same one told again.
 
     Same dates and nearly the same words around them, or the same trigger verb with a calendar
-    period that contains the earlier one ("signed on March 13, 2025" ... "signed in March 2025").
+    period that contains the earlier one ("signed on March 13, 2025" ... "signed in March 2025");
+    ``seen`` indexes the earlier events (see extract.retellings).
     """
-    start, end = row["date_start"], row["date_end"]
-    if not window or start is None:
-        return False
-    for old_start, old_end, other in seen:
-        if old_start is None or old_end is None or not other:
-            continue
-        triggers = {w for w in other if w.startswith("trigger:")}
-        words = {w for w in window if not w.startswith("trigger:")}
-        old_words = other - triggers
-        same_words = bool(words) and len(words & old_words) / len(words | old_words) >= 0.6
-        if old_start == start and old_end == end and same_words:
-            return True
-        contains = start <= old_start and old_end <= end and (start, end) != (old_start, old_end)
-        if triggers & window and contains and row["granularity"] != "range":
-            return True  # a span ("since 2024", "between 2019 and 2021") frames many acts, not one told again
-    return False
+    return seen.retells(row["date_start"], row["date_end"], row["granularity"], window)
