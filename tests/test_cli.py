@@ -1,17 +1,13 @@
-"""Pipeline and command line: long texts in pieces, per-document failures, jobs, exit codes, round trips.
+"""Command line: exit codes, round trips, merges (the runner itself is tested in test_pipeline.py).
 
 Most tests use a blank spaCy pipeline (tokenizer + sentencizer) and a tiny stand-in for
-``events.document_tables``, so they check this layer without the model; the few that run the real model
-are marked ``model``.
+``events.document_tables`` (tests/fakes.py), so they check this layer without the model; the few that run the
+real model are marked ``model``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import multiprocessing
-import os
-import re
 import subprocess
 import sys
 import threading
@@ -20,70 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import spacy
 
 import extract.__main__ as cli
 from extract import events, nlp, pipeline, schema, store
 from extract.documents import Document
+from tests.fakes import blank_nlp, fake_tables
 
 ROOT = Path(__file__).resolve().parents[1]
-LONG = (
-    "Russia and Cuba signed a pact on March 13, 2025. It was ratified in 2025.\n\n"
-    "Officials met again in May 2024!  Nobody knew why.\nA line without an end "
-) * 40
-
-
-def blank_nlp() -> spacy.language.Language:
-    """Tokenizer and sentence splitter only: fast, and needs no model package."""
-    model = spacy.blank("en")
-    model.add_pipe("sentencizer")
-    return model
-
-
-def fake_tables(document: Document, doc: spacy.tokens.Doc) -> tuple[dict, list[dict]]:
-    """One event per four-digit year token, with the sentence's offsets (a stand-in for the real extractor)."""
-    if "EXPLODE" in document.text:
-        raise ValueError("cannot handle this one")
-    row = {
-        "doc_id": document.doc_id,
-        "title": document.title or document.text.strip().splitlines()[0],
-        "outlet": document.outlet,
-        "published": document.published or None,
-        "path": document.path,
-        "sha256": hashlib.sha256(document.text.encode()).hexdigest(),
-    }
-    rows = []
-    for token in doc:
-        if re.fullmatch(r"(19|20)\d\d", token.text):
-            sent = token.sent
-            rows.append(
-                {
-                    "event_id": f"{document.doc_id}:{token.idx}",
-                    "doc_id": document.doc_id,
-                    "source": document.outlet or document.doc_id,
-                    "date_start": f"{token.text}-01-01",
-                    "date_end": f"{token.text}-12-31",
-                    "granularity": "year",
-                    "time_expression": token.text,
-                    "sentence": sent.text,
-                    "char_start": sent.start_char,
-                    "char_end": sent.end_char,
-                    "actors": [t.text for t in sent if t.text in ("Russia", "Cuba")],
-                    "confidence": 0.5,
-                }
-            )
-    return row, rows
-
-
-def _crash(doc: spacy.tokens.Doc) -> spacy.tokens.Doc:
-    """A pipeline step that fails on one marked text, as a parser might on odd input."""
-    if "CRASH" in doc.text:
-        raise RuntimeError("parser fell over")
-    return doc
-
-
-if not spacy.language.Language.has_factory("dateline_test_crash"):
-    spacy.language.Language.component("dateline_test_crash", func=_crash)
 
 
 @pytest.fixture
@@ -91,176 +30,6 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Route the pipeline's default model and extractor to the stand-ins."""
     monkeypatch.setattr(nlp, "load_nlp", blank_nlp)
     monkeypatch.setattr(events, "document_tables", fake_tables)
-
-
-def docs_of(n: int) -> list[Document]:
-    return [
-        Document(doc_id=f"d{i:02}", text=f"Story {i} happened in {2000 + i}. More text.", path=f"d{i:02}.txt")
-        for i in range(n)
-    ]
-
-
-# --------------------------------------------------------------------------- long texts
-
-
-@pytest.mark.parametrize("limit", [50, 137, 1000])
-def test_split_text_pieces_are_bounded_and_rejoin_exactly(limit: int) -> None:
-    pieces = pipeline.split_text(LONG, limit)
-    assert "".join(pieces) == LONG
-    assert all(0 < len(p) <= limit for p in pieces)
-    assert len(pieces) > 1
-
-
-def test_split_text_prefers_paragraph_then_sentence_boundaries() -> None:
-    text = "First para one. Two.\n\nSecond para, rather long sentence here. Next one."
-    assert pipeline.split_text(text, 40) == [
-        "First para one. Two.\n\n",
-        "Second para, rather long sentence here. ",
-        "Next one.",
-    ]
-    assert pipeline.split_text("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]  # no boundary: hard cut
-
-
-def test_parse_document_in_pieces_keeps_offsets() -> None:
-    model = blank_nlp()
-    whole = model(LONG)
-    pieced = pipeline.parse_document(model, LONG, piece_limit=200)
-    assert pieced.text == LONG
-    assert [(t.idx, t.text) for t in pieced] == [(t.idx, t.text) for t in whole]
-    for token in pieced:
-        assert LONG[token.idx : token.idx + len(token.text)] == token.text
-    for sent in pieced.sents:
-        assert LONG[sent.start_char : sent.end_char] == sent.text
-
-
-def test_extraction_offsets_index_into_a_long_text(fake_engine: None) -> None:
-    document = Document(doc_id="long", text=LONG, path="long.txt")
-    ev, _, problems = pipeline.extract_documents([document], piece_limit=300)
-    assert problems == []
-    assert len(ev) == 3 * 40
-    for row in ev.itertuples():
-        assert LONG[row.char_start : row.char_end] == row.sentence
-
-
-@pytest.mark.model
-def test_parse_document_in_pieces_with_the_real_model() -> None:
-    model = nlp.load_nlp()
-    pieced = pipeline.parse_document(model, LONG[:3000], piece_limit=500)
-    assert pieced.text == LONG[:3000]
-    assert len(pieced.ents) > 0
-    for ent in pieced.ents:
-        assert LONG[ent.start_char : ent.end_char] == ent.text
-
-
-# --------------------------------------------------------------------------- extract_documents
-
-
-def test_extract_documents_builds_typed_tables_and_counts_events(fake_engine: None) -> None:
-    calls: list[tuple[int, int, str]] = []
-    ev, docs, problems = pipeline.extract_documents(docs_of(3), progress=lambda *a: calls.append(a))
-    assert problems == []
-    assert list(ev.columns) == schema.EVENT_COLUMN_NAMES
-    assert list(docs["doc_id"]) == ["d00", "d01", "d02"]
-    assert list(docs["n_events"]) == [1, 1, 1]
-    assert ev["date_start"].dtype == "datetime64[ns]"
-    assert calls[-1][:2] == (3, 3)
-
-
-def test_a_failing_document_becomes_a_problem_and_the_rest_goes_on(fake_engine: None) -> None:
-    documents = docs_of(3)
-    documents[1] = Document(doc_id="bad", text="EXPLODE in 2020.", path="bad.txt")
-    _, docs, problems = pipeline.extract_documents(documents)
-    assert list(docs["doc_id"]) == ["d00", "d02"]
-    assert len(problems) == 1
-    assert problems[0].path == "bad.txt"
-    assert "doc 'bad'" in problems[0].reason and "ValueError: cannot handle this one" in problems[0].reason
-
-
-def test_rows_that_cannot_be_typed_become_a_problem(monkeypatch: pytest.MonkeyPatch) -> None:
-    def bad_rows(document: Document, doc: spacy.tokens.Doc) -> tuple[dict, list[dict]]:
-        row, rows = fake_tables(document, doc)
-        if document.doc_id == "d01":
-            rows[0]["actors"] = 5  # not a list: the events table cannot be built with it
-        return row, rows
-
-    _, docs, problems = pipeline.extract_documents(docs_of(3), nlp_loader=blank_nlp, tables=bad_rows)
-    assert list(docs["doc_id"]) == ["d00", "d02"]
-    assert len(problems) == 1 and "doc 'd01': bad extracted rows" in problems[0].reason
-
-
-def test_a_text_that_breaks_the_parser_is_isolated() -> None:
-    def crashing_nlp() -> spacy.language.Language:
-        model = blank_nlp()
-        model.add_pipe("dateline_test_crash")
-        return model
-
-    documents = docs_of(5)
-    documents[2] = Document(doc_id="boom", text="CRASH in 2020.", path="boom.txt")
-    _, docs, problems = pipeline.extract_documents(documents, nlp_loader=crashing_nlp, tables=fake_tables)
-    assert list(docs["doc_id"]) == ["d00", "d01", "d03", "d04"]
-    assert [p.path for p in problems] == ["boom.txt"]
-    assert "RuntimeError: parser fell over" in problems[0].reason
-
-
-def test_not_implemented_in_the_extractor_is_a_problem_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No special case left for NotImplementedError: like any exception, it is that document's problem."""
-
-    def not_for_odd(document: Document, doc: spacy.tokens.Doc) -> tuple[dict, list[dict]]:
-        if document.doc_id in ("d01", "d03"):
-            raise NotImplementedError("no rule for this")
-        return fake_tables(document, doc)
-
-    monkeypatch.setattr(nlp, "load_nlp", blank_nlp)
-    monkeypatch.setattr(events, "document_tables", not_for_odd)
-    _, docs, problems = pipeline.extract_documents(docs_of(5))
-    assert list(docs["doc_id"]) == ["d00", "d02", "d04"]
-    assert [str(p) for p in problems] == [
-        f"d{i:02}.txt: error: doc 'd{i:02}': extraction failed: NotImplementedError: no rule for this" for i in (1, 3)
-    ]
-
-
-def dies_in_a_worker(document: Document, doc: spacy.tokens.Doc) -> tuple[dict, list[dict]]:
-    """fake_tables, except that a worker process handling a "DIE" document is killed (as by the OOM killer)."""
-    if "DIE" in document.text and multiprocessing.parent_process() is not None:
-        os._exit(1)
-    return fake_tables(document, doc)
-
-
-def test_a_dead_worker_process_falls_back_to_extraction_in_this_process() -> None:
-    documents = docs_of(12)
-    documents[0] = Document(doc_id="die", text="DIE in 2020.", path="die.txt")  # chunk 0 goes to the worker
-    progress: list[int] = []
-    one = pipeline.extract_documents(documents, jobs=1, nlp_loader=blank_nlp, tables=fake_tables)
-    two = pipeline.extract_documents(
-        documents,
-        jobs=2,
-        nlp_loader=blank_nlp,
-        tables=dies_in_a_worker,
-        progress=lambda done, total, _: progress.append(done),
-    )
-    pd.testing.assert_frame_equal(one[0], two[0])
-    pd.testing.assert_frame_equal(one[1], two[1])
-    assert [p.path for p in two[2]] == ["--jobs"]
-    assert two[2][0].severity == "warning" and "a worker process died" in two[2][0].reason
-    assert progress[-1] == 12
-
-
-def test_jobs_2_gives_the_same_tables_in_input_order() -> None:
-    documents = docs_of(40)
-    documents[7] = Document(doc_id="bad", text="EXPLODE in 2020.", path="bad.txt")
-    progress: list[int] = []
-    one = pipeline.extract_documents(documents, jobs=1, nlp_loader=blank_nlp, tables=fake_tables)
-    two = pipeline.extract_documents(
-        documents,
-        jobs=2,
-        nlp_loader=blank_nlp,
-        tables=fake_tables,
-        progress=lambda done, total, _: progress.append(done),
-    )
-    pd.testing.assert_frame_equal(one[0], two[0])
-    pd.testing.assert_frame_equal(one[1], two[1])
-    assert one[2] == two[2] and len(two[2]) == 1
-    assert progress == sorted(progress) and progress[-1] == 39 + 1  # every document counted once
 
 
 # --------------------------------------------------------------------------- run_extraction and the CLI
