@@ -25,11 +25,14 @@ Every problem becomes a :class:`Problem`; ``"error"`` means the input (file or J
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
 import logging
 import os
 import re
+import stat
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -50,6 +53,22 @@ METADATA_ALIASES = {"date": "published", "source": "outlet", "site": "outlet", "
 
 ERROR = "error"
 WARNING = "warning"
+MAX_ID_CHARS = 255  # a longer JSONL 'id' is refused: a doc_id names the document in tables and messages
+MAX_FIELD_CHARS = 2_000  # a longer metadata value (title, outlet, url, date) is ignored with a warning
+# Encodings an HTML page may declare (canonical codec names): the common web ones. Others are refused, as
+# some codecs cannot decode at all ("undefined") or are no text encoding and slow on long input ("punycode").
+HTML_ENCODINGS = frozenset(
+    ["utf-8", "ascii", "koi8-r", "koi8-u", "shift_jis", "euc_jp", "euc_kr", "gb2312", "gbk", "gb18030", "big5"]
+    + [f"iso8859-{n}" for n in (*range(1, 12), *range(13, 17))]
+    + [f"cp{n}" for n in range(1250, 1259)]
+)
+# Byte-order marks that decide a page's encoding whatever it declares (UTF-32 first: its LE mark starts like UTF-16's).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 
 
 @dataclass(frozen=True)
@@ -95,18 +114,23 @@ def read_inputs(
     seen: dict[str, str] = {}  # doc_id -> where it was first read from
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        try:
+            kind = _kind(path)
+        except OSError as exc:  # e.g. a name too long for the file system
+            problems.append(Problem(str(path), f"cannot read: {exc.strerror or exc}"))
+            continue
+        if kind == "folder":
             found = list(_walk(path, problems))
             if not found:
                 problems.append(Problem(str(path), "no input files in this folder (.txt, .md, .html, .jsonl)", WARNING))
             for file, doc_id in found:
                 _add(_read_file(file, doc_id, max_bytes, problems, namespace_jsonl), documents, problems, seen)
-        elif path.is_file():
+        elif kind == "file":
             if path.name.endswith(SIDECAR_SUFFIX):
                 problems.append(Problem(str(path), "a .meta.json sidecar is metadata for another file, not an input"))
                 continue
             _add(_read_file(path, path.stem, max_bytes, problems, namespace_jsonl), documents, problems, seen)
-        elif path.exists():
+        elif kind == "other":
             problems.append(Problem(str(path), "not a regular file or folder"))
         else:
             problems.append(Problem(str(path), "no such file or folder"))
@@ -133,6 +157,9 @@ def documents_from_bytes(
         docs = _parse(name, suffix, data, doc_id, meta, max_bytes, problems)
     except InputError as exc:
         problems.append(Problem(name, str(exc)))
+        docs = []
+    except Exception as exc:  # a reader's own failure on odd input: this file's problem, not the batch's
+        problems.append(Problem(name, _unexpected(exc)))
         docs = []
     return docs, problems
 
@@ -238,26 +265,53 @@ def _suffix(name: str) -> str:
     return PurePosixPath(name.replace("\\", "/")).suffix.lower()
 
 
+def _kind(path: Path) -> str:
+    """ "folder", "file", "other" (a device, a pipe) or "missing"; raises OSError when the path cannot be checked."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "missing"
+    except NotADirectoryError:
+        return "missing"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "file" if stat.S_ISREG(mode) else "other"
+
+
 def _read_file(
     path: Path, doc_id: str, max_bytes: int, problems: list[Problem], namespace_jsonl: bool = False
 ) -> list[Document]:
-    suffix = _suffix(path.name)
+    """One input file -> its documents; every failure becomes a Problem naming the file."""
     try:
-        if suffix not in SUPPORTED_SUFFIXES:
-            raise InputError(_unsupported(suffix))
-        size = path.stat().st_size
-        if size > max_bytes:  # checked before reading so a huge file never lands in memory
-            raise InputError(_too_big(size, max_bytes))
-        data = path.read_bytes()
+        return _read_file_or_raise(path, doc_id, max_bytes, problems, namespace_jsonl)
     except InputError as exc:
         problems.append(Problem(str(path), str(exc)))
-        return []
     except OSError as exc:
         problems.append(Problem(str(path), f"cannot read: {exc.strerror or exc}"))
-        return []
+    except Exception as exc:  # a reader's own failure on odd input: this file's problem, not the batch's
+        problems.append(Problem(str(path), _unexpected(exc)))
+    return []
+
+
+def _read_file_or_raise(
+    path: Path, doc_id: str, max_bytes: int, problems: list[Problem], namespace_jsonl: bool
+) -> list[Document]:
+    suffix = _suffix(path.name)
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise InputError(_unsupported(suffix))
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):  # a pipe or a device would block or never end
+        raise InputError("not a regular file")
+    if info.st_size > max_bytes:  # checked before reading so a huge file never lands in memory
+        raise InputError(_too_big(info.st_size, max_bytes))
+    data = path.read_bytes()
     meta: dict[str, str] = {}
     sidecar = path.with_name(path.name[: -len(suffix)] + SIDECAR_SUFFIX)
-    if sidecar.is_file():
+    try:
+        has_sidecar = _kind(sidecar) == "file"
+    except OSError:  # its name is too long for the file system, say: then there is none
+        has_sidecar = False
+    if has_sidecar:
         if suffix in JSONL_SUFFIXES:
             problems.append(
                 Problem(
@@ -269,12 +323,8 @@ def _read_file(
                 meta = _parse_sidecar(sidecar.read_bytes(), str(sidecar), problems)
             except OSError as exc:
                 problems.append(Problem(str(sidecar), f"cannot read sidecar: {exc.strerror or exc}; ignored", WARNING))
-    try:
-        prefix = f"{doc_id}/" if namespace_jsonl else ""
-        return _parse(str(path), suffix, data, doc_id, meta, max_bytes, problems, prefix)
-    except InputError as exc:
-        problems.append(Problem(str(path), str(exc)))
-        return []
+    prefix = f"{doc_id}/" if namespace_jsonl else ""
+    return _parse(str(path), suffix, data, doc_id, meta, max_bytes, problems, prefix)
 
 
 def _parse(
@@ -322,11 +372,30 @@ def _parse(
 # --------------------------------------------------------------------------- metadata
 
 
+def _json(text: str) -> object:
+    """json.loads, with every way it fails on hostile input as an InputError saying why."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InputError("malformed JSON (nested too deeply)") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON ({_short(exc)})") from None
+    except ValueError as exc:  # Python refuses to read an integer of thousands of digits
+        if "integer string conversion" in str(exc):
+            raise InputError(f"malformed JSON (a number of over {sys.get_int_max_str_digits():,} digits)") from None
+        raise InputError(f"malformed JSON ({_short(exc)})") from None
+
+
 def _parse_sidecar(data: bytes, name: str, problems: list[Problem]) -> dict[str, str]:
     try:
-        raw = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raw = _json(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
         problems.append(Problem(name, f"malformed sidecar JSON ({_short(exc)}); ignored", WARNING))
+        return {}
+    except InputError as exc:
+        problems.append(
+            Problem(name, f"{str(exc).replace('malformed JSON', 'malformed sidecar JSON')}; ignored", WARNING)
+        )
         return {}
     if not isinstance(raw, dict):
         problems.append(Problem(name, "malformed sidecar: expected a JSON object; ignored", WARNING))
@@ -345,6 +414,11 @@ def _metadata(raw: dict, name: str, where: str, problems: list[Problem]) -> dict
             problems.append(Problem(name, f"{where} value for '{key}' is not text; ignored", WARNING))
             continue
         value = str(value).strip()
+        if len(value) > MAX_FIELD_CHARS:
+            problems.append(
+                Problem(name, f"{where} value for '{field}' is too long ({len(value):,} characters); ignored", WARNING)
+            )
+            continue
         if field == "published" and value and check_date(value):
             problems.append(Problem(name, f"impossible date '{value}' in {where}; treated as missing", WARNING))
             continue
@@ -366,33 +440,39 @@ def _parse_jsonl(name: str, data: bytes, problems: list[Problem], prefix: str = 
         if not raw.strip():
             continue  # blank lines (and the final newline) are not articles
         try:
-            obj = json.loads(decode_text(raw))
+            doc = _jsonl_document(raw, where, name, prefix, seen_in_file, problems)
         except InputError as exc:
             problems.append(Problem(where, str(exc)))
             continue
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(where, f"malformed JSON ({_short(exc)})"))
+        except Exception as exc:  # a reader's own failure on an odd line: that line's problem only
+            problems.append(Problem(where, _unexpected(exc)))
             continue
-        if not isinstance(obj, dict):
-            problems.append(Problem(where, "expected a JSON object with 'id' and 'text'"))
-            continue
-        doc_id, text = obj.get("id"), obj.get("text")
-        if isinstance(doc_id, bool) or not isinstance(doc_id, str | int) or not str(doc_id).strip():
-            problems.append(Problem(where, "missing or empty 'id'"))
-            continue
-        if not isinstance(text, str) or not text.strip():
-            problems.append(Problem(where, "missing, empty or non-text 'text'"))
-            continue
-        doc_id = str(doc_id).strip()
-        if doc_id in seen_in_file:
-            problems.append(Problem(where, f"duplicate doc_id '{doc_id}' in this file; skipped"))
-            continue
-        seen_in_file.add(doc_id)
-        meta = _metadata({k: v for k, v in obj.items() if k not in ("id", "text")}, where, "JSONL", problems)
-        docs.append(Document(doc_id=prefix + doc_id, text=text.removeprefix("\ufeff"), path=name, **meta))
+        docs.append(doc)
     if not docs and not any(p.path.startswith(f"{name}:") for p in problems):
         raise InputError("no articles (only blank lines)")
     return docs
+
+
+def _jsonl_document(
+    raw: bytes, where: str, name: str, prefix: str, seen_in_file: set[str], problems: list[Problem]
+) -> Document:
+    """One JSONL line -> its Document; raises InputError saying why the line is skipped."""
+    obj = _json(decode_text(raw))
+    if not isinstance(obj, dict):
+        raise InputError("expected a JSON object with 'id' and 'text'")
+    doc_id, text = obj.get("id"), obj.get("text")
+    if isinstance(doc_id, bool) or not isinstance(doc_id, str | int) or not str(doc_id).strip():
+        raise InputError("missing or empty 'id'")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("missing, empty or non-text 'text'")
+    doc_id = str(doc_id).strip()
+    if len(doc_id) > MAX_ID_CHARS:
+        raise InputError(f"'id' too long ({len(doc_id):,} characters; at most {MAX_ID_CHARS})")
+    if doc_id in seen_in_file:
+        raise InputError(f"duplicate doc_id '{doc_id}' in this file; skipped")
+    seen_in_file.add(doc_id)
+    meta = _metadata({k: v for k, v in obj.items() if k not in ("id", "text")}, where, "JSONL", problems)
+    return Document(doc_id=prefix + doc_id, text=text.removeprefix("\ufeff"), path=name, **meta)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -401,19 +481,37 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""
 
 
 def _decode_html(data: bytes) -> str:
-    """UTF-8, else the charset the page declares in a <meta> tag."""
+    """A byte-order mark's encoding, else UTF-8, else the charset the page declares in a <meta> tag.
+
+    Only the common web encodings (HTML_ENCODINGS) are honoured as declared; UTF-16/32 only with a BOM.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding).removeprefix("\ufeff")
+            except UnicodeError:
+                raise InputError(
+                    f"not valid {encoding.upper()} (it starts with a {encoding.upper()} byte-order mark)"
+                ) from None
     try:
         return decode_text(data)
     except InputError:
         declared = _CHARSET.search(data[:4096])
         if not declared or b"\x00" in data:
             raise
+        name = declared.group(1).decode("ascii", "replace")
         try:
-            return data.decode(declared.group(1).decode("ascii")).removeprefix("\ufeff")
-        except (LookupError, UnicodeDecodeError):
+            encoding = codecs.lookup(name).name
+        except LookupError:
+            raise InputError(f"not UTF-8, and the declared charset '{name}' is unknown") from None
+        if encoding not in HTML_ENCODINGS:
             raise InputError(
-                f"not UTF-8 and not the declared charset {declared.group(1).decode('ascii', 'replace')}"
+                f"not UTF-8, and the declared charset '{name}' is not supported (save the page as UTF-8)"
             ) from None
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeError:
+            raise InputError(f"not UTF-8 and not the declared charset {name}") from None
 
 
 def _html_text(data: bytes) -> tuple[str, dict[str, str]]:
@@ -558,6 +656,11 @@ def _mostly_control(text: str) -> bool:
 
 def _short(exc: Exception) -> str:
     return str(exc).split("\n", 1)[0][:120]
+
+
+def _unexpected(exc: Exception) -> str:
+    """An unforeseen failure of a reader, in words (no traceback, no server paths beyond the input's own)."""
+    return f"could not be read ({type(exc).__name__}: {_short(exc)})"
 
 
 __all__ = [

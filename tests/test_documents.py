@@ -355,3 +355,148 @@ def test_namespace_jsonl_prefixes_line_ids_with_the_file_doc_id(tmp_path: Path) 
     assert [d.doc_id for d in docs] == ["batch/1", "batch/2", "other/1", "other/2"] and problems == []
     docs, _ = read_inputs([tmp_path], namespace_jsonl=True)
     assert [d.doc_id for d in docs] == ["batch/1", "batch/2", "other/1", "other/2", "sub/deep/1", "sub/deep/2"]
+
+
+# --------------------------------------------------------------------------- hostile input: one bad file never stops the others
+
+GOOD_LINE = json.dumps({"id": "good-line", "text": ARTICLE})
+PAGE = '<html><head><meta charset="{}"><title>T</title></head><body><p>Caf\xe9 {}</p></body></html>'
+HOSTILE = {  # name -> (content, what the problem says)
+    "undefined.html": (
+        PAGE.format("undefined", "word " * 40).encode("latin-1"),
+        "charset 'undefined' is not supported",
+    ),
+    "punycode.html": (PAGE.format("punycode", "word " * 40).encode("latin-1"), "charset 'punycode' is not supported"),
+    "nested.jsonl": ((b"[" * 100_000 + b"]" * 100_000 + b"\n" + GOOD_LINE.encode()), "nested too deeply"),
+    "long-id.jsonl": (
+        b'{"id": ' + b"7" * 5_000 + b', "text": "Some text."}\n' + GOOD_LINE.encode(),
+        "a number of over 4,300 digits",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_files_are_named_with_their_problem_and_the_rest_is_read(tmp_path: Path, name: str) -> None:
+    content, expected = HOSTILE[name]
+    write(tmp_path / name, content)
+    write(tmp_path / "good.txt", ARTICLE)
+    docs, problems = read_inputs([tmp_path])
+    good = ["good", "good-line"] if name.endswith(".jsonl") else ["good"]
+    assert sorted(d.doc_id for d in docs) == good
+    assert len(problems) == 1 and expected in problems[0].reason
+    assert problems[0].path.startswith(str(tmp_path / name))  # the file, or file:LINE for JSONL
+    assert problems[0].severity == "error"
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_uploads_are_named_with_their_problem(name: str) -> None:
+    content, expected = HOSTILE[name]
+    docs, problems = documents_from_bytes(name, content)
+    assert [d.doc_id for d in docs] == (["good-line"] if name.endswith(".jsonl") else [])
+    assert len(problems) == 1 and expected in problems[0].reason and problems[0].path.startswith(name)
+
+
+def test_declared_encodings_are_honoured_only_from_a_known_list() -> None:
+    page = PAGE.format("windows-1252", "word " * 40).encode("cp1252")
+    docs, problems = documents_from_bytes("west.html", page)
+    assert problems == [] and "Café" in docs[0].text
+    page = PAGE.format("koi8-r", "слово " * 40).replace("Caf\xe9", "Кафе").encode("koi8-r")
+    docs, problems = documents_from_bytes("east.html", page)
+    assert problems == [] and "Кафе" in docs[0].text
+    utf16 = "\ufeff<html><body><p>Caf\xe9 and more words in a page saved as UTF-16.</p></body></html>".encode("utf-16")
+    docs, problems = documents_from_bytes("wide.html", utf16)
+    assert problems == [] and "Café and more words" in docs[0].text
+    docs, problems = documents_from_bytes("nobom.html", PAGE.format("utf-16", "word").encode("latin-1"))
+    assert docs == [] and "charset 'utf-16' is not supported" in problems[0].reason  # no BOM: not believed
+    docs, problems = documents_from_bytes("what.html", PAGE.format("klingon", "word").encode("latin-1"))
+    assert docs == [] and "charset 'klingon' is unknown" in problems[0].reason
+
+
+def test_a_deeply_nested_sidecar_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    write(tmp_path / "s.txt", ARTICLE)
+    write(tmp_path / "s.meta.json", b"[" * 100_000)
+    docs, problems = read_inputs([tmp_path])
+    assert [d.doc_id for d in docs] == ["s"]
+    assert [(p.path, p.severity) for p in problems] == [(str(tmp_path / "s.meta.json"), "warning")]
+    assert "malformed sidecar JSON (nested too deeply)" in problems[0].reason
+    docs, problems = documents_from_bytes("s.txt", ARTICLE.encode(), sidecar=b'{"a": ' * 100_000)
+    assert [d.doc_id for d in docs] == ["s"] and "nested too deeply" in problems[0].reason
+
+
+def test_a_file_name_too_long_for_the_file_system_is_named(tmp_path: Path) -> None:
+    good = write(tmp_path / "good.txt", ARTICLE)
+    too_long = tmp_path / ("x" * 300 + ".txt")
+    docs, problems = read_inputs([too_long, good])
+    assert [d.doc_id for d in docs] == ["good"]
+    assert problems == [Problem(str(too_long), "cannot read: File name too long")]
+    # a file whose name fits, but whose sidecar's name would not: read, with no sidecar
+    near = write(tmp_path / ("y" * 250 + ".txt"), ARTICLE)
+    docs, problems = read_inputs([near])
+    assert [d.doc_id for d in docs] == [near.stem] and problems == []
+    docs, problems = documents_from_bytes("z" * 300 + ".txt", ARTICLE.encode())  # an upload's name is no path
+    assert len(docs) == 1 and problems == []
+
+
+def test_overlong_ids_and_metadata_values_are_named(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "i" * 300, "text": "Text."}),
+        json.dumps({"id": "ok", "text": "Text.", "title": "t" * 5_000, "outlet": "AP"}),
+    ]
+    write(tmp_path / "f.jsonl", "\n".join(lines))
+    docs, problems = read_inputs([tmp_path / "f.jsonl"])
+    assert [(d.doc_id, d.title, d.outlet) for d in docs] == [("ok", "", "AP")]
+    assert [(p.path.rsplit(":", 1)[1], p.severity) for p in problems] == [("1", "error"), ("2", "warning")]
+    assert "'id' too long (300 characters" in problems[0].reason
+    assert "value for 'title' is too long (5,000 characters); ignored" in problems[1].reason
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_in_a_folder_is_not_read(tmp_path: Path) -> None:
+    write(tmp_path / "good.txt", ARTICLE)
+    os.mkfifo(tmp_path / "pipe.txt")  # reading it would block for ever
+    docs, problems = read_inputs([tmp_path])
+    assert [d.doc_id for d in docs] == ["good"]
+    assert problems == [Problem(str(tmp_path / "pipe.txt"), "not a regular file")]
+
+
+def test_an_unforeseen_reader_failure_is_that_files_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a reader raises (here the HTML extractor's fallback parser) stays with that file."""
+    import extract.documents as documents
+
+    def broken(data: bytes) -> tuple[str, dict[str, str]]:
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(documents, "_html_text", broken)
+    write(tmp_path / "page.html", "<p>Hello</p>")
+    write(tmp_path / "good.txt", ARTICLE)
+    docs, problems = read_inputs([tmp_path])
+    assert [d.doc_id for d in docs] == ["good"]
+    assert problems == [Problem(str(tmp_path / "page.html"), "could not be read (MemoryError: simulated)")]
+    docs, problems = documents_from_bytes("page.html", b"<p>Hello</p>")
+    assert docs == [] and problems == [Problem("page.html", "could not be read (MemoryError: simulated)")]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("name", [*sorted(HOSTILE), "too-long-name"])
+def test_the_cli_names_a_hostile_file_and_extracts_the_good_one_beside_it(
+    tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import extract.__main__ as cli
+    from extract import store
+
+    folder = tmp_path / "in"
+    write(folder / "good.txt", ARTICLE)
+    extra = []
+    if name == "too-long-name":
+        bad = tmp_path / ("x" * 300 + ".txt")
+        extra, expected = [str(bad)], "cannot read: File name too long"
+    else:
+        content, expected = HOSTILE[name]
+        bad = write(folder / name, content)
+    assert cli.main([str(folder), *extra, "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert f"{bad}" in err and expected in err
+    assert "Traceback" not in err
+    docs = store.read_documents(tmp_path / "out")
+    wanted = ["good", "good-line"] if name.endswith(".jsonl") else ["good"]
+    assert sorted(docs["doc_id"]) == wanted
