@@ -12,7 +12,8 @@ Rules (the CLI's --help repeats them for users):
   decoded text *without* the BOM. Non-UTF-8 input is refused with the offending byte and offset rather than
   decoded as cp1252: a wrong guess would silently garble the sentences and names in the events table, while
   re-saving a file as UTF-8 is easy. (HTML is the exception: a ``<meta charset>`` the page declares is
-  honoured, since that is not a guess and offsets index into the extracted text anyway.)
+  honoured when it is one of the common web encodings, ``HTML_ENCODINGS``, since that is not a guess and
+  offsets index into the extracted text anyway; a UTF-16/32 byte-order mark decides over any declaration.)
 * For .txt the text is the decoded file unchanged; for .md it is the file with its front matter blanked out
   (every character but line breaks made a space), so offsets index the file in both;
   for .html it is the main text trafilatura extracts (or, when it finds none, the text outside
@@ -20,7 +21,9 @@ Rules (the CLI's --help repeats them for users):
 * Metadata precedence: sidecar over front matter / HTML metadata / JSONL fields.
 
 Every problem becomes a :class:`Problem`; ``"error"`` means the input (file or JSONL line) was skipped,
-``"warning"`` means it was read but something (a sidecar, a date) was ignored.
+``"warning"`` means it was read but something (a sidecar, a date) was ignored. Whatever goes wrong while
+reading one file or line (hostile JSON, an odd encoding, a name the file system refuses) is that input's
+Problem; the others are still read.
 """
 
 from __future__ import annotations
@@ -269,9 +272,7 @@ def _kind(path: Path) -> str:
     """ "folder", "file", "other" (a device, a pipe) or "missing"; raises OSError when the path cannot be checked."""
     try:
         mode = path.stat().st_mode
-    except FileNotFoundError:
-        return "missing"
-    except NotADirectoryError:
+    except (FileNotFoundError, NotADirectoryError):
         return "missing"
     if stat.S_ISDIR(mode):
         return "folder"

@@ -44,10 +44,13 @@ if TYPE_CHECKING:  # pandas and spaCy are imported lazily: spawned workers shoul
 
 # ----------------------------------------------------------------- settings: every default in one place
 
-PIECE_CHARS = 100_000  # longest text parsed in one go; longer texts are cut into pieces of at most this
-PIECES_AT_ONCE = 2  # pieces of one long text that go through the model together (peak memory grows with it)
+# Longest text parsed in one go; longer ones are cut (at paragraph breaks when they can be) into pieces of at
+# most this. The model's matrices grow with what it parses at once, and past a few tens of thousands of
+# characters they parse slower per word (benchmarks/long_document.py) and take more memory.
+PIECE_CHARS = 25_000
+PIECES_AT_ONCE = 2  # pieces of one long text that go through the model together
 BATCH_SIZE = 32  # short texts parsed together (news articles, a few thousand characters each)
-BATCH_CHARS = 2 * PIECE_CHARS  # ... up to this many characters in all, so a batch of long ones stays small
+BATCH_CHARS = 100_000  # ... up to this many characters in all, so a batch of long ones stays small
 MAX_WORDS = 200_000  # a longer text is cut (at a paragraph or sentence end) and the rest ignored, with a warning
 MAX_CHUNK = 16  # documents sent to a worker at a time
 TABLES = "extract.events:document_tables"  # the per-document extraction: (Document, Doc) -> (row, event rows)

@@ -376,3 +376,38 @@ def test_a_dated_bullet_list_makes_one_event_per_entry(nlp):
     _, rows = events_of(nlp, text, "2025-08-12")
     assert [r["date_start"] for r in rows] == [dt.date(2020, 9, 27), dt.date(2020, 11, 10), dt.date(2025, 8, 8)]
     assert rows[-1]["summary"].startswith("Both leaders initial the text")
+
+
+def test_a_block_quote_is_read_to_its_paragraphs_end_and_no_further(nlp):
+    """The intro takes the quote's closing citation; the sentences after the quote are never read (the rest of
+    a long document is not scanned once per line ending in a colon)."""
+    from extract.events import _mentions_by_sentence, quoted_citation
+    from extract.timex import find_time_mentions
+
+    text = (
+        "An analyst in the capital argues that the talks will fail:\n"
+        "“The two sides disagree on almost everything, and the gap is widening” (Reuters, January 16, 2025).\n"
+        "A new paragraph starts here and says something else entirely.\n"
+        "And one more follows it.\n"
+    )
+    doc = nlp(text)
+    split = sentences(doc)
+    by_sentence = _mentions_by_sentence(split, find_time_mentions(text, None, doc=doc))
+    read = []
+
+    def following():
+        for item in by_sentence[1:]:
+            read.append(item[0].text)
+            yield item
+
+    [cand] = quoted_citation(split[0], following(), text)
+    assert cand.trigger.text == "argues" and [m.text for m in cand.mentions] == ["January 16, 2025"]
+    assert read == [by_sentence[1][0].text, by_sentence[2][0].text]  # the quote, and the one that ends it
+    assert quoted_citation(split[0], iter(()), text) == []  # nothing follows: no quote
+
+
+def test_label_lines_ending_in_a_colon_stay_sentences_of_their_own(nlp):
+    text = "Contents\n\n" + "".join(f"Item {i}:\n" for i in range(1, 40)) + "March 13, 2025: Leaders agree on a text.\n"
+    spans = sentences(nlp(text))
+    assert [s.text for s in spans[1:4]] == ["Item 1:", "Item 2:", "Item 3:"]
+    assert spans[-1].text == "March 13, 2025: Leaders agree on a text."  # a label on its line's sentence
