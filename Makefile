@@ -46,6 +46,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/timeml.py ../shared/bench/te3-tbaq
 	$(BIN)/python benchmarks/annotated.py
 	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/long_document.py
 	$(BIN)/python benchmarks/dashboard.py
 
 ## golden: rewrite tests/golden/ from the current extractor (only when a change of output is intended)
