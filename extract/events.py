@@ -21,6 +21,15 @@ from extract.documents import Document
 from extract.nlp import lemma
 from extract.published import Published, is_stamp, publication_date
 from extract.schema import MAX_YEAR, MIN_YEAR
+from extract.tense import (
+    FUTURE_MODALS,
+    HABIT_ADVERBS,
+    HYPOTHETICAL_MODALS,
+    PLAN_VERBS,
+    is_past_or_perfect,
+    is_simple_past,
+    modal,
+)
 from extract.timex import TimeMention, find_time_mentions
 
 # Verbs that report speech or publication: a cited date makes them a statement event.
@@ -122,9 +131,6 @@ STATIVE_VERBS = frozenset(
         "concern",
     ]
 )
-HYPOTHETICAL_MODALS = frozenset({"could", "would", "might", "may", "should", "must", "can", "ought"})
-FUTURE_MODALS = frozenset({"will", "shall", "'ll"})
-PLAN_WORDS = frozenset({"plan", "intend", "expect", "schedule", "aim", "hope", "seek", "prepare", "propose"})
 
 # Keyword lemmas per event type; checked in this order, the trigger's own lemma counting double.
 TYPE_KEYWORDS: dict[str, frozenset[str]] = {
@@ -533,19 +539,6 @@ def is_present_state(verb: Token) -> bool:
     return lemma(verb) == "be" or any(c.dep_ == "advmod" and c.lower_ in HABIT_ADVERBS for c in verb.children)
 
 
-HABIT_ADVERBS = frozenset(
-    {"rarely", "seldom", "often", "usually", "always", "never", "sometimes", "regularly", "routinely", "generally"}
-)
-
-
-def is_past_or_perfect(verb: Token) -> bool:
-    """Past tense ("ratified") or present perfect ("has ratified"): a report, not a headline's present."""
-    if verb.tag_ == "VBD":
-        return True
-    aux = [c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")]
-    return verb.tag_ == "VBN" and any(a in ("has", "have", "had", "was", "were") for a in aux)
-
-
 def main_verb(sentence: Span) -> Token | None:
     """The sentence's root verb (the first verb when the parse has no verbal root)."""
     root = sentence.root
@@ -683,20 +676,13 @@ def cited_act_or_statement(sentence: Span, root: Token | None) -> bool:
         return False
     if verb in SPEECH_VERBS:
         return True
-    if verb in STATIVE_VERBS or _modal(root):
+    if verb in STATIVE_VERBS or modal(root):
         return False
     if root.tag_ == "VBD":
         return True
     aux = [c.lower_ for c in root.children if c.dep_ in ("aux", "auxpass")]
     # present perfect active ("have fought") reports an act; "has been positioned" a state
     return root.tag_ == "VBN" and any(a in ("has", "have", "had") for a in aux) and "been" not in aux
-
-
-def _modal(token: Token) -> str | None:
-    for child in token.children:
-        if child.dep_ == "aux" and child.tag_ == "MD":
-            return child.lower_
-    return None
 
 
 def _is_to(verb: Token) -> bool:
@@ -710,32 +696,24 @@ def _is_to(verb: Token) -> bool:
     return bool(finite_be)
 
 
-def _simple_past(verb: Token) -> bool:
-    """ "opened": VBD, or a VBN with no auxiliary of its own or shared (the tagger's frequent mistake for a
-    finite past); "could be signed in March and ratified in April" shares its modal."""
-    if verb.dep_ == "conj" and any(c.dep_ in ("aux", "auxpass") for c in verb.head.children):
-        return False
-    return verb.tag_ == "VBD" or (verb.tag_ == "VBN" and not any(c.dep_ in ("aux", "auxpass") for c in verb.children))
-
-
 def modality(trigger: Token | None, mentions: Sequence[TimeMention], published: Published) -> str:
     """asserted, hypothetical (could, would, if ...) or planned (will, plans to, a future date)."""
     if trigger is None:
         return "asserted"
     chain = [trigger, *[t for t in trigger.ancestors][:3]]
     for token in chain:
-        modal = _modal(token)
-        if modal in HYPOTHETICAL_MODALS:
+        aux = modal(token)
+        if aux in HYPOTHETICAL_MODALS:
             return "hypothetical"
-        if modal in FUTURE_MODALS:
+        if aux in FUTURE_MODALS:
             return "planned"
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in token.children):
             return "hypothetical"
         if _is_to(token):
             return "planned"  # "is to be completed by the end of the year"
-        if token.i != trigger.i and lemma(token).lower() in PLAN_WORDS and trigger.dep_ == "xcomp":
+        if token.i != trigger.i and lemma(token).lower() in PLAN_VERBS and trigger.dep_ == "xcomp":
             return "planned"
-        if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl") or _simple_past(token):
+        if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl") or is_simple_past(token):
             break  # a simple past narrates, whatever a governing clause's modal ("which would let ... opened")
     own = [m for m in mentions if m.basis != "citation"]
     end = published.end

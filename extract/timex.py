@@ -16,12 +16,36 @@ whether a four-digit number counts something).
 from __future__ import annotations
 
 import bisect
-import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+from extract.calendar import (
+    GRANULARITY_RANK,
+    easter,
+    month_number,
+    month_span,
+    nth_weekday,
+    quarter_span,
+    season_of,
+    season_span,
+    shift_day,
+    valid_date,
+    week_span,
+    week_value,
+    weekday_number,
+)
+from extract.tense import (
+    DEADLINE_BEFORE_RX,
+    DEFER_VERBS,
+    FORWARD_AUXILIARIES,
+    FORWARD_HEADS,
+    FORWARD_VERBS,
+    TIMETABLE_VERBS,
+    is_narrated_past,
+)
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -51,60 +75,7 @@ class TimeMention:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Calendar helpers
-
-_GRAN_RANK = {"day": 0, "week": 1, "month": 2, "quarter": 3, "season": 3, "year": 4, "decade": 5, "range": 6}
-_PUB_RANK = {"day": 0, "month": 2, "year": 4}
-
-
-def _month_span(y: int, m: int) -> tuple[dt.date, dt.date]:
-    return dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1])
-
-
-def _quarter_span(y: int, q: int) -> tuple[dt.date, dt.date]:
-    return _month_span(y, 3 * q - 2)[0], _month_span(y, 3 * q)[1]
-
-
-_SEASON_MONTHS = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}  # meteorological seasons: first month
-
-
-def _season_span(y: int, s: str) -> tuple[dt.date, dt.date]:
-    m = _SEASON_MONTHS[s]
-    start = dt.date(y, m, 1)
-    end_y, end_m = (y + 1, 2) if s == "WI" else (y, m + 2)
-    return start, _month_span(end_y, end_m)[1]
-
-
-def _season_of(d: dt.date) -> tuple[int, str]:
-    """The season a day falls in, with its season-year (winter belongs to the year of its December)."""
-    if d.month in (12, 1, 2):
-        return (d.year if d.month == 12 else d.year - 1), "WI"
-    return d.year, ("SP", "SP", "SP", "SU", "SU", "SU", "FA", "FA", "FA")[d.month - 3]
-
-
-def _week_span(d: dt.date) -> tuple[dt.date, dt.date]:
-    monday = d - dt.timedelta(days=d.weekday())
-    return monday, monday + dt.timedelta(days=6)
-
-
-def _week_value(d: dt.date) -> str:
-    y, w, _ = d.isocalendar()
-    return f"{y}-W{w:02d}"
-
-
-def _add_months(y: int, m: int, n: int) -> tuple[int, int]:
-    k = y * 12 + (m - 1) + n
-    return k // 12, k % 12 + 1
-
-
-def _shift_day(d: dt.date, n: int, unit: str) -> dt.date:
-    if unit == "day":
-        return d + dt.timedelta(days=n)
-    if unit == "week":
-        return d + dt.timedelta(weeks=n)
-    months = {"month": 1, "quarter": 3, "year": 12, "decade": 120}[unit] * n
-    y, m = _add_months(d.year, d.month, months)
-    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+# Normalised values
 
 
 @dataclass(frozen=True)
@@ -125,7 +96,7 @@ def _day(d: dt.date, basis: str = "explicit", suffix: str = "") -> _Res:
 
 
 def _month(y: int, m: int, basis: str = "explicit") -> _Res:
-    s, e = _month_span(y, m)
+    s, e = month_span(y, m)
     return _Res(s, e, "month", f"{y:04d}-{m:02d}", basis)
 
 
@@ -134,18 +105,18 @@ def _year(y: int, basis: str = "explicit") -> _Res:
 
 
 def _quarter(y: int, q: int, basis: str = "explicit") -> _Res:
-    s, e = _quarter_span(y, q)
+    s, e = quarter_span(y, q)
     return _Res(s, e, "quarter", f"{y:04d}-Q{q}", basis)
 
 
 def _season(y: int, s: str, basis: str = "explicit") -> _Res:
-    a, b = _season_span(y, s)
+    a, b = season_span(y, s)
     return _Res(a, b, "season", f"{y:04d}-{s}", basis)
 
 
 def _week(d: dt.date, basis: str = "relative") -> _Res:
-    a, b = _week_span(d)
-    return _Res(a, b, "week", _week_value(d), basis)
+    a, b = week_span(d)
+    return _Res(a, b, "week", week_value(d), basis)
 
 
 def _decade(y: int, basis: str = "explicit") -> _Res:
@@ -176,7 +147,7 @@ def _as_unit(d: dt.date, unit: str, basis: str) -> _Res:
     if unit == "quarter":
         return _quarter(d.year, (d.month - 1) // 3 + 1, basis)
     if unit == "season":
-        y, s = _season_of(d)
+        y, s = season_of(d)
         return _season(y, s, basis)
     if unit == "decade":
         return _decade(d.year, basis)
@@ -198,21 +169,6 @@ _X_VALUES = {
 # ---------------------------------------------------------------------------------------------------------
 # Lexicon
 
-_MONTHS = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
-_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _NUMBERS = {
     "a": 1,
     "an": 1,
@@ -325,7 +281,7 @@ class _Ctx:
 
     def pub(self, need: str) -> dt.date | None:
         """The publication date when it is known at least to granularity `need`."""
-        if self.published is None or _PUB_RANK.get(self.pub_gran, 0) > _GRAN_RANK[need]:
+        if self.published is None or GRANULARITY_RANK.get(self.pub_gran, 0) > GRANULARITY_RANK[need]:
             return None
         return self.published
 
@@ -355,14 +311,6 @@ def _year_int(text: str) -> int:
     return _WORD_NUMS[words[0]] * 100 + sum(_WORD_NUMS[w] for w in words[1:])
 
 
-def _month_num(word: str) -> int:
-    return _MONTHS[word.strip(".").lower()[:3]]
-
-
-def _weekday_num(word: str) -> int:
-    return _WEEKDAYS[word.lower()[:3]]
-
-
 def _int_day(word: str) -> int:
     return int(re.sub(r"\D", "", word))
 
@@ -380,23 +328,16 @@ def _num(word: str | None) -> int | None:
     return int(f) if f == int(f) else None
 
 
-def _safe_date(y: int, m: int, d: int) -> dt.date | None:
-    try:
-        return dt.date(y, m, d)
-    except ValueError:
-        return None
-
-
 def _ymd(y: int | None, m: int, d: int, ctx: _Ctx) -> _Res | None:
     if y is None:
         pub = ctx.pub("year")
         if pub is None:
-            if _safe_date(2000, m, d) is None:  # 2000 is a leap year: Feb 29 stays valid
+            if valid_date(2000, m, d) is None:  # 2000 is a leap year: Feb 29 stays valid
                 return None
             return _unresolved(f"XXXX-{m:02d}-{d:02d}", "day")
-        day = _safe_date(pub.year + _year_shift(ctx, m), m, d)
+        day = valid_date(pub.year + _year_shift(ctx, m), m, d)
         return _day(day, "relative") if day else None
-    day = _safe_date(y, m, d)
+    day = valid_date(y, m, d)
     return _day(day) if day else None
 
 
@@ -478,7 +419,7 @@ _ANAPHORIC_YEAR = {
 
 
 def _n_full_mdy(m: re.Match[str], ctx: _Ctx) -> _Res | None:
-    return _ymd(int(m["y"]), _month_num(m["mon"]), _int_day(m["d"]), ctx)
+    return _ymd(int(m["y"]), month_number(m["mon"]), _int_day(m["d"]), ctx)
 
 
 def _n_md(m: re.Match[str], ctx: _Ctx) -> _Res | None:
@@ -486,9 +427,9 @@ def _n_md(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     if y is None and "ry" in m.re.groupindex and m["ry"]:
         ry = _rel_year(m["ry"], ctx)
         if ry is None:
-            return _unresolved(f"XXXX-{_month_num(m['mon']):02d}-{_int_day(m['d']):02d}", "day")
-        return _ymd(ry, _month_num(m["mon"]), _int_day(m["d"]), ctx)
-    return _ymd(int(y) if y else None, _month_num(m["mon"]), _int_day(m["d"]), ctx)
+            return _unresolved(f"XXXX-{month_number(m['mon']):02d}-{_int_day(m['d']):02d}", "day")
+        return _ymd(ry, month_number(m["mon"]), _int_day(m["d"]), ctx)
+    return _ymd(int(y) if y else None, month_number(m["mon"]), _int_day(m["d"]), ctx)
 
 
 def _n_iso(m: re.Match[str], ctx: _Ctx) -> _Res | None:
@@ -496,7 +437,7 @@ def _n_iso(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 
 def _n_month_year(m: re.Match[str], ctx: _Ctx) -> _Res | None:
-    mon = _month_num(m["mon"])
+    mon = month_number(m["mon"])
     if m["y"]:
         return _month(_year_int(m["y"]), mon)
     ry = _rel_year(m["ry"], ctx)
@@ -509,7 +450,7 @@ def _n_month(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     rel = (m["rel"] or "").lower() or None
     if m["mon"] in ("May", "March") and not (m["cue"] or rel or m["t"] != m["mon"]):
         return None  # the modal verb / the noun, unless a preposition or modifier says it is the month
-    return _ym(None, _month_num(m["mon"]), ctx, rel)
+    return _ym(None, month_number(m["mon"]), ctx, rel)
 
 
 def _n_year(m: re.Match[str], ctx: _Ctx) -> _Res | None:
@@ -565,7 +506,7 @@ def _n_season(m: re.Match[str], ctx: _Ctx) -> _Res | None:
         pub = ctx.pub("month")
         if pub is None:
             return _unresolved(f"XXXX-{s}", "season")
-        cy, cs = _season_of(pub)
+        cy, cs = season_of(pub)
         order = ["SP", "SU", "FA", "WI"]
         # Seasons as a sequence: index = 4 * season-year + position.
         cur = cy * 4 + order.index(cs)
@@ -596,7 +537,7 @@ def _n_quarter(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     if pub is None:
         return _unresolved(f"XXXX-Q{q}", "quarter")
     y = pub.year
-    if _quarter_span(y, q)[0] > pub and ctx.tense != "future":
+    if quarter_span(y, q)[0] > pub and ctx.tense != "future":
         y -= 1  # results for a quarter that has not begun yet: last year's
     return _quarter(y, q, "relative")
 
@@ -608,13 +549,13 @@ def _n_quarter_rel(m: re.Match[str], ctx: _Ctx) -> _Res | None:
         pub = ctx.pub("month")
         if (a is None or a.date_start is None) and rel.startswith("year") and pub is not None:
             # no quarter named yet: a results story reports the last completed one
-            d = _shift_day(pub.replace(day=1), -1, "quarter")
+            d = shift_day(pub.replace(day=1), -1, "quarter")
             a = _quarter(d.year, (d.month - 1) // 3 + 1)
         if a is None or a.date_start is None:
             return _unresolved("XXXX-QX", "quarter")
         d = a.date_start
         if rel.startswith("year"):
-            d = _shift_day(d, -1, "year")
+            d = shift_day(d, -1, "year")
         return _quarter(d.year, (d.month - 1) // 3 + 1, "anaphoric")
     pub = ctx.pub("month")
     if pub is None:
@@ -624,9 +565,9 @@ def _n_quarter_rel(m: re.Match[str], ctx: _Ctx) -> _Res | None:
         # Bare "the quarter": the one last mentioned, else the last completed one (earnings reports).
         a = ctx.last_gran_anchor.get("quarter")
         if a is not None and a.granularity == "quarter" and a.date_start is not None:
-            return _Res(*_quarter_span(a.date_start.year, (a.date_start.month - 1) // 3 + 1), "quarter", a.value)
+            return _Res(*quarter_span(a.date_start.year, (a.date_start.month - 1) // 3 + 1), "quarter", a.value)
         shift = -1
-    d = _shift_day(pub.replace(day=1), shift, "quarter")
+    d = shift_day(pub.replace(day=1), shift, "quarter")
     return _quarter(d.year, (d.month - 1) // 3 + 1, "relative")
 
 
@@ -650,7 +591,7 @@ def _n_half(m: re.Match[str], ctx: _Ctx) -> _Res | None:
 
 
 def _n_weekday(m: re.Match[str], ctx: _Ctx) -> _Res | None:
-    wd = _weekday_num(m["wd"])
+    wd = weekday_number(m["wd"])
     word = ((m["rel"] or "").lower().split() or [""])[-1]
     rel = {"previous": "last", "preceding": "last", "following": "next"}.get(word, word)
     pub = ctx.pub("day")
@@ -716,13 +657,13 @@ def _n_rel_unit(m: re.Match[str], ctx: _Ctx) -> _Res | None:
         elif rel in ("next", "coming") or ((rel == "this" or ctx.tense == "future") and pub.weekday() < 5):
             sat = sat + dt.timedelta(days=7)
         sun = sat + dt.timedelta(days=1)
-        return _Res(sat, sun, "range", _week_value(sat) + "-WE", "relative")
+        return _Res(sat, sun, "range", week_value(sat) + "-WE", "relative")
     need = {"week": "day", "month": "month", "quarter": "month", "year": "year", "decade": "year"}[unit]
     pub = ctx.pub(need)
     if pub is None:
         return _unresolved(_X_VALUES[unit], unit)
     shift = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}.get(rel, 0)
-    d = _shift_day(pub, shift, unit) if unit != "decade" else pub.replace(year=pub.year + 10 * shift)
+    d = shift_day(pub, shift, unit) if unit != "decade" else pub.replace(year=pub.year + 10 * shift)
     return _as_unit(d, unit, "relative")
 
 
@@ -754,16 +695,16 @@ def _n_ago(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     if unit == "year" and n == 1 and q is not None and q.date_start is not None:
         near_anchor = base is not None and ctx.anchor_pos > ctx.period_pos and ctx.pos - ctx.anchor_pos <= 120
         if not near_anchor:
-            d = _shift_day(q.date_start, sign * n, "year")
+            d = shift_day(q.date_start, sign * n, "year")
             return _quarter(d.year, (d.month - 1) // 3 + 1, "anaphoric")
     if base is None:
         pub = ctx.pub("day" if unit in ("day", "week") else "month" if unit in ("month", "quarter") else "year")
         if pub is None:
             return _unresolved(_X_VALUES.get(unit, "XXXX"), unit)
-        return _as_unit(_shift_day(pub, sign * n, unit), unit, basis)
-    d = _shift_day(base.date_start, sign * n, unit)  # type: ignore[arg-type]
-    gran = base.granularity if _GRAN_RANK[base.granularity] <= _GRAN_RANK.get(unit, 4) else unit
-    return _as_unit(d, gran if gran in _GRAN_RANK else unit, basis)
+        return _as_unit(shift_day(pub, sign * n, unit), unit, basis)
+    d = shift_day(base.date_start, sign * n, unit)  # type: ignore[arg-type]
+    gran = base.granularity if GRANULARITY_RANK[base.granularity] <= GRANULARITY_RANK.get(unit, 4) else unit
+    return _as_unit(d, gran if gran in GRANULARITY_RANK else unit, basis)
 
 
 def _season_anaphor(season: str, shift: int, ctx: _Ctx) -> _Res:
@@ -774,9 +715,9 @@ def _season_anaphor(season: str, shift: int, ctx: _Ctx) -> _Res:
         return _unresolved(f"XXXX-{season}", "season")
     y = a.date_start.year
     if shift > 0:
-        y = y if _season_span(y, season)[0] > a.date_start else y + 1
+        y = y if season_span(y, season)[0] > a.date_start else y + 1
     elif shift < 0:
-        y = y if _season_span(y, season)[1] < a.date_start else y - 1
+        y = y if season_span(y, season)[1] < a.date_start else y - 1
     return _season(y, season, "anaphoric")
 
 
@@ -787,7 +728,7 @@ def _n_anaphor(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     shift = {"next": 1, "following": 1, "previous": -1, "preceding": -1, "prior": -1}.get(rel.split()[-1], 0)
     if unit in _SEASONS:
         return _season_anaphor(_SEASONS[unit], shift, ctx)
-    unit = unit if unit in _GRAN_RANK else "day"  # "the next morning", "that night": a day
+    unit = unit if unit in GRANULARITY_RANK else "day"  # "the next morning", "that night": a day
     a = ctx.narrated(unit)
     if (a is None or a.date_start is None) and rel.endswith("in the") and ctx.anchor is None:
         # "later in the day" with nothing narrated before it: the day of publication
@@ -795,7 +736,7 @@ def _n_anaphor(m: re.Match[str], ctx: _Ctx) -> _Res | None:
         return _unresolved(_X_VALUES[unit], unit) if pub is None else _as_unit(pub, unit, "relative")
     if a is None or a.date_start is None:
         return _unresolved(_X_VALUES[unit], unit)
-    d = _shift_day(a.date_start, shift, unit) if shift else a.date_start
+    d = shift_day(a.date_start, shift, unit) if shift else a.date_start
     return _as_unit(d, unit, "anaphoric")
 
 
@@ -823,7 +764,7 @@ def _n_recent(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     pub = ctx.pub("day" if unit in ("day", "week") else "month" if unit in ("month", "quarter") else "year")
     if pub is None:
         return _Res(None, None, "range", "PAST_REF", "unresolved")
-    start = _as_unit(_shift_day(pub, -3, unit), unit, "relative").date_start
+    start = _as_unit(shift_day(pub, -3, unit), unit, "relative").date_start
     return _Res(start, pub, "range", "PAST_REF", "relative")
 
 
@@ -833,13 +774,13 @@ def _n_range(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     y2 = int(m["y2"]) if "y2" in g and m["y2"] else None
     y1 = int(m["y1"]) if "y1" in g and m["y1"] else y2
     if "d1" in g:  # day ranges: March 13–19, 2025 / 13-19 March 2025 / March 30 - April 2
-        mon2 = _month_num(m["mon2"]) if "mon2" in g and m["mon2"] else _month_num(m["mon"])
-        mon1 = _month_num(m["mon"])
+        mon2 = month_number(m["mon2"]) if "mon2" in g and m["mon2"] else month_number(m["mon"])
+        mon1 = month_number(m["mon"])
         a = _ymd(y1, mon1, _int_day(m["d1"]), ctx)
         b = _ymd(y2, mon2, _int_day(m["d2"]), ctx)
     elif "mon1" in g:  # from March to May 2023
-        a = _ym(y1, _month_num(m["mon1"]), ctx)
-        b = _ym(y2, _month_num(m["mon2"]), ctx)
+        a = _ym(y1, month_number(m["mon1"]), ctx)
+        b = _ym(y2, month_number(m["mon2"]), ctx)
     else:
         return None
     if a is None or b is None:
@@ -870,11 +811,11 @@ def _n_set(m: re.Match[str], ctx: _Ctx) -> _Res | None:
     last = w.split()[-1]
     wd = re.search(_WEEKDAY, m["t"])
     if wd:  # "every Monday", "Sundays"
-        return _Res(None, None, "range", f"XXXX-WXX-{_weekday_num(wd.group(0)) + 1}", "unresolved", "SET")
+        return _Res(None, None, "range", f"XXXX-WXX-{weekday_number(wd.group(0)) + 1}", "unresolved", "SET")
     if last in _SEASONS:  # "every summer"
         return _Res(None, None, "range", f"XXXX-{_SEASONS[last]}", "unresolved", "SET")
     if re.fullmatch(_MONTH_FULL, last.capitalize()):  # "each July"
-        return _Res(None, None, "range", f"XXXX-{_month_num(last):02d}", "unresolved", "SET")
+        return _Res(None, None, "range", f"XXXX-{month_number(last):02d}", "unresolved", "SET")
     for key, code in (
         ("hour", "PT1H"),
         ("dai", "P1D"),
@@ -1341,44 +1282,22 @@ class _NMatch:
         return self._m[key]
 
 
-def _nth_weekday(y: int, month: int, weekday: int, n: int) -> dt.date:
-    """The n-th given weekday of a month (n = -1: the last one)."""
-    if n < 0:
-        last = dt.date(y, month, calendar.monthrange(y, month)[1])
-        return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
-    first = dt.date(y, month, 1)
-    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
-
-
-def _easter(y: int) -> dt.date:
-    """Western Easter Sunday (the anonymous Gregorian computus)."""
-    a, b, c = y % 19, y // 100, y % 100
-    d, e = b // 4, b % 4
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 2 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return dt.date(y, month, day + 1)
-
-
 _HOLIDAYS: dict[str, Callable[[int], dt.date]] = {
     "christmas": lambda y: dt.date(y, 12, 25),
     "christmas day": lambda y: dt.date(y, 12, 25),
     "christmas eve": lambda y: dt.date(y, 12, 24),
     "new year's day": lambda y: dt.date(y, 1, 1),
     "new year's eve": lambda y: dt.date(y, 12, 31),
-    "thanksgiving": lambda y: _nth_weekday(y, 11, 3, 4),  # US: fourth Thursday of November
-    "thanksgiving day": lambda y: _nth_weekday(y, 11, 3, 4),
+    "thanksgiving": lambda y: nth_weekday(y, 11, 3, 4),  # US: fourth Thursday of November
+    "thanksgiving day": lambda y: nth_weekday(y, 11, 3, 4),
     "independence day": lambda y: dt.date(y, 7, 4),
     "fourth of july": lambda y: dt.date(y, 7, 4),
     "halloween": lambda y: dt.date(y, 10, 31),
-    "labor day": lambda y: _nth_weekday(y, 9, 0, 1),
-    "memorial day": lambda y: _nth_weekday(y, 5, 0, -1),
-    "election day": lambda y: _nth_weekday(y, 11, 0, 1) + dt.timedelta(days=1),  # US: Tuesday after 1st Monday
-    "easter": _easter,
-    "easter sunday": _easter,
+    "labor day": lambda y: nth_weekday(y, 9, 0, 1),
+    "memorial day": lambda y: nth_weekday(y, 5, 0, -1),
+    "election day": lambda y: nth_weekday(y, 11, 0, 1) + dt.timedelta(days=1),  # US: Tuesday after 1st Monday
+    "easter": easter,
+    "easter sunday": easter,
 }
 
 
@@ -1547,24 +1466,6 @@ _CITE_OPEN_RX = re.compile(
     r"\(\s*[^()\n]{1,120}?,\s*(?:(?i:accessed|retrieved|visited|viewed|consulted)(?:\s+on)?\s+)?$"
 )
 _CITE_CLOSE_RX = re.compile(r"^\s*[.,]?\s*\)")
-_FUTURE_AUX = frozenset({"will", "'ll", "shall", "wo", "would", "'d", "might", "may", "can", "should", "must"})
-# "could" is also the past of "can": "could not be reached Friday", "could be located Wednesday" narrate.
-_FUTURE_LEMMAS = frozenset({"plan", "schedule"})
-# Verbs that timetable: in the present tense with a named day they look ahead ("the talks resume
-# Monday"). Headlines and captions narrate in the present ("Putin visits Havana on Tuesday"), so
-# the list is kept to what schedules say, and a sentence must end like prose.
-_TIMETABLE_LEMMAS = frozenset(
-    {"meet", "resume", "begin", "start", "open", "close", "convene", "reconvene", "vote", "expire", "end", "adjourn"}
-)
-# Deadlines and earliest dates look forward whatever the verb's tense ("to be completed by Dec. 15").
-_FUTURE_CUE_RX = re.compile(
-    r"(?i:\b(?:(?P<strong>as\s+(?:early|soon)\s+as|no\s+later\s+than|payable|effective|due)|by|until|through|till)\s+$)"
-)
-# Verbs that move something to a later date: "postponed until Tuesday" looks forward though narrated.
-_DEFER_LEMMAS = frozenset({"postpone", "delay", "defer", "extend", "adjourn", "recess", "reschedule", "push"})
-_FUTURE_HEADS = frozenset(
-    {"plan", "expect", "schedule", "set", "due", "intend", "hope", "aim", "prepare", "go", "agree", "want", "seek"}
-)
 _NUMERIC_HEAD_OK = frozenset(
     {
         "year",
@@ -1676,7 +1577,7 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     tok = idx.token_at(start)
     if tok is None:
         return "past"
-    cue_m = _FUTURE_CUE_RX.search(idx.text[max(0, start - 20) : start])
+    cue_m = DEADLINE_BEFORE_RX.search(idx.text[max(0, start - 20) : start])
     if cue_m and cue_m["strong"]:
         return "future"
     cue = cue_m is not None
@@ -1695,7 +1596,7 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     if cue:
         # A deadline looks forward ("to be completed by Dec. 15", "has until Tuesday") unless the
         # clause narrates the past: "had filed reports by Wednesday", "until Thursday they had not".
-        narrated = _narrated_past(verb) and _lemma(verb).lower() not in _DEFER_LEMMAS
+        narrated = is_narrated_past(verb) and _lemma(verb).lower() not in DEFER_VERBS
         return "past" if narrated else "future"
     if verb.pos_ not in ("VERB", "AUX"):
         return "present"
@@ -1709,18 +1610,18 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     for child in children:
         if child.dep_ in ("aux", "auxpass"):
             low = child.lower_
-            if low in _FUTURE_AUX or (child.tag_ == "MD" and low in ("ll", "'ll")):
+            if low in FORWARD_AUXILIARIES or (child.tag_ == "MD" and low in ("ll", "'ll")):
                 return "future"
             if low == "could" and not any(c.dep_ in ("neg", "auxpass") for c in children):
                 return "future"  # "a ruling could come Monday"
     if verb.tag_ == "VB":
         # "plans to meet on Friday", "is due to vote on Monday"
         has_to = any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
-        if has_to and verb.head.i != verb.i and _lemma(verb.head).lower() in _FUTURE_HEADS:
+        if has_to and verb.head.i != verb.i and _lemma(verb.head).lower() in FORWARD_HEADS:
             return "future"
     if verb.tag_ == "VBG" and verb.lower_ == "going":
         return "future"
-    if _lemma(verb).lower() in _FUTURE_LEMMAS:
+    if _lemma(verb).lower() in FORWARD_VERBS:
         return "future"
     # "is to resume on Tuesday"
     if verb.tag_ == "VB" and any(c.lower_ == "to" for c in verb.children) and _lemma(verb.head) == "be":
@@ -1738,7 +1639,7 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     if (
         verb.tag_ in ("VBP", "VBZ")
         and not via_noun
-        and (_lemma(verb).lower() in _TIMETABLE_LEMMAS or _takes_effect(verb))
+        and (_lemma(verb).lower() in TIMETABLE_VERBS or _takes_effect(verb))
         and verb.sent.text.rstrip().endswith((".", '"', "”", "'"))
     ):
         return "scheduled"  # "the talks resume Monday": a present-tense timetable on a named day
@@ -1757,15 +1658,6 @@ def _tense_of(idx: _DocIndex, c: _Cand) -> str:
     if key not in idx.tenses:
         idx.tenses[key] = _tense(idx, c.start, c.end)
     return idx.tenses[key]
-
-
-def _narrated_past(verb) -> bool:
-    """A simple-past or past-perfect clause: the verb is VBD or has a VBD auxiliary (had, was, did)."""
-    if verb.pos_ not in ("VERB", "AUX"):
-        return False
-    if verb.tag_ == "VBD":
-        return True
-    return any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in verb.children)
 
 
 _NAME_CHECKED = frozenset({"rel_unit", "day_word", "ref", "anaphor", "period_edge"})
@@ -2046,8 +1938,8 @@ def _all_timexes(
             ctx.anchor = res
             ctx.anchor_pos = c.start
             ctx.anchor_sentence = ctx.sentence
-            rank = _GRAN_RANK[res.granularity]
-            for g, r in _GRAN_RANK.items():
+            rank = GRANULARITY_RANK[res.granularity]
+            for g, r in GRANULARITY_RANK.items():
                 if r >= rank and g in ("day", "week", "month", "quarter", "season", "year"):
                     ctx.last_gran_anchor[g] = res
             if res.granularity != "quarter":
