@@ -2,7 +2,8 @@
 
 A capital, a seat of government ("the Kremlin") or a demonym standing for a state is
 mapped to the state's name, so "Moscow said" and "Russian officials said" both act as
-Russia. The tables are general world knowledge, not tied to any corpus.
+Russia. The tables are general world knowledge, not tied to any corpus, kept as data files a team can
+edit (extract/wordlists/).
 """
 
 from __future__ import annotations
@@ -12,138 +13,17 @@ from collections.abc import Iterable
 
 from spacy.tokens import Span
 
-# Country aliases -> canonical country name.
-COUNTRY_ALIASES: dict[str, str] = {
-    "us": "United States",
-    "u.s.": "United States",
-    "usa": "United States",
-    "u.s.a.": "United States",
-    "united states": "United States",
-    "united states of america": "United States",
-    "america": "United States",
-    "uk": "United Kingdom",
-    "u.k.": "United Kingdom",
-    "britain": "United Kingdom",
-    "great britain": "United Kingdom",
-    "united kingdom": "United Kingdom",
-    "russian federation": "Russia",
-    "ussr": "Soviet Union",
-    "soviet union": "Soviet Union",
-    "prc": "China",
-    "people's republic of china": "China",
-    "dprk": "North Korea",
-    "democratic people's republic of korea": "North Korea",
-    "republic of korea": "South Korea",
-    "republic of cuba": "Cuba",
-    "bolivarian republic of venezuela": "Venezuela",
-    "islamic republic of iran": "Iran",
-    "uae": "United Arab Emirates",
-    "eu": "European Union",
-    "european union": "European Union",
-    "un": "United Nations",
-    "united nations": "United Nations",
-}
+from extract import wordlists
 
-# Capitals and seats of power that stand for a government.
-METONYMS: dict[str, str] = {
-    "moscow": "Russia",
-    "kremlin": "Russia",
-    "washington": "United States",
-    "white house": "United States",
-    "pentagon": "United States",
-    "beijing": "China",
-    "havana": "Cuba",
-    "caracas": "Venezuela",
-    "kyiv": "Ukraine",
-    "kiev": "Ukraine",
-    "minsk": "Belarus",
-    "pyongyang": "North Korea",
-    "seoul": "South Korea",
-    "tehran": "Iran",
-    "tokyo": "Japan",
-    "london": "United Kingdom",
-    "downing street": "United Kingdom",
-    "paris": "France",
-    "elysee": "France",
-    "berlin": "Germany",
-    "brussels": "European Union",
-    "ankara": "Turkey",
-    "damascus": "Syria",
-    "managua": "Nicaragua",
-    "brasilia": "Brazil",
-    "bogota": "Colombia",
-    "la paz": "Bolivia",
-    "mexico city": "Mexico",
-    "new delhi": "India",
-    "delhi": "India",
-    "islamabad": "Pakistan",
-    "jerusalem": "Israel",
-    "riyadh": "Saudi Arabia",
-    "cairo": "Egypt",
-    "warsaw": "Poland",
-    "ottawa": "Canada",
-    "canberra": "Australia",
-    "rome": "Italy",
-    "madrid": "Spain",
-    "kabul": "Afghanistan",
-    "baghdad": "Iraq",
-    "tripoli": "Libya",
-    "pretoria": "South Africa",
-}
-
-# Demonyms and adjectives (spaCy NORP) -> country.
-DEMONYMS: dict[str, str] = {
-    "russian": "Russia",
-    "russians": "Russia",
-    "soviet": "Soviet Union",
-    "american": "United States",
-    "americans": "United States",
-    "cuban": "Cuba",
-    "cubans": "Cuba",
-    "venezuelan": "Venezuela",
-    "venezuelans": "Venezuela",
-    "ukrainian": "Ukraine",
-    "ukrainians": "Ukraine",
-    "chinese": "China",
-    "british": "United Kingdom",
-    "french": "France",
-    "german": "Germany",
-    "germans": "Germany",
-    "iranian": "Iran",
-    "iranians": "Iran",
-    "north korean": "North Korea",
-    "north koreans": "North Korea",
-    "south korean": "South Korea",
-    "japanese": "Japan",
-    "indian": "India",
-    "belarusian": "Belarus",
-    "syrian": "Syria",
-    "turkish": "Turkey",
-    "israeli": "Israel",
-    "israelis": "Israel",
-    "palestinian": "Palestine",
-    "palestinians": "Palestine",
-    "nicaraguan": "Nicaragua",
-    "brazilian": "Brazil",
-    "colombian": "Colombia",
-    "mexican": "Mexico",
-    "bolivian": "Bolivia",
-    "polish": "Poland",
-    "canadian": "Canada",
-    "australian": "Australia",
-    "italian": "Italy",
-    "spanish": "Spain",
-    "saudi": "Saudi Arabia",
-    "egyptian": "Egypt",
-    "pakistani": "Pakistan",
-    "afghan": "Afghanistan",
-    "iraqi": "Iraq",
-}
-
+# The team-editable lists (extract/wordlists/), read once: each file's header says what it holds.
+COUNTRY_ALIASES = wordlists.mapping("country_aliases")  # "u.s." -> United States
+METONYMS = wordlists.mapping("metonyms")  # capitals and seats of power -> the state: "kremlin" -> Russia
+DEMONYMS = wordlists.mapping("demonyms")  # nationality words (NORP) -> the state: "cuban" -> Cuba
+# A run of personal titles in front of a name ("Deputy Foreign Minister"), longest first so none cuts another.
 _TITLES = re.compile(
-    r"^(?:(?:President|Prime Minister|PM|Foreign Minister|Minister|Ambassador|Admiral|General|Gen\.|Senator|"
-    r"Sen\.|Rep\.|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Chairman|Deputy|Secretary|Spokesperson|Spokesman|King|Queen|"
-    r"Chancellor|Dictator|Leader)\s+)+"
+    r"^(?:(?:"
+    + "|".join(re.escape(title) for title in sorted(wordlists.words("titles"), key=lambda t: (-len(t), t)))
+    + r")\s+)+"
 )
 _THE = re.compile(r"^the\s+", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
