@@ -602,7 +602,7 @@ def candidate_row(
         granularity, basis, expression = published.granularity, "publication", ""
         anchor = (char_start, char_start)
     trigger = cand.trigger
-    actors, locations = actors_and_locations(ents, people)
+    actors, locations = actors_and_locations(ents, people, outlet=source)
     confidence = BASIS_CONFIDENCE.get(basis, 0.5)
     if trigger is None:
         confidence *= 0.6
