@@ -1,16 +1,17 @@
 """Key dates: Date-F1 of `key_dates` on Timeline17 dev topics, and the time to rank a large synthetic table.
 
-Date-F1 is news timeline summarisation's date-selection metric; this script ranks each topic's extracted
+Date-F1 is news timeline summarisation's date-selection metric. This script ranks each timeline's extracted
 tables with `extract.corpus.keydates.key_dates` and scores the ranking with the shared scorer
-(`../shared/tools/score_keydates.py`, imported, so the metric is exactly its own), for both protocols:
+(`../shared/tools/score_keydates.py`, imported, so the metric is exactly its own), under both protocols:
 
 * newstls (the published setting): articles published outside the gold timeline's first..last date are
   dropped before ranking (as news-tls does), and ranked dates outside that span are dropped before the top k;
 * open: every article and every date; only k (the number of gold dates) comes from the gold.
 
 Printed: Date-F1 per timeline, the mean of the per-timeline F1 and F(mean P, mean R) (news-tls's dataset
-figure), for the default settings and for a baseline that counts distinct documents per day. With
-``--ablations``, one line per idea switched off (or on), each against the default settings. Then the time
+figure), for a baseline that counts distinct documents per day (the scorer's `dateline-docs`, event groups
+left out) and for the settings; when the tables carry event groups, the settings again with the groups left
+out. With ``--ablations``, one line per idea switched off (or on), each against the settings. Then the time
 to rank a synthetic events table of ``--synthetic`` rows (default 1,000,000; 0 skips it).
 
 Extract each topic folder once (a few minutes each; keep the outputs outside the project):
@@ -20,11 +21,14 @@ Extract each topic folder once (a few minutes each; keep the outputs outside the
 Usage:
 
     python benchmarks/keydates.py [--extracted /tmp/t17] [--bench ../shared/bench/t17-dev]
-        [--set NAME=VALUE ...] [--ablations] [--synthetic N]
+        [--pool folder|topic] [--set NAME=VALUE ...] [--ablations] [--synthetic N]
 
 `--extracted` holds one folder per topic, named as the topic folder without its `t17_` prefix (or with it),
-each with events.parquet (or events.csv), documents.csv and, when grouping has run, groups.csv. `--set`
-overrides a field of KeyDateSettings for the whole run (e.g. ``--set retro_bonus=0``).
+each with events.parquet (or events.csv), plans.parquet (or plans.csv), documents.csv and, when grouping has
+run, groups.csv; events and plans are ranked together, as the store's `read_events` returns them.
+`--pool topic` ranks each timeline from all folders of its topic together (the three H1N1 outlets), each
+folder's articles under its outlet's name. `--set` overrides a number or switch of KeyDateSettings for the
+whole run (e.g. ``--set retro_bonus=0.5``, ``--set regroup_own_days=1``).
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib.util
+import json
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +110,28 @@ def task_ranking(scorer, task: Path, tables, protocol: str, settings: KeyDateSet
     return [d.date() for d in ranking["date"]]
 
 
+def pooled_by_topic(tables: dict) -> dict:
+    """task -> the tables of every task of its topic, concatenated; each folder's `source` is its outlet.
+
+    As the scorer's `--pool topic`: news-tls ranks a T17 topic's dates from all its source folders together.
+    """
+    topic = {task: json.loads((task / "task.json").read_text(encoding="utf-8"))["topic"] for task in tables}
+    out = {}
+    for task in tables:
+        members = [t for t in tables if topic[t] == topic[task]]
+        events = pd.concat([tables[t][0].assign(source=t.name.removeprefix("t17_")) for t in members])
+        documents = pd.concat([tables[t][1] for t in members])
+        groups = [tables[t][2] for t in members if tables[t][2] is not None]
+        out[task] = (events.reset_index(drop=True), documents, pd.concat(groups) if groups else None)
+    return out
+
+
+def ungrouped(tables):
+    """The same tables with event groups left out (event_group emptied, no groups table)."""
+    events, documents, _ = tables
+    return events.assign(event_group=""), documents, None
+
+
 def evaluate(scorer, tasks, tables, settings: KeyDateSettings) -> dict[str, list[dict]]:
     """protocol -> the scorer's result per task."""
     out = {}
@@ -124,7 +150,7 @@ def print_results(scorer, label: str, results: dict[str, list[dict]]) -> None:
         cells = "  ".join(f"{r['task'].removeprefix('t17_')} {r['f1']:.3f}" for r in per_task)
         avg = scorer.average(per_task)
         print(
-            f"{label:<34} {protocol:<8} mean F1 {avg['mean_f1']:.3f}  F(mean P, mean R) {avg['f1_of_means']:.3f}  | {cells}"
+            f"{label:<40} {protocol:<8} mean F1 {avg['mean_f1']:.3f}  F(mean P, mean R) {avg['f1_of_means']:.3f}  | {cells}"
         )
 
 
@@ -154,7 +180,7 @@ def ablations(settings: KeyDateSettings) -> list[tuple[str, KeyDateSettings]]:
         ("publication-dated leads weigh 0", {"basis_weights": {**weights, "publication": 0.0}}),
         ("plans weigh 0", {"modality_weights": {**modality, "planned": 0.0}}),
         ("plans weigh 1", {"modality_weights": {**modality, "planned": 1.0}}),
-        ("sources not damped (exponent 1)", {"source_exponent": 1.0}),
+        ("sources damped (exponent 0.7)", {"source_exponent": 0.7}),
         ("off-topic documents in full", {"off_topic_weight": 1.0}),
         ("no publication burst", {"burst_weight": 0.0}),
         ("burst over 2 days, not 3", {"burst_days": 2}),
@@ -163,6 +189,7 @@ def ablations(settings: KeyDateSettings) -> list[tuple[str, KeyDateSettings]]:
         ("retrospective bonus 0.5 (>= 30 days)", {"retro_bonus": 0.5, "retro_min_days": 30}),
         ("retrospective bonus 0.5 (>= 7 days)", {"retro_bonus": 0.5, "retro_min_days": 7}),
         ("week/month mentions lend 0.1", {"coarse_weight": 0.1}),
+        ("group members all take the group's day", {"regroup_own_days": True}),
     ]
     return [(label, dataclasses.replace(settings, **change)) for label, change in variants]
 
@@ -175,7 +202,11 @@ def override(settings: KeyDateSettings, assignments: list[str]) -> KeyDateSettin
         name, _, value = item.partition("=")
         if name not in fields or name.endswith("_weights"):
             raise SystemExit(f"--set {item}: not a numeric field of KeyDateSettings")
-        changes[name] = int(value) if fields[name].type in ("int", int) else float(value)
+        kind = str(fields[name].type)
+        if kind == "bool":
+            changes[name] = value.lower() in ("1", "true", "yes")
+        else:
+            changes[name] = int(value) if kind == "int" else float(value)
     return dataclasses.replace(settings, **changes)
 
 
@@ -242,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE")
     ap.add_argument("--ablations", action="store_true", help="also score each idea switched off")
     ap.add_argument("--synthetic", type=int, default=1_000_000, help="rows of the synthetic table (0: skip)")
+    ap.add_argument(
+        "--pool",
+        choices=("folder", "topic"),
+        default="folder",
+        help="rank each timeline from its own folder's articles, or from all folders of its topic (each an outlet)",
+    )
     args = ap.parse_args(argv)
 
     shared = shared_dir()
@@ -257,18 +294,22 @@ def main(argv: list[str] | None = None) -> int:
             continue
         tables[task] = read_tables(folder)
     tasks = [t for t in tasks if t in tables]
+    if args.pool == "topic":
+        tables = pooled_by_topic(tables)
     if tasks:
-        runs: list[tuple[str, Callable[[], KeyDateSettings]]] = [
-            ("baseline: distinct documents/day", baseline_settings),
-            ("key_dates, settings", lambda: settings),
+        plain = {t: ungrouped(tables[t]) for t in tasks}
+        runs: list[tuple[str, dict, KeyDateSettings]] = [
+            ("baseline: distinct documents/day", plain, baseline_settings()),
+            ("key_dates", tables, settings),
         ]
+        if any(tables[t][2] is not None or (tables[t][0]["event_group"] != "").any() for t in tasks):
+            runs.append(("key_dates, groups left out", plain, settings))
         if args.ablations:
-            runs += [(label, (lambda s=s: s)) for label, s in ablations(settings)]
-        print(
-            f"Date-F1 on {len(tasks)} T17 dev timelines ({', '.join(str(len(tables[t][1])) for t in tasks)} documents)"
-        )
-        for label, make in runs:
-            print_results(scorer, label, evaluate(scorer, tasks, tables, make()))
+            runs += [(label, tables, variant) for label, variant in ablations(settings)]
+        sizes = ", ".join(str(len(tables[t][1])) for t in tasks)
+        print(f"Date-F1 on {len(tasks)} T17 dev timelines ({sizes} documents; pool {args.pool})")
+        for label, data, variant in runs:
+            print_results(scorer, label, evaluate(scorer, tasks, data, variant))
     if args.synthetic:
         time_synthetic(args.synthetic, settings)
     return 0

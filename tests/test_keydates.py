@@ -69,15 +69,16 @@ def test_distinct_sources_beat_more_rows_from_one_source():
     assert ranked_days(key_dates(events, docs(), settings=VOTES_ONLY)) == ["2025-04-01", "2025-03-01"]
 
 
-def test_several_outlets_beat_as_many_articles_of_one_outlet():
+def test_damped_sources_make_several_outlets_beat_as_many_articles_of_one():
     one_outlet = [row(f"x{i}", "2025-03-01", source="Outlet X") for i in range(3)]
     three_outlets = [row(f"y{i}", "2025-04-01", source=f"Outlet {i}") for i in range(3)]
-    table = key_dates(events_frame(one_outlet + three_outlets), docs(), settings=VOTES_ONLY)
-    assert ranked_days(table) == ["2025-04-01", "2025-03-01"]
-    assert table["n_sources"].tolist() == [3, 1]
-    # with sources undamped, six documents are six equal votes: the tie goes to the earlier day
-    flat = dataclasses.replace(VOTES_ONLY, source_exponent=1.0)
-    assert ranked_days(key_dates(events_frame(one_outlet + three_outlets), docs(), settings=flat))[0] == "2025-03-01"
+    events = events_frame(one_outlet + three_outlets)
+    # by default every document counts alike: six equal votes, the tie goes to the earlier day
+    table = key_dates(events, docs(), settings=VOTES_ONLY)
+    assert ranked_days(table) == ["2025-03-01", "2025-04-01"]
+    assert table["n_sources"].tolist() == [1, 3]
+    damped = dataclasses.replace(VOTES_ONLY, source_exponent=0.7)
+    assert ranked_days(key_dates(events, docs(), settings=damped)) == ["2025-04-01", "2025-03-01"]
 
 
 def test_an_events_own_date_beats_the_date_it_was_reported():
@@ -126,32 +127,48 @@ def test_plans_count_for_less_and_hypotheticals_not_at_all():
     assert ranked_days(table) == ["2025-04-01", "2025-05-01"]
 
 
-def test_a_group_votes_for_its_consensus_day_across_its_reports():
-    # one event, three reports: two give the 8th, one a day off; a lead dated by publication on the 10th
+def test_a_groups_reports_without_a_day_of_their_own_vote_for_the_groups_day():
+    # one event, four reports: two give the 8th, one only the month, one is a lead dated by its publication
     group = [
         row("a", "2025-10-08", event_group="g1", summary="The council ratified the agreement"),
         row("b", "2025-10-08", event_group="g1", summary="ratified"),
-        row("c", "2025-10-07", event_group="g1", date_basis="relative", summary="lawmakers approved the pact"),
+        row("c", "2025-10-01", date_end="2025-10-31", granularity="month", event_group="g1", summary="in October"),
         row("d", "2025-10-10", event_group="g1", date_basis="publication", summary="the pact passed"),
     ]
-    other = [row("e", "2025-10-07", summary="a minister travelled"), row("f", "2025-10-07", summary="talks began")]
+    other = [row(d, "2025-10-07", summary=f"talks began in {d}") for d in ("e", "f", "g")]
     table = key_dates(events_frame(group + other), docs(), settings=VOTES_ONLY)
     assert ranked_days(table) == ["2025-10-08", "2025-10-07"]
     top = table.iloc[0]
     assert (top["n_sources"], top["n_groups"]) == (4, 1)
     assert top["summary"] == "The council ratified the agreement"  # the group's strongest, wordiest row
-    # without the group the same rows split their votes and the 7th wins
-    ungrouped = events_frame([{**r, "event_group": ""} for r in group + other])
-    assert ranked_days(key_dates(ungrouped, docs(), settings=VOTES_ONLY))[0] == "2025-10-07"
+    # without the group the month says nothing of a day and the lead votes for its own: the 7th wins
+    ungrouped = key_dates(events_frame([{**r, "event_group": ""} for r in group + other]), docs(), settings=VOTES_ONLY)
+    assert ranked_days(ungrouped) == ["2025-10-07", "2025-10-08", "2025-10-10"]
+
+
+def test_a_report_keeps_its_own_day_unless_told_to_follow_its_group():
+    events = events_frame(
+        [
+            row("a", "2025-10-08", event_group="g1"),
+            row("b", "2025-10-08", event_group="g1"),
+            row("c", "2025-10-07", event_group="g1", date_basis="relative"),
+            row("d", "2025-10-01", event_group="g1", date_basis="publication"),  # a lead too early for the 8th
+        ]
+    )
+    table = key_dates(events, docs(), settings=VOTES_ONLY)
+    assert ranked_days(table) == ["2025-10-08", "2025-10-07", "2025-10-01"]
+    assert table["n_groups"].tolist() == [1, 1, 1]
+    following = dataclasses.replace(VOTES_ONLY, regroup_own_days=True)
+    assert ranked_days(key_dates(events, docs(), settings=following)) == ["2025-10-08", "2025-10-01"]
 
 
 def test_the_groups_table_gives_the_consensus_day_and_the_summary():
     events = events_frame(
         [
             row("a", "2025-10-08", event_group="g1"),
-            row("b", "2025-10-09", event_group="g1", date_basis="relative"),
-            row("c", "2025-10-09", event_group="g1", date_basis="relative"),
-            row("d", "2025-10-01", event_group="g2", granularity="month", date_end="2025-10-31"),
+            row("b", "2025-10-01", date_end="2025-10-31", granularity="month", event_group="g1"),
+            row("c", "2025-10-10", event_group="g1", date_basis="publication"),
+            row("d", "2025-10-01", date_end="2025-10-31", granularity="month", event_group="g2"),
         ]
     )
     groups = pd.DataFrame(
@@ -166,6 +183,9 @@ def test_the_groups_table_gives_the_consensus_day_and_the_summary():
     assert ranked_days(table) == ["2025-10-08"]  # g2 is month-level: no candidate day
     assert table.iloc[0]["summary"] == "Parliament ratified the treaty"
     assert table.iloc[0]["n_sources"] == 3
+    # the table's consensus is what counts: a group it dates only to the month lends no member a day
+    monthly = groups.assign(granularity=["month", "month"])
+    assert ranked_days(key_dates(events, docs(), monthly, settings=VOTES_ONLY)) == ["2025-10-08", "2025-10-10"]
 
 
 def test_the_top_group_is_the_one_with_the_most_sources():

@@ -10,11 +10,13 @@ The score of a day, in plain words:
    event's own explicit date counts more than a relative one, and more than a lead dated only by its
    article's publication date) and by its modality (a scheduled event counts for half: days announced in
    advance are often the story's milestones; hypothetical ones count nothing).
-2. Each document votes once per day (its strongest row counts). Each source's votes for a day are summed
-   and then damped (raised to a power below 1), so several outlets beat one outlet's many articles, while
-   in a one-outlet corpus the order is still that of the article counts.
-3. Rows in an event group (reports of the same event across documents) vote for the group's day, so a
-   report that dated the event a day off, or only by its publication, still counts for the right day.
+2. Each document votes once per day (its strongest row counts), so one article repeating a date is one
+   vote, and the votes are added up: an outlet writing several articles about a day says it mattered.
+   (Damping each outlet's votes, `source_exponent` below 1, makes several outlets beat one outlet's many
+   articles; it lowered Date-F1 when the development topic's three outlets were pooled, so it is off.)
+3. In an event group (reports of the same event across documents), a report without a day of its own (a
+   week or month, or a lead dated only by its article's publication a few days later) votes for the
+   group's day when that day lies in its period. A report that gives a day of its own keeps it.
 4. Articles from documents that name none of the corpus's core actors (names in at least a quarter of the
    documents) vote for less: a crawled collection holds pages about something else (listings, schedules).
 5. Every article published in the three days after a day adds to it: news follows an event by a day or
@@ -23,9 +25,10 @@ The score of a day, in plain words:
 7. Days more than a month before the first article (background: birthdays, earlier history) weigh less.
 8. Ties go to the earlier day.
 
-Two ideas were measured and are off by default: a bonus for days mentioned long after they happened
-(`retro_bonus`) and week- or month-level mentions lending weight to the days in their period
-(`coarse_weight`); both lowered Date-F1 on the development topics (benchmarks/keydates.py prints them).
+Three more ideas were measured and are off by default, as each lowered Date-F1 on the development topics
+(benchmarks/keydates.py --ablations prints them): a bonus for days mentioned long after they happened
+(`retro_bonus`), week- or month-level mentions lending weight to the days in their period
+(`coarse_weight`), and moving every report of a group to the group's day (`regroup_own_days`).
 Every weight is in `KeyDateSettings`; `key_dates` is a pure function of its tables.
 """
 
@@ -64,6 +67,7 @@ class KeyDateSettings:
     modality_weights: a row's vote is multiplied by this per `modality` (empty counts as asserted).
     source_exponent: each source's summed votes for a day are raised to this power before the sources
         are added up (1: every document counts alike; below 1: more outlets beat more articles of one).
+        1: damping lowered Date-F1 on the development topic whose three outlets were pooled.
     off_topic_weight, core_share: core actors are the actor and location names found in at least
         `core_share` of the documents (and in two); a document naming none of them has its votes multiplied
         by `off_topic_weight`.
@@ -77,6 +81,10 @@ class KeyDateSettings:
         Date-F1 on the development topics.
     coarse_weight, coarse_max_days: a row dated to a period of 2..`coarse_max_days` days (a week, a month)
         lends its vote times `coarse_weight` to every candidate day inside the period. Off: likewise.
+    lead_days: a lead dated only by its article's publication may report any of the `lead_days` days
+        before it: in an event group whose day is among them it votes for that day.
+    regroup_own_days: when true, every member of an event group votes for the group's day, even one that
+        gives another day of its own. Off: it lowered Date-F1 (a report's own day is usually right).
     """
 
     basis_weights: Mapping[str, float] = field(
@@ -94,7 +102,7 @@ class KeyDateSettings:
     modality_weights: Mapping[str, float] = field(
         default_factory=lambda: _frozen({"asserted": 1.0, "planned": 0.5, "hypothetical": 0.0})
     )
-    source_exponent: float = 0.7
+    source_exponent: float = 1.0
     off_topic_weight: float = 0.5
     core_share: float = 0.25
     burst_weight: float = 1.0
@@ -106,6 +114,8 @@ class KeyDateSettings:
     retro_min_days: int = 30
     coarse_weight: float = 0.0
     coarse_max_days: int = 31
+    lead_days: int = 3
+    regroup_own_days: bool = False
 
 
 DEFAULT_SETTINGS = KeyDateSettings()
@@ -132,7 +142,7 @@ def key_dates(
     events = events.reset_index(drop=True)
     published = _published_days(documents)
     rows, group_ids = _voting_rows(events, published, settings)
-    rows["day"] = _candidate_days(rows, group_ids, groups)
+    rows["day"] = _candidate_days(rows, group_ids, groups, settings)
     voters = rows[rows["day"].notna()].astype({"day": "int64"})
     if voters.empty:
         return _table(pd.DataFrame({"day": [], "score": [], "n_sources": [], "n_groups": [], "summary": []}))
@@ -280,14 +290,29 @@ def _on_topic_documents(events: pd.DataFrame, doc_codes: np.ndarray, core_share:
     return on_topic
 
 
-def _candidate_days(rows: pd.DataFrame, group_ids: np.ndarray, groups: pd.DataFrame | None) -> np.ndarray:
-    """Each row's candidate day: its group's day when the group has one, else its own day-level date."""
-    own_day = np.where(rows["is_day"], rows["start"], np.nan)
+def _candidate_days(
+    rows: pd.DataFrame, group_ids: np.ndarray, groups: pd.DataFrame | None, settings: KeyDateSettings
+) -> np.ndarray:
+    """Each row's candidate day (NaN: none).
+
+    A row with its own day-level date keeps it (unless `regroup_own_days`); a row in a group without one
+    (a week or month, or a lead dated only by its publication) takes its group's day when that day lies in
+    its period, a lead's period being the `lead_days` days up to its publication.
+    """
+    is_day = rows["is_day"].to_numpy()
+    own_day = np.where(is_day, rows["start"].to_numpy(), np.nan)
     in_group = rows["group"].to_numpy() >= 0
     consensus = _consensus_days(rows[in_group], group_ids, groups)
     group_day = np.full(len(rows), np.nan)
     group_day[in_group] = consensus[rows["group"].to_numpy()[in_group]]
-    return np.where(np.isnan(group_day), own_day, group_day)
+    lead = ~rows["own_date"].to_numpy()
+    period_start = rows["start"].to_numpy() - np.where(lead, settings.lead_days, 0)
+    with np.errstate(invalid="ignore"):  # NaN group days compare False: no group day to take
+        fits = (group_day >= period_start) & (group_day <= rows["end"].to_numpy())
+    own = is_day & ~lead
+    if settings.regroup_own_days:
+        return np.where(~np.isnan(group_day) & (fits | own), group_day, own_day)
+    return np.where(fits & ~own, group_day, own_day)
 
 
 def _consensus_days(rows: pd.DataFrame, group_ids: np.ndarray, groups: pd.DataFrame | None) -> np.ndarray:
