@@ -268,6 +268,21 @@ def test_csv_shaped_tables_rank_like_typed_ones():
     pd.testing.assert_frame_equal(key_dates(as_csv, csv_docs), key_dates(events, documents))
 
 
+def test_impossible_and_unrepresentable_dates_are_no_candidates():
+    raw = pd.DataFrame(
+        {
+            "doc_id": ["a", "b", "c", "d", "e"],
+            "date_start": ["2025-02-30", "9999-01-01", "0001-01-01", "not a date", "2025-03-01"],
+            "granularity": "day",
+            "date_basis": "explicit",
+        }
+    )
+    documents = pd.DataFrame({"doc_id": ["e", "a"], "published": ["2025-03-02", "garbage"]})
+    table = key_dates(raw, documents, settings=dataclasses.replace(VOTES_ONLY, burst_weight=1.0))
+    assert ranked_days(table) == ["2025-03-01"]
+    assert table["score"].tolist() == [2.0]  # its own vote and e's article the day after
+
+
 def test_a_missing_column_is_named():
     events = events_frame([row("a", "2025-03-01")]).drop(columns=["date_basis"])
     with pytest.raises(ValueError, match="date_basis"):

@@ -120,6 +120,8 @@ class KeyDateSettings:
 
 DEFAULT_SETTINGS = KeyDateSettings()
 _EPOCH = np.datetime64("1970-01-01", "D")
+_FIRST_DAY = (np.datetime64("1678-01-01", "D") - _EPOCH).astype("float64")  # datetime64[ns] holds 1678..2261
+_LAST_DAY = (np.datetime64("2261-12-31", "D") - _EPOCH).astype("float64")
 _SUMMARY_WORDS = 12  # beyond this many words a longer summary is no clearer
 
 
@@ -193,10 +195,16 @@ def _table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _day_numbers(values: pd.Series) -> np.ndarray:
-    """Dates (timestamps or ISO strings) -> days since 1970-01-01 as floats; NaN where there is none."""
-    stamps = pd.to_datetime(values, errors="coerce")
+    """Dates (timestamps or ISO strings) -> days since 1970-01-01 as floats.
+
+    NaN where there is no valid date, and for days the tables' datetime64[ns] cannot hold (1678..2261).
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = values
+    else:
+        stamps = pd.to_datetime(values.astype("string"), errors="coerce", format="ISO8601")
     out = (stamps.to_numpy().astype("datetime64[D]") - _EPOCH).astype("float64")
-    out[stamps.isna().to_numpy()] = np.nan
+    out[stamps.isna().to_numpy() | (out < _FIRST_DAY) | (out > _LAST_DAY)] = np.nan
     return out
 
 
@@ -265,15 +273,13 @@ def _voting_rows(
     return rows, np.asarray(group_ids, dtype=object)
 
 
-def _name_pairs(column: pd.Series, doc_codes: np.ndarray) -> pd.DataFrame:
-    """A list column (lists or arrays; or "; "-joined strings, as read from CSV) -> (doc, name) pairs."""
-    cells = pd.Series(column.to_numpy(), index=doc_codes)
-    filled = cells.dropna()
-    if len(filled) and isinstance(filled.iloc[0], str):
-        cells = filled.astype(str).str.split(";")
-    names = cells.explode().dropna().astype(str).str.strip()
-    names = names[names != ""]
-    return pd.DataFrame({"doc": names.index.to_numpy(dtype="int64"), "name": names.to_numpy()})
+def _names(column: pd.Series, doc_codes: np.ndarray) -> pd.Series:
+    """A list column (lists or arrays; or "; "-joined strings, as read from CSV) -> names indexed by doc."""
+    cells = pd.Series(column.to_numpy(), index=doc_codes).dropna()
+    if len(cells) and isinstance(cells.iloc[0], str):
+        names = cells.astype(str).str.split(";").explode().str.strip()
+        return names[names.notna() & (names != "")]
+    return cells.explode().dropna()
 
 
 def _on_topic_documents(events: pd.DataFrame, doc_codes: np.ndarray, core_share: float) -> np.ndarray:
@@ -282,11 +288,14 @@ def _on_topic_documents(events: pd.DataFrame, doc_codes: np.ndarray, core_share:
     columns = [c for c in ("actors", "locations") if c in events]
     if not columns:
         return np.ones(n_docs, dtype=bool)  # nothing to judge by: every document counts in full
-    pairs = pd.concat([_name_pairs(events[c], doc_codes) for c in columns]).drop_duplicates()
-    spread = pairs["name"].value_counts()
-    core = spread[spread >= max(2.0, core_share * n_docs)].index
+    names = pd.concat([_names(events[c], doc_codes) for c in columns])
+    name_codes, uniques = pd.factorize(names.to_numpy())
+    pairs = np.unique(names.index.to_numpy(dtype="int64") * max(len(uniques), 1) + name_codes)
+    pair_docs, pair_names = np.divmod(pairs, max(len(uniques), 1))
+    spread = np.bincount(pair_names, minlength=len(uniques))  # documents naming each name
+    core = spread >= max(2.0, core_share * n_docs)
     on_topic = np.zeros(n_docs, dtype=bool)
-    on_topic[pairs.loc[pairs["name"].isin(core), "doc"].to_numpy(dtype="int64")] = True
+    on_topic[pair_docs[core[pair_names]]] = True
     return on_topic
 
 
