@@ -188,14 +188,15 @@ def test_the_groups_table_gives_the_consensus_day_and_the_summary():
     assert ranked_days(key_dates(events, docs(), monthly, settings=VOTES_ONLY)) == ["2025-10-08", "2025-10-10"]
 
 
-def test_the_top_group_is_the_one_with_the_most_sources():
+def test_the_top_group_is_the_one_with_the_most_sources_then_votes():
     events = events_frame(
-        [row(d, "2025-02-03", event_group="big", summary="Troops crossed the border") for d in ("a", "b", "c")]
-        + [row("d", "2025-02-03", event_group="small", summary="A much longer summary of a smaller event here")]
+        [row(d, "2025-02-03", event_group="big", summary="Troops crossed", date_basis="inferred") for d in "abc"]
+        + [row(d, "2025-02-03", event_group="mid", summary="The talks collapsed in the capital") for d in "de"]
+        + [row("f", "2025-02-03", event_group="small", summary="A much longer summary of a smaller event here")]
     )
     table = key_dates(events, docs(), settings=VOTES_ONLY)
-    assert table.iloc[0]["summary"] == "Troops crossed the border"
-    assert table.iloc[0]["n_groups"] == 2
+    assert table.iloc[0]["summary"] == "Troops crossed"  # three sources beat two with more votes
+    assert table.iloc[0]["n_groups"] == 3
 
 
 def test_articles_published_just_after_a_day_lift_it():

@@ -170,7 +170,7 @@ def key_dates(
         background = days < published.min() - settings.background_days
         total = np.where(background, total * settings.background_weight, total)
 
-    table = pd.DataFrame({"day": days, "score": total})
+    table = pd.DataFrame({"day": days, "score": total.round(6)})  # rounded first: float noise is no lead
     counts = voters.groupby("day").agg(n_sources=("source", "nunique"), n_groups=("gkey", "nunique"))
     summaries = _top_summaries(voters, events, group_ids, groups)
     table = table.join(counts, on="day").join(summaries, on="day")
@@ -185,7 +185,7 @@ def _table(table: pd.DataFrame) -> pd.DataFrame:
         {
             "date": (_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]"),
             "rank": np.arange(1, len(table) + 1, dtype="int64"),
-            "score": table["score"].to_numpy(dtype="float64").round(6),
+            "score": table["score"].to_numpy(dtype="float64"),
             "n_sources": table["n_sources"].to_numpy(dtype="int64"),
             "n_groups": table["n_groups"].to_numpy(dtype="int64"),
             "summary": pd.array(table["summary"].fillna("").astype(str).to_numpy(), dtype="string"),
@@ -381,8 +381,8 @@ def _top_summaries(
     per_group = best_row.set_index(keys)[["pos", "group"]]
     per_group["n_sources"] = voters.groupby(keys)["source"].nunique()
     per_group["votes"] = voters.groupby([*keys, "doc"])["vote"].max().groupby(level=keys).sum()
-    per_group = per_group.reset_index()
-    leader = per_group.groupby("day")[["n_sources", "votes"]].transform("max")
+    per_group = per_group.reset_index().sort_values(["day", "n_sources", "votes"], ascending=[True, False, False])
+    leader = per_group.groupby("day")[["n_sources", "votes"]].transform("first")
     at_top = (per_group["n_sources"] == leader["n_sources"]) & np.isclose(per_group["votes"], leader["votes"])
     contenders = per_group[at_top.to_numpy()].copy()  # few rows: the text work is done on these only
     summary = _text(events, "summary").to_numpy()[contenders["pos"].to_numpy()]
