@@ -30,7 +30,7 @@ from extract.tense import (
     is_simple_past,
     modal,
 )
-from extract.timex import TimeMention, find_time_mentions
+from extract.timex import TimeMention, resolve, scan
 
 # Verbs that report speech or publication: a cited date makes them a statement event.
 SPEECH_VERBS = frozenset(
@@ -317,13 +317,9 @@ class Candidate:
 def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
     """One parsed document -> its documents-table row (without n_events) and its event rows."""
     text = document.text
-    published = publication_date(document.published, text, lambda: find_time_mentions(text, None, doc=doc))
-    if published.date is None:
-        mentions = find_time_mentions(text, None, doc=doc)
-    elif published.granularity == "day":
-        mentions = find_time_mentions(text, published.date, doc=doc)
-    else:
-        mentions = find_time_mentions(text, published.date, published_granularity=published.granularity, doc=doc)
+    scanned = scan(text, doc)  # once: the unanchored and the anchored resolution share it
+    published = publication_date(document.published, text, lambda: resolve(scanned, None).dates())
+    mentions = resolve(scanned, published.date, published_granularity=published.granularity or "day").dates()
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     found_title, found_outlet = title_and_outlet(text)
     title = document.title or found_title
