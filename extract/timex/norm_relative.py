@@ -7,7 +7,15 @@ import datetime as dt
 import re
 from dataclasses import replace
 
-from extract.calendar import GRANULARITY_RANK, quarter_span, season_span, shift_day, week_value, weekday_number
+from extract.calendar import (
+    GRANULARITY_RANK,
+    quarter_of,
+    quarter_span,
+    season_span,
+    shift_day,
+    week_value,
+    weekday_number,
+)
 from extract.timex.context import Groups, _Ctx, _rel_year
 from extract.timex.lexicon import _PART_OF_DAY, _SEASONS, _UNIT_CODE, _num
 from extract.timex.values import _X_VALUES, _as_unit, _day, _quarter, _Res, _season, _unresolved, _year
@@ -21,13 +29,13 @@ def _n_quarter_rel(m: Groups, ctx: _Ctx) -> _Res | None:
         if (a is None or a.date_start is None) and rel.startswith("year") and pub is not None:
             # no quarter named yet: a results story reports the last completed one
             d = shift_day(pub.replace(day=1), -1, "quarter")
-            a = _quarter(d.year, (d.month - 1) // 3 + 1)
+            a = _quarter(d.year, quarter_of(d))
         if a is None or a.date_start is None:
             return _unresolved("XXXX-QX", "quarter")
         d = a.date_start
         if rel.startswith("year"):
             d = shift_day(d, -1, "year")
-        return _quarter(d.year, (d.month - 1) // 3 + 1, "anaphoric")
+        return _quarter(d.year, quarter_of(d), "anaphoric")
     pub = ctx.pub("month")
     if pub is None:
         return _unresolved("XXXX-QX", "quarter")
@@ -36,10 +44,10 @@ def _n_quarter_rel(m: Groups, ctx: _Ctx) -> _Res | None:
         # Bare "the quarter": the one last mentioned, else the last completed one (earnings reports).
         a = ctx.last_gran_anchor.get("quarter")
         if a is not None and a.granularity == "quarter" and a.date_start is not None:
-            return _Res(*quarter_span(a.date_start.year, (a.date_start.month - 1) // 3 + 1), "quarter", a.value)
+            return _Res(*quarter_span(a.date_start.year, quarter_of(a.date_start)), "quarter", a.value)
         shift = -1
     d = shift_day(pub.replace(day=1), shift, "quarter")
-    return _quarter(d.year, (d.month - 1) // 3 + 1, "relative")
+    return _quarter(d.year, quarter_of(d), "relative")
 
 
 def _n_weekday(m: Groups, ctx: _Ctx) -> _Res | None:
@@ -146,7 +154,7 @@ def _n_ago(m: Groups, ctx: _Ctx) -> _Res | None:
         near_anchor = base is not None and ctx.anchor_pos > ctx.period_pos and ctx.pos - ctx.anchor_pos <= 120
         if not near_anchor:
             d = shift_day(q.date_start, sign * n, "year")
-            return _quarter(d.year, (d.month - 1) // 3 + 1, "anaphoric")
+            return _quarter(d.year, quarter_of(d), "anaphoric")
     if base is None:
         pub = ctx.pub("day" if unit in ("day", "week") else "month" if unit in ("month", "quarter") else "year")
         if pub is None:
@@ -258,10 +266,10 @@ def _n_period(m: Groups, ctx: _Ctx) -> _Res | None:
         y = int(m["y"])
         if q is None or q.date_start is None:
             return _year(y) if m["t"].lower().endswith("period") else _unresolved(f"{y}-QX", "quarter")
-        return _quarter(y, (q.date_start.month - 1) // 3 + 1, "anaphoric")
+        return _quarter(y, quarter_of(q.date_start), "anaphoric")
     if q is None or q.date_start is None:
         return None  # "the latest period" outside a results story: not a date we can place
-    return _quarter(q.date_start.year, (q.date_start.month - 1) // 3 + 1, "anaphoric")
+    return _quarter(q.date_start.year, quarter_of(q.date_start), "anaphoric")
 
 
 def _n_quarter_rel_any(m: Groups, ctx: _Ctx) -> _Res | None:

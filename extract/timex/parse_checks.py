@@ -14,6 +14,7 @@ from extract.tense import (
     FORWARD_AUXILIARIES,
     FORWARD_HEADS,
     FORWARD_VERBS,
+    FUTURE_MODALS,
     TIMETABLE_VERBS,
     is_narrated_past,
 )
@@ -110,7 +111,7 @@ def _tense(idx: _DocIndex, start: int, end: int) -> str:
     if (
         verb.tag_ == "VBN"
         and any(c.dep_ == "aux" and c.tag_ == "VB" and _lemma(c).lower() == "have" for c in children)
-        and not any(c.lower_ in ("will", "'ll", "shall") for c in children)
+        and not any(c.lower_ in FUTURE_MODALS for c in children)
     ):
         return "past"  # a perfect modal looks back: "may have been responsible on Wednesday" (not "will have")
     for child in children:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from extract.calendar import month_span, quarter_span, season_of, season_span, week_span, week_value
+from extract.calendar import month_span, quarter_of, quarter_span, season_of, season_span, week_span, week_value
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def _as_unit(d: dt.date, unit: str, basis: str) -> _Res:
     if unit == "month":
         return _month(d.year, d.month, basis)
     if unit == "quarter":
-        return _quarter(d.year, (d.month - 1) // 3 + 1, basis)
+        return _quarter(d.year, quarter_of(d), basis)
     if unit == "season":
         y, s = season_of(d)
         return _season(y, s, basis)
