@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from spacy.tokens import Doc, Span, Token
 
@@ -314,12 +315,21 @@ class Candidate:
     mentions: list[TimeMention] = field(default_factory=list)
 
 
-def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
-    """One parsed document -> its documents-table row (without n_events) and its event rows."""
+class DocumentTables(NamedTuple):
+    """One document's part of the tables, and what had to be left out of it."""
+
+    row: dict  # its documents-table row (without n_events)
+    events: list[dict]  # its event rows
+    warnings: list[str]  # time expressions skipped, each named with the reason ("time expression '...' ...")
+
+
+def document_tables(document: Document, doc: Doc) -> DocumentTables:
+    """One parsed document -> its documents-table row, its event rows, and warnings about what was skipped."""
     text = document.text
     scanned = scan(text, doc)  # once: the unanchored and the anchored resolution share it
     published = publication_date(document.published, text, lambda: resolve(scanned, None).dates())
-    mentions = resolve(scanned, published.date, published_granularity=published.granularity or "day").dates()
+    resolution = resolve(scanned, published.date, published_granularity=published.granularity or "day")
+    mentions = resolution.dates()
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     found_title, found_outlet = title_and_outlet(text)
     title = document.title or found_title
@@ -337,7 +347,7 @@ def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
         "path": document.path,
         "sha256": sha,
     }
-    return doc_row, rows
+    return DocumentTables(doc_row, rows, [str(skipped) for skipped in resolution.skipped])
 
 
 _FEED_FOOTER = re.compile(r"^The post (?P<title>.{10,200}?) appeared first on (?P<outlet>[^.\n]{2,80})\.?\s*$", re.M)

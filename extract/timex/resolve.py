@@ -15,7 +15,7 @@ from extract.timex.context import Groups, _Ctx
 from extract.timex.lexicon import _ANAPHORIC_YEAR, _DAY, _DAY_PARTS, _I, _MONTH, _WEEKDAY, _YEAR
 from extract.timex.norm_other import _resolve_ent
 from extract.timex.scan import Candidate, Scan
-from extract.timex.values import Skipped, TimeMention, _Res
+from extract.timex.values import Skipped, TimeMention, _Res, skip_reason
 
 _ANCHOR_GRANULARITIES = ("day", "week", "month", "quarter", "season", "year")
 _NAMES_DAY_RX = re.compile(_I.format(rf"{_WEEKDAY}|{_DAY_PARTS}"))
@@ -42,13 +42,17 @@ class Resolution(NamedTuple):
 
 
 def resolve(scan: Scan, published: dt.date | None, *, published_granularity: str = "day") -> Resolution:
-    """The scan's expressions resolved against the publication date, in text order.
+    """The scan's expressions resolved against the publication date, in text order, and those skipped.
+
+    An expression whose normaliser fails is skipped and reported in `Resolution.skipped` with the
+    reason; the others are resolved as if it were not there.
 
     `published_granularity` ("day", "month" or "year") says how much of `published` is known; with no
     publication date, relative expressions stay unresolved.
     """
     ctx = _Ctx(published, published_granularity, "past", None, {})
     out: list[TimeMention] = []
+    skipped = list(scan.skipped)
     sentences: list[int] = []  # the sentence of each mention in `out`
     for c in scan.candidates:
         ctx.pos = c.start
@@ -61,7 +65,11 @@ def resolve(scan: Scan, published: dt.date | None, *, published_granularity: str
             ctx.tense = c.tense or "past"
         else:
             ctx.tense = "past"
-        res = _resolve_ent(c.text, ctx) if p is None else p.norm(c.groups, ctx)
+        try:
+            res = _resolve_ent(c.text, ctx) if p is None else p.norm(c.groups, ctx)
+        except Exception as exc:  # one expression that cannot be normalised never costs the document the rest
+            skipped.append(Skipped(c.start, c.end, c.text, skip_reason(exc)))
+            continue
         if res is None:
             continue
         basis = res.basis
@@ -107,7 +115,7 @@ def resolve(scan: Scan, published: dt.date | None, *, published_granularity: str
                 out[i] = replace(m, date_end=end, granularity="range")
             else:
                 out[i] = replace(m, date_end=None, granularity="range", basis="unresolved")
-    return Resolution(out, list(scan.skipped))
+    return Resolution(out, sorted(skipped, key=lambda s: s.start))
 
 
 def _note_period(ctx: _Ctx, c: Candidate, res: _Res, basis: str, published: dt.date | None) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from extract.timex.context import Groups
 from extract.timex.parse_checks import _DocIndex, _generic_today, _is_title, _tense, _year_is_count, _year_is_name
 from extract.timex.patterns import PATTERN_BY_NAME, PATTERNS, Pattern
-from extract.timex.values import Skipped
+from extract.timex.values import Skipped, skip_reason
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -111,17 +111,30 @@ def scan(text: str, doc: Doc | None = None) -> Scan:
     if doc.text != text:
         raise ValueError("doc is not a parse of text")
     idx = _DocIndex(doc, text)
-    found = [f for f in _select(_matches(text)) if not _not_a_time(text, f, idx)]
+    skipped: list[Skipped] = []  # a check that fails on one match never costs the document the rest
+    found = []
+    for f in _select(_matches(text)):
+        try:
+            if _not_a_time(text, f, idx):
+                continue
+        except Exception as exc:
+            skipped.append(Skipped(f.start, f.end, text[f.start : f.end], skip_reason(exc)))
+            continue
+        found.append(f)
     extra = _ent_candidates(doc, found)
     if extra:
         found = sorted(found + extra, key=lambda f: f.start)
     candidates = []
     for f in found:
-        # Dropped only now: an age or a failed scan-time test still kept other patterns and entities off its words.
-        if f.kind == "AGE" or (f.pattern is not None and f.pattern.keep is not None and not f.pattern.keep(f.match)):
-            continue
-        candidates.append(_candidate(text, f, idx))
-    return Scan(tuple(candidates))
+        try:
+            # Dropped only now: an age or a failed scan-time test still kept other patterns and entities off
+            # its words.
+            if f.kind == "AGE" or (f.pattern and f.pattern.keep and not f.pattern.keep(f.match)):  # type: ignore[arg-type]
+                continue
+            candidates.append(_candidate(text, f, idx))
+        except Exception as exc:
+            skipped.append(Skipped(f.start, f.end, text[f.start : f.end], skip_reason(exc)))
+    return Scan(tuple(candidates), tuple(sorted(skipped, key=lambda s: s.start)))
 
 
 @dataclass

@@ -130,3 +130,8 @@ class Skipped:
     def __str__(self) -> str:
         shown = self.text if len(self.text) <= 60 else self.text[:57] + "..."
         return f"time expression {shown!r} at offset {self.start} skipped: {self.reason}"
+
+
+def skip_reason(exc: Exception) -> str:
+    """Why an expression was skipped, from the error that stopped it."""
+    return f"cannot be normalised ({type(exc).__name__}: {exc})"
