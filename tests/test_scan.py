@@ -12,7 +12,7 @@ import pytest
 import spacy
 
 from extract.timex import PATTERNS, Scan, find_time_mentions, find_timexes, resolve, scan
-from extract.timex.scan import SCAN_VERSION
+from extract.timex.scanner import SCAN_VERSION
 from tests.corpus import parsed, published
 
 BLANK = spacy.blank("en")

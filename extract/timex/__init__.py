@@ -20,7 +20,7 @@ And two one-call entry points that do both:
 Modules: `values` (TimeMention and normalised values), `lexicon` (words and regex pieces), `context`
 (the resolution context), `norm_dates` / `norm_relative` / `norm_other` (normalisers by family),
 `patterns` (the table, each pattern with its flags), `parse_checks` (what the scan reads from the parse),
-`scan` and `resolve` (the two passes). Names with a leading underscore are shared between these
+`scanner` and `resolver` (the two passes). Names with a leading underscore are shared between these
 modules only. Nothing on the extraction path keeps module-level mutable state, so documents can be
 tagged in threads at once.
 """
@@ -31,8 +31,8 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from extract.timex.patterns import PATTERNS, Pattern
-from extract.timex.resolve import Resolution, resolve
-from extract.timex.scan import Candidate, Scan, scan
+from extract.timex.resolver import Resolution, resolve
+from extract.timex.scanner import Candidate, Scan, scan
 from extract.timex.values import Skipped, TimeMention
 
 if TYPE_CHECKING:

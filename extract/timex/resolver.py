@@ -14,7 +14,7 @@ from extract.calendar import GRANULARITY_RANK
 from extract.timex.context import Groups, _Ctx
 from extract.timex.lexicon import _ANAPHORIC_YEAR, _DAY, _DAY_PARTS, _I, _MONTH, _WEEKDAY, _YEAR
 from extract.timex.norm_other import _resolve_ent
-from extract.timex.scan import Candidate, Scan
+from extract.timex.scanner import Candidate, Scan
 from extract.timex.values import Skipped, TimeMention, _Res, skip_reason
 
 _ANCHOR_GRANULARITIES = ("day", "week", "month", "quarter", "season", "year")
