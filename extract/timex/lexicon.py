@@ -56,15 +56,21 @@ _YEAR_WORDS = (
     rf"|eighteen|nineteen|twenty(?:[\s-]+{_UNITS_W})?))?)(?![\w-])"
 )
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+# Numbers in digits: "2,000" and "125,000" whole (never their "000"), "1.5", "7000".
+_DIGITS = r"(?:\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?)"
+_NOT_IN_NUMBER = r"(?<!\d[,.])"  # not the tail of a number ("000" in "2,000", "5" in "1.5")
 _NUM = (
-    r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
+    rf"(?:{_DIGITS}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
     r"|twenty|thirty|forty|fifty|a\s+hundred|hundred|a\s+couple\s+of|a\s+couple|couple\s+of"
     r"|several|a\s+few|few|many|some|a\s+number\s+of|dozens\s+of|hundreds\s+of)"
 )
 _NUM_HYPH = (
-    r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
+    rf"(?:{_DIGITS}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
     r"|twenty|thirty|forty|fifty|hundred|multi|half)"
 )
+# A year's era, written after it: "500 BC", "44 BCE", "800 AD" (uppercase only: "ad" is a word).
+_ERA_WORDS = r"(?:BCE|BC|B\.C\.(?:E\.)?|B\.C|AD|A\.D\.?|CE|C\.E\.?)(?!\w)"
+_ERA = rf"(?P<era>{_ERA_WORDS})"
 _UNIT = r"(?:day|week|month|quarter|year|decade|century|centurie)s?"
 _HEDGE = r"(?:(?:nearly|almost|about|around|roughly|some|more\s+than|less\s+than|over|under|just|only)\s+)?"
 _DASH = r"\s*(?:-|–|—|to|through|until|till|and)\s*"
@@ -100,17 +106,24 @@ def _int_day(word: str) -> int:
     return int(re.sub(r"\D", "", word))
 
 
+_MAX_DIGITS = 15  # longer numbers of units lie beyond any calendar: read as vague as "many"
+
+
 def _num(word: str | None) -> int | None:
+    """A count in words or digits ("two", "2,000", "1.0") -> int; None when vague ("several") or fractional."""
     if word is None:
         return 1
     w = re.sub(r"\s+", " ", word.lower())
     if w in _NUMBERS:
         return _NUMBERS[w]
+    digits = w.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", w) else w
+    if digits.isdigit():
+        return int(digits) if len(digits) <= _MAX_DIGITS else None
     try:
-        f = float(w)
+        f = float(digits)
     except ValueError:
         return None  # vague ("several", "a few")
-    return int(f) if f == int(f) else None
+    return int(f) if f.is_integer() else None
 
 
 _ANAPHORIC_YEAR = {

@@ -11,7 +11,19 @@ from collections.abc import Callable
 from extract.calendar import easter, month_number, nth_weekday, quarter_span, season_of
 from extract.timex.context import Groups, _Ctx, _rel_year, _year_shift, _ym, _ymd
 from extract.timex.lexicon import _DECADE_WORDS, _ORDINALS, _SEASONS, _int_day, _year_int
-from extract.timex.values import _day, _decade, _month, _quarter, _range, _Res, _season, _unresolved, _year
+from extract.timex.values import (
+    OutOfCalendar,
+    _century,
+    _day,
+    _decade,
+    _month,
+    _quarter,
+    _range,
+    _Res,
+    _season,
+    _unresolved,
+    _year,
+)
 
 
 def _n_full_mdy(m: Groups, ctx: _Ctx) -> _Res | None:
@@ -55,7 +67,10 @@ def _n_year(m: Groups, ctx: _Ctx) -> _Res | None:
 
 def _n_decade(m: Groups, ctx: _Ctx) -> _Res | None:
     if m["y"]:
-        return _decade(int(m["y"]))
+        y = int(m["y"])
+        if y % 100 == 0 and y < 2000:
+            return _century(y // 100 + 1)  # "the 1800s": the century 1800-1899 ("the 2000s" is the decade)
+        return _decade(y)
     if m["yy"]:
         return _decade(1900 + int(m["yy"]))
     # "the nineties": the latest such decade begun by the publication year (unknown: the 1900s').
@@ -68,8 +83,11 @@ def _n_decade(m: Groups, ctx: _Ctx) -> _Res | None:
 
 
 def _n_century(m: Groups, ctx: _Ctx) -> _Res | None:
+    """ "the 19th century" (1800-1899), "the last century"; "the 5th century BC" lies before the calendar."""
     if m["n"]:
         c = int(re.sub(r"\D", "", m["n"]))
+        if _before_christ(m["era"]):
+            raise OutOfCalendar(f"the {m['n']} century BC is before the calendar's first year (AD 1)")
     else:
         cur = ctx.pub("year")
         if cur is None:
@@ -77,7 +95,19 @@ def _n_century(m: Groups, ctx: _Ctx) -> _Res | None:
         c = cur.year // 100 + 1 + (-1 if m["rel"].lower() in ("last", "previous") else 0)
     if not 1 <= c <= 22:
         return None
-    return _Res(dt.date((c - 1) * 100 if c > 1 else 1, 1, 1), dt.date(c * 100 - 1, 12, 31), "range", f"{c - 1:02d}")
+    return _century(c)
+
+
+def _n_era_year(m: Groups, ctx: _Ctx) -> _Res | None:
+    """ "AD 79", "800 CE": that year; "500 BC", "44 BCE": before the calendar's first year."""
+    y = int((m["y1"] or m["y2"]).replace(",", ""))
+    if _before_christ(m["era"]):
+        raise OutOfCalendar(f"{y:,} BC is before the calendar's first year (AD 1)")
+    return _year(y)
+
+
+def _before_christ(era: str | None) -> bool:
+    return era is not None and era.startswith("B")
 
 
 def _n_season(m: Groups, ctx: _Ctx) -> _Res | None:

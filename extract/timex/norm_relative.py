@@ -18,7 +18,7 @@ from extract.calendar import (
 )
 from extract.timex.context import Groups, _Ctx, _rel_year
 from extract.timex.lexicon import _PART_OF_DAY, _SEASONS, _UNIT_CODE, _num
-from extract.timex.values import _X_VALUES, _as_unit, _day, _quarter, _Res, _season, _unresolved, _year
+from extract.timex.values import _X_VALUES, _as_unit, _day, _quarter, _Res, _season, _shift, _unresolved, _year
 
 
 def _n_quarter_rel(m: Groups, ctx: _Ctx) -> _Res | None:
@@ -153,14 +153,14 @@ def _n_ago(m: Groups, ctx: _Ctx) -> _Res | None:
     if unit == "year" and n == 1 and q is not None and q.date_start is not None:
         near_anchor = base is not None and ctx.anchor_pos > ctx.period_pos and ctx.pos - ctx.anchor_pos <= 120
         if not near_anchor:
-            d = shift_day(q.date_start, sign * n, "year")
+            d = _shift(q.date_start, sign * n, "year")
             return _quarter(d.year, quarter_of(d), "anaphoric")
     if base is None:
         pub = ctx.pub("day" if unit in ("day", "week") else "month" if unit in ("month", "quarter") else "year")
         if pub is None:
             return _unresolved(_X_VALUES.get(unit, "XXXX"), unit)
-        return _as_unit(shift_day(pub, sign * n, unit), unit, basis)
-    d = shift_day(base.date_start, sign * n, unit)  # type: ignore[arg-type]
+        return _as_unit(_shift(pub, sign * n, unit), unit, basis)
+    d = _shift(base.date_start, sign * n, unit)  # type: ignore[arg-type]
     gran = base.granularity if GRANULARITY_RANK[base.granularity] <= GRANULARITY_RANK.get(unit, 4) else unit
     return _as_unit(d, gran if gran in GRANULARITY_RANK else unit, basis)
 

@@ -18,11 +18,14 @@ from extract.timex.lexicon import (
     _DASH,
     _DAY,
     _DECADE_WORDS,
+    _ERA,
+    _ERA_WORDS,
     _HEDGE,
     _I,
     _MOD,
     _MONTH,
     _MONTH_FULL,
+    _NOT_IN_NUMBER,
     _NUM,
     _NUM_HYPH,
     _UNIT,
@@ -33,6 +36,7 @@ from extract.timex.lexicon import (
 from extract.timex.norm_dates import (
     _n_century,
     _n_decade,
+    _n_era_year,
     _n_full_mdy,
     _n_half,
     _n_holiday,
@@ -284,7 +288,10 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     Pattern(
         "century",
-        _rx(r"(?P<t>(?i:(?:the\s+)?(?:(?P<n>\d{1,2}(?:st|nd|rd|th))|(?P<rel>this|last|previous|next))\s+century))"),
+        _rx(
+            r"(?P<t>(?i:(?:the\s+)?(?:(?P<n>\d{1,2}(?:st|nd|rd|th))|(?P<rel>this|last|previous|next))\s+century)"
+            rf"(?:\s+{_ERA})?)"
+        ),
         _n_century,
     ),
     Pattern(
@@ -334,7 +341,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "year",
         _rx(
             r"(?<![\w$£€#.,/:-])(?P<t>(?:(?i:(?:the\s+)?(?:fiscal\s+|FY\s*|the\s+year\s+|(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+|(?:early|late|mid)[\s-]+)))?"
-            rf"(?P<y>{_YEAR}))(?![\w%$]|[.,:/-]\d|\s*(?:%|percent))"
+            rf"(?P<y>{_YEAR}))(?![\w%$]|[.,:/-]\d|\s*(?:%|percent|{_ERA_WORDS}))"
         ),
         _n_year,
         year_checked=True,
@@ -347,6 +354,14 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
         _n_year,
         priority=-1,
+    ),
+    Pattern(
+        "era_year",  # "500 BC", "44 BCE", "AD 79", "800 CE": a year with its era, in or out of the calendar
+        _rx(
+            r"(?<![\w$£€#.,/:-])(?P<t>(?:(?i:the\s+year\s+))?"
+            rf"(?:(?P<ad>AD|A\.D\.)\s*(?P<y1>\d{{1,4}})(?![\w,.]?\d)|(?P<y2>\d{{1,3}}(?:,\d{{3}})+|\d{{1,7}})\s*{_ERA}))"
+        ),
+        _n_era_year,
     ),
     Pattern(
         "holiday",
@@ -404,7 +419,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "ago",
         _rx(
             _I.format(
-                rf"(?<![\w-])(?P<t>{_HEDGE}(?P<n>{_NUM})\s+(?P<u>{_UNIT})(?:\s+or\s+so)?\s+(?P<dir>ago|earlier|later|from\s+now|hence))(?![\w-])"
+                rf"(?<![\w-]){_NOT_IN_NUMBER}(?P<t>{_HEDGE}(?P<n>{_NUM})\s+(?P<u>{_UNIT})(?:\s+or\s+so)?\s+(?P<dir>ago|earlier|later|from\s+now|hence))(?![\w-])"
             )
         ),
         _n_ago,
@@ -492,7 +507,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "duration",
         _rx(
             _I.format(
-                rf"(?<![\w-])(?P<t>(?:(?:the|a)\s+)?(?:(?:past|last|next|first|coming|previous|following)\s+)?{_HEDGE}(?P<n>{_NUM})(?:\s+(?:more|full|straight|consecutive))?\s+(?P<u>{_UNIT}|hours?|minutes?))(?![\w-])"
+                rf"(?<![\w-]){_NOT_IN_NUMBER}(?P<t>(?:(?:the|a)\s+)?(?:(?:past|last|next|first|coming|previous|following)\s+)?{_HEDGE}(?P<n>{_NUM})(?:\s+(?:more|full|straight|consecutive))?\s+(?P<u>{_UNIT}|hours?|minutes?))(?![\w-])"
             )
         ),
         _n_duration,
@@ -503,7 +518,7 @@ PATTERNS: tuple[Pattern, ...] = (
         "duration_hyph",
         _rx(
             _I.format(
-                rf"(?<![\w-])(?P<t>(?P<n>{_NUM_HYPH})-(?P<u>day|week|month|year|decade|hour|minute)(?:-long)?)(?![\w]|-old)"
+                rf"(?<![\w-]){_NOT_IN_NUMBER}(?P<t>(?P<n>{_NUM_HYPH})-(?P<u>day|week|month|year|decade|hour|minute)(?:-long)?)(?![\w]|-old)"
             )
         ),
         _n_duration_hyph,
@@ -530,7 +545,7 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     Pattern(
         "age",  # "55-year-old", "55 years old": not time expressions at all
-        _rx(_I.format(rf"(?<![\w-])(?P<t>{_NUM_HYPH}[-\s](?:year|month|week|day)s?[-\s]old)(?![\w-])")),
+        _rx(_I.format(rf"(?<![\w-]){_NOT_IN_NUMBER}(?P<t>{_NUM_HYPH}[-\s](?:year|month|week|day)s?[-\s]old)(?![\w-])")),
         _n_age,
         kind="AGE",
         priority=5,

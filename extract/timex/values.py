@@ -6,7 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from extract.calendar import month_span, quarter_of, quarter_span, season_of, season_span, week_span, week_value
+from extract.calendar import (
+    add_months,
+    month_span,
+    quarter_of,
+    quarter_span,
+    season_of,
+    season_span,
+    shift_day,
+    week_span,
+    week_value,
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,39 @@ class TimeMention:
     # A closed range's two ends as TimeML tags them ("between [1994] and [1997]"), each with its own
     # offsets and TIMEX3 value; empty for everything else.
     parts: tuple[TimeMention, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The calendar's edge
+
+FIRST_YEAR, LAST_YEAR = dt.MINYEAR, dt.MAXYEAR  # the calendar days can be written in: years 1 to 9999
+
+
+class OutOfCalendar(ValueError):
+    """A real time outside the years 1 to 9999 ("7000 years ago", "500 BC"): no calendar day holds it."""
+
+
+def year_name(year: int) -> str:
+    """A year of the astronomical count as written: 2025, 1 BC (year 0), 4,976 BC (year -4975)."""
+    return f"{1 - year:,} BC" if year < 1 else f"{year:,}"
+
+
+def outside(year: int) -> OutOfCalendar:
+    """The error for a time in `year` (astronomical count), outside the calendar."""
+    return OutOfCalendar(f"it dates to {year_name(year)}, outside the calendar's years 1 to 9,999")
+
+
+def _shift(day: dt.date, n: int, unit: str) -> dt.date:
+    """`shift_day`, with a day beyond the calendar's years reported as `OutOfCalendar` ("7000 years ago")."""
+    if unit in ("day", "week"):
+        ordinal = day.toordinal() + n * (7 if unit == "week" else 1)
+        if not 1 <= ordinal <= dt.date.max.toordinal():
+            raise outside(day.year + int(n * (7 if unit == "week" else 1) / 365.2425))
+    else:
+        year = add_months(day.year, day.month, n * {"month": 1, "quarter": 3, "year": 12, "decade": 120}[unit])[0]
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise outside(year)
+    return shift_day(day, n, unit)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -53,6 +96,8 @@ def _month(y: int, m: int, basis: str = "explicit") -> _Res:
 
 
 def _year(y: int, basis: str = "explicit") -> _Res:
+    if not FIRST_YEAR <= y <= LAST_YEAR:
+        raise outside(y)
     return _Res(dt.date(y, 1, 1), dt.date(y, 12, 31), "year", f"{y:04d}", basis)
 
 
@@ -74,6 +119,13 @@ def _week(d: dt.date, basis: str = "relative") -> _Res:
 def _decade(y: int, basis: str = "explicit") -> _Res:
     y = y - y % 10
     return _Res(dt.date(y, 1, 1), dt.date(y + 9, 12, 31), "decade", f"{y // 10:03d}", basis)
+
+
+def _century(c: int, basis: str = "explicit") -> _Res:
+    """The c-th century, counted as newswire does: the 19th is 1800-1899 (the first starts at year 1)."""
+    if not 1 <= c <= LAST_YEAR // 100:
+        raise outside((c - 1) * 100 if c < 1 else c * 100)
+    return _Res(dt.date(max((c - 1) * 100, 1), 1, 1), dt.date(c * 100 - 1, 12, 31), "range", f"{c - 1:02d}", basis)
 
 
 def _range(a: _Res, b: _Res, basis: str = "explicit") -> _Res | None:
@@ -134,4 +186,6 @@ class Skipped:
 
 def skip_reason(exc: Exception) -> str:
     """Why an expression was skipped, from the error that stopped it."""
+    if isinstance(exc, OutOfCalendar):
+        return str(exc)
     return f"cannot be normalised ({type(exc).__name__}: {exc})"
