@@ -53,6 +53,7 @@ def find_time_mentions(
 
     `doc`, when given, must be a spaCy parse of exactly `text` (the model is then not run);
     `published_granularity` ("day", "month" or "year") says how much of `published` is known.
+    Expressions that cannot be normalised are left out (`resolve` reports them with the reason).
     """
     return resolve(scan(text, doc), published, published_granularity=published_granularity).dates()
 
