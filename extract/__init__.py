@@ -43,5 +43,5 @@ def extract_events(
 
     raw = published.isoformat() if isinstance(published, dt.date) else (published or "")
     document = Document(doc_id=doc_id, text=text, path="", title=title, outlet=outlet, url=url, published=raw)
-    _, rows = document_tables(document, parse_document(load_nlp(), text))  # long texts in pieces, like the CLI
-    return events_frame(rows)
+    tables = document_tables(document, parse_document(load_nlp(), text))  # long texts in pieces, like the CLI
+    return events_frame(tables.events)

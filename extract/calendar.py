@@ -53,6 +53,11 @@ def quarter_span(year: int, quarter: int) -> tuple[dt.date, dt.date]:
     return month_span(year, 3 * quarter - 2)[0], month_span(year, 3 * quarter)[1]
 
 
+def quarter_of(day: dt.date) -> int:
+    """The calendar quarter (1-4) a day falls in."""
+    return (day.month - 1) // 3 + 1
+
+
 def season_span(year: int, season: str) -> tuple[dt.date, dt.date]:
     """First and last day of a season (SP, SU, FA, WI); winter runs from December into the next year."""
     first = SEASON_FIRST_MONTH[season]

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import NamedTuple
 
 from spacy.tokens import Doc, Span, Token
 
@@ -32,7 +33,7 @@ from extract.tense import (
     is_simple_past,
     modal,
 )
-from extract.timex import TimeMention, find_time_mentions
+from extract.timex import TimeMention, resolve, scan
 
 # The team-editable word lists (extract/wordlists/), read once: what each is for is said in its file's header.
 SPEECH_VERBS = wordlists.words("speech_verbs", lower=True)  # verbs that report speech or publication
@@ -73,16 +74,21 @@ class Candidate:
     mentions: list[TimeMention] = field(default_factory=list)
 
 
-def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
-    """One parsed document -> its documents-table row (without n_events) and its event rows."""
+class DocumentTables(NamedTuple):
+    """One document's part of the tables, and what had to be left out of it."""
+
+    row: dict  # its documents-table row (without n_events)
+    events: list[dict]  # its event rows
+    warnings: list[str]  # time expressions skipped, each named with the reason ("time expression '...' ...")
+
+
+def document_tables(document: Document, doc: Doc) -> DocumentTables:
+    """One parsed document -> its documents-table row, its event rows, and warnings about what was skipped."""
     text = document.text
-    published = publication_date(document.published, text, lambda: find_time_mentions(text, None, doc=doc))
-    if published.date is None:
-        mentions = find_time_mentions(text, None, doc=doc)
-    elif published.granularity == "day":
-        mentions = find_time_mentions(text, published.date, doc=doc)
-    else:
-        mentions = find_time_mentions(text, published.date, published_granularity=published.granularity, doc=doc)
+    scanned = scan(text, doc)  # once: the unanchored and the anchored resolution share it
+    published = publication_date(document.published, text, lambda: resolve(scanned, None).dates())
+    resolution = resolve(scanned, published.date, published_granularity=published.granularity or "day")
+    mentions = resolution.dates()
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     found_title, found_outlet = title_and_outlet(text)
     title = document.title or found_title
@@ -100,7 +106,7 @@ def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
         "path": document.path,
         "sha256": sha,
     }
-    return doc_row, rows
+    return DocumentTables(doc_row, rows, [str(skipped) for skipped in resolution.skipped])
 
 
 _FEED_FOOTER = re.compile(r"^The post (?P<title>.{10,200}?) appeared first on (?P<outlet>[^.\n]{2,80})\.?\s*$", re.M)

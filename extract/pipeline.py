@@ -35,8 +35,9 @@ BATCH_SIZE = 32  # nlp.pipe batch size (texts are news articles, a few thousand 
 MAX_CHUNK = 16  # documents sent to a worker at a time
 
 Progress = Callable[[int, int, str], None]  # (done, total, doc_id of the document just finished)
-Tables = Callable[[Document, "Doc"], tuple[dict, list[dict]]]
-Result = tuple[dict, list[dict]] | Problem
+# (document row, event rows, warnings about the document: each a short string naming what was skipped and why)
+Tables = Callable[[Document, "Doc"], tuple[dict, list[dict], list[str]]]
+Result = tuple[dict, list[dict], list[Problem]] | Problem  # a document's rows and warnings, or why it failed
 
 
 class MergeError(Exception):
@@ -137,7 +138,8 @@ def parse_texts(
 def iter_results(
     nlp: Language, documents: Sequence[Document], tables: Tables | None = None, piece_limit: int | None = None
 ) -> Iterator[Result]:
-    """Parse (batched) and extract documents one by one; yields (document row, event rows) or a Problem each."""
+    """Parse (batched) and extract documents one by one; yields (document row, event rows, warnings) or a Problem
+    each."""
     tables = tables or _default_tables()
     stream: Iterator[Doc] | None = parse_texts(nlp, [d.text for d in documents], piece_limit=piece_limit)
     for document in documents:
@@ -150,8 +152,11 @@ def iter_results(
         try:
             if doc is None:
                 doc = parse_document(nlp, document.text, piece_limit)
-            row, events = tables(document, doc)
-            yield {**row, "n_events": len(events)}, list(events)
+            row, events, *notes = tables(document, doc)  # (a stand-in extractor may return no warnings)
+            warnings = (
+                [Problem(document.path, f"doc '{document.doc_id}': {w}", WARNING) for w in notes[0]] if notes else []
+            )
+            yield {**row, "n_events": len(events)}, list(events), warnings
         except Exception as exc:
             yield Problem(document.path, f"doc '{document.doc_id}': extraction failed: {type(exc).__name__}: {exc}")
 
@@ -237,6 +242,7 @@ def _frames(documents: list[Document], results: list[Result]) -> tuple[pd.DataFr
     from extract.schema import documents_frame, events_frame
 
     problems = [r for r in results if isinstance(r, Problem)]
+    problems += [w for r in results if not isinstance(r, Problem) for w in r[2]]  # warnings next to the results
     good = [(d, r) for d, r in zip(documents, results, strict=True) if not isinstance(r, Problem)]
     try:
         events = events_frame(row for _, r in good for row in r[1])
@@ -244,11 +250,11 @@ def _frames(documents: list[Document], results: list[Result]) -> tuple[pd.DataFr
     except Exception:
         # One document's rows (e.g. a date pandas cannot hold) broke the table: find it and leave it out.
         kept = []
-        for document, (row, rows) in good:
+        for document, (row, rows, _) in good:
             try:
                 events_frame(rows)
                 documents_frame([row])
-                kept.append((document, (row, rows)))
+                kept.append((document, (row, rows, [])))
             except Exception as exc:
                 problems.append(
                     Problem(document.path, f"doc '{document.doc_id}': bad extracted rows: {type(exc).__name__}: {exc}")

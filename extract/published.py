@@ -121,10 +121,7 @@ def _match_date(match: re.Match[str]) -> dt.date | None:
     month_number = int(month) if month.isdigit() else MONTHS.get(month.lower().rstrip("."))
     if not month_number or not match["year"]:
         return None
-    try:
-        return dt.date(int(match["year"]), month_number, int(match["day"]))
-    except ValueError:
-        return None
+    return valid_date(int(match["year"]), month_number, int(match["day"]))
 
 
 def _first_written_date(line: str) -> dt.date | None:
@@ -263,13 +260,7 @@ def _weekday_years(yearless: list, around: int) -> dt.date | None:
         if not weekday:
             continue
         wanted = weekday_number(weekday.group(1))
-        fits = []
-        for year in candidates:
-            try:
-                if dt.date(year, month, day).weekday() == wanted:
-                    fits.append(dt.date(year, month, day))
-            except ValueError:
-                continue
+        fits = [d for year in candidates if (d := valid_date(year, month, day)) and d.weekday() == wanted]
         if len(fits) == 1:
             return fits[0]
     return None
