@@ -28,12 +28,18 @@ def visible(markdown: str) -> str:
     return html.unescape(_TAG.sub("", rendered(markdown))).replace("\u200b", "").strip()
 
 
+OWN_LINKS = ("http://timeline.knightlab.com",)  # links the dashboard's own sentences make (not from data)
+
+
 def active_markup(markdown: str) -> list[str]:
-    """Tags in the rendered HTML that fetch or link (a, img, and any raw HTML tag not from markdown syntax)."""
-    allowed = {"p", "strong", "em", "code", "ul", "ol", "li", "br", "h1", "h2", "h3", "s", "del", "blockquote"}
+    """Tags in the rendered HTML that fetch, link or were written as raw HTML: images, links (but the
+    dashboard's own), and any tag markdown syntax does not make."""
+    allowed = {"p", "strong", "em", "code", "ul", "ol", "li", "br", "hr", "h1", "h2", "h3", "s", "del", "blockquote"}
     found = []
     for tag in _TAG.findall(rendered(markdown)):
-        name = tag.strip("</ ").split()[0].rstrip("/>").lower() if tag.strip("</ ") else ""
-        if name not in allowed:
-            found.append(tag)
+        body = tag.strip("</ ")
+        name = body.split()[0].rstrip("/>").lower() if body else ""
+        if name in allowed or (name == "a" and (tag == "</a>" or any(f'href="{own}"' in tag for own in OWN_LINKS))):
+            continue
+        found.append(tag)
     return found
