@@ -133,11 +133,19 @@ def merge_tables(
     A re-extracted document that now yields no events still replaces its old events (with none).
     Kept rows come first in their old order, then the new rows.
     """
+    return merge_typed(
+        typed_events(old_events), typed_documents(old_docs), typed_events(new_events), typed_documents(new_docs)
+    )
+
+
+def merge_typed(
+    old_events: pd.DataFrame, old_docs: pd.DataFrame, new_events: pd.DataFrame, new_docs: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """merge_tables for frames that are typed already (typing 100,000 rows again costs about a second)."""
     replaced = run_doc_ids(new_events, new_docs)
-    old_events, old_docs = typed_events(old_events), typed_documents(old_docs)
-    events = concat(old_events[~old_events["doc_id"].isin(replaced)], typed_events(new_events))
-    docs = concat(old_docs[~old_docs["doc_id"].isin(replaced)], typed_documents(new_docs))
-    return typed_events(events), typed_documents(docs)
+    events = concat(old_events[~old_events["doc_id"].isin(replaced)], new_events)
+    docs = concat(old_docs[~old_docs["doc_id"].isin(replaced)], new_docs)
+    return events, docs
 
 
 def run_doc_ids(events: pd.DataFrame, documents: pd.DataFrame) -> set[str]:
@@ -156,7 +164,9 @@ def concat(kept: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """kept then new, without pandas' warning (and mistyping) on empty frames."""
     frames = [f for f in (kept, new) if len(f)]
     if not frames:
-        return new
+        return new.reset_index(drop=True)
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
     return pd.concat(frames, ignore_index=True)
 
 

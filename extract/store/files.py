@@ -24,8 +24,10 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -39,7 +41,7 @@ from extract.store.base import (
     StoreError,
     WriteSummary,
     concat,
-    merge_tables,
+    merge_typed,
     replaced_paths,
     split_tables,
 )
@@ -148,10 +150,9 @@ class FileStore:
             else:
                 old_events, old_docs = self._stored_for_merge()
                 replaced = replaced_paths(old_docs, documents)
-                all_events, all_docs = merge_tables(old_events, old_docs, events, documents)
+                all_events, all_docs = merge_typed(old_events, old_docs, events, documents)
             tables = split_tables(all_events, all_docs, derive(all_events, all_docs) if derive else None)
-            for sha, text in run_texts.items():
-                self._write_text(sha, text)
+            self._write_texts(run_texts)
             version = max(self.version() + 1, time.time_ns() // 1000)  # grows, and differs across re-created folders
             outputs = self._commit(tables, version)
             self._collect_texts(set(all_docs["sha256"].astype(str)))
@@ -228,7 +229,7 @@ class FileStore:
         frames = [typed_events(f) for f in (events, plans) if f is not None]
         if not frames:
             return typed_events(pd.DataFrame())
-        return frames[0] if len(frames) == 1 else typed_events(concat(*frames))
+        return frames[0] if len(frames) == 1 else concat(*frames)  # both typed: no second pass
 
     def _read_documents(self) -> pd.DataFrame:
         found = self._read("documents")
@@ -256,20 +257,42 @@ class FileStore:
             )
         return self._read_events(), self._read_documents()
 
-    def _write_text(self, sha: str, text: str) -> None:
-        path = self._text_path(sha)
-        if path.is_file():  # content-addressed: the same name holds the same bytes
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = text.encode("utf-8", errors="surrogatepass")
-        tmp = journal.write_temp(path.parent, path.name, lambda p: p.write_bytes(data), mode=0o644)
+    def _write_texts(self, texts: dict[str, str]) -> None:
+        """Store the texts not stored yet: all to temporaries, flushed to disk, renamed, the renames flushed.
+
+        Content-addressed, so a text already there is the same bytes, and this needs no journal: the tables
+        naming the texts are committed only after this returns. (Plain os calls: thousands of texts per run.)
+        """
+        base = os.path.join(self.root, TEXTS)
+        token = uuid.uuid4().hex[:12]
+        made: set[str] = set()
+        moves: list[tuple[str, str]] = []
         try:
-            tmp.replace(path)
+            for sha, text in texts.items():
+                folder = os.path.join(base, sha[:2])
+                final = os.path.join(folder, f"{sha}.txt")
+                if os.path.isfile(final):
+                    continue
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                tmp = os.path.join(folder, f".{sha}.txt.{token}{journal.TMP_SUFFIX}")
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                moves.append((tmp, final))
+                with os.fdopen(fd, "wb") as fh:
+                    os.fchmod(fh.fileno(), 0o644)  # readable by a dashboard running as another user, whatever umask
+                    fh.write(text.encode("utf-8", errors="surrogatepass"))
+            if not moves:
+                return
+            journal.flush([Path(tmp) for tmp, _ in moves], [])
+            for tmp, final in moves:
+                os.replace(tmp, final)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            for tmp, _ in moves:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
             raise
-        journal.fsync_dir(path.parent)
-        journal.fsync_dir(path.parent.parent)
+        journal.flush([], [Path(folder) for folder in sorted(made)] + [Path(base), self.root])
 
     def _commit(self, tables: dict[str, pd.DataFrame], version: int) -> list[Path]:
         """Every table file and the manifest to temporaries, then one journal commit; returns the table files."""
