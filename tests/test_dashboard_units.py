@@ -342,3 +342,43 @@ def test_timelinejs_escapes_every_text_field() -> None:
 )
 def test_safe_url(url: str, expected: str | None) -> None:
     assert components.safe_url(url) == expected
+
+
+def test_the_browser_is_never_shown_error_details() -> None:
+    """Analysts never see tracebacks with server paths: Streamlit shows a generic message instead."""
+    import tomllib
+
+    from streamlit.config import ShowErrorDetailsConfigOptions
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == ShowErrorDetailsConfigOptions.NONE.value
+
+
+def test_checked_filters_bring_link_values_within_the_widgets() -> None:
+    low, high = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+    crafted = data.Filters(date_from=dt.date(1, 1, 1), date_to=dt.date(9999, 12, 31), min_sources=10**6)
+    filters, notes = data.checked_filters(crafted, low, high, 50)
+    assert (filters.date_from, filters.date_to, filters.min_sources) == (low, high, 50)
+    assert len(notes) == 3 and "0001-01-01" in notes[0] and "9999-12-31" in notes[1]
+    fine = data.Filters()
+    assert data.checked_filters(fine, low, high, 50) == (fine, [])
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("![x](http://evil.example/x.png)", "![x](http://evil.example/x.png)"),
+        ("<b>bold</b> & co", "<b>bold</b> & co"),
+        ("see www.evil.example or me@evil.example", "see www.evil.example or me@evil.example"),
+        ("two\nlines\r\n# not a heading", "two lines # not a heading"),
+        (":red[colour] $x$ `code` **b** _i_ ~s~ | a |", ":red[colour] $x$ `code` **b** _i_ ~s~ | a |"),
+        ("1. not a list", "1. not a list"),
+    ],
+)
+def test_md_text_shows_the_characters_and_nothing_else(raw: str, shown: str) -> None:
+    from tests.markdown_check import active_markup, visible
+
+    escaped = components.md_text(raw)
+    assert visible(escaped) == shown
+    assert active_markup(escaped) == [] and "<" not in escaped and "\n" not in escaped
+    assert visible(f"**{escaped}**") == shown  # inside the page's own markup too

@@ -226,11 +226,12 @@ def test_unreadable_tables_and_manifest_raise_store_error(tmp_path: Path) -> Non
         store.version()
 
 
-def test_replace_all_overwrites_unreadable_tables(tmp_path: Path) -> None:
+def test_replace_all_overwrites_unreadable_tables_and_manifest(tmp_path: Path) -> None:
     store = write(tmp_path, *frames())
     (tmp_path / "documents.csv").write_bytes(b"\xff\xfe broken")
+    (tmp_path / "manifest.json").write_text("{broken")
     store.write(*new_frames(), new_texts(), replace_all=True)
-    assert store.read_documents().loc[0, "title"] == "CHANGED"
+    assert store.read_documents().loc[0, "title"] == "CHANGED" and store.version() > 0
 
 
 # --------------------------------------------------------------------------- texts

@@ -153,7 +153,11 @@ class FileStore:
                 all_events, all_docs = merge_typed(old_events, old_docs, events, documents)
             tables = split_tables(all_events, all_docs, derive(all_events, all_docs) if derive else None)
             self._write_texts(run_texts)
-            version = max(self.version() + 1, time.time_ns() // 1000)  # grows, and differs across re-created folders
+            try:
+                previous = self.version()
+            except StoreError:  # an unreadable manifest is replaced like any table
+                previous = 0
+            version = max(previous + 1, time.time_ns() // 1000)  # grows, and differs across re-created folders
             outputs = self._commit(tables, version)
             self._collect_texts(set(all_docs["sha256"].astype(str)))
         return WriteSummary(
@@ -192,8 +196,14 @@ class FileStore:
         """The shared lock, after any unfinished commit has been rolled forward."""
         for _ in range(20):
             if journal.pending(self.root):
-                with journal.lock(self.root):
-                    self._recover()
+                try:
+                    with journal.lock(self.root):
+                        self._recover()
+                except OSError as exc:  # e.g. a read-only folder: the lock file cannot even be opened for it
+                    raise StoreError(
+                        f"{self._location}: an interrupted write must be finished first, which needs write access "
+                        f"({exc.strerror or exc})"
+                    ) from exc
             with journal.lock(self.root, shared=True):
                 if journal.pending(self.root):  # a writer died between our two locks: finish its commit first
                     continue
