@@ -301,7 +301,8 @@ QUERY_KEYS = ["from", "to", "source", "actor", "type", "gran", "basis", "q", "hy
 
 @pytest.mark.parametrize("value", [*GARBAGE, GARBAGE], ids=[*(repr(g)[:20] for g in GARBAGE), "all at once"])
 def test_garbage_in_every_query_key_shows_a_message_not_a_traceback(data_folder: Path, value: object) -> None:
-    for page in PAGES:
+    # Every page draws the sidebar from the link; the Sources page reads `doc` too. All values: every page.
+    for page in PAGES if isinstance(value, list) else PAGES[:2]:
         at = run_page(page, dict.fromkeys(QUERY_KEYS, value))
         check_page(at)  # no exception, nothing active
         assert at.title, "the page was drawn"

@@ -437,7 +437,7 @@ def test_a_reader_holding_the_shared_lock_blocks_the_commit_until_it_is_done(tmp
     with journal.lock(tmp_path, shared=True):
         writer = subprocess.Popen([sys.executable, "-c", probe, str(tmp_path), str(ROOT)])
         with pytest.raises(subprocess.TimeoutExpired):
-            writer.wait(timeout=3)  # it waits for the lock: the reader keeps a consistent view
+            writer.wait(timeout=1.5)  # it waits for the lock: the reader keeps a consistent view
         assert store._read_documents().loc[0, "title"] == "Pact"
     assert writer.wait(timeout=60) == 0
     assert store.read_documents().loc[0, "title"] == "CHANGED"
