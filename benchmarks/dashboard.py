@@ -91,7 +91,7 @@ def bench_app(n: int) -> None:
     events, documents = synthetic_tables(n)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        store.write_tables(events, documents, folder)  # the data folder as an extraction run leaves it
+        store.open_store(folder).write(events, documents, {}, replace_all=True)  # as an extraction run leaves it
         os.environ["DATELINE_DATA"] = str(folder)
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
         start = time.perf_counter()

@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from extract.nlp import load_nlp
-from extract.timex import TimeMention, find_time_mentions, find_timexes
+from extract.timex import TimeMention, resolve, scan
 
 
 @dataclass(frozen=True)
@@ -182,12 +182,13 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         doc = nlp(d.text)
         t1 = time.perf_counter()
-        mentions = find_time_mentions(d.text, d.dct, doc=doc)
+        resolution = resolve(scan(d.text, doc), d.dct)  # one scan and one resolution give both views
         t2 = time.perf_counter()
         t_model += t1 - t0
         t_rules += t2 - t1
         n_words += len(d.text.split())
-        timexes = find_timexes(d.text, d.dct, doc=doc)
+        mentions = resolution.dates()  # what find_time_mentions returns
+        timexes = resolution.timexes()  # what find_timexes returns
         gold_dates = [g for g in d.gold if g.kind == "DATE"]
         if errors is not None:
             errors.append(f"=== {d.path.name} DCT {d.dct}")

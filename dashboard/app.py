@@ -12,30 +12,40 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard import data, ingest  # noqa: E402
-from dashboard.components import progress_callback  # noqa: E402
+from dashboard.components import md_text, progress_callback  # noqa: E402
 from dashboard.sidebar import render_sidebar  # noqa: E402
+from extract.store import StoreError  # noqa: E402
 
 VIEWS = (
     Path(__file__).resolve().parent / "views"
 )  # not "pages/": Streamlit would treat that folder as v1 multipage pages
 
 
-def first_start_extraction(folder: Path) -> None:
-    """No events table yet: extract seeds/ once, with visible progress."""
-    if data.has_events_file(folder) or st.session_state.get("_seed_attempted"):
+def first_start_extraction(location: str) -> None:
+    """No tables in the store yet: extract seeds/ once, with visible progress."""
+    if st.session_state.get("_seed_attempted"):
         return
+    try:
+        store = data.open_data_store(location)
+        if not store.is_empty():
+            return
+    except StoreError:
+        return  # load_dataset reports why the store cannot be read
     st.session_state["_seed_attempted"] = True
-    with st.status(f"First start: extracting the articles in `seeds/` into `{folder}`…", expanded=True) as status:
+    where = md_text(location)
+    with st.status(f"First start: extracting the articles in seeds/ into {where}…", expanded=True) as status:
         progress = progress_callback("Starting…")
         try:
-            report = ingest.extract_seeds(folder, progress=progress)
+            report = ingest.extract_seeds(store, progress=progress)
         except Exception as err:
-            status.update(label=f"Extraction of seeds/ failed: {err}", state="error")
-            st.warning(f"Run `python -m extract seeds --out {folder}` (or `make extract`), then press **Reload data**.")
+            status.update(label=f"Extraction of seeds/ failed: {md_text(err)}", state="error")
+            st.warning(
+                f"Run `python -m extract seeds --out {location}` (or `make extract`), then press **Reload data**."
+            )
             return
         if report is not None and not report.written:
             problems = "; ".join(str(p) for p in report.problems[:3]) or "no articles found"
-            status.update(label=f"Nothing was extracted from seeds/: {problems}", state="error")
+            status.update(label=f"Nothing was extracted from seeds/: {md_text(problems)}", state="error")
             return
         done = f": {report.n_documents:,} articles, {report.n_events:,} events" if report else ""
         status.update(label=f"Seeds extracted{done}.", state="complete", expanded=False)
@@ -44,11 +54,13 @@ def first_start_extraction(folder: Path) -> None:
 def main() -> None:
     """Page setup, data, sidebar filters, then the selected page."""
     st.set_page_config(page_title="Dateline", page_icon=":material/timeline:", layout="wide")
-    folder = data.data_dir()
-    first_start_extraction(folder)
-    dataset = data.load_dataset(folder)
+    location = data.data_location()
+    first_start_extraction(location)
+    dataset = data.load_dataset(location)
     if dataset.problem:
-        st.error(f"The tables in `{folder}` cannot be read: {dataset.problem}", icon=":material/error:")
+        st.error(
+            f"The tables in {md_text(location)} cannot be read: {md_text(dataset.problem)}", icon=":material/error:"
+        )
     pages = [
         st.Page(VIEWS / "timeline.py", title="Timeline", icon=":material/timeline:", default=True),
         st.Page(VIEWS / "sources.py", title="Sources", icon=":material/article:", url_path="sources"),
@@ -59,12 +71,12 @@ def main() -> None:
     render_sidebar(dataset)
     with st.sidebar:
         st.divider()
-        st.caption(f"Data: `{folder}` · {len(dataset.events):,} events · {len(dataset.documents):,} documents")
+        st.caption(f"Data: {md_text(location)} · {len(dataset.events):,} events · {len(dataset.documents):,} documents")
         if st.button(
             "Reload data",
             icon=":material/refresh:",
             key="reload",
-            help="Read the events table again after an extraction.",
+            help="Read the tables again (they are re-read by themselves whenever the store is written).",
         ):
             data.clear_cache()
             st.rerun()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import html
+import re
 import urllib.parse
 from collections.abc import Callable
 
@@ -38,7 +38,7 @@ def progress_callback(text: str) -> Callable[[int, int, str], None]:
 
     def progress(done: int, total: int, doc_id: str) -> None:
         with contextlib.suppress(Exception):
-            bar.progress(min(done / max(total, 1), 1.0), text=f"{done:,} of {total:,} documents · {doc_id}")
+            bar.progress(min(done / max(total, 1), 1.0), text=f"{done:,} of {total:,} documents · {md_text(doc_id)}")
 
     return progress
 
@@ -78,9 +78,9 @@ def event_details(events: pd.DataFrame, documents: pd.DataFrame, filters: data.F
             confidence = f"{row.confidence:.0%}" if pd.notna(row.confidence) else "n/a"
             st.markdown(
                 f"**{md_text(row.summary or '(no summary)')}**  \n"
-                f":blue-badge[{row.event_type}] :gray-badge[{row.modality}] "
-                f"{date_label(row.date_start, row.date_end, row.granularity)} · written as {md_text(written)} · "
-                f"basis: {row.date_basis} · confidence {confidence}"
+                f":blue-badge[{md_text(row.event_type)}] :gray-badge[{md_text(row.modality)}] "
+                f"{md_text(date_label(row.date_start, row.date_end, str(row.granularity)))} · "
+                f"written as {md_text(written)} · basis: {md_text(row.date_basis)} · confidence {confidence}"
             )
             st.html(f'<div class="dl-legend">{sentence_html(str(row.sentence), str(row.time_expression))}</div>')
             actors = ", ".join(row.actors) if len(row.actors) else "none named"
@@ -116,9 +116,23 @@ def safe_url(url: object) -> str | None:
     return urllib.parse.quote(text, safe=":/?#@!$&*+,;=%~-._")
 
 
+ZWSP = "\u200b"  # zero-width space: invisible, but breaks what markdown would turn into a link
+_MD_ESCAPED = frozenset("\\`*_{}[]()#+-.!|~$:")  # ASCII punctuation markdown (or Streamlit's extensions) reads
+_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# What GFM turns into a link without brackets: http://, https://, ftp://, www., mailto:, and e-mail addresses.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www|mailto|@)")
+_LAYOUT = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")  # line breaks (new blocks: lists, headings), tabs, controls
+
+
 def md_text(text: object) -> str:
-    """Text shown through st.markdown as text: HTML escaped, markdown punctuation defused."""
-    escaped = html.escape(str(text), quote=False)
-    for ch in "\\`*_[]#|~$":
-        escaped = escaped.replace(ch, "\\" + ch)
-    return escaped
+    """Any string from a document, a file name or an error, for a place that renders markdown (st.markdown,
+    captions, titles, alerts, status labels, help tooltips, progress text): shown as the characters it is.
+
+    HTML is entity-escaped (never a tag), markdown punctuation backslash-escaped (no link, image, emphasis,
+    code, LaTeX, colour directive or emoji shortcode), a zero-width space follows "http", "www", "ftp",
+    "mailto" and "@" (no bare URL or e-mail address is auto-linked), and line breaks become spaces (no new
+    block). The one escaping function for such strings: every page uses it.
+    """
+    flat = _LAYOUT.sub(" ", str(text))
+    defused = _AUTOLINK.sub(lambda m: m.group(0) + ZWSP, flat)
+    return "".join(_HTML_ENTITIES.get(ch) or ("\\" + ch if ch in _MD_ESCAPED else ch) for ch in defused)

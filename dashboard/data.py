@@ -1,6 +1,10 @@
-"""Data for the dashboard: the one cached loader, derived columns, and pure filter functions.
+"""Data for the dashboard: the one place it reads the store (cached by the store's version), derived columns,
+and pure filter functions.
 
-Everything here except `load_dataset` is plain pandas/numpy and can be tested without Streamlit.
+The dashboard reads and writes only through `extract.store` (a Store opened on $DATELINE_DATA): the tables
+through `load_dataset`, a document's text through `load_text`, uploads through `ingest`. Pages index the loaded
+frame with the sidebar's mask (`View.keep`); a later store can take the filtering over behind `load_dataset`.
+Everything here except the two loaders is plain pandas/numpy and can be tested without Streamlit.
 """
 
 from __future__ import annotations
@@ -15,11 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard.text import DocumentText, document_text
 from extract import schema, store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The files extract.store reads (each CSV only when its Parquet is missing): the loader's cache key.
-TABLE_FILES = (store.EVENTS_PARQUET, store.EVENTS_CSV, store.PLANS_PARQUET, store.PLANS_CSV, store.DOCUMENTS_CSV)
 
 DEFAULT_FROM = dt.date(2018, 1, 1)
 DEFAULT_TO = dt.date(2026, 12, 31)
@@ -44,31 +47,14 @@ FACET_LABELS: dict[str, str] = {
 }
 
 
-def data_dir() -> Path:
-    """The data folder: $DATELINE_DATA, default `data/` (relative to the working directory)."""
-    return Path(os.environ.get("DATELINE_DATA", "data"))
+def data_location() -> str:
+    """Where the dashboard's store is: $DATELINE_DATA (a folder), default `data` (relative to the working directory)."""
+    return os.environ.get("DATELINE_DATA", "") or "data"
 
 
-# --------------------------------------------------------------------------------------------------
-# Reading: the tables come from extract.store, only through `load_dataset` (below).
-
-
-def files_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """(name, mtime_ns, size) of the data files: the cache key that invalidates the loader."""
-    stamp = []
-    for name in TABLE_FILES:
-        path = folder / name
-        if path.exists():
-            st_ = path.stat()
-            stamp.append((name, st_.st_mtime_ns, st_.st_size))
-        else:
-            stamp.append((name, 0, -1))
-    return tuple(stamp)
-
-
-def has_events_file(folder: Path) -> bool:
-    """Whether the folder holds an events table at all (an empty one counts)."""
-    return (folder / store.EVENTS_PARQUET).is_file() or (folder / store.EVENTS_CSV).is_file()
+def open_data_store(location: str | None = None) -> store.Store:
+    """The store at `location` (default: $DATELINE_DATA); raises store.StoreError for one it cannot open."""
+    return store.open_store(location or data_location())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -120,8 +106,14 @@ class Dataset:
     actor_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     actor_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     actor_labels: list[str] = field(default_factory=list)
-    stamp: tuple = ()
+    location: str = ""  # the store it was read from
+    version: int = 0  # the store's version it was read at
     problem: str | None = None  # why the stored tables could not be read (then both are empty)
+
+    @property
+    def stamp(self) -> tuple[str, int]:
+        """(location, version): changes whenever the store is written."""
+        return self.location, self.version
 
     @property
     def has_groups(self) -> bool:
@@ -150,7 +142,11 @@ class Dataset:
 
 
 def build_dataset(
-    events: pd.DataFrame, documents: pd.DataFrame, stamp: tuple = (), problem: str | None = None
+    events: pd.DataFrame,
+    documents: pd.DataFrame,
+    location: str = "",
+    version: int = 0,
+    problem: str | None = None,
 ) -> Dataset:
     """Prepare the tables once: derived columns, facet codes and the exploded actor lookup."""
     ev = prepare_events(events)
@@ -170,28 +166,44 @@ def build_dataset(
         actor_codes = flat.map({v: i for i, v in enumerate(actor_labels)}).to_numpy(dtype=np.int64)
     else:
         actor_labels, actor_codes = [], np.zeros(0, dtype=np.int64)
-    return Dataset(ev, documents.reset_index(drop=True), codes, rows, actor_codes, actor_labels, stamp, problem)
+    return Dataset(
+        ev, documents.reset_index(drop=True), codes, rows, actor_codes, actor_labels, location, version, problem
+    )
 
 
-def load_dataset(folder: Path | None = None) -> Dataset:
-    """The prepared dataset of `folder` (default: $DATELINE_DATA), cached until its files change."""
-    folder = folder or data_dir()
-    return _cached_dataset(str(folder.resolve()), files_stamp(folder))
+def load_dataset(location: str | Path | None = None) -> Dataset:
+    """The prepared dataset of the store at `location` (default: $DATELINE_DATA), cached until its version changes.
 
-
-def _load_uncached(folder: str, stamp: tuple) -> Dataset:
-    """The one place the dashboard reads the tables: extract.store, empty tables when they are absent."""
-    path = Path(folder)
-    events, documents = schema.events_frame(), schema.documents_frame()
+    A store that cannot be opened or read gives an empty dataset whose `problem` says why.
+    """
+    location = str(location or data_location())
     try:
-        with store.lock(path, shared=True):  # both tables from the same write, not one old and one new
-            if has_events_file(path):
-                events = store.read_events(path)
-            if (path / store.DOCUMENTS_CSV).is_file():
-                documents = store.read_documents(path)
+        version = store.open_store(location).version()  # cheap: called on every rerun
+    except store.StoreError as err:
+        return build_dataset(schema.events_frame(), schema.documents_frame(), location, -1, str(err))
+    return _cached_dataset(location, version)
+
+
+def _load_uncached(location: str, version: int) -> Dataset:
+    """The one place the dashboard reads the tables: both from one write of the store."""
+    try:
+        events, documents, version = store.read_snapshot(store.open_store(location))
     except (store.StoreError, OSError) as err:
-        return build_dataset(schema.events_frame(), schema.documents_frame(), stamp, str(err))
-    return build_dataset(events, documents, stamp)
+        return build_dataset(schema.events_frame(), schema.documents_frame(), location, version, str(err))
+    return build_dataset(events, documents, location, version)
+
+
+def load_text(dataset: Dataset, doc_id: str) -> DocumentText:
+    """A document's stored text (or why there is none), cached by the store's location and version."""
+    return _cached_text(dataset.location or data_location(), dataset.version, str(doc_id))
+
+
+def _text_uncached(location: str, version: int, doc_id: str) -> DocumentText:
+    try:
+        target = store.open_store(location)
+    except store.StoreError as err:
+        return DocumentText(None, f"The store cannot be opened: {err}")
+    return document_text(target, doc_id)
 
 
 try:  # Streamlit caches across reruns and sessions; outside Streamlit the plain function is used.
@@ -200,15 +212,18 @@ try:  # Streamlit caches across reruns and sessions; outside Streamlit the plain
     # cache_resource, not cache_data: cache_data pickles the frame on every hit, which at 1M events
     # costs seconds per rerun. The dataset is treated as read-only everywhere.
     _cached_dataset = st.cache_resource(max_entries=3, show_spinner="Loading the events table…")(_load_uncached)
+    _cached_text = st.cache_data(max_entries=64, show_spinner=False)(_text_uncached)
 except ImportError:  # pragma: no cover
     _cached_dataset = _load_uncached
+    _cached_text = _text_uncached
 
 
 def clear_cache() -> None:
-    """Forget the cached dataset (the reload control)."""
-    clear = getattr(_cached_dataset, "clear", None)
-    if clear:
-        clear()
+    """Forget the cached dataset and texts (the reload control)."""
+    for cached in (_cached_dataset, _cached_text):
+        clear = getattr(cached, "clear", None)
+        if clear:
+            clear()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -438,6 +453,30 @@ def from_query_params(params: Mapping[str, str | list[str]]) -> Filters:
         min_sources=min_sources,
         **lists,
     )
+
+
+def checked_filters(filters: Filters, low: dt.date, high: dt.date, max_sources: int) -> tuple[Filters, list[str]]:
+    """Filters from a link, brought within what the widgets accept, and one note per value changed.
+
+    A crafted share link (`?from=0001-01-01`, `?to=9999-12-31`, `?minsrc=100000`) then shows a message
+    instead of a widget error.
+    """
+    notes: list[str] = []
+    changes: dict[str, object] = {}
+    for name, label in (("date_from", "start date"), ("date_to", "end date")):
+        value = getattr(filters, name)
+        if value is not None and not low <= value <= high:
+            changes[name] = min(max(value, low), high)
+            notes.append(
+                f"The link's {label} {value.isoformat()} is outside the dates this dashboard shows "
+                f"({low.isoformat()} to {high.isoformat()}); {changes[name].isoformat()} is used instead."
+            )
+    if filters.min_sources > max_sources:
+        changes["min_sources"] = max_sources
+        notes.append(
+            f"The link asks for events reported by {filters.min_sources:,} sources; at most {max_sources} is used."
+        )
+    return (replace(filters, **changes) if changes else filters), notes
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
+from dashboard.components import md_text
 from dashboard.data import Dataset, Filters
 
 # Widget keys in session state, one per Filters field.
@@ -36,6 +37,7 @@ MULTI = {
     "date_bases": "Date basis",
 }
 VIEW_KEY = "_dateline_view"
+MAX_SOURCES = 50  # the "reported by at least N sources" widget's maximum
 
 
 @dataclass
@@ -130,12 +132,21 @@ def _reset(ds: Dataset) -> None:
     set_filters(Filters(), ds)
 
 
+def widget_date_bounds(ds: Dataset) -> tuple[dt.date, dt.date]:
+    """The earliest and latest day the date widgets accept: the data's span, at least 1900 to 2100."""
+    lo, hi = ds.date_bounds()
+    return min(lo, data.DEFAULT_FROM, dt.date(1900, 1, 1)), max(hi, dt.date(2100, 12, 31))
+
+
 def _init_state(ds: Dataset) -> None:
-    """First run of a session: filters come from the URL. Later runs: from the widgets."""
+    """First run of a session: filters come from the URL (a crafted link is corrected, and says so). Later runs:
+    from the widgets."""
     ss = st.session_state
     if not ss.get("_filters_from_url"):
         params = {key: st.query_params.get_all(key) for key in data.FILTER_QUERY_KEYS if key in st.query_params}
-        set_filters(data.from_query_params(params), ds)
+        filters, notes = data.checked_filters(data.from_query_params(params), *widget_date_bounds(ds), MAX_SOURCES)
+        ss["_link_notes"] = notes
+        set_filters(filters, ds)
         ss["_filters_from_url"] = True
         ss["_data_stamp"] = ds.stamp
     elif ss.get("_data_stamp") != ds.stamp:
@@ -163,7 +174,7 @@ def _counts_help(counts: dict[str, int], shown: int = 8) -> str:
     kept = [(k, v) for k, v in sorted(counts.items(), key=lambda kv: -kv[1]) if v]
     if not kept:
         return "With the other filters, no value keeps any event."
-    head = ", ".join(f"{k}: {v:,}" for k, v in kept[:shown])
+    head = ", ".join(f"{md_text(k)}: {v:,}" for k, v in kept[:shown])  # help tooltips render markdown
     more = f" and {len(kept) - shown:,} more" if len(kept) > shown else ""
     return f"Numbers in brackets: events in the whole table. With your other filters: {head}{more}."
 
@@ -175,10 +186,12 @@ def render_sidebar(ds: Dataset) -> View:
     masks = data.dataset_masks(ds, filters)
     keep = data.combine(masks, len(ds.events))
     counts = data.facet_counts(ds, filters, masks)
-    lo, hi = ds.date_bounds()
     sb = st.sidebar
     sb.markdown(f"**{int(keep.sum()):,}** of {len(ds.events):,} events match")
-    bounds = {"min_value": min(lo, data.DEFAULT_FROM, dt.date(1900, 1, 1)), "max_value": max(hi, dt.date(2100, 12, 31))}
+    for note in st.session_state.pop("_link_notes", None) or ():
+        sb.warning(md_text(note), icon=":material/link_off:")
+    low, high = widget_date_bounds(ds)
+    bounds = {"min_value": low, "max_value": high}
     sb.date_input(
         "From",
         key=KEYS["date_from"],
@@ -221,7 +234,7 @@ def render_sidebar(ds: Dataset) -> View:
     sb.number_input(
         "Reported by at least N sources",
         min_value=1,
-        max_value=50,
+        max_value=MAX_SOURCES,
         step=1,
         key=KEYS["min_sources"],
         disabled=not grouped,

@@ -1,21 +1,19 @@
-"""Document text for the Sources page: read it back from the document's file and highlight it, escaped.
+"""Document text for the Sources page: the text the store keeps for each document, highlighted and escaped.
 
 Nothing here parses language: highlights come from the events table (sentence offsets and the time
-expression as written), so a rerun never re-runs the extractor.
+expression as written), so a rerun never re-runs the extractor; the text comes from `Store.read_text`,
+never from re-reading the document's file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 import itertools
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from dashboard.data import PROJECT_ROOT
-from extract.documents import documents_from_bytes
+from extract.store import Store, StoreError
 
 MAX_TEXT_CHARS = 400_000
 
@@ -26,52 +24,25 @@ class DocumentText:
 
     text: str | None
     note: str  # how the text was obtained / why it is missing
-    verified: bool = False  # sha256 of the text matches the documents table
+    verified: bool = False  # the text is the one the events were extracted from
 
 
-def resolve_path(path: str, data_folder: Path | None = None) -> Path | None:
-    """Find a document's file: absolute, else relative to the working directory, the project or the data folder."""
-    if not path:
-        return None
-    candidate = Path(path)
-    bases = [Path.cwd(), PROJECT_ROOT]
-    if data_folder is not None:
-        bases += [data_folder, data_folder.parent]
-    options = [candidate] if candidate.is_absolute() else [base / candidate for base in bases]
-    return next((p for p in options if p.is_file()), None)
-
-
-def _text_from_ingestion(name: str, data: bytes, doc_id: str) -> str | None:
-    """The text the extractor saw: the file read again by extract.documents (None when it yields none)."""
+def document_text(store: Store, doc_id: str) -> DocumentText:
+    """The document's stored text (the one its events' offsets index), or a note saying why there is none."""
     try:
-        docs, _problems = documents_from_bytes(name, data)
-    except Exception:  # a file changed into something unreadable: the caller says the text is missing
-        return None
-    for doc in docs:
-        if doc.doc_id == doc_id or doc_id.endswith(f"/{doc.doc_id}"):
-            return doc.text
-    return docs[0].text if len(docs) == 1 else None
-
-
-def read_document_text(path: str, doc_id: str, sha256: str, data_folder: Path | None = None) -> DocumentText:
-    """The document's text from its file, checked against the sha256 in the documents table."""
-    file = resolve_path(path, data_folder)
-    if file is None:
-        return DocumentText(None, f"The file {path or '(none recorded)'} cannot be found here.")
-    try:
-        data = file.read_bytes()
-    except OSError as err:
-        return DocumentText(None, f"The file {file} cannot be read ({err.strerror}).")
-    text = _text_from_ingestion(file.name, data, doc_id)
+        text = store.read_text(doc_id)
+    except StoreError as err:
+        return DocumentText(None, f"The stored text of this document cannot be read ({err}).")
     if text is None:
-        return DocumentText(None, f"No text for {doc_id} can be read from {file.name} any more.")
-    if sha256 and hashlib.sha256(text.encode("utf-8")).hexdigest() == sha256:
-        return DocumentText(text[:MAX_TEXT_CHARS], f"Text read from {file.name} (matches the extracted text).", True)
-    return DocumentText(
-        text[:MAX_TEXT_CHARS],
-        f"Text read from {file.name}; it differs from the text the events were extracted from "
-        "(the file changed since), so highlights are placed by finding each sentence.",
-    )
+        return DocumentText(
+            None,
+            "The text of this document cannot be found in the store: it was extracted before texts were kept. "
+            "Extract it again (or upload it again) to see it here.",
+        )
+    note = "The stored text, as extracted (matches the extracted text)."
+    if len(text) > MAX_TEXT_CHARS:
+        note += f" Showing its first {MAX_TEXT_CHARS:,} of {len(text):,} characters."
+    return DocumentText(text[:MAX_TEXT_CHARS], note, True)
 
 
 def highlight_spans(text: str, events: pd.DataFrame) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int]:

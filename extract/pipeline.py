@@ -30,12 +30,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from extract.documents import MAX_BYTES, WARNING, Document, Problem, read_inputs
+from extract.documents import WARNING, Document, Problem
 
 if TYPE_CHECKING:  # pandas and spaCy are imported lazily: spawned workers should start fast
     import pandas as pd
@@ -57,7 +56,9 @@ TABLES = "extract.events:document_tables"  # the per-document extraction: (Docum
 MODEL = "extract.nlp:load_nlp"  # the spaCy pipeline's loader
 
 Progress = Callable[[int, int, str], None]  # (done, total, doc_id of the document just finished)
-Tables = Callable[[Document, "Doc"], tuple[dict, list[dict]]]
+# (document row, event rows, warnings about the document: each a short string naming what was skipped and why);
+# a stand-in may leave out the warnings
+Tables = Callable[[Document, "Doc"], tuple[dict, list[dict], list[str]] | tuple[dict, list[dict]]]
 
 
 @dataclass(frozen=True)
@@ -66,43 +67,10 @@ class Extracted:
 
     row: dict  # its documents-table row, n_events included
     events: list[dict]  # its event rows (plans included)
-    warnings: tuple[Problem, ...] = ()  # e.g. the text was cut at the word limit
+    warnings: tuple[Problem, ...] = ()  # e.g. the text was cut at the word limit, an expression was skipped
 
 
 Result = Extracted | Problem  # a Problem: the document could not be extracted (the reason names it)
-
-
-class MergeError(Exception):
-    """--merge into a folder holding only part of the tables: merging would silently drop the rest."""
-
-
-@dataclass
-class RunReport:
-    """What run_extraction did: counts, problems and the files written (None when nothing was written)."""
-
-    n_documents: int  # documents extracted and in the written tables (this run's, not merged-in old ones)
-    n_events: int  # events from this run's documents
-    problems: list[Problem] = field(default_factory=list)
-    events_parquet: Path | None = None
-    events_csv: Path | None = None
-    documents_csv: Path | None = None
-    plans_parquet: Path | None = None  # planned and hypothetical events, kept apart (see extract.store)
-    plans_csv: Path | None = None
-    n_plans: int = 0  # of n_events, those planned or hypothetical
-    n_read: int = 0  # documents read from the inputs (some may then fail extraction)
-    # merge: each stored doc_id this run replaced -> (its stored path, the new document's path)
-    replaced: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-    @property
-    def written(self) -> bool:
-        """True when the tables were written."""
-        return self.events_parquet is not None
-
-    @property
-    def outputs(self) -> list[Path]:
-        """The files written."""
-        files = (self.events_parquet, self.events_csv, self.plans_parquet, self.plans_csv, self.documents_csv)
-        return [p for p in files if p is not None]
 
 
 # --------------------------------------------------------------------------- the extractor
@@ -153,12 +121,17 @@ class Extractor:
             kept.append(document)
             cuts.append(cut)
         for document, cut, doc in zip(kept, cuts, self.parse(d.text for d in kept), strict=True):
-            warnings = () if cut is None else (cut,)
             try:
                 if isinstance(doc, Exception):
                     raise doc
-                row, events = tables(document, doc)
-                yield Extracted({**row, "n_events": len(events)}, list(events), warnings)
+                row, events, *notes = tables(document, doc)
+                warnings = [cut] if cut is not None else []
+                warnings += (
+                    [Problem(document.path, f"doc '{document.doc_id}': {w}", WARNING) for w in notes[0]]
+                    if notes
+                    else []
+                )
+                yield Extracted({**row, "n_events": len(events)}, list(events), tuple(warnings))
             except Exception as exc:
                 yield Problem(document.path, f"doc '{document.doc_id}': extraction failed: {type(exc).__name__}: {exc}")
 
@@ -435,75 +408,6 @@ def _doc_id_of(problem: Problem) -> str:
     return match.group(1) if match else ""
 
 
-def run_extraction(
-    inputs: list[Path],
-    out_dir: Path,
-    jobs: int = 1,
-    progress: Progress | None = None,
-    merge: bool = False,
-    *,
-    max_bytes: int = MAX_BYTES,
-    piece_limit: int | None = None,
-    namespace_jsonl: bool = False,
-) -> RunReport:
-    """Read inputs, extract, and write the tables to out_dir atomically (merged into existing ones if asked).
-
-    Nothing is written when no document could be extracted, so earlier tables are never replaced by empty
-    ones. Raises store.StoreError when merging and the existing tables cannot be read, and MergeError when
-    merging into a folder that holds only one of the two tables. The read-merge-write step holds the folder's
-    exclusive lock (``store.lock``), so concurrent runs into one folder (a cron job, dashboard uploads) each
-    merge into the other's result instead of overwriting it. ``namespace_jsonl``: see ``read_inputs``.
-    """
-    from extract import store
-
-    documents, problems = read_inputs(inputs, max_bytes=max_bytes, namespace_jsonl=namespace_jsonl)
-    report = RunReport(n_documents=0, n_events=0, problems=problems, n_read=len(documents))
-    if not documents:
-        return report
-    extractor = Extractor(piece_chars=piece_limit) if piece_limit else None
-    events, docs, failures = extract_documents(documents, jobs=jobs, progress=progress, extractor=extractor)
-    problems.extend(failures)
-    report.n_documents, report.n_events = len(docs), len(events)
-    report.n_plans = int(store.is_plan(events).sum()) if len(events) else 0
-    if not len(docs):
-        return report
-    out_dir = Path(out_dir)
-    with store.lock(out_dir):
-        if merge:
-            events, docs = _merged(out_dir, events, docs, report)
-        paths = store.write_tables(events, docs, out_dir)
-    report.events_parquet = paths[store.EVENTS_PARQUET]
-    report.events_csv = paths[store.EVENTS_CSV]
-    report.plans_parquet = paths[store.PLANS_PARQUET]
-    report.plans_csv = paths[store.PLANS_CSV]
-    report.documents_csv = paths[store.DOCUMENTS_CSV]
-    return report
-
-
-# --------------------------------------------------------------------------- internals
-
-
-def _merged(out_dir: Path, events: pd.DataFrame, docs: pd.DataFrame, report: RunReport) -> tuple[pd.DataFrame, ...]:
-    """This run's tables merged into the stored ones (caller holds the lock); notes replaced doc_ids in report."""
-    from extract import store
-
-    has_events, has_docs = store.has_events(out_dir), store.has_documents(out_dir)
-    if not has_events and not has_docs:
-        return events, docs
-    if not (has_events and has_docs):
-        present = f"{store.EVENTS_PARQUET}/{store.EVENTS_CSV}" if has_events else store.DOCUMENTS_CSV
-        missing = store.DOCUMENTS_CSV if has_events else f"{store.EVENTS_PARQUET} (or {store.EVENTS_CSV})"
-        raise MergeError(
-            f"cannot merge into {out_dir}: it has {present} but no {missing}; restore the missing file, "
-            "or move the folder away and extract everything again"
-        )
-    old_events, old_docs = store.read_events(out_dir), store.read_documents(out_dir)
-    old_paths = dict(zip(old_docs["doc_id"].astype(str), old_docs["path"].astype(str), strict=True))
-    new_paths = zip(docs["doc_id"].astype(str), docs["path"].astype(str), strict=True)
-    report.replaced = {doc_id: (old_paths[doc_id], path) for doc_id, path in new_paths if doc_id in old_paths}
-    return store.merge_tables(old_events, old_docs, events, docs)
-
-
 def _chunks(documents: list[Document], jobs: int) -> list[list[Document]]:
     if not documents:
         return []
@@ -585,12 +489,9 @@ __all__ = [
     "PIECE_CHARS",
     "Extracted",
     "Extractor",
-    "MergeError",
-    "RunReport",
     "cut_to_words",
     "extract_documents",
     "parse_document",
     "parse_texts",
-    "run_extraction",
     "split_text",
 ]

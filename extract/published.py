@@ -6,12 +6,13 @@ year precision, or `unknown`.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from extract.calendar import MONTHS, clamped_date, period_end, valid_date, weekday_number
+from extract.tense import PLAN_WORDS_BEFORE_RX
 from extract.timex import TimeMention
 
 
@@ -29,9 +30,6 @@ class Published:
 
 UNKNOWN = Published(None, "", "unknown")
 
-MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-MONTHS["sept"] = 9
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?),?\s+"
 
@@ -65,22 +63,6 @@ _BYLINE = re.compile(r"^\s*by\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}\s*[
 _DATELINE_WINDOW = 12  # non-blank lines from the top in which a dateline may stand
 ROLLOVER_LIMIT = dt.timedelta(days=120)  # yearless dates this close after a dated report share its era
 _SHORT_LINE = 40  # letters left on a line besides the date for it to count as a dateline
-
-# Words before a date that mark it as a plan, not a past report.
-_FUTURE_CUE = re.compile(
-    r"\b(?:will|shall|would|could|may|might|scheduled|planned|plans?|expected|due|upcoming|next|deadline|intends?)"
-    r"\b[^.;]{0,60}$",
-    re.I,
-)
-
-
-def period_end(start: dt.date, granularity: str) -> dt.date:
-    """Last day of the period that begins at `start`."""
-    if granularity == "year":
-        return dt.date(start.year, 12, 31)
-    if granularity == "month":
-        return dt.date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
-    return start
 
 
 _ISO = re.compile(r"^\s*(?P<year>\d{4})(?:[-/.](?P<month>\d{1,2})(?:[-/.](?P<day>\d{1,2}))?)?(?:[T\s].*)?$")
@@ -139,10 +121,7 @@ def _match_date(match: re.Match[str]) -> dt.date | None:
     month_number = int(month) if month.isdigit() else MONTHS.get(month.lower().rstrip("."))
     if not month_number or not match["year"]:
         return None
-    try:
-        return dt.date(int(match["year"]), month_number, int(match["day"]))
-    except ValueError:
-        return None
+    return valid_date(int(match["year"]), month_number, int(match["day"]))
 
 
 def _first_written_date(line: str) -> dt.date | None:
@@ -162,7 +141,7 @@ def find_dateline(text: str) -> tuple[Published | None, tuple[int, int] | None]:
             month = MONTHS.get((agency["month"] or agency["month2"]).lower().rstrip("."))
             day = int(agency["day"] or agency["day2"])
             if month and agency["year"]:
-                found = _valid_date(int(agency["year"]), month, day)
+                found = valid_date(int(agency["year"]), month, day)
                 if found:
                     return Published(found, "day", "dateline"), None
             elif month:
@@ -211,13 +190,12 @@ def _is_past_report(text: str, mention: TimeMention) -> bool:
     if mention.granularity == "year" and not _YEAR_LEAD.search(before):
         return False  # a bare year is often a name ("Vision 2035"), not the time of a report
     sentence_start = max(before.rfind(". "), before.rfind("\n"))
-    return not _FUTURE_CUE.search(before[sentence_start + 1 :])
+    return not PLAN_WORDS_BEFORE_RX.search(before[sentence_start + 1 :])
 
 
 _YEARLESS = re.compile(r"^XXXX-(?P<month>\d\d)(?:-(?P<day>\d\d))?$")
 _WEEKDAY_NAME = r"\b(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
 _WEEKDAY_BEFORE = re.compile(_WEEKDAY_NAME + r",?\s*(?:the\s+)?$", re.I)
-_WEEKDAY_NUMBER = {"mon": 0, "tues": 1, "wednes": 2, "thurs": 3, "fri": 4, "satur": 5, "sun": 6}
 
 
 def _past_reports(text: str, mentions: Sequence[TimeMention]) -> list[TimeMention]:
@@ -270,13 +248,9 @@ def infer_published(text: str, mentions: Sequence[TimeMention]) -> Published:
     checked = _weekday_years(yearless, year)
     if checked:
         year = checked.year
-    elif _safe_date(year, *latest) - bound > ROLLOVER_LIMIT:
+    elif clamped_date(year, *latest) - bound > ROLLOVER_LIMIT:
         return UNKNOWN  # the yearless dates lie far from any dated report: their year is a guess
     return Published(dt.date(year, latest[0], 1), "month", "inferred")
-
-
-def _safe_date(year: int, month: int, day: int) -> dt.date:
-    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
 def _weekday_years(yearless: list, around: int) -> dt.date | None:
@@ -285,14 +259,8 @@ def _weekday_years(yearless: list, around: int) -> dt.date | None:
     for month, day, weekday, _ in yearless:
         if not weekday:
             continue
-        wanted = _WEEKDAY_NUMBER[weekday.group(1).lower()]
-        fits = []
-        for year in candidates:
-            try:
-                if dt.date(year, month, day).weekday() == wanted:
-                    fits.append(dt.date(year, month, day))
-            except ValueError:
-                continue
+        wanted = weekday_number(weekday.group(1))
+        fits = [d for year in candidates if (d := valid_date(year, month, day)) and d.weekday() == wanted]
         if len(fits) == 1:
             return fits[0]
     return None
@@ -324,14 +292,16 @@ def _dateline_year(text: str, mentions: Sequence[TimeMention], month: int, day: 
     if bound is None:
         return None
     first = bound.year if (month, day) >= (bound.month, bound.day) else bound.year + 1
-    candidates = [c for y in (first, first + 1) if (c := _valid_date(y, month, day))]
+    candidates = [c for y in (first, first + 1) if (c := valid_date(y, month, day))]
     if not candidates:
         return None
     lead = _lead(text)
     named = {
-        _WEEKDAY_NUMBER[w[1].lower()]
+        weekday_number(w[1])
         for w in _LEAD_WEEKDAY.finditer(lead)
-        if not _FUTURE_CUE.search(lead[max(lead.rfind(". ", 0, w.start()), 0) : w.start()])  # "will ... on Thursday"
+        if not PLAN_WORDS_BEFORE_RX.search(
+            lead[max(lead.rfind(". ", 0, w.start()), 0) : w.start()]
+        )  # "will ... on Thursday"
     }
     agreeing = [c for c in candidates if c.weekday() in named]
     return agreeing[0] if len(agreeing) == 1 else candidates[0]
@@ -347,11 +317,3 @@ def _lead(text: str) -> str:
         return ""
     end = text.find("\n", match.end())
     return text[match.end() : end if end >= 0 else len(text)]
-
-
-def _valid_date(year: int, month: int, day: int) -> dt.date | None:
-    """The date, or None when the month has no such day (February 29 in most years)."""
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None

@@ -1,4 +1,4 @@
-"""The events and documents tables: columns, dtypes and frame builders, defined once."""
+"""The tables: columns, dtypes and frame builders, defined once, and the declaration of every stored table."""
 
 from __future__ import annotations
 
@@ -69,6 +69,26 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("n_events", "int", "How many events were extracted from it, plans included."),
 )
 
+
+@dataclass(frozen=True)
+class Table:
+    """A stored table: the store keeps one of these per declaration in TABLES (files: one file per format)."""
+
+    name: str  # also the file stem in the files store: events -> events.parquet, events.csv
+    columns: tuple[Column, ...]
+    formats: tuple[str, ...]  # "parquet", "csv"; the first is the one read back (the others are copies)
+    doc: str  # one line: what the table holds
+
+
+# Every stored table. A new table (event groups, key dates) is one more entry here; the store writes each.
+# events and plans share the event columns: the store sends rows with a PLAN_MODALITIES modality to plans.
+TABLES: dict[str, Table] = {
+    "events": Table("events", EVENT_COLUMNS, ("parquet", "csv"), "what happened (modality asserted)"),
+    "plans": Table("plans", EVENT_COLUMNS, ("parquet", "csv"), "planned and hypothetical events, same columns"),
+    "documents": Table("documents", DOCUMENT_COLUMNS, ("csv",), "one row per document"),
+}
+PLAN_MODALITIES = ("planned", "hypothetical")  # rows with these go to the plans table, the others to events
+
 EVENT_COLUMN_NAMES = [c.name for c in EVENT_COLUMNS]
 DOCUMENT_COLUMN_NAMES = [c.name for c in DOCUMENT_COLUMNS]
 
@@ -132,3 +152,8 @@ def typed_events(frame: pd.DataFrame) -> pd.DataFrame:
 def typed_documents(frame: pd.DataFrame) -> pd.DataFrame:
     """Any frame with the document columns (e.g. read from CSV) -> the typed documents table."""
     return _typed(frame, DOCUMENT_COLUMNS)
+
+
+def typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Any frame with a declared table's columns -> that table, typed, columns in schema order."""
+    return _typed(frame, TABLES[table].columns)

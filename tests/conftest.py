@@ -212,22 +212,23 @@ def fixture_rows(doc_a_text: str) -> tuple[list[dict[str, object]], list[dict[st
     return events, documents
 
 
-def write_tables(folder: Path, events: list[dict[str, object]], documents: list[dict[str, object]]) -> None:
-    """Write the tables with the extraction engine's own writer (events.parquet, events.csv, documents.csv)."""
-    store.write_tables(schema.events_frame(events), schema.documents_frame(documents), folder)
+def write_tables(
+    folder: Path,
+    events: list[dict[str, object]],
+    documents: list[dict[str, object]],
+    texts: dict[str, str] | None = None,
+) -> None:
+    """Make the stored set exactly these rows (and texts), through the store as an extraction run does."""
+    store.open_store(folder).write(
+        schema.events_frame(events), schema.documents_frame(documents), texts or {}, replace_all=True
+    )
 
 
 @pytest.fixture
 def data_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A DATELINE_DATA folder with the fixture tables and document a's text file."""
-    import hashlib
-
+    """A DATELINE_DATA folder with the fixture tables and document a's text (b and c have none stored)."""
     folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
     events, documents = fixture_rows(ARTICLE_A)
-    documents[0]["path"] = str(folder / "a.txt")
-    documents[0]["sha256"] = hashlib.sha256(ARTICLE_A.encode("utf-8")).hexdigest()
-    write_tables(folder, events, documents)
+    write_tables(folder, events, documents, {"a": ARTICLE_A})
     monkeypatch.setenv("DATELINE_DATA", str(folder))
     return folder

@@ -1,17 +1,25 @@
-"""One real browser: `streamlit run` in a subprocess, Debian's chromium driven by Playwright."""
+"""Real browsers: `streamlit run` in a subprocess, Debian's chromium driven by Playwright.
+
+The filters change what is drawn; and with hostile text in every field (tests/test_dashboard_hostile.py's
+tables), no page makes the browser fetch anything from, or link to, the hostile host.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.test_dashboard_hostile import HOST, NAME_PAYLOAD, PAYLOAD, hostile_folder  # noqa: F401  (fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +35,19 @@ def _free_port() -> int:
 @pytest.fixture
 def server(data_folder: Path, tmp_path: Path) -> Iterator[str]:
     """The app on a free localhost port, headless, reading the fixture data folder."""
+    with _serve(data_folder, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def hostile_server(hostile_folder: Path, tmp_path: Path) -> Iterator[str]:  # noqa: F811
+    """The app reading tables with hostile text in every field."""
+    with _serve(hostile_folder, tmp_path) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _serve(data_folder: Path, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     log = (tmp_path / "streamlit.log").open("w")
     proc = subprocess.Popen(
@@ -75,7 +96,8 @@ def _legend(page: object) -> list[str]:
     return sorted(texts.evaluate_all("els => els.map(e => e.textContent)"))
 
 
-def test_filter_changes_the_timeline(server: str, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -85,30 +107,142 @@ def test_filter_changes_the_timeline(server: str, tmp_path: Path) -> None:
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:
-            page = browser.new_page(viewport={"width": 1366, "height": 900})
-            page.goto(server, wait_until="domcontentloaded")
-            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-            page.get_by_text("5 of 8 events match").wait_for(timeout=15_000)
-            legend = page.locator(".js-plotly-plot .legendtext").first
-            legend.wait_for(timeout=15_000)
-            before = _legend(page)
-            assert "military" in before and "economy" in before
-
-            # Search for "sugar": only Granma's economy event stays on the timeline.
-            search = page.get_by_label("Search summary and sentence", exact=True).and_(page.locator("input"))
-            search.fill("sugar")
-            search.press("Enter")
-            page.get_by_text("1 of 8 events match").wait_for(timeout=15_000)
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.js-plotly-plot')][0]"
-                "?.querySelectorAll('.legendtext').length === 1",
-                timeout=15_000,
-            )
-            after = _legend(page)
-            assert after == ["economy"]
-            assert "q=sugar" in page.url  # the filter is in the shareable link
-            shot = tmp_path / "timeline.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
+            yield browser
         finally:
             browser.close()
+
+
+def test_filter_changes_the_timeline(server: str, tmp_path: Path) -> None:
+    with _browser() as browser:
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(server, wait_until="domcontentloaded")
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+        page.get_by_text("5 of 8 events match").wait_for(timeout=15_000)
+        legend = page.locator(".js-plotly-plot .legendtext").first
+        legend.wait_for(timeout=15_000)
+        before = _legend(page)
+        assert "military" in before and "economy" in before
+
+        # Search for "sugar": only Granma's economy event stays on the timeline.
+        search = page.get_by_label("Search summary and sentence", exact=True).and_(page.locator("input"))
+        search.fill("sugar")
+        search.press("Enter")
+        page.get_by_text("1 of 8 events match").wait_for(timeout=15_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.js-plotly-plot')][0]?.querySelectorAll('.legendtext').length === 1",
+            timeout=15_000,
+        )
+        after = _legend(page)
+        assert after == ["economy"]
+        assert "q=sugar" in page.url  # the filter is in the shareable link
+        shot = tmp_path / "timeline.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- hostile text
+
+
+def _nothing_from_the_host(page: object, requests: list[str], where: str) -> None:
+    """No link goes to the hostile host, nothing loads from it, and no request went there.
+
+    Links to the app itself may carry a hostile doc_id in their query (the "Open the source" link): what
+    matters is the host a link or a load goes to.
+    """
+    assert page.locator(f"img[src*='{HOST}']").count() == 0, where  # type: ignore[attr-defined]
+    targets = page.evaluate(  # type: ignore[attr-defined]
+        "() => [...document.querySelectorAll('[href], [src], [srcset], [action], [data]')]"
+        ".map(e => e.href || e.src || e.srcset || e.action || e.data || '')"
+    )
+    to_host = [t for t in targets if HOST in (urllib.parse.urlsplit(str(t)).hostname or "")]
+    assert not to_host, (where, to_host)
+    assert not [url for url in requests if HOST in (urllib.parse.urlsplit(url).hostname or "")], where
+    assert page.locator("[data-testid='stException']").count() == 0, where  # type: ignore[attr-defined]
+
+
+def _shown(page: object) -> str:
+    return page.locator("body").inner_text()  # type: ignore[attr-defined]
+
+
+def test_hostile_text_is_never_a_link_or_a_fetch(hostile_server: str, tmp_path: Path) -> None:
+    requests: list[str] = []
+    with _browser() as browser:
+        context = browser.new_context(viewport={"width": 1366, "height": 1000})  # type: ignore[attr-defined]
+
+        def route(handled: object) -> None:
+            url = handled.request.url  # type: ignore[attr-defined]
+            if url.startswith(hostile_server):
+                handled.continue_()  # type: ignore[attr-defined]
+            else:
+                requests.append(url)  # anything else is recorded, and never leaves the machine
+                handled.abort()  # type: ignore[attr-defined]
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+
+        # Timeline: the "too many events" caption and the lanes name the hostile outlet.
+        page.goto(hostile_server, wait_until="domcontentloaded")
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        page.get_by_text("Too many events to tell apart", exact=False).wait_for(timeout=30_000)
+        page.wait_for_timeout(1_000)  # let any image the page names start loading
+        _nothing_from_the_host(page, requests, "timeline")
+        assert f"Source 0 ![x](http://{HOST}/img.png)" in _shown(page).replace("\u200b", "")
+        # The sidebar's help tooltips (sources, actors...) render markdown: open each one.
+        icons = page.locator("[data-testid='stSidebar'] [data-testid='stTooltipIcon']")
+        for i in range(icons.count()):
+            icons.nth(i).hover()
+            page.wait_for_timeout(300)
+            _nothing_from_the_host(page, requests, f"sidebar tooltip {i}")
+        # The sources filter's options list.
+        page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
+        page.wait_for_timeout(500)
+        assert HOST in _shown(page)
+        _nothing_from_the_host(page, requests, "sources options")
+        page.keyboard.press("Escape")
+
+        # Sources: the overview, its document list, then each document.
+        page.goto(f"{hostile_server}/sources", wait_until="domcontentloaded")
+        page.get_by_text("Sources compared").wait_for(timeout=30_000)
+        page.locator("[data-testid='stSelectbox']").first.click()
+        page.wait_for_timeout(500)
+        _nothing_from_the_host(page, requests, "sources overview")
+        page.keyboard.press("Escape")
+        for d in range(3):
+            doc = urllib.parse.quote(f"doc{d} {NAME_PAYLOAD}")
+            page.goto(f"{hostile_server}/sources?doc={doc}", wait_until="domcontentloaded")
+            page.get_by_text("Full text").wait_for(timeout=30_000)
+            page.get_by_text("The stored text, as extracted").wait_for(timeout=30_000)
+            _nothing_from_the_host(page, requests, f"sources document {d}")
+            assert f"Title {d} ![x](http://{HOST}" in _shown(page).replace("\u200b", "")
+
+        # Events table: select the first rows to read their details.
+        page.goto(f"{hostile_server}/events", wait_until="domcontentloaded")
+        grid = page.locator("[data-testid='stDataFrame']").first
+        grid.wait_for(timeout=30_000)
+        page.wait_for_timeout(1_000)
+        box = grid.bounding_box()
+        for row in range(2):
+            page.mouse.click(box["x"] + 20, box["y"] + 35 + 35 * row + 17)
+            page.wait_for_timeout(700)
+        page.get_by_text("selected row", exact=False).wait_for(timeout=30_000)
+        page.get_by_text("Open the source").first.wait_for(timeout=30_000)
+        assert "Summary " in _shown(page) and HOST in _shown(page)
+        _nothing_from_the_host(page, requests, "event details")
+
+        # Add articles: files whose names are hostile, one good and one empty (the real model extracts).
+        page.goto(f"{hostile_server}/add", wait_until="domcontentloaded")
+        page.locator("input[type='file']").wait_for(state="attached", timeout=30_000)
+        page.locator("input[type='file']").set_input_files(
+            [
+                {"name": f"{NAME_PAYLOAD}.txt", "mimeType": "text/plain", "buffer": f"{PAYLOAD}\n".encode()},
+                {"name": f"empty {NAME_PAYLOAD}.txt", "mimeType": "text/plain", "buffer": b""},
+            ]
+        )
+        page.get_by_role("button", name="Extract 2 files and add them").click(timeout=30_000)
+        page.get_by_text("Last upload").wait_for(timeout=180_000)
+        page.get_by_text("was not added", exact=False).wait_for(timeout=30_000)
+        assert f"empty {NAME_PAYLOAD}.txt".replace(" ", "") in _shown(page).replace("\u200b", "").replace(" ", "")
+        _nothing_from_the_host(page, requests, "add articles")
+        page.screenshot(path=str(tmp_path / "add.png"), full_page=True)
+        context.close()

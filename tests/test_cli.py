@@ -8,6 +8,7 @@ real model are marked ``model``.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -18,11 +19,18 @@ import pandas as pd
 import pytest
 
 import extract.__main__ as cli
-from extract import events, nlp, pipeline, schema, store
+from extract import events, nlp, runs, schema
 from extract.documents import Document
+from extract.store import FileStore, open_store
 from tests.fakes import blank_nlp, fake_tables
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def stored(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(events, documents) stored in the folder out."""
+    found = open_store(out)
+    return found.read_events(), found.read_documents()
 
 
 @pytest.fixture
@@ -53,15 +61,18 @@ def test_cli_round_trip(tmp_path: Path, fake_engine: None, capsys: pytest.Captur
     assert str(out / "events.parquet") in captured.out
     assert captured.err.startswith(f"{inputs / 'bad.txt'}: error: not UTF-8 (byte 0xe9 at offset 3)")
 
-    ev, docs = store.read_events(out), store.read_documents(out)
+    ev, docs = stored(out)
     pd.testing.assert_frame_equal(ev, schema.typed_events(ev))
     assert list(docs["doc_id"]) == ["a", "sub/b"]
     assert docs.set_index("doc_id").loc["a", "outlet"] == "TASS"
     assert docs.set_index("doc_id").loc["sub/b", "title"] == "B"
     assert sorted(ev["time_expression"]) == ["2019", "2024", "2025"]
+    front_matter = "---\ntitle: B\n---\n"  # blanked in the text, so offsets index the file
+    text_b = re.sub(r"[^\n]", " ", front_matter) + "Cuba said so in 2019.\n"
+    assert open_store(out).read_text("sub/b") == text_b
     # the CSV copy reads back equal to the Parquet one
     (out / "events.parquet").rename(tmp_path / "moved.parquet")
-    pd.testing.assert_frame_equal(store.read_events(out), ev)
+    pd.testing.assert_frame_equal(stored(out)[0], ev)
 
 
 def test_cli_merge_keeps_other_documents(tmp_path: Path, fake_engine: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,10 +84,10 @@ def test_cli_merge_keeps_other_documents(tmp_path: Path, fake_engine: None, caps
     (tmp_path / "new" / "c.txt").write_text("New one from 2001.", encoding="utf-8")
     assert cli.main([str(tmp_path / "new"), "--out", str(out), "--merge"]) == 0
     assert "(merged)" in capsys.readouterr().out
-    docs = store.read_documents(out)
+    ev, docs = stored(out)
     assert list(docs["doc_id"]) == ["sub/b", "a", "c"]
-    ev = store.read_events(out)
     assert sorted(ev["time_expression"]) == ["2001", "2019", "2030"]
+    assert open_store(out).read_text("a") == "Rewritten: only 2030 now."
 
 
 def test_cli_exit_1_and_nothing_written_when_no_document_is_read(
@@ -131,7 +142,9 @@ def test_merge_into_a_folder_with_only_one_table_is_refused(
     missing = "documents.csv" if kept == "events.parquet" else "events.parquet"
     assert f"error: cannot merge into {out}" in err and f"no {missing}" in err
     assert (out / kept).read_bytes() == before  # the stored table was not overwritten
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [kept]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+        [kept, "manifest.json", "texts"]
+    )
 
 
 def test_cli_merge_warns_when_another_file_takes_a_stored_doc_id(
@@ -160,19 +173,19 @@ def test_concurrent_merges_keep_each_others_documents(
     for name in ("x", "y"):
         (tmp_path / name).mkdir()
         (tmp_path / name / f"{name}.txt").write_text(f"{name} happened in 2001.", encoding="utf-8")
-    read_documents = store.read_documents
+    read_documents = FileStore._read_documents
 
-    def slow_read(folder: Path) -> pd.DataFrame:
-        found = read_documents(folder)
+    def slow_read(self: FileStore) -> pd.DataFrame:
+        found = read_documents(self)
         time.sleep(0.3)  # the other writer gets to read the same old tables, unless it has to wait
         return found
 
-    monkeypatch.setattr(store, "read_documents", slow_read)
+    monkeypatch.setattr(FileStore, "_read_documents", slow_read)
     errors: list[BaseException] = []
 
     def merge(name: str) -> None:
         try:
-            pipeline.run_extraction([tmp_path / name], out, merge=True)
+            runs.run_extraction([tmp_path / name], out, merge=True)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -182,8 +195,10 @@ def test_concurrent_merges_keep_each_others_documents(
     for thread in threads:
         thread.join()
     assert not errors
-    assert sorted(read_documents(out)["doc_id"]) == ["a", "sub/b", "x", "y"]
-    assert sorted(store.read_events(out)["doc_id"]) == ["a", "a", "sub/b", "x", "y"]
+    monkeypatch.undo()
+    ev, docs = stored(out)
+    assert sorted(docs["doc_id"]) == ["a", "sub/b", "x", "y"]
+    assert sorted(ev["doc_id"]) == ["a", "a", "sub/b", "x", "y"]
 
 
 @pytest.mark.parametrize("argv", [[], ["x", "--jobs", "-1"], ["x", "--jobs", "two"], ["x", "--bogus"]])
@@ -192,6 +207,15 @@ def test_cli_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[
         cli.main(argv)
     assert exc.value.code == 2
     assert "usage:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out", ["sqlite:///dateline.db", "ftp://host/data"])
+def test_cli_refuses_a_store_location_it_cannot_open(out: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["x", "--out", out])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--out:" in err and ("not available yet" in err or "unknown store location scheme" in err)
 
 
 def test_cli_help_explains_inputs_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -249,8 +273,7 @@ def test_real_cli_subprocess_on_a_tmp_folder(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "empty.txt: error: no text" in result.stderr
     assert "1 documents" in result.stdout
-    ev = store.read_events(out)
-    docs = store.read_documents(out)
+    ev, docs = stored(out)
     assert list(docs["doc_id"]) == ["pact"]
     assert len(ev) >= 1 and docs.loc[0, "n_events"] == len(ev)
     text = (folder / "pact.txt").read_text(encoding="utf-8")

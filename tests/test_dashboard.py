@@ -15,9 +15,13 @@ import spacy
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from dashboard.components import md_text
 from extract import events as extract_events
 from extract import nlp as extract_nlp
-from extract import schema, store
+from extract import schema
+from extract.store import open_store
+from tests.conftest import ARTICLE_A
+from tests.markdown_check import visible
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 DEFAULT_IDS = {"e1", "e3", "e4", "e5", "e6"}  # 2018-2026, asserted, dated
@@ -139,9 +143,10 @@ def test_sources_document_view_escapes_markup(data_folder: Path) -> None:
     ],
 )
 def test_sources_document_link_cannot_be_hijacked(data_folder: Path, url: str, shown: str | None) -> None:
-    documents = store.read_documents(data_folder)
+    stored = open_store(data_folder)
+    documents = stored.read_documents()
     documents.loc[documents["doc_id"] == "a", "url"] = url
-    store.write_tables(store.read_events(data_folder), documents, data_folder)
+    stored.write(stored.read_events(), documents, {"a": ARTICLE_A}, replace_all=True)
     at = run_app({"doc": "a"}, page="views/sources.py")
     markdown = " ".join(m.value for m in at.markdown)
     assert "evil" not in markdown and "javascript" not in markdown and "](" not in markdown
@@ -329,7 +334,7 @@ def one_event_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def stored_ids(folder: Path) -> set[str]:
-    return set(store.read_events(folder)["event_id"])
+    return set(open_store(folder).read_events()["event_id"])
 
 
 def upload(files: list[tuple[str, bytes, str]]) -> AppTest:
@@ -353,17 +358,32 @@ def test_upload_reports_bad_files_and_keeps_stored_events(data_folder: Path) -> 
         ]
     )
     errors = " | ".join(e.value for e in at.error)
-    assert "**empty.txt** was not added:\n- empty file" in errors
-    assert "**binary.md** was not added:\n- binary file" in errors
-    assert "**latin1.txt** was not added:\n- not UTF-8 (byte 0xe9 at offset 3)" in errors
+    assert f"**{md_text('empty.txt')}** was not added:\n- empty file" in errors
+    assert f"**{md_text('binary.md')}** was not added:\n- binary file" in errors
+    assert f"**{md_text('latin1.txt')}** was not added:\n- {md_text('not UTF-8 (byte 0xe9 at offset 3)')}" in errors
     warnings = " | ".join(w.value for w in at.warning)
-    assert "**broken.jsonl** was added, with these problems:\n- line 2 skipped: malformed JSON" in warnings
-    assert warnings.count("line 2 skipped") == 1  # reported once, though the pipeline reads the file again
+    assert (
+        f"**{md_text('broken.jsonl')}** was added, with these problems:\n- {md_text('line 2 skipped: malformed JSON')}"
+        in warnings
+    )
+    assert warnings.count("line 2 skipped") == 1  # reported once
     success = at.success[0].value
-    assert "good.txt, broken.jsonl" in success and "from 8 to 10 events" in success
+    assert md_text("good.txt, broken.jsonl") in success and "from 8 to 10 events" in success
     assert stored_ids(data_folder) == {f"e{i}" for i in range(1, 9)} | {"up-good", "up-broken/j1"}
-    assert sorted(p.name for p in (data_folder / "uploads").iterdir()) == ["broken.jsonl", "good.txt"]
-    assert "10 events" in at.sidebar.caption[0].value  # the loader saw the new files
+    stored = open_store(data_folder)
+    paths = stored.read_documents().set_index("doc_id")["path"]
+    assert (paths["good"], paths["broken/j1"]) == ("good.txt", "broken.jsonl")  # the uploads' names, never saved
+    assert stored.read_text("good") == "Cuba and Russia met on 2 February 2024."
+    assert sorted(p.name for p in data_folder.iterdir() if not p.name.startswith(".")) == [
+        "documents.csv",
+        "events.csv",
+        "events.parquet",
+        "manifest.json",
+        "plans.csv",
+        "plans.parquet",
+        "texts",
+    ]
+    assert "10 events" in at.sidebar.caption[0].value  # the loader saw the store's new version
 
 
 @pytest.mark.usefixtures("one_event_per_document")
@@ -402,8 +422,9 @@ def test_extractor_failure_on_one_upload_names_it(data_folder: Path, monkeypatch
         ]
     )
     errors = " | ".join(e.value for e in at.error)
-    assert "**odd.txt** was not added:\n- doc 'odd': extraction failed: NotImplementedError: no rule for this" in errors
-    assert "good.txt" in at.success[0].value
+    failure = md_text("doc 'odd': extraction failed: NotImplementedError: no rule for this")
+    assert f"**{md_text('odd.txt')}** was not added:\n- {failure}" in errors
+    assert "good.txt" in visible(at.success[0].value)
     assert stored_ids(data_folder) == {f"e{i}" for i in range(1, 9)} | {"up-good"}
 
 
@@ -411,8 +432,9 @@ def test_extractor_failure_on_one_upload_names_it(data_folder: Path, monkeypatch
 def test_reupload_says_which_documents_it_replaced(data_folder: Path) -> None:
     upload([("good.txt", b"Cuba and Russia met on 2 February 2024.", "text/plain")])
     at = upload([("good.txt", b"Corrected: Cuba and Russia met on 2 February 2024.", "text/plain")])
-    assert "replaced 1 stored document: good" in " ".join(i.value for i in at.info)
-    assert sorted(store.read_documents(data_folder)["doc_id"]) == ["a", "b", "c", "good"]
+    assert md_text("replaced 1 stored document: good") in " ".join(i.value for i in at.info)
+    assert sorted(open_store(data_folder).read_documents()["doc_id"]) == ["a", "b", "c", "good"]
+    assert open_store(data_folder).read_text("good") == "Corrected: Cuba and Russia met on 2 February 2024."
 
 
 @pytest.mark.usefixtures("broken_extractor")
@@ -430,7 +452,8 @@ def test_first_start_extracts_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     at = run_app()
     seeds = sorted(p.stem for p in (Path(APP).parent.parent / "seeds").glob("*.txt"))
     assert at.status[0].label == f"Seeds extracted: {len(seeds)} articles, {len(seeds)} events."
-    assert sorted(store.read_documents(folder)["doc_id"]) == seeds
+    assert sorted(open_store(folder).read_documents()["doc_id"]) == seeds
+    assert open_store(folder).read_text(seeds[0]) == (Path(APP).parent.parent / "seeds" / f"{seeds[0]}.txt").read_text()
     assert "events match" in at.sidebar.markdown[0].value
 
 
@@ -446,8 +469,17 @@ def test_first_start_failure_says_what_to_do(tmp_path: Path, monkeypatch: pytest
 def test_unreadable_table_is_reported(data_folder: Path) -> None:
     (data_folder / "events.parquet").write_bytes(b"not parquet at all")
     at = run_app()
-    assert "cannot be read" in at.error[0].value and "events.parquet" in at.error[0].value
+    assert "cannot be read" in at.error[0].value and "events.parquet: cannot read" in visible(at.error[0].value)
     assert "events table is empty" in at.info[0].value
+
+
+def test_a_write_through_the_store_is_seen_without_reload(data_folder: Path) -> None:
+    at = run_app()
+    assert "8 events" in at.sidebar.caption[0].value
+    stored = open_store(data_folder)
+    stored.write(stored.read_events().iloc[:3], stored.read_documents(), {}, replace_all=True)
+    at.run()  # the cache key is the store's version: a new write is a new key
+    assert "3 events" in at.sidebar.caption[0].value
 
 
 def test_reload_control_reads_new_files(data_folder: Path) -> None:

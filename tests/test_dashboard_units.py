@@ -12,7 +12,8 @@ import pytest
 
 from dashboard import charts, components, data, export, ingest, text
 from dashboard.synthetic import synthetic_tables
-from extract import schema, store
+from extract import schema
+from extract.store import open_store
 from tests.conftest import ARTICLE_A, fixture_rows
 
 
@@ -169,17 +170,29 @@ def test_highlight_escapes_and_marks() -> None:
     assert '<mark class="dl-sentence">On </mark><mark class="dl-sentence"><mark class="dl-timex">May 5</mark>' in out
 
 
-def test_read_document_text_verifies_the_hash(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import hashlib
-
-    path = tmp_path / "a.txt"
-    path.write_text(ARTICLE_A, encoding="utf-8")
-    good = text.read_document_text(str(path), "a", hashlib.sha256(ARTICLE_A.encode()).hexdigest())
-    assert good.verified and good.text == ARTICLE_A
-    changed = text.read_document_text(str(path), "a", "0" * 64)
-    assert not changed.verified and "differs" in changed.note
-    missing = text.read_document_text(str(tmp_path / "nope.txt"), "a", "")
+def test_document_text_comes_from_the_store(data_folder: Path) -> None:
+    stored = open_store(data_folder)
+    good = text.document_text(stored, "a")
+    assert good.verified and good.text == ARTICLE_A and "matches the extracted text" in good.note
+    missing = text.document_text(stored, "b")  # stored without its text
     assert missing.text is None and "cannot be found" in missing.note
+    sha = stored.read_documents().set_index("doc_id").loc["a", "sha256"]
+    (data_folder / "texts" / sha[:2] / f"{sha}.txt").write_text("tampered")
+    damaged = text.document_text(stored, "a")
+    assert damaged.text is None and "damaged" in damaged.note
+
+
+def test_load_text_is_cached_by_the_stores_version(data_folder: Path) -> None:
+    ds = data.load_dataset(data_folder)
+    assert data.load_text(ds, "a").text == ARTICLE_A
+    stored = open_store(data_folder)
+    stored.write(*fixture_frames_with_new_text(stored))
+    assert data.load_text(data.load_dataset(data_folder), "a").text == "New text of a."
+
+
+def fixture_frames_with_new_text(stored):  # type: ignore[no-untyped-def]
+    documents = stored.read_documents()
+    return stored.read_events(), documents[documents["doc_id"] == "a"], {"a": "New text of a."}
 
 
 @pytest.mark.parametrize(
@@ -197,7 +210,7 @@ def test_unreadable_uploads_are_named_and_not_saved(tmp_path: Path, name: str, p
     report = ingest.extract_uploads([(name, payload)], tmp_path)
     assert report.rejected == [name] and not report.accepted
     assert problem in " ".join(report.problems[name])
-    assert not (tmp_path / "uploads").exists() and not (tmp_path / "events.parquet").exists()
+    assert open_store(tmp_path).is_empty() and not any(tmp_path.iterdir())  # nothing written, nothing saved
 
 
 def test_jsonl_upload_with_a_malformed_line_keeps_the_good_lines(data_folder: Path) -> None:
@@ -215,22 +228,26 @@ def test_jsonl_upload_with_a_malformed_line_keeps_the_good_lines(data_folder: Pa
     assert len(problems) == 1  # named once, though the pipeline reads the file again
     assert problems[0].startswith("line 2 skipped: malformed JSON (Unterminated string starting at: line 1 column")
     assert report.replaced == [] and report.documents_replaced == 0
-    documents = store.read_documents(data_folder)
+    stored = open_store(data_folder)
+    documents = stored.read_documents()
     assert {"a", "b", "c", "batch/up1", "batch/up3"} == set(documents["doc_id"])
-    events = store.read_events(data_folder)
+    events = stored.read_events()
     assert {f"e{i}" for i in range(1, 9)} <= set(events["event_id"])  # nothing stored before is lost
     assert set(events["doc_id"]) >= {"batch/up1", "batch/up3"} and report.lost_events == 0
     assert report.events_after == len(events) > report.events_before == 8
-    saved = Path(documents.set_index("doc_id").loc["batch/up1", "path"])
-    assert saved == data_folder / "uploads" / "batch.jsonl" and saved.read_bytes() == jsonl
-    sha = documents.set_index("doc_id").loc["batch/up3", "sha256"]
-    shown = text.read_document_text(str(saved), "batch/up3", sha, data_folder)  # the Sources page's full text
-    assert shown.verified and shown.text.startswith("China and Iran")
+    assert documents.set_index("doc_id").loc["batch/up1", "path"] == "batch.jsonl"  # the upload's name
+    shown = text.document_text(stored, "batch/up3")  # the Sources page's full text
+    assert shown.verified and shown.text == "China and Iran held talks in Beijing on 2 May 2024."
 
 
-def test_safe_name() -> None:
-    assert ingest.safe_name("../../etc/passwd") == "passwd"
-    assert ingest.safe_name("a b<c>.txt") == "a b_c_.txt"
+def test_uploads_with_one_doc_id_in_a_batch_keep_the_first(tmp_path: Path) -> None:
+    report = ingest.UploadReport()
+    found, origin = ingest.read_uploads(
+        [("x.txt", b"first text"), ("x.md", b"second text"), ("b.jsonl", b'{"id": 1, "text": "t"}\n')], report
+    )
+    assert [(d.doc_id, d.path) for d in found] == [("x", "x.txt"), ("b/1", "b.jsonl")]
+    assert origin == {"x": "x.txt", "b/1": "b.jsonl"}
+    assert report.rejected == ["x.md"] and "duplicate doc_id 'x' (already in x.txt)" in report.problems["x.md"][0]
 
 
 def test_prepare_is_vectorised_and_idempotent() -> None:
@@ -250,19 +267,18 @@ def test_reupload_of_a_corrected_file_replaces_the_document(data_folder: Path) -
     assert report.accepted == ["article.txt"] and report.error is None
     assert report.replaced == ["article"] and report.documents_replaced == 1
     assert ingest.replaced_text(report.replaced) == "replaced 1 stored document: article"
-    documents = store.read_documents(data_folder)
+    stored = open_store(data_folder)
+    documents = stored.read_documents()
     assert sorted(documents["doc_id"]) == ["a", "article", "b", "c"]  # one article, not two
-    events = store.read_events(data_folder)
+    events = stored.read_events()
     assert "March 13, 2025" not in set(events.query("doc_id == 'article'")["time_expression"])
-    row = documents.set_index("doc_id").loc["article"]
-    saved = Path(row["path"])
-    assert saved.name == "article.txt" and saved.read_bytes() == second
-    assert (data_folder / "uploads" / "article.txt").read_bytes() == first  # the earlier upload stays on disk
-    shown = text.read_document_text(str(saved), "article", row["sha256"], data_folder)
-    assert shown.verified and shown.text.startswith("Correction:")
-    again = ingest.extract_uploads([("article.txt", second)], data_folder)  # the same file again: same path
-    assert Path(store.read_documents(data_folder).set_index("doc_id").loc["article", "path"]) == saved
-    assert again.replaced == ["article"]
+    assert documents.set_index("doc_id").loc["article", "path"] == "article.txt"
+    shown = text.document_text(stored, "article")
+    assert shown.verified and shown.text == second.decode()
+    texts = sorted(p.read_bytes() for p in (data_folder / "texts").rglob("*.txt"))
+    assert first not in texts and second in texts  # the replaced text is gone from the store
+    again = ingest.extract_uploads([("article.txt", second)], data_folder)  # the same file again
+    assert again.replaced == ["article"] and again.lost_events == 0
 
 
 def test_jsonl_batches_with_the_same_ids_do_not_replace_each_other(data_folder: Path) -> None:
@@ -275,7 +291,7 @@ def test_jsonl_batches_with_the_same_ids_do_not_replace_each_other(data_folder: 
     first = ingest.extract_uploads([("monday.jsonl", batch("Monday"))], data_folder)
     second = ingest.extract_uploads([("tuesday.jsonl", batch("Tuesday"))], data_folder)
     assert first.replaced == [] and second.replaced == []
-    ids = set(store.read_documents(data_folder)["doc_id"])
+    ids = set(open_store(data_folder).read_documents()["doc_id"])
     assert {"monday/1", "monday/2", "tuesday/1", "tuesday/2"} <= ids
     again = ingest.extract_uploads([("monday.jsonl", batch("Monday, corrected,"))], data_folder)
     assert again.replaced == ["monday/1", "monday/2"]
@@ -326,3 +342,43 @@ def test_timelinejs_escapes_every_text_field() -> None:
 )
 def test_safe_url(url: str, expected: str | None) -> None:
     assert components.safe_url(url) == expected
+
+
+def test_the_browser_is_never_shown_error_details() -> None:
+    """Analysts never see tracebacks with server paths: Streamlit shows a generic message instead."""
+    import tomllib
+
+    from streamlit.config import ShowErrorDetailsConfigOptions
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == ShowErrorDetailsConfigOptions.NONE.value
+
+
+def test_checked_filters_bring_link_values_within_the_widgets() -> None:
+    low, high = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+    crafted = data.Filters(date_from=dt.date(1, 1, 1), date_to=dt.date(9999, 12, 31), min_sources=10**6)
+    filters, notes = data.checked_filters(crafted, low, high, 50)
+    assert (filters.date_from, filters.date_to, filters.min_sources) == (low, high, 50)
+    assert len(notes) == 3 and "0001-01-01" in notes[0] and "9999-12-31" in notes[1]
+    fine = data.Filters()
+    assert data.checked_filters(fine, low, high, 50) == (fine, [])
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("![x](http://evil.example/x.png)", "![x](http://evil.example/x.png)"),
+        ("<b>bold</b> & co", "<b>bold</b> & co"),
+        ("see www.evil.example or me@evil.example", "see www.evil.example or me@evil.example"),
+        ("two\nlines\r\n# not a heading", "two lines # not a heading"),
+        (":red[colour] $x$ `code` **b** _i_ ~s~ | a |", ":red[colour] $x$ `code` **b** _i_ ~s~ | a |"),
+        ("1. not a list", "1. not a list"),
+    ],
+)
+def test_md_text_shows_the_characters_and_nothing_else(raw: str, shown: str) -> None:
+    from tests.markdown_check import active_markup, visible
+
+    escaped = components.md_text(raw)
+    assert visible(escaped) == shown
+    assert active_markup(escaped) == [] and "<" not in escaped and "\n" not in escaped
+    assert visible(f"**{escaped}**") == shown  # inside the page's own markup too

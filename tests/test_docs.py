@@ -39,3 +39,9 @@ def test_readme_shows_the_two_setup_commands_and_the_makefile_has_them():
 
 def test_readme_documents_the_data_folder_setting():
     assert "DATELINE_DATA" in README
+
+
+def test_readme_documents_the_word_list_override():
+    from extract.wordlists import OVERRIDE_ENV
+
+    assert f"`{OVERRIDE_ENV}`" in README

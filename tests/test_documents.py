@@ -482,7 +482,7 @@ def test_the_cli_names_a_hostile_file_and_extracts_the_good_one_beside_it(
     tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import extract.__main__ as cli
-    from extract import store
+    from extract.store import open_store
 
     folder = tmp_path / "in"
     write(folder / "good.txt", ARTICLE)
@@ -497,6 +497,6 @@ def test_the_cli_names_a_hostile_file_and_extracts_the_good_one_beside_it(
     err = capsys.readouterr().err
     assert f"{bad}" in err and expected in err
     assert "Traceback" not in err
-    docs = store.read_documents(tmp_path / "out")
+    docs = open_store(tmp_path / "out").read_documents()
     wanted = ["good", "good-line"] if name.endswith(".jsonl") else ["good"]
     assert sorted(docs["doc_id"]) == wanted

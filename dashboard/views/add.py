@@ -7,14 +7,15 @@ import streamlit as st
 from dashboard import data, ingest
 from dashboard.components import md_text, progress_callback
 from dashboard.sidebar import current_view
+from extract.store import StoreError
 
 view = current_view()
-folder = data.data_dir()
 st.title("Add articles")
 st.caption(
-    f"Upload .txt, .md, .html or .jsonl articles (JSONL: one object with `id` and `text` a line): they are saved "
-    f"under `{folder / ingest.UPLOADS}`, extracted, and their events merged into the events table. Files and JSONL "
-    "lines with a problem are named below; the rest goes on, and events already stored are kept."
+    "Upload .txt, .md, .html or .jsonl articles (JSONL: one object with `id` and `text` a line): they are "
+    "extracted, and their events and texts stored with the others (an article uploaded again replaces its earlier "
+    "version). Files and JSONL lines with a problem are named below; the rest goes on, and events already stored "
+    "are kept."
 )
 
 st.session_state.setdefault("add_round", 0)
@@ -36,7 +37,10 @@ if go and files:
     uploads = [(f.name, f.getvalue()) for f in files]
     with st.status(f"Extracting {len(uploads):,} uploaded files…", expanded=True) as status:
         progress = progress_callback("Checking the files…")
-        report = ingest.extract_uploads(uploads, folder, progress=progress)
+        try:
+            report = ingest.extract_uploads(uploads, data.open_data_store(), progress=progress)
+        except StoreError as err:  # the store cannot even be opened: nothing was read or written
+            report = ingest.UploadReport(rejected=[name for name, _ in uploads], error=str(err))
         if report.error:
             status.update(label="Extraction failed.", state="error")
         elif not report.accepted:
@@ -45,7 +49,7 @@ if go and files:
             status.update(label="Extraction finished.", state="complete")
     st.session_state["add_report"] = report
     st.session_state["add_round"] += 1  # a fresh uploader for the next batch
-    st.rerun()  # the loader sees the new files (its cache key is their mtime and size)
+    st.rerun()  # the loader sees the new tables (its cache key is the store's version)
 
 report = st.session_state.get("add_report")
 if report is not None:
@@ -73,7 +77,7 @@ if report is not None:
     if report.lost_events:
         st.warning(f"{report.lost_events:,} events of other documents stored before are no longer in the table.")
     if report.run_report:
-        st.caption(report.run_report)
+        st.caption(md_text(report.run_report))
 
 st.divider()
 st.caption(

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data
 from dashboard.components import column_config, date_label, event_details, md_text, safe_url
 from dashboard.sidebar import current_view
-from dashboard.text import STYLE, DocumentText, highlight_html, highlight_spans, read_document_text
+from dashboard.text import STYLE, highlight_html, highlight_spans, sentence_html
 
 OVERVIEW = ""
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _document_text(path: str, doc_id: str, sha256: str, folder: str, mtime: float) -> DocumentText:
-    """The document's text, cached by its file and hash (mtime invalidates an edited file)."""
-    return read_document_text(path, doc_id, sha256, Path(folder))
-
-
-def _mtime(path: str, folder: Path) -> float:
-    from dashboard.text import resolve_path
-
-    file = resolve_path(path, folder)
-    return file.stat().st_mtime if file else 0.0
 
 
 def _on_pick() -> None:
@@ -148,6 +133,7 @@ when = (
     if pd.notna(published)
     else "unknown"
 )
+when = md_text(when)
 st.markdown(
     f"**Outlet:** {md_text(meta['outlet'] or 'unknown')} · **Published:** {when} · **Events:** {int(meta['n_events']):,}"
 )
@@ -187,23 +173,19 @@ if len(doc_events):
     )
 
 st.subheader("Full text")
-text = _document_text(
-    str(meta["path"]), doc, str(meta["sha256"]), str(data.data_dir()), _mtime(str(meta["path"]), data.data_dir())
-)
+text = data.load_text(ds, doc)
 st.html(STYLE)
 st.html(
     '<div class="dl-legend"><mark class="dl-sentence" style="background: rgba(255,214,10,0.28)">event sentence</mark> '
     '<mark class="dl-timex" style="background: rgba(31,119,180,0.35)">time expression</mark></div>'
 )
 if text.text is None:
-    st.warning(f"{text.note} Showing the event sentences only.", icon=":material/description:")
+    st.warning(f"{md_text(text.note)} Showing the event sentences only.", icon=":material/description:")
     sentences = all_events.sort_values("char_start").drop_duplicates("sentence")
     spans = [(r.sentence, r.time_expression) for r in sentences.itertuples(index=False)]
-    from dashboard.text import sentence_html
-
     body = "\n\n".join(sentence_html(str(s), str(t)) for s, t in spans)
     st.html(f'<div class="dl-text">{body}</div>')
 else:
     sentence_spans, timex_spans, missing = highlight_spans(text.text, all_events)
-    st.caption(text.note + (f" {missing:,} event sentences were not found in it." if missing else ""))
+    st.caption(md_text(text.note) + (f" {missing:,} event sentences were not found in it." if missing else ""))
     st.html(f'<div class="dl-text">{highlight_html(text.text, sentence_spans, timex_spans)}</div>')

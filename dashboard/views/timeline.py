@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import event_details
+from dashboard.components import event_details, md_text
 from dashboard.data import DEFAULT_FROM, DEFAULT_TO
 from dashboard.sidebar import current_view, set_date_range
 
@@ -81,13 +81,13 @@ figure = charts.timeline_figure(view.chart_events, lane_by, (start, end))
 meta = figure.layout.meta or {}
 notes = []
 if meta.get("aggregated"):
-    names = ", ".join(meta["aggregated"][:4]) + (" …" if len(meta["aggregated"]) > 4 else "")
+    names = ", ".join(md_text(name) for name in meta["aggregated"][:4]) + (" …" if len(meta["aggregated"]) > 4 else "")
     notes.append(
         f"Too many events to tell apart in {len(meta['aggregated']):,} lane(s) ({names}): "
         "they are drawn as grey monthly totals. Narrow the filters to see single events."
     )
 if meta.get("merged_lanes"):
-    notes.append(f"The {meta['merged_lanes']:,} least frequent {lane_by}s share the last lane.")
+    notes.append(f"The {meta['merged_lanes']:,} least frequent {md_text(lane_by)}s share the last lane.")
 if meta.get("undated"):
     notes.append(f"{meta['undated']:,} undated events are not drawn (they are in the Events table).")
 if lane_by == "actor":

@@ -1,0 +1,77 @@
+"""One extraction run: read inputs, extract, write the results through a store.
+
+``run_extraction`` is what ``python -m extract`` and the dashboard's first start call. It never touches files
+of the data folder itself: everything it stores goes through ``Store.write``, which replaces the run's
+documents (their rows, events, plans and texts) atomically and, with ``merge``, keeps the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from extract import pipeline
+from extract.documents import MAX_BYTES, Problem, read_inputs
+from extract.store import MergeError, Store, StoreError, is_plan, open_store
+
+__all__ = ["MergeError", "RunReport", "StoreError", "run_extraction"]
+
+
+@dataclass
+class RunReport:
+    """What run_extraction did: counts, problems and where the tables went (empty when nothing was written)."""
+
+    n_documents: int  # documents extracted and stored (this run's, not merged-in old ones)
+    n_events: int  # events from this run's documents
+    problems: list[Problem] = field(default_factory=list)
+    n_plans: int = 0  # of n_events, those planned or hypothetical
+    n_read: int = 0  # documents read from the inputs (some may then fail extraction)
+    # merge: each stored doc_id this run replaced -> (its stored path, the new document's path)
+    replaced: dict[str, tuple[str, str]] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)  # what the store wrote (the files store: table files)
+    version: int = 0  # the store's version after the write (0: nothing written)
+
+    @property
+    def written(self) -> bool:
+        """True when the tables were written."""
+        return bool(self.version)
+
+
+def run_extraction(
+    inputs: list[Path],
+    store: Store | str | Path,
+    jobs: int = 1,
+    progress: pipeline.Progress | None = None,
+    merge: bool = False,
+    *,
+    max_bytes: int = MAX_BYTES,
+    namespace_jsonl: bool = False,
+    **extract_options: Any,
+) -> RunReport:
+    """Read inputs, extract, and write the tables with their texts through ``store`` (a Store or a location).
+
+    Without ``merge`` the stored set becomes exactly this run's; with it, the run's documents replace stored
+    ones with the same doc_id and the others are kept. Nothing is written when no document could be
+    extracted, so stored tables are never replaced by empty ones. Raises StoreError when the stored tables
+    cannot be read for merging, MergeError when merging into a store holding only part of them.
+    ``namespace_jsonl``: see ``read_inputs``; ``extract_options`` go to ``pipeline.extract_documents``.
+    """
+    target = store if isinstance(store, Store) else open_store(store)
+    documents, problems = read_inputs(inputs, max_bytes=max_bytes, namespace_jsonl=namespace_jsonl)
+    report = RunReport(n_documents=0, n_events=0, problems=problems, n_read=len(documents))
+    if not documents:
+        return report
+    events, docs, failures = pipeline.extract_documents(documents, jobs=jobs, progress=progress, **extract_options)
+    problems.extend(failures)
+    report.n_documents, report.n_events = len(docs), len(events)
+    report.n_plans = int(is_plan(events).sum()) if len(events) else 0
+    if not len(docs):
+        return report
+    extracted = set(docs["doc_id"].astype(str))
+    texts = {d.doc_id: d.text for d in documents if d.doc_id in extracted}
+    summary = target.write(events, docs, texts, replace_all=not merge)
+    report.replaced = summary.replaced
+    report.outputs = list(summary.outputs)
+    report.version = summary.version
+    return report

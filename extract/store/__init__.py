@@ -1,0 +1,81 @@
+"""Storage: one interface between the engine and everything that reads or writes its tables.
+
+    store = open_store("data/")                      # a folder: the files store
+    summary = store.write(events, documents, texts)  # replace the run's documents, keep the others
+    store.read_events(); store.read_documents(); store.read_text(doc_id); store.version()
+
+``Store`` (extract.store.base) is the contract; ``FileStore`` (extract.store.files) keeps the tables as
+Parquet/CSV files in a folder, with the texts and a manifest, and replaces them all at once through a journal
+(extract.store.journal). A database store (SQLite file, PostgreSQL by URL) will be the second implementation;
+tests/test_store_contract.py is the suite every implementation passes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from extract.store.base import (
+    Derive,
+    MergeError,
+    Store,
+    StoreError,
+    WriteSummary,
+    is_plan,
+    merge_tables,
+    read_snapshot,
+)
+from extract.store.files import MANIFEST, TEXTS, FileStore
+from extract.store.formats import LIST_SEPARATOR, csv_frame
+from extract.store.journal import LOCK_FILE
+
+__all__ = [
+    "LIST_SEPARATOR",
+    "LOCK_FILE",
+    "MANIFEST",
+    "TEXTS",
+    "Derive",
+    "FileStore",
+    "MergeError",
+    "Store",
+    "StoreError",
+    "WriteSummary",
+    "csv_frame",
+    "is_plan",
+    "merge_tables",
+    "open_store",
+    "read_snapshot",
+]
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$", re.S)
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")  # the database store's, in a later issue
+
+
+def open_store(location: str | Path) -> Store:
+    """The store at ``location``: a folder path (or ``file://`` URL) -> FileStore.
+
+    Raises StoreError for a URL whose scheme no store handles (database URLs are not available yet).
+    Opening reads and creates nothing; the first write creates the folder.
+    """
+    if isinstance(location, Path):
+        return FileStore(location)
+    text = str(location)
+    if not text.strip():
+        raise StoreError("no store location given (an empty folder name)")
+    match = _URL.match(text)
+    if match is None:
+        return FileStore(Path(text), text)
+    scheme = match.group(1).lower()
+    if scheme == "file":
+        return FileStore(Path(match.group(2) or "/"), text)
+    base = scheme.split("+", 1)[0]  # postgresql+psycopg://...
+    if base in DATABASE_SCHEMES:
+        raise StoreError(
+            f"{base} stores are not available yet; use a folder (e.g. data/) for now (got {_redacted(text)})"
+        )
+    raise StoreError(f"unknown store location scheme {scheme!r} in {_redacted(text)}; use a folder path")
+
+
+def _redacted(url: str) -> str:
+    """The URL without a password, for messages."""
+    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
