@@ -134,3 +134,9 @@ def recording_nlp() -> spacy.language.Language:
     model = blank_nlp()
     model.add_pipe("dateline_test_recorder", name="recorder")
     return model
+
+
+def with_warnings(document: Document, doc: Doc) -> tuple[dict, list[dict], list[str]]:
+    """fake_tables, plus a warning about what it left out (as events.document_tables reports skipped dates)."""
+    row, rows = fake_tables(document, doc)
+    return row, rows, [f"time expression 'someday' skipped: no date ({len(rows)} kept)"]

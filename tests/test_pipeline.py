@@ -24,6 +24,7 @@ from tests.fakes import (
     recording_nlp,
     token_counts,
     untypable_rows,
+    with_warnings,
 )
 
 LONG = (
@@ -186,6 +187,21 @@ def test_results_are_extracted_or_a_problem_per_document() -> None:
     results = FAKE(documents)
     assert [type(r) for r in results] == [Extracted, pipeline.Problem, Extracted]
     assert results[0].row["n_events"] == 1 and results[0].events[0]["time_expression"] == "2000"
+
+
+def test_the_extractors_warnings_are_problems_naming_the_document_next_to_a_cut() -> None:
+    documents = [*docs_of(1), Document(doc_id="huge", text="Then in 2001 it rained. " * 20, path="huge.txt")]
+    extractor = Extractor(model=blank_nlp, tables=with_warnings, max_words=50)
+    _, docs, problems = extract_documents(documents, extractor=extractor)
+    assert list(docs["doc_id"]) == ["d00", "huge"]
+    assert [(p.path, p.severity) for p in problems] == [
+        ("d00.txt", "warning"),
+        ("huge.txt", "warning"),
+        ("huge.txt", "warning"),
+    ]
+    assert problems[0].reason == "doc 'd00': time expression 'someday' skipped: no date (1 kept)"
+    assert problems[1].reason.startswith("doc 'huge': text too long (over 50 words)")
+    assert problems[2].reason == "doc 'huge': time expression 'someday' skipped: no date (10 kept)"
 
 
 # --------------------------------------------------------------------------- extract_documents
