@@ -411,3 +411,16 @@ def test_label_lines_ending_in_a_colon_stay_sentences_of_their_own(nlp):
     spans = sentences(nlp(text))
     assert [s.text for s in spans[1:4]] == ["Item 1:", "Item 2:", "Item 3:"]
     assert spans[-1].text == "March 13, 2025: Leaders agree on a text."  # a label on its line's sentence
+
+
+def test_entity_rules_read_the_documents_text_joined_once(nlp):
+    """Doc.text joins every token on each call; rules that look around each entity share one joined copy."""
+    from extract import roles
+
+    text = "Moscow, 3 May (Reuters) - Officials in Havana met on Monday.\n" * 3
+    doc = nlp(text)
+    assert roles._text_of(doc) == text
+    assert roles._text_of(doc) is roles._text_of(doc)  # the same string: joined once
+    other = nlp("Another text entirely.")
+    other.user_data["dateline.text"] = text  # left over from another Doc: not believed
+    assert roles._text_of(other) == "Another text entirely."
