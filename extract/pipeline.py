@@ -272,15 +272,20 @@ def _parse(nlp: Language, texts: Iterable[str], settings: Extractor) -> Iterator
 
 def _parse_batch(nlp: Language, texts: list[str]) -> list[Doc | Exception]:
     """Short texts through the model together; when the batch fails, one by one to isolate the culprit."""
+    from extract.nlp import keep_text
+
     if not texts:
         return []
     try:
-        return [_light(doc) for doc in nlp.pipe(texts, batch_size=len(texts))]
+        return [
+            keep_text(_light(doc), text)
+            for doc, text in zip(nlp.pipe(texts, batch_size=len(texts)), texts, strict=True)
+        ]
     except Exception:
         out: list[Doc | Exception] = []
         for text in texts:
             try:
-                out.append(_light(nlp(text)))
+                out.append(keep_text(_light(nlp(text)), text))
             except Exception as exc:
                 out.append(exc)
         return out
@@ -290,12 +295,14 @@ def _parse_pieces(nlp: Language, pieces: list[str], at_once: int) -> Doc | Excep
     """One long text's pieces, ``at_once`` at a time, joined into one Doc whose text is the whole text."""
     from spacy.tokens import Doc
 
+    from extract.nlp import keep_text
+
     try:
         docs = []
         for i in range(0, len(pieces), at_once):
             docs.extend(_light(doc) for doc in nlp.pipe(pieces[i : i + at_once], batch_size=at_once))
         # ensure_whitespace=False: the pieces already carry their own whitespace, so texts join exactly.
-        return Doc.from_docs(docs, ensure_whitespace=False)
+        return keep_text(Doc.from_docs(docs, ensure_whitespace=False), "".join(pieces))
     except Exception as exc:
         return exc
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Span, Token
 
 from extract import wordlists
 from extract.names import compact, fold
-from extract.nlp import lemma
+from extract.nlp import doc_text, lemma
 
 SPEECH_VERBS = wordlists.words("speech_verbs", lower=True)
 OUTLETS = frozenset(compact(name) for name in wordlists.words("news_outlets"))
@@ -65,23 +65,9 @@ def outlet_key(source: str) -> str:
     return compact(text)
 
 
-_TEXT_KEY = "dateline.text"  # the Doc's text, joined once, in its user_data
-
-
-def _text_of(doc: Doc) -> str:
-    """The Doc's text, joined once per Doc: Doc.text joins every token on each call, so reading it for each
-    entity made a long document's cost grow with the square of its length."""
-    cached = doc.user_data.get(_TEXT_KEY)
-    last = doc[-1] if len(doc) else None
-    length = last.idx + len(last.text_with_ws) if last is not None else 0
-    if not isinstance(cached, str) or len(cached) != length:  # none yet, or left by another Doc's data
-        cached = doc.user_data[_TEXT_KEY] = doc.text
-    return cached
-
-
 def in_dateline(ent: Span) -> bool:
     """The entity stands in a dateline at the start of its line ("HAMILTON, Ohio (WDTN) – ...")."""
-    text = _text_of(ent.doc)
+    text = doc_text(ent.doc)  # joined once per Doc, not per entity
     line_start = text.rfind("\n", 0, ent.start_char) + 1
     if ent.start_char - line_start > 120:
         return False
@@ -92,7 +78,7 @@ def in_dateline(ent: Span) -> bool:
 def in_citation(ent: Span) -> bool:
     """The entity names the source of a citation in parentheses: "(Interfax, October 8, 2025)", "(@ Source,
     May 2)", or a bare "(Reuters)" closing its sentence: where the sentence's claim comes from, not a party."""
-    text = _text_of(ent.doc)
+    text = doc_text(ent.doc)  # joined once per Doc, not per entity
     opening = text.rfind("(", max(0, ent.start_char - 80), ent.start_char)
     if opening < 0 or any(c in text[opening + 1 : ent.start_char] for c in "),\n"):
         return False  # not inside parentheses, or past the source's part of them

@@ -413,14 +413,16 @@ def test_label_lines_ending_in_a_colon_stay_sentences_of_their_own(nlp):
     assert spans[-1].text == "March 13, 2025: Leaders agree on a text."  # a label on its line's sentence
 
 
-def test_entity_rules_read_the_documents_text_joined_once(nlp):
-    """Doc.text joins every token on each call; rules that look around each entity share one joined copy."""
-    from extract import roles
+def test_rules_read_the_documents_text_joined_once(nlp):
+    """Doc.text joins every token on each call; rules that look around each entity or sentence share one copy."""
+    from extract.nlp import doc_text, keep_text
 
     text = "Moscow, 3 May (Reuters) - Officials in Havana met on Monday.\n" * 3
     doc = nlp(text)
-    assert roles._text_of(doc) == text
-    assert roles._text_of(doc) is roles._text_of(doc)  # the same string: joined once
+    assert doc_text(doc) == text
+    assert doc_text(doc) is doc_text(doc)  # the same string: joined once
     other = nlp("Another text entirely.")
     other.user_data["dateline.text"] = text  # left over from another Doc: not believed
-    assert roles._text_of(other) == "Another text entirely."
+    assert doc_text(other) == "Another text entirely."
+    known = "A text the caller has."
+    assert doc_text(keep_text(nlp(known), known)) is known  # the parser's caller knows it: no join at all
