@@ -65,7 +65,7 @@ class GroupingSettings:
     type_weight: float = 0.10  # added when both rows have the same event type (other than "other")
     same_day_weight: float = 0.40  # x how rare the day is, when both rows give the same single day
     date_focus_floor: float = 0.30  # share of the same-day bonus two unfocused articles still get
-    overlap_weight: float = 0.10  # added when the windows overlap without both giving the same day
+    overlap_weight: float = 0.10  # x min(1, 31 days / the wider window), when windows overlap but not on one day
     document_weight: float = 1.00  # x cosine of the two whole articles, x their focus
     story_weight: float = 0.20  # x focus, for every pair of two articles that share a pair scoring story_min
     story_min: float = 0.40
@@ -77,6 +77,9 @@ class GroupingSettings:
     weekday_lookback: int = 7  # "on Tuesday" lies at most this many days before its article's date
     max_window_days: int = 400  # rows with wider windows (decades, long ranges) are not clustered
     max_fanout: int = 200  # a stem shared by more rows than this in one window is ignored there
+    common_share: float = 0.02  # a stem in more than this share of the documents is ignored...
+    common_floor: int = 100  # ...once that is more than this many documents (small corpora keep every stem)
+    min_content: float = 0.05  # the type, day and story bonuses count only for pairs with this much similarity
 
 
 DEFAULT_SETTINGS = GroupingSettings()
@@ -119,7 +122,7 @@ def cluster_rows(rows: pd.DataFrame, documents: pd.DataFrame, settings: Grouping
     doc, doc_names = pd.factorize(rows["doc_id"].astype(str))
     types = rows["event_type"].astype(str)
     etype = np.where(types.isin(["", "other"]), -1, pd.factorize(types)[0])
-    bag = row_bags(rows, doc)
+    bag = row_bags(rows, doc, max_df=max(settings.common_floor, settings.common_share * len(doc_names)))
     lo, hi = win.lo, win.hi + settings.day_slack  # windows within day_slack days now overlap
     usable = win.placed & (win.weekday < 0) & (win.hi - win.lo <= settings.max_window_days)
     pairs = candidate_pairs(bag, lo, hi, doc, usable, max_fanout=settings.max_fanout)
@@ -128,7 +131,7 @@ def cluster_rows(rows: pd.DataFrame, documents: pd.DataFrame, settings: Grouping
     pairs, doc_sim = with_context(pairs, doc_bag, doc, lo, hi, usable, settings.context_min)
     share = document_focus(documents, doc_names, doc, win, settings.focus_days)
     focus = np.minimum(1.0, share / settings.focused_share)[doc]
-    score = pair_scores(pairs, win, etype, doc, doc_sim, focus, settings)
+    score = pair_scores(pairs, win, etype, doc, doc_sim, focus, lo, hi, settings)
     labels = average_linkage(len(rows), pairs.a, pairs.b, score, doc, lo, hi, settings.threshold)
     weekday_rows = np.flatnonzero(win.weekday >= 0)
     if len(weekday_rows):
@@ -169,9 +172,11 @@ def pair_scores(
     doc: np.ndarray,
     doc_sim: np.ndarray,
     focus: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
     settings: GroupingSettings,
 ) -> np.ndarray:
-    """Candidate pairs -> their scores (rule 2 of the module doc)."""
+    """Candidate pairs -> their scores (rule 2 of the module doc); lo, hi: the windows with their slack."""
     a, b = pairs.a, pairs.b
     both_focused = np.minimum(focus[a], focus[b])
     same_type = (etype[a] == etype[b]) & (etype[a] >= 0)
@@ -179,17 +184,31 @@ def pair_scores(
     overlap = (win.lo[a] <= win.hi[b]) & (win.lo[b] <= win.hi[a])
     floor = settings.date_focus_floor
     day_bonus = settings.same_day_weight * day_rarity(win, doc)[a] * (floor + (1 - floor) * both_focused)
-    score = (
-        similarity(pairs, settings)
-        + settings.type_weight * same_type
-        + np.where(same_day, day_bonus, np.where(overlap, settings.overlap_weight, 0.0))
-        + settings.document_weight * doc_sim * both_focused
-    )
+    content = similarity(pairs, settings) + settings.document_weight * doc_sim * both_focused
+    # a shared day or type says nothing about two reports that share no word, name or story: no bonus then
+    # overlapping windows say more the narrower they are: a lead or a month, not a whole year
+    widest = np.maximum(win.hi[a] - win.lo[a], win.hi[b] - win.lo[b]) + 1
+    overlap_bonus = settings.overlap_weight * np.minimum(1.0, 31 / widest)
+    bonus = settings.type_weight * same_type + np.where(same_day, day_bonus, np.where(overlap, overlap_bonus, 0.0))
+    score = content + np.where(content >= settings.min_content, bonus, 0.0)
+    story = settings.story_weight * both_focused * shared_story(pairs, score, doc, lo, hi, settings.story_min)
+    return score + np.where(content >= settings.min_content, story, 0.0)
+
+
+def shared_story(
+    pairs: Pairs, score: np.ndarray, doc: np.ndarray, lo: np.ndarray, hi: np.ndarray, minimum: float
+) -> np.ndarray:
+    """Per pair: do its two documents already share a clearly matching pair of rows (score >= minimum) whose
+    dates its own two rows' windows also reach? Then both articles tell that story around then."""
     n_docs = int(doc.max(initial=-1)) + 1
-    doc_pair = np.minimum(doc[a], doc[b]) * n_docs + np.maximum(doc[a], doc[b])
-    best = pd.Series(score).groupby(doc_pair).max()
-    shared_story = best.reindex(doc_pair).to_numpy() >= settings.story_min
-    return score + settings.story_weight * both_focused * shared_story
+    doc_pair = np.minimum(doc[pairs.a], doc[pairs.b]) * n_docs + np.maximum(doc[pairs.a], doc[pairs.b])
+    best = pd.Series(score).groupby(doc_pair).idxmax()  # each document pair's best-matching pair of rows
+    anchor = best.reindex(doc_pair).to_numpy()
+    strong = score[anchor] >= minimum
+    start = np.maximum(lo[pairs.a[anchor]], lo[pairs.b[anchor]])
+    end = np.minimum(hi[pairs.a[anchor]], hi[pairs.b[anchor]])
+    near = (lo[pairs.a] <= end) & (start <= hi[pairs.a]) & (lo[pairs.b] <= end) & (start <= hi[pairs.b])
+    return strong & near
 
 
 def day_rarity(win: Windows, doc: np.ndarray) -> np.ndarray:

@@ -7,15 +7,14 @@ similarities. Everything is numpy over flat arrays, so a table of 100,000 rows t
 A similarity is a cosine between sets of stems weighted by inverse document frequency (a word every document
 uses weighs little, a place name one story uses weighs much). A row has three such sets, compared separately:
 its summary's words, its sentence's words and the words of its actor and location names. Candidate pairs
-are rows of different documents that share a stem while their windows overlap; a stem shared by more than
-`max_fanout` rows in one window is too common there to tell events apart and counts for neither the
-candidates nor the cosine, which keeps the cost near-linear in the number of rows.
+are rows of different documents that share a stem while their windows overlap. A stem used by very many
+documents, or shared by more than `max_fanout` rows in one window, is too common to tell events apart and
+counts for neither the candidates nor the cosine, which keeps the cost near-linear in the number of rows.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -47,15 +46,29 @@ def stem(word: str) -> str:
     return word
 
 
-def words(text: str) -> set[str]:
-    """Text -> the set of stems that can tell one event from another (no stop words, no bare numbers)."""
-    stop = stopwords()
-    out = set()
-    for raw in _WORD.findall(text.lower()):
-        word = _POSSESSIVE.sub("", raw).strip(".")
-        if len(word) > 1 and word not in stop and not word.replace(",", "").isdigit():
-            out.add(stem(word))
-    return out
+def _normal(raw: str, numbers: bool) -> str:
+    """A raw lower-case token -> its stem, or "" when it cannot tell events apart."""
+    word = _POSSESSIVE.sub("", raw).strip(".")
+    if len(word) < 2 or word in stopwords() or (not numbers and word.replace(",", "").isdigit()):
+        return ""
+    return stem(word)
+
+
+def words(text: str, *, numbers: bool = False) -> set[str]:
+    """Text -> the set of stems that can tell one event from another: no stop words, and no bare numbers
+    unless `numbers` (in a name, "Resolution 2231", the number is what tells it apart)."""
+    return {w for w in (_normal(raw, numbers) for raw in _WORD.findall(text.lower())) if w}
+
+
+def tokens(texts: pd.Series, *, numbers: bool = False) -> pd.DataFrame:
+    """Texts -> one row per distinct (owner, stem): owner is the text's position, stem as in `words`.
+
+    Vectorised: the regex runs once per text, the normalisation once per distinct raw token."""
+    found = texts.astype(str).reset_index(drop=True).str.lower().str.findall(_WORD).explode().dropna()
+    codes, raw = pd.factorize(found)
+    normal = np.array([_normal(r, numbers) for r in raw], dtype=object)
+    out = pd.DataFrame({"owner": found.index.to_numpy(dtype="int64"), "word": normal[codes] if len(raw) else []})
+    return out[out["word"] != ""].drop_duplicates()
 
 
 @dataclass(frozen=True)
@@ -66,58 +79,56 @@ class Bags:
     term: np.ndarray  # int64 term id (the same word in two spaces has two ids)
     space: np.ndarray  # int8: SUMMARY, SENTENCE or NAMES (documents: all SENTENCE)
     weight: np.ndarray  # float64: idf, L2-normalised within each owner and space
+    common: np.ndarray  # bool: the term is in too many documents to pair rows (see row_bags)
 
     def owners(self) -> np.ndarray:
         """The owner of every entry."""
         return np.repeat(np.arange(len(self.indptr) - 1, dtype="int64"), np.diff(self.indptr))
 
 
-def _bags(owner: list[int], term: list[str], space: list[int], owner_doc: np.ndarray, n_owners: int) -> Bags:
-    """(owner, term, space) entries, owners sorted -> Bags with idf over documents (owner_doc: owner -> doc)."""
-    owner_arr = np.asarray(owner, dtype="int64")
-    space_arr = np.asarray(space, dtype="int8")
-    codes, vocab = pd.factorize(pd.Series(term, dtype=object))
-    codes = codes.astype("int64")
+def _bags(entries: pd.DataFrame, owner_doc: np.ndarray, n_owners: int, max_df: float = np.inf) -> Bags:
+    """Distinct (owner, word, space) entries -> Bags; idf over documents (owner_doc maps owner -> document);
+    terms in more than max_df documents are marked common."""
+    entries = entries.sort_values(["owner", "space"], kind="stable")
+    owner = entries["owner"].to_numpy(dtype="int64")
+    space = entries["space"].to_numpy(dtype="int8")
+    codes = pd.factorize(entries["word"])[0].astype("int64") * N_SPACES + space  # one term per word and space
     n_docs = max(int(owner_doc.max(initial=-1)) + 1, 1)
-    doc_term = np.unique(owner_doc[owner_arr] * max(len(vocab), 1) + codes)
-    df = np.bincount(doc_term % max(len(vocab), 1), minlength=len(vocab))
-    weight = np.log1p(n_docs / np.maximum(df, 1))[codes]
-    norm = np.bincount(owner_arr * N_SPACES + space_arr, weights=weight**2, minlength=n_owners * N_SPACES)
-    weight = weight / np.sqrt(norm[owner_arr * N_SPACES + space_arr]) if len(weight) else weight
+    df = pd.Series(owner_doc[owner]).groupby(codes).nunique().reindex(codes).to_numpy()
+    weight = np.log1p(n_docs / df) if len(codes) else np.zeros(0)
+    norm = np.bincount(owner * N_SPACES + space, weights=weight**2, minlength=n_owners * N_SPACES)
+    weight = weight / np.sqrt(norm[owner * N_SPACES + space]) if len(codes) else weight
     indptr = np.zeros(n_owners + 1, dtype="int64")
-    np.cumsum(np.bincount(owner_arr, minlength=n_owners), out=indptr[1:])
-    return Bags(indptr, codes, space_arr, weight.astype("float64"))
+    np.cumsum(np.bincount(owner, minlength=n_owners), out=indptr[1:])
+    return Bags(indptr, codes, space, weight.astype("float64"), df > max_df if len(codes) else np.zeros(0, bool))
 
 
-def row_bags(events: pd.DataFrame, doc: np.ndarray) -> Bags:
+def _names(events: pd.DataFrame) -> pd.Series:
+    """Each row's actor and location names as one text."""
+    return pd.Series([" ".join([*a, *b]) for a, b in zip(events["actors"], events["locations"], strict=True)])
+
+
+def row_bags(events: pd.DataFrame, doc: np.ndarray, max_df: float = np.inf) -> Bags:
     """Events (summary, sentence, actors, locations) and each row's document code -> each row's weighted stems.
 
     Document frequency counts documents, not rows, so a story that repeats a name in ten sentences does not
-    make the name common."""
-    names = (" ".join([*a, *b]) for a, b in zip(events["actors"], events["locations"], strict=True))
-    fields = zip(events["summary"].astype(str), events["sentence"].astype(str), names, strict=True)
-    owner: list[int] = []
-    term: list[str] = []
-    space: list[int] = []
-    for i, texts in enumerate(fields):
-        for s, text in enumerate(texts):
-            found = words(text)
-            owner += [i] * len(found)
-            term += [f"{s}{w}" for w in found]
-            space += [s] * len(found)
-    return _bags(owner, term, space, doc, len(events))
+    make the name common. A term in more than max_df documents is marked common: it weighs little and would
+    pair most rows of a large table with each other, so it is left out of candidates and cosines."""
+    parts = [
+        tokens(events["summary"]).assign(space=SUMMARY),
+        tokens(events["sentence"]).assign(space=SENTENCE),
+        tokens(_names(events), numbers=True).assign(space=NAMES),
+    ]
+    return _bags(pd.concat(parts, ignore_index=True), doc, len(events), max_df)
 
 
-def document_bags(events: pd.DataFrame, doc: np.ndarray, titles: Iterable[str]) -> Bags:
+def document_bags(events: pd.DataFrame, doc: np.ndarray, titles: pd.Series) -> Bags:
     """Events, each row's document code and the documents' titles (by code) -> each document's weighted stems
     (its title and its rows' sentences and names, as one set)."""
-    per_doc = [words(title) for title in titles]
-    names = (" ".join([*a, *b]) for a, b in zip(events["actors"], events["locations"], strict=True))
-    for code, sentence, name in zip(doc.tolist(), events["sentence"].astype(str), names, strict=True):
-        per_doc[code] |= words(sentence) | words(name)
-    owner = [i for i, found in enumerate(per_doc) for _ in found]
-    term = [w for found in per_doc for w in found]
-    return _bags(owner, term, [SENTENCE] * len(term), np.arange(len(per_doc)), len(per_doc))
+    own = pd.concat([tokens(events["sentence"]), tokens(_names(events), numbers=True)], ignore_index=True)
+    own["owner"] = doc[own["owner"].to_numpy()]
+    entries = pd.concat([own, tokens(titles)], ignore_index=True).drop_duplicates().assign(space=SENTENCE)
+    return _bags(entries, np.arange(len(titles)), len(titles))
 
 
 @dataclass(frozen=True)
@@ -158,7 +169,7 @@ def candidate_pairs(
     before its own ends, unless there are more than max_fanout of them (the term is too common in that
     stretch of time to mean anything)."""
     owner = bag.owners()
-    entries = np.flatnonzero(usable[owner])
+    entries = np.flatnonzero(usable[owner] & ~bag.common)
     span = int(hi[usable].max(initial=0)) + 2
     start_key = bag.term[entries] * span + lo[owner[entries]]
     order = np.argsort(start_key, kind="stable")
@@ -180,9 +191,9 @@ def query_pairs(bag: Bags, queries: np.ndarray, targets: np.ndarray, doc: np.nda
     n = len(bag.indptr) - 1
     is_target, is_query = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     is_target[targets], is_query[queries] = True, True
-    t = np.flatnonzero(is_target[owner])
+    t = np.flatnonzero(is_target[owner] & ~bag.common)
     t = t[np.argsort(bag.term[t], kind="stable")]
-    q = np.flatnonzero(is_query[owner])
+    q = np.flatnonzero(is_query[owner] & ~bag.common)
     first = np.searchsorted(bag.term[t], bag.term[q], side="left")
     count = np.searchsorted(bag.term[t], bag.term[q], side="right") - first
     count = np.where(count <= max_fanout, count, 0)
@@ -192,19 +203,20 @@ def query_pairs(bag: Bags, queries: np.ndarray, targets: np.ndarray, doc: np.nda
 
 
 def pair_cosines(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine of the bags of owners a[i] and b[i], for every i (all spaces together)."""
+    """Cosine of the bags of owners a[i] and b[i], for every i (all spaces together): each entry of a[i] looks
+    its term up among b[i]'s entries in the one sorted array of (owner, term) keys."""
     span = int(bag.term.max(initial=0)) + 1
-
-    def entries(owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        length = bag.indptr[owners + 1] - bag.indptr[owners]
-        at = _ranges(bag.indptr[owners], length)
-        return np.repeat(np.arange(len(owners), dtype="int64"), length) * span + bag.term[at], at
-
-    key_a, at_a = entries(a)
-    key_b, at_b = entries(b)
-    shared, ia, ib = np.intersect1d(key_a, key_b, assume_unique=True, return_indices=True)
-    products = bag.weight[at_a[ia]] * bag.weight[at_b[ib]]
-    return np.minimum(np.bincount(shared // span, weights=products, minlength=len(a)), 1.0)
+    keys = bag.owners() * span + bag.term  # sorted by owner; terms sorted within an owner below
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    length = bag.indptr[a + 1] - bag.indptr[a]
+    at = _ranges(bag.indptr[a], length)
+    wanted = np.repeat(b, length) * span + bag.term[at]
+    found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1) if len(keys) else np.zeros(0, dtype="int64")
+    hit = keys[found] == wanted if len(keys) else np.zeros(0, dtype=bool)
+    products = np.where(hit, bag.weight[at] * bag.weight[order[found]], 0.0)
+    pair = np.repeat(np.arange(len(a)), length)
+    return np.minimum(np.bincount(pair, weights=products, minlength=len(a)), 1.0)
 
 
 def cross_pairs(
