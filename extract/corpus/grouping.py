@@ -241,17 +241,14 @@ def attach_weekday_rows(
     totals = totals.groupby(["row", "group"], sort=True)["score"].sum().reset_index()
     members = pd.Series(np.arange(len(labels))).groupby(labels).agg(list)
     for row, found in totals.groupby("row", sort=True):
-        matches = []
+        matches = {}
         for group, total in zip(found["group"], found["score"], strict=True):
             others = int((doc[members[group]] != doc[row]).sum())
-            if total / max(others, 1) >= settings.threshold:
-                matches.append((total / max(others, 1), -group, group))
-        if not matches:
-            continue
-        fitting = [g for _, _, g in matches if weekday_fits(row, np.asarray(members[g]), win, settings.day_slack)]
-        best = max(matches)[2]
-        if fitting == [best]:
-            labels[row] = best
+            if others and total / others >= settings.threshold:
+                matches[group] = total / others
+        fitting = [g for g in matches if weekday_fits(row, np.asarray(members[g]), win, settings.day_slack)]
+        if len(fitting) == 1 and matches[fitting[0]] >= max(matches.values()):
+            labels[row] = fitting[0]
     return labels
 
 
