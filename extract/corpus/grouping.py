@@ -9,13 +9,15 @@ The rule, in plain words:
    by its article's publication date, the `lead_days` days before that date; for a weekday-only row of an
    article without a publication day, every day with that weekday its article's dates allow.
 2. Two rows of different documents are compared when their windows come within `day_slack` days of each
-   other and they share a word or a name, or when their two documents are alike as a whole
-   (`context_min`). Their score adds up: the rarity-weighted overlap of their summaries, sentences and
-   actor/location names; a bonus when their event types agree; a bonus when they give the same day, worth
-   more the fewer documents give that day; and, when both articles are reports of one recent story
-   ("focused": most of their dated rows fall within `focus_days` of their date, as in a news report, not
-   an analysis ranging over years), the similarity of the two whole articles plus a bonus when the two
-   articles already share a clearly matching pair of rows (`story_min`).
+   other and they share a word or a name that is not common to most of the corpus, or when their two
+   documents are alike as a whole (`context_min`). Their score adds up: the rarity-weighted overlap of
+   their summaries, sentences and actor/location names and, when both articles are reports of one recent
+   story ("focused": most of their dated rows fall within `focus_days` of their date, as in a news report,
+   not an analysis ranging over years), the similarity of the two whole articles. Only when that much is
+   shared (`min_content`) do bonuses count: the same event type; the same day, worth more the fewer
+   documents give that day (less for unfocused articles), or windows that overlap, worth more the
+   narrower they are; and, for focused articles that already share a clearly matching pair of rows
+   (`story_min`) around the same dates, a story bonus.
 3. Rows with a date are clustered by average linkage: the two groups whose average pair score (over all
    pairs of their rows from different documents, a pair never compared counting as 0) is highest are
    joined, as long as that average reaches `threshold` and some day lies within `day_slack` days of every
@@ -184,15 +186,16 @@ def pair_scores(
     overlap = (win.lo[a] <= win.hi[b]) & (win.lo[b] <= win.hi[a])
     floor = settings.date_focus_floor
     day_bonus = settings.same_day_weight * day_rarity(win, doc)[a] * (floor + (1 - floor) * both_focused)
-    content = similarity(pairs, settings) + settings.document_weight * doc_sim * both_focused
-    # a shared day or type says nothing about two reports that share no word, name or story: no bonus then
     # overlapping windows say more the narrower they are: a lead or a month, not a whole year
     widest = np.maximum(win.hi[a] - win.lo[a], win.hi[b] - win.lo[b]) + 1
     overlap_bonus = settings.overlap_weight * np.minimum(1.0, 31 / widest)
     bonus = settings.type_weight * same_type + np.where(same_day, day_bonus, np.where(overlap, overlap_bonus, 0.0))
-    score = content + np.where(content >= settings.min_content, bonus, 0.0)
+    content = similarity(pairs, settings) + settings.document_weight * doc_sim * both_focused
+    # a shared day or type says nothing about two reports that share no word, name or story: no bonus then
+    shares = content >= settings.min_content
+    score = content + np.where(shares, bonus, 0.0)
     story = settings.story_weight * both_focused * shared_story(pairs, score, doc, lo, hi, settings.story_min)
-    return score + np.where(content >= settings.min_content, story, 0.0)
+    return score + np.where(shares, story, 0.0)
 
 
 def shared_story(
@@ -236,7 +239,8 @@ def attach_weekday_rows(
     targets = np.flatnonzero(win.placed & (win.weekday < 0))
     pairs = query_pairs(bag, weekday_rows, targets, doc, max_fanout=settings.max_fanout)
     same_type = (etype[pairs.a] == etype[pairs.b]) & (etype[pairs.a] >= 0)
-    score = similarity(pairs, settings) + settings.type_weight * same_type
+    content = similarity(pairs, settings)
+    score = content + np.where(content >= settings.min_content, settings.type_weight * same_type, 0.0)
     totals = pd.DataFrame({"row": pairs.a, "group": labels[pairs.b], "score": score})
     totals = totals.groupby(["row", "group"], sort=True)["score"].sum().reset_index()
     members = pd.Series(np.arange(len(labels))).groupby(labels).agg(list)

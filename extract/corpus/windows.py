@@ -39,7 +39,6 @@ class Windows:
     hi: np.ndarray  # int64: last possible day
     weekday: np.ndarray  # int64: 0 (Monday) .. 6 when the row only says "on <weekday>", else -1
     dated: np.ndarray  # bool: the row's own date, as written or resolved (not publication, not weekday-only)
-    publication: np.ndarray  # bool: a lead dated by its article's publication date
     day_level: np.ndarray  # bool: a dated row whose period is one day
     placed: np.ndarray  # bool: the row has a window at all
 
@@ -121,7 +120,6 @@ def row_windows(events: pd.DataFrame, documents: pd.DataFrame, *, lead_days: int
         hi=np.where(placed, hi, OPEN_HI).astype("int64"),
         weekday=weekday,
         dated=dated,
-        publication=publication,
         day_level=dated & (start == end),
         placed=placed,
     )
