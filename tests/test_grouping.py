@@ -10,7 +10,7 @@ import pytest
 
 from extract.corpus import GROUP_COLUMNS, GroupingSettings, group_events, groups_table
 from extract.corpus.linkage import average_linkage, connected_components
-from extract.corpus.similarity import words
+from extract.corpus.similarity import row_bags, words
 from extract.corpus.windows import row_windows, weekday_named
 from extract.schema import documents_frame, events_frame
 
@@ -443,6 +443,22 @@ def test_connected_components():
 )
 def test_words_keep_what_tells_events_apart(text, expected):
     assert words(text) == expected
+
+
+def test_a_word_many_documents_use_is_common_unless_one_event_explains_it():
+    """Spread over months, a frequent word pairs nothing; bunched in one week it is that week's event's word."""
+    rows = [event(f"d{i}", f"2025-{1 + i:02d}-15", "government budget") for i in range(10)]
+    rows += [event(f"e{i}", "2025-10-08", "parliament ratified") for i in range(10)]
+    events = events_frame(rows)
+    doc = pd.factorize(events["doc_id"])[0]
+    day = (events["date_start"] - pd.Timestamp("2025-01-01")).dt.days.to_numpy()
+    bag = row_bags(events, doc, max_df=5, day=day)
+    common_per_row = np.add.reduceat(bag.common.astype(int), bag.indptr[:-1])
+    entries_per_row = np.diff(bag.indptr)
+    assert (common_per_row[:10] == entries_per_row[:10]).all()  # spread over the year: common
+    assert (common_per_row[10:] == 0).all()  # one day's event: kept
+    assert (entries_per_row > 0).all()
+    assert row_bags(events, doc).common.sum() == 0  # no limit given: nothing is common
 
 
 def test_names_keep_their_numbers():

@@ -9,7 +9,7 @@ The rule, in plain words:
    by its article's publication date, the `lead_days` days before that date; for a weekday-only row of an
    article without a publication day, every day with that weekday its article's dates allow.
 2. Two rows of different documents are compared when their windows come within `day_slack` days of each
-   other and they share a word or a name that is not common to most of the corpus, or when their two
+   other and they share a word or a name that is not common across the corpus, or when their two
    documents are alike as a whole (`context_min`). Their score adds up: the rarity-weighted overlap of
    their summaries, sentences and actor/location names and, when both articles are reports of one recent
    story ("focused": most of their dated rows fall within `focus_days` of their date, as in a news report,
@@ -78,9 +78,9 @@ class GroupingSettings:
     lead_days: int = 3  # a publication-dated lead may report something from up to this many days before
     weekday_lookback: int = 7  # "on Tuesday" lies at most this many days before its article's date
     max_window_days: int = 400  # rows with wider windows (decades, long ranges) are not clustered
-    max_fanout: int = 200  # a stem shared by more rows than this in one window is ignored there
-    common_share: float = 0.02  # a stem in more than this share of the documents is ignored...
-    common_floor: int = 100  # ...once that is more than this many documents (small corpora keep every stem)
+    max_fanout: int = 200  # through one stem a row is paired with at most this many others, the nearest in time
+    common_share: float = 0.02  # a stem in more than this share of the documents is ignored (unless most of its
+    common_floor: int = 100  # uses fall in one week), once that is more than this many documents
     min_content: float = 0.05  # the type, day and story bonuses count only for pairs with this much similarity
 
 
@@ -124,7 +124,8 @@ def cluster_rows(rows: pd.DataFrame, documents: pd.DataFrame, settings: Grouping
     doc, doc_names = pd.factorize(rows["doc_id"].astype(str))
     types = rows["event_type"].astype(str)
     etype = np.where(types.isin(["", "other"]), -1, pd.factorize(types)[0])
-    bag = row_bags(rows, doc, max_df=max(settings.common_floor, settings.common_share * len(doc_names)))
+    max_df = max(settings.common_floor, settings.common_share * len(doc_names))
+    bag = row_bags(rows, doc, max_df, day=np.where(win.placed & (win.weekday < 0), win.lo, -1))
     lo, hi = win.lo, win.hi + settings.day_slack  # windows within day_slack days now overlap
     usable = win.placed & (win.weekday < 0) & (win.hi - win.lo <= settings.max_window_days)
     pairs = candidate_pairs(bag, lo, hi, doc, usable, max_fanout=settings.max_fanout)

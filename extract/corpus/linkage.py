@@ -82,7 +82,8 @@ def _link(
         sums[y][x] = sums[x][y]
 
     def average(c: int, d: int) -> float:
-        same_doc = sum(k * docs[d].get(j, 0) for j, k in docs[c].items())
+        small, large = sorted((docs[c], docs[d]), key=len)  # walk the smaller one: a big group meets many small
+        same_doc = sum(k * large.get(j, 0) for j, k in small.items())
         count = len(members[c]) * len(members[d]) - same_doc  # pairs from different documents
         return sums[c][d] / count if count else 0.0
 

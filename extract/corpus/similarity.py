@@ -7,9 +7,10 @@ similarities. Everything is numpy over flat arrays, so a table of 100,000 rows t
 A similarity is a cosine between sets of stems weighted by inverse document frequency (a word every document
 uses weighs little, a place name one story uses weighs much). A row has three such sets, compared separately:
 its summary's words, its sentence's words and the words of its actor and location names. Candidate pairs
-are rows of different documents that share a stem while their windows overlap. A stem used by very many
-documents, or shared by more than `max_fanout` rows in one window, is too common to tell events apart and
-counts for neither the candidates nor the cosine, which keeps the cost near-linear in the number of rows.
+are rows of different documents that share a stem while their windows overlap; a row is paired through one
+stem with at most `max_fanout` others, the nearest in time. A stem used by very many documents is too
+common to tell events apart (unless most of its uses fall in one week: the words of one big event) and
+counts for neither the candidates nor the cosine. Both keep the cost near-linear in the number of rows.
 """
 
 from __future__ import annotations
@@ -86,21 +87,30 @@ class Bags:
         return np.repeat(np.arange(len(self.indptr) - 1, dtype="int64"), np.diff(self.indptr))
 
 
-def _bags(entries: pd.DataFrame, owner_doc: np.ndarray, n_owners: int, max_df: float = np.inf) -> Bags:
-    """Distinct (owner, word, space) entries -> Bags; idf over documents (owner_doc maps owner -> document);
-    terms in more than max_df documents are marked common."""
+def _bags(
+    entries: pd.DataFrame, owner_doc: np.ndarray, n_owners: int, max_df: float = np.inf, day: np.ndarray | None = None
+) -> Bags:
+    """Distinct (owner, word, space) entries -> Bags; idf over documents (owner_doc maps owner -> document).
+    Terms in more than max_df documents are marked common, unless most of their dated owners (day >= 0)
+    fall in one week: a word every report of one big event uses is that event's, not common."""
     entries = entries.sort_values(["owner", "space"], kind="stable")
     owner = entries["owner"].to_numpy(dtype="int64")
     space = entries["space"].to_numpy(dtype="int8")
     codes = pd.factorize(entries["word"])[0].astype("int64") * N_SPACES + space  # one term per word and space
     n_docs = max(int(owner_doc.max(initial=-1)) + 1, 1)
-    df = pd.Series(owner_doc[owner]).groupby(codes).nunique().reindex(codes).to_numpy()
+    df = pd.Series(owner_doc[owner]).groupby(codes).nunique().reindex(codes).to_numpy() if len(codes) else codes
     weight = np.log1p(n_docs / df) if len(codes) else np.zeros(0)
     norm = np.bincount(owner * N_SPACES + space, weights=weight**2, minlength=n_owners * N_SPACES)
     weight = weight / np.sqrt(norm[owner * N_SPACES + space]) if len(codes) else weight
+    common = df > max_df
+    if common.any() and day is not None:
+        dated = day[owner] >= 0
+        per_week = pd.Series(1, index=[codes[dated], day[owner][dated] // 7]).groupby(level=[0, 1]).size()
+        peak = per_week.groupby(level=0).max() / per_week.groupby(level=0).sum()
+        common &= ~(peak.reindex(codes).fillna(0.0).to_numpy() >= 0.5)
     indptr = np.zeros(n_owners + 1, dtype="int64")
     np.cumsum(np.bincount(owner, minlength=n_owners), out=indptr[1:])
-    return Bags(indptr, codes, space, weight.astype("float64"), df > max_df if len(codes) else np.zeros(0, bool))
+    return Bags(indptr, codes, space, weight.astype("float64"), common)
 
 
 def _names(events: pd.DataFrame) -> pd.Series:
@@ -108,18 +118,20 @@ def _names(events: pd.DataFrame) -> pd.Series:
     return pd.Series([" ".join([*a, *b]) for a, b in zip(events["actors"], events["locations"], strict=True)])
 
 
-def row_bags(events: pd.DataFrame, doc: np.ndarray, max_df: float = np.inf) -> Bags:
-    """Events (summary, sentence, actors, locations) and each row's document code -> each row's weighted stems.
+def row_bags(events: pd.DataFrame, doc: np.ndarray, max_df: float = np.inf, day: np.ndarray | None = None) -> Bags:
+    """Events (summary, sentence, actors, locations), each row's document code (and day number, -1 when it has
+    none) -> each row's weighted stems.
 
     Document frequency counts documents, not rows, so a story that repeats a name in ten sentences does not
-    make the name common. A term in more than max_df documents is marked common: it weighs little and would
-    pair most rows of a large table with each other, so it is left out of candidates and cosines."""
+    make the name common. A term in more than max_df documents, spread over time, is marked common: it
+    weighs little and would pair most rows of a large table with each other, so it is left out of
+    candidates and cosines."""
     parts = [
         tokens(events["summary"]).assign(space=SUMMARY),
         tokens(events["sentence"]).assign(space=SENTENCE),
         tokens(_names(events), numbers=True).assign(space=NAMES),
     ]
-    return _bags(pd.concat(parts, ignore_index=True), doc, len(events), max_df)
+    return _bags(pd.concat(parts, ignore_index=True), doc, len(events), max_df, day)
 
 
 def document_bags(events: pd.DataFrame, doc: np.ndarray, titles: pd.Series) -> Bags:
@@ -166,8 +178,7 @@ def candidate_pairs(
     """Pairs of usable rows of different documents that share a term while their windows [lo, hi] overlap.
 
     The (row, term) entries are sorted by (term, lo); each pairs with the entries after it whose window starts
-    before its own ends, unless there are more than max_fanout of them (the term is too common in that
-    stretch of time to mean anything)."""
+    before its own ends, at most the max_fanout nearest."""
     owner = bag.owners()
     entries = np.flatnonzero(usable[owner] & ~bag.common)
     span = int(hi[usable].max(initial=0)) + 2
@@ -175,8 +186,9 @@ def candidate_pairs(
     order = np.argsort(start_key, kind="stable")
     entries, start_key = entries[order], start_key[order]
     end = np.searchsorted(start_key, bag.term[entries] * span + hi[owner[entries]], side="right")
-    fan = end - np.arange(len(entries)) - 1
-    fan = np.where(fan <= max_fanout, fan, 0)
+    # in a crowd (more than max_fanout rows with the term in the window) only the nearest in time are paired,
+    # so the reports of one big event still link up without every pair being scored
+    fan = np.minimum(end - np.arange(len(entries)) - 1, max_fanout)
     first = np.repeat(np.arange(len(entries)), fan)
     second = _ranges(np.arange(len(entries)) + 1, fan)
     left, right = entries[first], entries[second]
