@@ -131,9 +131,9 @@ def cluster_rows(rows: pd.DataFrame, documents: pd.DataFrame, settings: Grouping
     pairs = candidate_pairs(bag, lo, hi, doc, usable, max_fanout=settings.max_fanout)
     titles = documents.drop_duplicates("doc_id", keep="last").set_index("doc_id")["title"]
     doc_bag = document_bags(rows, doc, titles.reindex(doc_names).fillna("").astype(str))
-    pairs, doc_sim = with_context(pairs, doc_bag, doc, lo, hi, usable, settings.context_min)
     share = document_focus(documents, doc_names, doc, win, settings.focus_days)
     focus = np.minimum(1.0, share / settings.focused_share)[doc]
+    pairs, doc_sim = with_context(pairs, doc_bag, doc, focus, lo, hi, usable, settings)
     score = pair_scores(pairs, win, etype, doc, doc_sim, focus, lo, hi, settings)
     labels = average_linkage(len(rows), pairs.a, pairs.b, score, doc, lo, hi, settings.threshold)
     weekday_rows = np.flatnonzero(win.weekday >= 0)
@@ -145,22 +145,33 @@ def cluster_rows(rows: pd.DataFrame, documents: pd.DataFrame, settings: Grouping
 
 
 def with_context(
-    pairs: Pairs, doc_bag: Bags, doc: np.ndarray, lo: np.ndarray, hi: np.ndarray, usable: np.ndarray, minimum: float
+    pairs: Pairs,
+    doc_bag: Bags,
+    doc: np.ndarray,
+    focus: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    usable: np.ndarray,
+    settings: GroupingSettings,
 ) -> tuple[Pairs, np.ndarray]:
     """Candidate pairs -> the same plus every other date-compatible pair of rows of two documents at least
-    `minimum` alike (rows that share no word can still report the same event), and each pair's document
-    cosine."""
+    `context_min` alike (rows that share no word can still report the same event), and each pair's document
+    cosine. Only focused documents are compared as wholes: the document cosine counts for nothing else (see
+    pair_scores)."""
     n, n_docs = len(doc), int(doc.max(initial=-1)) + 1
     da, db = np.minimum(doc[pairs.a], doc[pairs.b]), np.maximum(doc[pairs.a], doc[pairs.b])
-    doc_pair = np.unique(da * n_docs + db)
+    key = da * n_docs + db
+    doc_pair = np.unique(key[(focus[pairs.a] > 0) & (focus[pairs.b] > 0)])
     cosine = pair_cosines(doc_bag, doc_pair // n_docs, doc_pair % n_docs)
-    alike = doc_pair[cosine >= minimum]
+    alike = doc_pair[cosine >= settings.context_min]
     ca, cb = cross_pairs(alike // n_docs, alike % n_docs, doc, lo, hi, usable)
     extra = np.setdiff1d(ca * n + cb, pairs.a * n + pairs.b)
     a, b = np.r_[pairs.a, extra // n], np.r_[pairs.b, extra % n]
     sim = np.vstack([pairs.sim, np.zeros((len(extra), pairs.sim.shape[1]))])
-    which = np.searchsorted(doc_pair, np.minimum(doc[a], doc[b]) * n_docs + np.maximum(doc[a], doc[b]))
-    return Pairs(a, b, sim), cosine[which]
+    key = np.minimum(doc[a], doc[b]) * n_docs + np.maximum(doc[a], doc[b])
+    at = np.minimum(np.searchsorted(doc_pair, key), max(len(doc_pair) - 1, 0))
+    found = doc_pair[at] == key if len(doc_pair) else np.zeros(len(key), dtype=bool)
+    return Pairs(a, b, sim), np.where(found, cosine[at] if len(doc_pair) else 0.0, 0.0)
 
 
 def similarity(pairs: Pairs, settings: GroupingSettings) -> np.ndarray:
