@@ -105,7 +105,7 @@ def row_windows(events: pd.DataFrame, documents: pd.DataFrame, *, lead_days: int
     dated = has_date & ~publication
     weekday = np.array([weekday_named(t) for t in events["time_expression"].astype(str)], dtype="int64")
     weekday = np.where(has_date, -1, weekday)
-    lo = np.where(publication, start - lead_days, start)
+    lo = np.where(publication, np.maximum(start - lead_days, OPEN_LO), start)
     hi = end.copy()
     only_weekday = weekday >= 0
     if only_weekday.any():
