@@ -66,6 +66,11 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("published_basis", "string", "metadata, dateline, inferred or unknown."),
     Column("path", "string", "File the document was read from."),
     Column("sha256", "string", "SHA-256 of the document's text."),
+    Column(
+        "scan_sha256",
+        "string",
+        "SHA-256 of the document's stored time-expression scan, which re-dates it without parsing (empty: none).",
+    ),
     Column("n_events", "int", "How many events were extracted from it, plans included."),
 )
 
