@@ -66,7 +66,50 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("published_basis", "string", "metadata, dateline, inferred or unknown."),
     Column("path", "string", "File the document was read from."),
     Column("sha256", "string", "SHA-256 of the document's text."),
+    Column(
+        "scan_sha256",
+        "string",
+        "SHA-256 of the document's stored time-expression scan, which re-dates it without parsing (empty: none).",
+    ),
     Column("n_events", "int", "How many events were extracted from it, plans included."),
+)
+
+# Corpus-level tables: computed from the whole stored set at every write (extract/corpus).
+GROUP_COLUMNS: tuple[Column, ...] = (
+    Column("event_group", "string", "Id of the group, as in the events table's `event_group`."),
+    Column("date_start", "datetime", "First day of the consensus date (empty when no member is dated)."),
+    Column("date_end", "datetime", "Last day of the consensus date, inclusive."),
+    Column("granularity", "string", "Precision of the consensus date: day, week, month, ... or unresolved."),
+    Column("date_basis", "string", "How the consensus date was found: explicit, citation, relative, publication..."),
+    Column("summary", "string", "What happened, in the words of the clearest member."),
+    Column("actors", "list", "Actors the members name, the most often named first."),
+    Column("locations", "list", "Places the members name, the most often named first."),
+    Column("event_type", "string", "The event type most sources give."),
+    Column("n_sources", "int", "How many distinct outlets report the event."),
+    Column("n_documents", "int", "How many documents report it."),
+    Column("n_reports", "int", "How many event rows the group holds."),
+    Column("sources", "list", "The outlets that report it."),
+    Column(
+        "first_reported",
+        "datetime",
+        "Earliest publication day among the members' documents (else the earliest publication period's start).",
+    ),
+    Column("reported_dates", "list", "Each distinct date the members give, with how many sources gave it: 'DATE (N)'."),
+    Column(
+        "date_agreement",
+        "string",
+        "single (one source), agree, refines (one date more precise inside another) or conflict.",
+    ),
+)
+DATE_AGREEMENTS = ("single", "agree", "refines", "conflict")
+
+KEY_DATE_COLUMNS: tuple[Column, ...] = (
+    Column("date", "datetime", "The day."),
+    Column("rank", "int", "1 for the day that matters most, then 2, 3, ...; equal scores go to the earlier day."),
+    Column("score", "float", "How much it matters that something happened that day (extract/corpus/keydates.py)."),
+    Column("n_sources", "int", "Distinct sources that date an event to that day."),
+    Column("n_groups", "int", "Distinct events dated to that day (event groups; else one per document)."),
+    Column("summary", "string", "Summary of the day's top event: the group with the most sources, then votes."),
 )
 
 
@@ -86,6 +129,8 @@ TABLES: dict[str, Table] = {
     "events": Table("events", EVENT_COLUMNS, ("parquet", "csv"), "what happened (modality asserted)"),
     "plans": Table("plans", EVENT_COLUMNS, ("parquet", "csv"), "planned and hypothetical events, same columns"),
     "documents": Table("documents", DOCUMENT_COLUMNS, ("csv",), "one row per document"),
+    "groups": Table("groups", GROUP_COLUMNS, ("parquet", "csv"), "one row per event: reports of it across sources"),
+    "key_dates": Table("key_dates", KEY_DATE_COLUMNS, ("csv",), "the story's days, the one that matters most first"),
 }
 PLAN_MODALITIES = ("planned", "hypothetical")  # rows with these go to the plans table, the others to events
 

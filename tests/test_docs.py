@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from extract.schema import DOCUMENT_COLUMNS, EVENT_COLUMNS
+from extract.schema import TABLES
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -16,18 +16,28 @@ def dictionary_rows(heading: str) -> list[tuple[str, str]]:
     return re.findall(r"^\| `([a-z0-9_]+)` \| [^|]+ \| (.+) \|$", section, re.M)
 
 
-@pytest.mark.parametrize(
-    ("heading", "columns"),
-    [("### Events", EVENT_COLUMNS), ("### Documents", DOCUMENT_COLUMNS)],
-)
-def test_readme_data_dictionary_names_every_column_in_order(heading, columns):
-    assert [name for name, _ in dictionary_rows(heading)] == [c.name for c in columns]
+# The README heading of each stored table (plans share the events' section and columns).
+HEADINGS = {
+    "events": "### Events",
+    "plans": "### Events",
+    "documents": "### Documents",
+    "groups": "### Event groups",
+    "key_dates": "### Key dates",
+}
 
 
-@pytest.mark.parametrize("columns", [EVENT_COLUMNS, DOCUMENT_COLUMNS])
-def test_readme_meanings_match_the_schema(columns):
-    heading = "### Events" if columns is EVENT_COLUMNS else "### Documents"
-    assert dict(dictionary_rows(heading)) == {c.name: c.doc for c in columns}
+def test_every_stored_table_has_a_section():
+    assert set(HEADINGS) == set(TABLES)
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_readme_data_dictionary_names_every_column_in_order(table):
+    assert [name for name, _ in dictionary_rows(HEADINGS[table])] == [c.name for c in TABLES[table].columns]
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_readme_meanings_match_the_schema(table):
+    assert dict(dictionary_rows(HEADINGS[table])) == {c.name: c.doc for c in TABLES[table].columns}
 
 
 def test_readme_shows_the_two_setup_commands_and_the_makefile_has_them():

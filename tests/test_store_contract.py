@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from extract import schema
-from extract.store import FileStore, Store, StoreError, open_store, read_snapshot
+from extract.store import Corpus, CorpusTables, FileStore, Store, StoreError, open_store, read_snapshot
 
 IMPLEMENTATIONS: dict[str, Callable[[Path], Store]] = {
     "files": lambda tmp: open_store(tmp / "data"),
@@ -220,9 +220,9 @@ def test_concurrent_merges_keep_each_others_documents(make_store: Callable[[], S
     make_store().write(*run("base"))
     errors: list[BaseException] = []
 
-    def slow(events: pd.DataFrame, documents: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    def slow(corpus: Corpus) -> CorpusTables:
         time.sleep(0.3)  # inside the write, after the stored set was read: the other writer must wait
-        return {}
+        return CorpusTables(corpus.events, corpus.documents)
 
     def merge(name: str) -> None:
         try:
@@ -257,9 +257,10 @@ def test_a_declared_table_is_written_and_read_with_the_others(store: Store, monk
     )
     monkeypatch.setitem(schema.TABLES, "key_days", schema.Table("key_days", columns, ("parquet", "csv"), "test"))
 
-    def derive(events: pd.DataFrame, documents: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        per_doc = events.groupby("date_start")["doc_id"].nunique()
-        return {"key_days": pd.DataFrame({"day": per_doc.index, "n_sources": per_doc.values, "names": [["x"]]})}
+    def derive(corpus: Corpus) -> CorpusTables:
+        per_doc = corpus.events.groupby("date_start")["doc_id"].nunique()
+        table = pd.DataFrame({"day": per_doc.index, "n_sources": per_doc.values, "names": [["x"]]})
+        return CorpusTables(corpus.events, corpus.documents, {"key_days": table})
 
     store.write(*run("a"))
     store.write(*run("b"), derive=derive)  # derived from the whole merged set, not the run
@@ -267,8 +268,43 @@ def test_a_declared_table_is_written_and_read_with_the_others(store: Store, monk
     assert list(table.columns) == ["day", "n_sources", "names"]
     assert table.loc[0, "n_sources"] == 2 and table.loc[0, "names"] == ["x"]
     with pytest.raises(StoreError, match="not declared"):
-        store.write(*run("c"), derive=lambda e, d: {"undeclared": pd.DataFrame()})
+        store.write(*run("c"), derive=lambda c: CorpusTables(c.events, c.documents, {"undeclared": pd.DataFrame()}))
     assert sorted(store.read_documents()["doc_id"]) == ["a", "b"]  # the refused write changed nothing
+
+
+def test_the_corpus_steps_may_rewrite_events_and_documents(store: Store) -> None:
+    """What derive returns is what is stored: event groups filled in, a document dated from the others."""
+
+    def derive(corpus: Corpus) -> CorpusTables:
+        events = corpus.events.assign(event_group="g-" + corpus.events["doc_id"])
+        documents = corpus.documents.assign(published_basis="corroborated")
+        return CorpusTables(events, documents)
+
+    store.write(*run("a", "b"), derive=derive)
+    assert set(store.read_events()["event_group"]) == {"g-a", "g-b"}
+    assert set(store.read_documents()["published_basis"]) == {"corroborated"}
+
+
+def test_scans_are_stored_per_document_and_seen_by_the_corpus_steps(store: Store) -> None:
+    seen: dict[str, str | None] = {}
+
+    def derive(corpus: Corpus) -> CorpusTables:
+        seen.update({doc_id: corpus.read_scan(doc_id) for doc_id in ("a", "b", "c")})
+        return CorpusTables(corpus.events, corpus.documents)
+
+    events, documents, texts = run("a")
+    store.write(events, documents, texts, scans={"a": '{"scan": "a"}'})
+    events, documents, texts = run("b", "c")
+    store.write(events, documents, texts, scans={"b": '{"scan": "b"}'}, derive=derive)
+    assert seen == {"a": '{"scan": "a"}', "b": '{"scan": "b"}', "c": None}  # stored, this run's, none
+    assert store.read_scan("a") == '{"scan": "a"}' and store.read_scan("c") is None
+    documents = store.read_documents().set_index("doc_id")
+    assert documents.loc["a", "scan_sha256"] == hashlib.sha256(b'{"scan": "a"}').hexdigest()
+    events, documents, texts = run("a")
+    store.write(events, documents, texts, scans={"a": '{"scan": "a2"}'})  # re-extracted: its new scan
+    assert store.read_scan("a") == '{"scan": "a2"}'
+    store.write(*run("b"), replace_all=True)
+    assert store.read_scan("a") is None
 
 
 # --------------------------------------------------------------------------- open_store

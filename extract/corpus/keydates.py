@@ -41,16 +41,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from extract.schema import Column
+from extract.schema import KEY_DATE_COLUMNS
 
-KEY_DATE_COLUMNS: tuple[Column, ...] = (
-    Column("date", "datetime", "The day."),
-    Column("rank", "int", "1 for the day that matters most, then 2, 3, ...; equal scores go to the earlier day."),
-    Column("score", "float", "How much it matters that something happened that day (extract/corpus/keydates.py)."),
-    Column("n_sources", "int", "Distinct sources that date an event to that day."),
-    Column("n_groups", "int", "Distinct events dated to that day (event groups; else one per document)."),
-    Column("summary", "string", "Summary of the day's top event: the group with the most sources, then votes."),
-)
 KEY_DATE_COLUMN_NAMES = [c.name for c in KEY_DATE_COLUMNS]
 REQUIRED_EVENT_COLUMNS = ("doc_id", "date_start", "granularity", "date_basis")
 

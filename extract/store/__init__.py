@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 
 from extract.store.base import (
+    Corpus,
+    CorpusTables,
     Derive,
     MergeError,
     Store,
@@ -34,6 +36,8 @@ __all__ = [
     "LOCK_FILE",
     "MANIFEST",
     "TEXTS",
+    "Corpus",
+    "CorpusTables",
     "Derive",
     "FileStore",
     "MergeError",

@@ -17,8 +17,29 @@ import pandas as pd
 
 from extract.schema import PLAN_MODALITIES, TABLES, typed, typed_documents, typed_events
 
-# Computes corpus-level tables (event groups, key dates) from the whole stored set, inside the same write.
-Derive = Callable[[pd.DataFrame, pd.DataFrame], Mapping[str, pd.DataFrame]]
+
+@dataclass(frozen=True)
+class Corpus:
+    """The whole stored set as a write will leave it (this run merged in), for the corpus-level steps."""
+
+    events: pd.DataFrame  # every event, plans included (typed)
+    documents: pd.DataFrame  # typed
+    read_scan: Callable[[str], str | None]  # doc_id -> the document's stored scan (JSON), None if none
+
+
+@dataclass(frozen=True)
+class CorpusTables:
+    """What the corpus-level steps make of a Corpus: the events and documents as they are to be stored (event
+    groups filled in, documents dated from each other) and the derived tables (by name, declared in
+    schema.TABLES)."""
+
+    events: pd.DataFrame
+    documents: pd.DataFrame
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+
+
+# The corpus-level steps (event groups, cross-source dating, key dates), run on the whole set inside the write.
+Derive = Callable[[Corpus], CorpusTables]
 
 
 class StoreError(Exception):
@@ -59,13 +80,15 @@ class Store(Protocol):
         documents: pd.DataFrame,
         texts: Mapping[str, str],
         *,
+        scans: Mapping[str, str] | None = None,
         replace_all: bool = False,
         derive: Derive | None = None,
     ) -> WriteSummary:
         """Store one run atomically: every document in ``documents`` (or with events in ``events``) replaces
-        the stored one with its doc_id, with its events, plans and text (``texts``: doc_id -> text); the other
-        documents are kept, or dropped when ``replace_all``. ``derive`` computes whole-corpus tables from the
-        resulting set. Raises MergeError when the stored set is incomplete and would be merged into."""
+        the stored one with its doc_id, with its events, plans, text (``texts``: doc_id -> text) and scan
+        (``scans``: doc_id -> the time-expression scan as JSON); the other documents are kept, or dropped when
+        ``replace_all``. ``derive`` runs the corpus-level steps on the resulting set, and what it returns is
+        stored. Raises MergeError when the stored set is incomplete and would be merged into."""
         ...
 
     def read_events(self) -> pd.DataFrame:
@@ -82,6 +105,10 @@ class Store(Protocol):
 
     def read_text(self, doc_id: str) -> str | None:
         """The text the document's events were extracted from (offsets index into it), or None if not stored."""
+        ...
+
+    def read_scan(self, doc_id: str) -> str | None:
+        """The document's stored time-expression scan (JSON, see extract.timex.Scan), or None if none is stored."""
         ...
 
     def version(self) -> int:

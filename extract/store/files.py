@@ -6,14 +6,16 @@ Layout (``DIR`` is the data folder)::
     DIR/plans.parquet, DIR/plans.csv        planned and hypothetical events, same columns
     DIR/documents.csv                       one row per document (its sha256 names its text)
     DIR/texts/ab/abcdef....txt              each document's text, UTF-8, named by its SHA-256 (content-addressed)
+    DIR/scans/ab/abcdef....json             each document's time-expression scan (JSON), named by its SHA-256
     DIR/manifest.json                       {"format": 1, "version": N, "tables": {name: rows}, ...}
     DIR/.dateline.lock                      the folder's lock (see journal.lock)
     DIR/.journal.json                       only while a write is being committed (see journal)
 
 A write (under the exclusive lock): finish any unfinished commit; read the stored tables and merge the run into
-them; write the texts the run brings (each to a temporary name, fsynced, then renamed: a text is the same
-bytes whoever writes it, so this needs no journal); write every table file and the manifest to temporary names;
-commit them together through the journal; then delete the texts no document names any more. A reader takes the
+them; run the corpus steps (``derive``) on the merged set; write the texts and scans the run brings (each to a
+temporary name, fsynced, then renamed: content-addressed, so the same name is the same bytes whoever writes it,
+and this needs no journal); write every table file and the manifest to temporary names; commit them together
+through the journal; then delete the texts and scans no document names any more. A reader takes the
 shared lock, after rolling forward an unfinished commit under the exclusive one, so it sees either the old set
 or the new set, never a mix. Parquet is read when present, else the CSV copy.
 """
@@ -28,7 +30,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +38,7 @@ import pandas as pd
 from extract.schema import TABLES, typed, typed_documents, typed_events
 from extract.store import journal
 from extract.store.base import (
+    Corpus,
     Derive,
     MergeError,
     StoreError,
@@ -49,9 +52,10 @@ from extract.store.formats import READERS, WRITERS, FormatError
 
 MANIFEST = "manifest.json"
 TEXTS = "texts"
+SCANS = "scans"
 FORMAT = 1
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_TEXT_NAME = re.compile(r"[0-9a-f]{64}\.txt")
+_BLOB_NAME = re.compile(r"[0-9a-f]{64}\.(?:txt|json)")
 
 
 class FileStore:
@@ -60,7 +64,8 @@ class FileStore:
     def __init__(self, root: str | Path, location: str | None = None) -> None:
         self.root = Path(root)
         self._location = location if location is not None else str(root)
-        self._shas: tuple[int, dict[str, str]] | None = None  # (version, doc_id -> sha256) for read_text
+        # (version, doc_id -> (text sha256, scan sha256)) for read_text and read_scan
+        self._shas: tuple[int, dict[str, tuple[str, str]]] | None = None
 
     def __repr__(self) -> str:
         return f"FileStore({self._location!r})"
@@ -97,22 +102,30 @@ class FileStore:
 
     def read_text(self, doc_id: str) -> str | None:
         """The stored text of a document (checked against its SHA-256), or None when none is stored."""
+        return self._read_blob(doc_id, 0, TEXTS, ".txt")
+
+    def read_scan(self, doc_id: str) -> str | None:
+        """The stored time-expression scan of a document (JSON, checked against its SHA-256), or None."""
+        return self._read_blob(doc_id, 1, SCANS, ".json")
+
+    def _read_blob(self, doc_id: str, which: int, folder: str, suffix: str) -> str | None:
         version = self.version()
         if self._shas is None or self._shas[0] != version:
             with self._reading():
                 docs = self._read_documents()
-            self._shas = (version, dict(zip(docs["doc_id"].astype(str), docs["sha256"].astype(str), strict=True)))
-        sha = self._shas[1].get(str(doc_id), "")
+            pairs = zip(docs["sha256"].astype(str), docs["scan_sha256"].astype(str), strict=True)
+            self._shas = (version, dict(zip(docs["doc_id"].astype(str), pairs, strict=True)))
+        sha = self._shas[1].get(str(doc_id), ("", ""))[which]
         if not _SHA256.fullmatch(sha):  # also keeps a crafted documents.csv from naming a path
             return None
         try:
-            data = self._text_path(sha).read_bytes()
+            data = self._blob_path(folder, sha, suffix).read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise StoreError(f"the text of {doc_id!r} cannot be read: {exc.strerror or exc}") from exc
+            raise StoreError(f"the stored {folder[:-1]} of {doc_id!r} cannot be read: {exc.strerror or exc}") from exc
         if hashlib.sha256(data).hexdigest() != sha:
-            raise StoreError(f"the stored text of {doc_id!r} is damaged (its SHA-256 does not match)")
+            raise StoreError(f"the stored {folder[:-1]} of {doc_id!r} is damaged (its SHA-256 does not match)")
         return data.decode("utf-8", errors="surrogatepass")
 
     def version(self) -> int:
@@ -133,12 +146,14 @@ class FileStore:
         documents: pd.DataFrame,
         texts: Mapping[str, str],
         *,
+        scans: Mapping[str, str] | None = None,
         replace_all: bool = False,
         derive: Derive | None = None,
     ) -> WriteSummary:
         """Store one run (see Store.write), all tables at once through the journal."""
         events, documents = typed_events(events), typed_documents(documents)
-        documents, run_texts = _with_text_hashes(documents, texts)
+        documents, run_texts = _with_hashes(documents, texts, "sha256")
+        documents, run_scans = _with_hashes(documents, scans or {}, "scan_sha256")
         with journal.lock(self.root):
             self._recover()
             replaced: dict[str, tuple[str, str]] = {}
@@ -151,15 +166,25 @@ class FileStore:
                 old_events, old_docs = self._stored_for_merge()
                 replaced = replaced_paths(old_docs, documents)
                 all_events, all_docs = merge_typed(old_events, old_docs, events, documents)
-            tables = split_tables(all_events, all_docs, derive(all_events, all_docs) if derive else None)
-            self._write_texts(run_texts)
+            derived: Mapping[str, pd.DataFrame] = {}
+            if derive is not None:
+                result = derive(Corpus(all_events, all_docs, self._scan_reader(all_docs, run_scans)))
+                all_events, all_docs, derived = (
+                    typed_events(result.events),
+                    typed_documents(result.documents),
+                    result.tables,
+                )
+            tables = split_tables(all_events, all_docs, derived)
+            self._write_blobs(TEXTS, ".txt", run_texts)
+            self._write_blobs(SCANS, ".json", run_scans)
             try:
                 previous = self.version()
             except StoreError:  # an unreadable manifest is replaced like any table
                 previous = 0
             version = max(previous + 1, time.time_ns() // 1000)  # grows, and differs across re-created folders
             outputs = self._commit(tables, version)
-            self._collect_texts(set(all_docs["sha256"].astype(str)))
+            self._collect(TEXTS, set(all_docs["sha256"].astype(str)))
+            self._collect(SCANS, set(all_docs["scan_sha256"].astype(str)))
         return WriteSummary(
             version=version,
             n_documents=len(documents),
@@ -176,8 +201,25 @@ class FileStore:
     def _file(self, name: str, fmt: str) -> Path:
         return self.root / f"{name}.{fmt}"
 
-    def _text_path(self, sha: str) -> Path:
-        return self.root / TEXTS / sha[:2] / f"{sha}.txt"
+    def _blob_path(self, folder: str, sha: str, suffix: str) -> Path:
+        return self.root / folder / sha[:2] / f"{sha}{suffix}"
+
+    def _scan_reader(self, documents: pd.DataFrame, run_scans: Mapping[str, str]) -> Callable[[str], str | None]:
+        """read_scan over the set a write is making: this run's scans (not stored yet), else the stored files."""
+        shas = dict(zip(documents["doc_id"].astype(str), documents["scan_sha256"].astype(str), strict=True))
+
+        def read(doc_id: str) -> str | None:
+            sha = shas.get(str(doc_id), "")
+            if sha in run_scans:
+                return run_scans[sha]
+            if not _SHA256.fullmatch(sha):
+                return None
+            try:
+                return self._blob_path(SCANS, sha, ".json").read_text(encoding="utf-8")
+            except OSError:
+                return None  # a scan lost from the folder: the document is not re-dated
+
+        return read
 
     def _manifest(self) -> dict:
         path = self.root / MANIFEST
@@ -218,6 +260,7 @@ class FileStore:
         try:
             journal.recover(self.root)
             journal.remove_temps(self.root / TEXTS, recursive=True)
+            journal.remove_temps(self.root / SCANS, recursive=True)
         except journal.JournalError as exc:
             raise StoreError(f"{self._location}: {exc}") from exc
         except OSError as exc:
@@ -267,26 +310,27 @@ class FileStore:
             )
         return self._read_events(), self._read_documents()
 
-    def _write_texts(self, texts: dict[str, str]) -> None:
-        """Store the texts not stored yet: all to temporaries, flushed to disk, renamed, the renames flushed.
+    def _write_blobs(self, kind: str, suffix: str, blobs: dict[str, str]) -> None:
+        """Store the texts (or scans) not stored yet: all to temporaries, flushed to disk, renamed, the renames
+        flushed.
 
-        Content-addressed, so a text already there is the same bytes, and this needs no journal: the tables
-        naming the texts are committed only after this returns. (Plain os calls: thousands of texts per run.)
+        Content-addressed, so a file already there is the same bytes, and this needs no journal: the tables
+        naming the files are committed only after this returns. (Plain os calls: thousands per run.)
         """
-        base = os.path.join(self.root, TEXTS)
+        base = os.path.join(self.root, kind)
         token = uuid.uuid4().hex[:12]
         made: set[str] = set()
         moves: list[tuple[str, str]] = []
         try:
-            for sha, text in texts.items():
+            for sha, text in blobs.items():
                 folder = os.path.join(base, sha[:2])
-                final = os.path.join(folder, f"{sha}.txt")
+                final = os.path.join(folder, f"{sha}{suffix}")
                 if os.path.isfile(final):
                     continue
                 if folder not in made:
                     os.makedirs(folder, exist_ok=True)
                     made.add(folder)
-                tmp = os.path.join(folder, f".{sha}.txt.{token}{journal.TMP_SUFFIX}")
+                tmp = os.path.join(folder, f".{sha}{suffix}.{token}{journal.TMP_SUFFIX}")
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
                 moves.append((tmp, final))
                 with os.fdopen(fd, "wb") as fh:
@@ -336,35 +380,35 @@ class FileStore:
         journal.commit(self.root, renames)
         return [self.root / name for _, name in renames if name != MANIFEST]
 
-    def _collect_texts(self, referenced: set[str]) -> None:
-        """Delete stored texts that no document names (replaced or removed documents)."""
-        folder = self.root / TEXTS
+    def _collect(self, kind: str, referenced: set[str]) -> None:
+        """Delete stored texts (or scans) that no document names (replaced or removed documents)."""
+        folder = self.root / kind
         if not folder.is_dir():
             return
         for sub in folder.iterdir():
             if not sub.is_dir():
                 continue
             for path in sub.iterdir():
-                if _TEXT_NAME.fullmatch(path.name) and path.name[:-4] not in referenced:
+                if _BLOB_NAME.fullmatch(path.name) and path.name.split(".", 1)[0] not in referenced:
                     path.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 sub.rmdir()  # only when empty
 
 
-def _with_text_hashes(documents: pd.DataFrame, texts: Mapping[str, str]) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Documents whose text is given get that text's SHA-256 in ``sha256`` (what names the stored file);
-    returns them and {sha256: text} for the texts to store."""
-    run_texts: dict[str, str] = {}
-    if not texts or not len(documents):
-        return documents, run_texts
-    shas = documents["sha256"].astype(str).tolist()
+def _with_hashes(documents: pd.DataFrame, blobs: Mapping[str, str], column: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Documents whose text (or scan) is given get its SHA-256 in ``column`` (what names the stored file);
+    returns them and {sha256: content} for the files to store."""
+    run_blobs: dict[str, str] = {}
+    if not blobs or not len(documents):
+        return documents, run_blobs
+    shas = documents[column].astype(str).tolist()
     for i, doc_id in enumerate(documents["doc_id"].astype(str)):
-        text = texts.get(doc_id)
-        if text is None:
+        content = blobs.get(doc_id)
+        if content is None:
             continue
-        sha = hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
+        sha = hashlib.sha256(content.encode("utf-8", errors="surrogatepass")).hexdigest()
         shas[i] = sha
-        run_texts[sha] = text
+        run_blobs[sha] = content
     documents = documents.copy()
-    documents["sha256"] = pd.array(shas, dtype="string")
-    return documents, run_texts
+    documents[column] = pd.array(shas, dtype="string")
+    return documents, run_blobs

@@ -1,0 +1,114 @@
+"""Average-linkage clustering of scored pairs, with a threshold and a date-window constraint.
+
+In: n items, scored pairs (a, b, score), each item's document and date window. Out: a cluster label per item.
+Two clusters join when the average score over every pair of their items from different documents reaches
+the threshold (a pair never scored counts as 0) and some day lies in every member's window; the best such
+join is made first, until none is left. Unlike joining everything linked by a chain of strong pairs
+(transitive closure), one good link cannot pull two otherwise unrelated groups together.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+
+import numpy as np
+
+
+def average_linkage(
+    n: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    score: np.ndarray,
+    doc: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    threshold: float,
+) -> np.ndarray:
+    """Items and scored pairs -> labels (the smallest item of each cluster).
+
+    Clusters can only reach an average of `threshold` if one of their pairs does, so each connected component
+    of the pairs scoring at least that is clustered on its own: near-linear as long as those components
+    stay small, as they do when only reports of one event score high together."""
+    labels = np.arange(n)
+    strong = score >= threshold
+    component = connected_components(n, a[strong], b[strong])
+    inside = component[a] == component[b]
+    a, b, score = a[inside], b[inside], score[inside]
+    order = np.argsort(component[a], kind="stable")
+    a, b, score = a[order], b[order], score[order]
+    cut = np.flatnonzero(np.diff(component[a])) + 1
+    for start, stop in zip(np.r_[0, cut], np.r_[cut, len(a)], strict=True):
+        if stop > start and score[start:stop].max() >= threshold:
+            _link(labels, a[start:stop], b[start:stop], score[start:stop], doc, lo, hi, threshold)
+    return labels
+
+
+def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of the graph on n nodes with edges (a, b): the smallest node of each node's."""
+    label = np.arange(n)
+    while True:  # min-label propagation with pointer jumping: a few vectorised passes
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
+def _link(
+    labels: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    score: np.ndarray,
+    doc: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    threshold: float,
+) -> None:
+    """Average linkage inside one component; writes its items' labels."""
+    members: dict[int, list[int]] = {}
+    docs: dict[int, Counter[int]] = {}
+    window: dict[int, tuple[int, int]] = {}
+    sums: dict[int, dict[int, float]] = {}
+    for x, y, s in zip(a.tolist(), b.tolist(), score.tolist(), strict=True):
+        for item in (x, y):
+            if item not in members:
+                members[item], docs[item] = [item], Counter([int(doc[item])])
+                window[item], sums[item] = (int(lo[item]), int(hi[item])), {}
+        sums[x][y] = sums[x].get(y, 0.0) + s
+        sums[y][x] = sums[x][y]
+
+    def average(c: int, d: int) -> float:
+        small, large = sorted((docs[c], docs[d]), key=len)  # walk the smaller one: a big group meets many small
+        same_doc = sum(k * large.get(j, 0) for j, k in small.items())
+        count = len(members[c]) * len(members[d]) - same_doc  # pairs from different documents
+        return sums[c][d] / count if count else 0.0
+
+    heap = [(-average(c, d), c, d) for c in sums for d in sums[c] if c < d]
+    heapq.heapify(heap)
+    while heap:
+        neg, c, d = heapq.heappop(heap)
+        if -neg < threshold:
+            break
+        if c not in members or d not in members or d not in sums[c] or average(c, d) != -neg:
+            continue  # stale: one of the two has changed since this entry was pushed
+        start, end = max(window[c][0], window[d][0]), min(window[c][1], window[d][1])
+        if start > end:
+            continue  # no day lies in every member's window: not one event
+        members[c] += members.pop(d)
+        docs[c] += docs.pop(d)
+        window[c] = (start, end)
+        del window[d]
+        for other, s in sums.pop(d).items():
+            del sums[other][d]
+            if other != c:
+                sums[c][other] = sums[c].get(other, 0.0) + s
+                sums[other][c] = sums[c][other]
+        for other in sums[c]:
+            x, y = min(c, other), max(c, other)
+            heapq.heappush(heap, (-average(x, y), x, y))
+    for c, items in members.items():
+        labels[items] = c
