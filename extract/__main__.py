@@ -28,7 +28,9 @@ inputs:
   directly: its name without extension; JSONL: the "id"). A repeated doc_id is
   reported and the later document skipped.
   Not UTF-8, binary, empty, over 50 MB or unsupported files are reported and
-  skipped. Very long texts are parsed in pieces, not refused.
+  skipped. Very long texts are parsed in pieces; a text over 200,000 words is
+  cut at a paragraph or sentence end before the limit, with a warning, and
+  the part kept is extracted.
 
 sidecars:
   NAME.meta.json next to NAME.txt (or .md/.html) holds metadata, e.g.

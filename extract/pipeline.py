@@ -52,7 +52,7 @@ BATCH_SIZE = 32  # short texts parsed together (news articles, a few thousand ch
 BATCH_CHARS = 100_000  # ... up to this many characters in all, so a batch of long ones stays small
 MAX_WORDS = 200_000  # a longer text is cut (at a paragraph or sentence end) and the rest ignored, with a warning
 MAX_CHUNK = 16  # documents sent to a worker at a time
-TABLES = "extract.events:document_tables"  # the per-document extraction: (Document, Doc) -> (row, event rows)
+TABLES = "extract.events:document_tables"  # the per-document extraction: (Document, Doc) -> (row, events, warnings)
 MODEL = "extract.nlp:load_nlp"  # the spaCy pipeline's loader
 
 Progress = Callable[[int, int, str], None]  # (done, total, doc_id of the document just finished)
