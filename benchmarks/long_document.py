@@ -111,7 +111,7 @@ def timed_extraction(documents: list[Document]) -> tuple[float, float, int, list
     from extract.pipeline import extract_documents
 
     cpu, wall = time.process_time(), time.perf_counter()
-    events, _, problems = extract_documents(documents, jobs=1)
+    events, _, problems, *_ = extract_documents(documents, jobs=1)
     return time.process_time() - cpu, time.perf_counter() - wall, len(events), problems
 
 
@@ -129,7 +129,7 @@ def memory_child(words: int, bench: Path) -> int:
 
     paragraphs, _ = news_paragraphs(bench)
     text = varied_text(paragraphs, words)
-    events, _, problems = extract_documents([Document(doc_id="long", text=text, path="long.txt")])
+    events, _, problems, *_ = extract_documents([Document(doc_id="long", text=text, path="long.txt")])
     print(f"  child: {len(text.split()):,} words, {len(text):,} characters, {len(events):,} events", file=sys.stderr)
     for problem in problems:
         print(f"  child: {problem}", file=sys.stderr)

@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     failures: list = []
 
     def run_jobs(jobs: int) -> None:
-        _, _, found = extract_documents(documents, jobs=jobs)
+        _, _, found, *_ = extract_documents(documents, jobs=jobs)
         failures.extend(found)
 
     best = {}

@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from dashboard.data import PROJECT_ROOT
 from extract import documents, pipeline, runs
+from extract.corpus.steps import corpus_tables
 from extract.store import Store, open_store
 
 UPLOAD_TYPES = [suffix.lstrip(".") for suffix in documents.SUPPORTED_SUFFIXES]
@@ -112,12 +113,12 @@ def extract_uploads(
     with WRITE_LOCK:
         try:
             before = target.read_events()
-            events, docs, failures = pipeline.extract_documents(found, progress=progress)
+            extraction = pipeline.extract_documents(found, progress=progress)
+            events, docs, failures = extraction.events, extraction.documents, extraction.problems
             extracted = set(docs["doc_id"].astype(str))
             summary = None
             if extracted:
-                texts = {d.doc_id: d.text for d in found if d.doc_id in extracted}
-                summary = target.write(events, docs, texts)
+                summary = target.write(events, docs, extraction.texts, scans=extraction.datings, derive=corpus_tables)
             after = target.read_events()
         except Exception as err:  # a corrupt stored table, a missing model...: nothing was written
             report.error = f"{type(err).__name__}: {err}"

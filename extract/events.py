@@ -20,6 +20,7 @@ from spacy.tokens import Doc, Span, Token
 
 from extract import wordlists
 from extract.actors import actors_and_locations, person_index
+from extract.dating import DatingRecord, span_of, within
 from extract.documents import Document
 from extract.nlp import doc_text, lemma
 from extract.published import Published, is_stamp, publication_date
@@ -64,6 +65,7 @@ CLOCK_LINE_RX = re.compile(
     re.I,
 )
 SUMMARY_MAX_WORDS = 24
+ANCHORS = "_anchors"  # a row's mention offsets, taken out into the DatingRecord before the row is stored
 
 
 @dataclass
@@ -81,6 +83,7 @@ class DocumentTables(NamedTuple):
     row: dict  # its documents-table row (without n_events)
     events: list[dict]  # its event rows
     warnings: list[str]  # time expressions skipped, each named with the reason ("time expression '...' ...")
+    dating: str = ""  # the DatingRecord as JSON: re-dates the events if other sources date the document
 
 
 def document_tables(document: Document, doc: Doc) -> DocumentTables:
@@ -96,6 +99,7 @@ def document_tables(document: Document, doc: Doc) -> DocumentTables:
     outlet = document.outlet or found_outlet
     source = outlet or title or document.doc_id
     rows = event_rows(document.doc_id, source, sha, doc, mentions, published)
+    anchors = {row["event_id"]: row.pop(ANCHORS) for row in rows}
     doc_row = {
         "doc_id": document.doc_id,
         "title": title,
@@ -107,7 +111,9 @@ def document_tables(document: Document, doc: Doc) -> DocumentTables:
         "path": document.path,
         "sha256": sha,
     }
-    return DocumentTables(doc_row, rows, [str(skipped) for skipped in resolution.skipped])
+    own = (published.date.isoformat() if published.date else "", published.granularity, published.basis)
+    dating = DatingRecord(scanned, anchors, own).to_json()
+    return DocumentTables(doc_row, rows, [str(skipped) for skipped in resolution.skipped], dating)
 
 
 _FEED_FOOTER = re.compile(r"^The post (?P<title>.{10,200}?) appeared first on (?P<outlet>[^.\n]{2,80})\.?\s*$", re.M)
@@ -387,7 +393,7 @@ def _occasions(cand: Candidate) -> list[Candidate]:
     dated = [m for m in cand.mentions if m.date_start and m.date_end]
     if len(dated) < 2:
         return [cand]
-    inner = [m for m in dated if not any(o is not m and _within(o, m) and not _within(m, o) for o in dated)]
+    inner = [m for m in dated if not any(o is not m and within(o, m) and not within(m, o) for o in dated)]
     inner.sort(key=lambda m: m.date_start)  # type: ignore[arg-type, return-value]
     clusters: list[list[TimeMention]] = [[inner[0]]]
     for mention in inner[1:]:
@@ -423,15 +429,9 @@ def _generic(mention: TimeMention, text: str) -> bool:
 _BOUND_RX = re.compile(r"(?<![\w-])(?:before|after|prior\s+to)\s+$", re.I)
 
 
-def _within(inner: TimeMention, outer: TimeMention) -> bool:
-    if not (inner.date_start and outer.date_start and inner.date_end and outer.date_end):
-        return False
-    return outer.date_start <= inner.date_start and inner.date_end <= outer.date_end
-
-
 def _narrowed_by(citation: TimeMention, cand: Candidate) -> bool:
     """A cited report's day lies within every closed period of the event, which is no state."""
-    return all(_within(citation, m) and not m.open_range for m in cand.mentions) and not _copular(cand.trigger)
+    return all(within(citation, m) and not m.open_range for m in cand.mentions) and not _copular(cand.trigger)
 
 
 def _copular(verb: Token | None) -> bool:
@@ -579,23 +579,6 @@ def _shorten(text: str) -> str:
     return " ".join(words[:SUMMARY_MAX_WORDS]).rstrip(",;:") + " …"
 
 
-def span_of(mentions: Sequence[TimeMention]) -> tuple[dt.date | None, dt.date | None, str, str]:
-    """Dates, granularity and basis of an event from its mentions (several make a range)."""
-    dated = [m for m in mentions if m.date_start and m.date_end]
-    if not dated:
-        return None, None, "unresolved", "unresolved"
-    # "In 2025 ... on March 13": a period that contains another only frames it; the innermost is the date
-    dated = [m for m in dated if not any(o is not m and _within(o, m) and not _within(m, o) for o in dated)]
-    if len(dated) == 1:
-        m = dated[0]
-        return m.date_start, m.date_end, m.granularity, m.basis
-    start = min(m.date_start for m in dated)  # type: ignore[type-var]
-    end = max(m.date_end for m in dated)  # type: ignore[type-var]
-    kinds = {m.granularity for m in dated}
-    granularity = kinds.pop() if len(kinds) == 1 and start == end else "range"
-    return start, end, granularity, dated[0].basis
-
-
 def candidate_row(
     doc_id: str,
     source: str,
@@ -643,6 +626,7 @@ def candidate_row(
         "modality": modality(trigger, cand.mentions, published),
         "confidence": round(confidence, 2),
         "event_group": "",
+        ANCHORS: tuple((m.start, m.end) for m in cand.mentions),
     }
 
 

@@ -32,7 +32,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from extract.documents import WARNING, Document, Problem
 
@@ -56,9 +56,9 @@ TABLES = "extract.events:document_tables"  # the per-document extraction: (Docum
 MODEL = "extract.nlp:load_nlp"  # the spaCy pipeline's loader
 
 Progress = Callable[[int, int, str], None]  # (done, total, doc_id of the document just finished)
-# (document row, event rows, warnings about the document: each a short string naming what was skipped and why);
-# a stand-in may leave out the warnings
-Tables = Callable[[Document, "Doc"], tuple[dict, list[dict], list[str]] | tuple[dict, list[dict]]]
+# (document row, event rows, warnings about the document: each a short string naming what was skipped and why,
+# the document's DatingRecord as JSON), as events.DocumentTables; a stand-in may leave out the last two
+Tables = Callable[[Document, "Doc"], tuple[dict, list[dict], list[str], str] | tuple[dict, list[dict]]]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,19 @@ class Extracted:
     row: dict  # its documents-table row, n_events included
     events: list[dict]  # its event rows (plans included)
     warnings: tuple[Problem, ...] = ()  # e.g. the text was cut at the word limit, an expression was skipped
+    text: str = ""  # the text the rows index into (the document's, cut at the word limit)
+    dating: str = ""  # its DatingRecord as JSON (see extract.dating), "" when the tables function gives none
+
+
+class Extraction(NamedTuple):
+    """What extract_documents returns: the tables, the problems, and per extracted document its text and its
+    dating record (both keyed by doc_id, for the store)."""
+
+    events: pd.DataFrame
+    documents: pd.DataFrame
+    problems: list[Problem]
+    texts: dict[str, str]
+    datings: dict[str, str]
 
 
 Result = Extracted | Problem  # a Problem: the document could not be extracted (the reason names it)
@@ -124,14 +137,12 @@ class Extractor:
             try:
                 if isinstance(doc, Exception):
                     raise doc
-                row, events, *notes = tables(document, doc)
+                row, events, *more = tables(document, doc)
+                notes, dating = [*more, [], ""][:2]  # stand-ins may leave out warnings and dating
                 warnings = [cut] if cut is not None else []
-                warnings += (
-                    [Problem(document.path, f"doc '{document.doc_id}': {w}", WARNING) for w in notes[0]]
-                    if notes
-                    else []
-                )
-                yield Extracted({**row, "n_events": len(events)}, list(events), tuple(warnings))
+                warnings += [Problem(document.path, f"doc '{document.doc_id}': {w}", WARNING) for w in notes]
+                row = {**row, "n_events": len(events)}
+                yield Extracted(row, list(events), tuple(warnings), document.text, dating)
             except Exception as exc:
                 yield Problem(document.path, f"doc '{document.doc_id}': extraction failed: {type(exc).__name__}: {exc}")
 
@@ -324,8 +335,8 @@ def extract_documents(
     progress: Progress | None = None,
     *,
     extractor: Extractor | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
-    """Documents -> (events table, documents table, problems), in input order.
+) -> Extraction:
+    """Documents -> (events table, documents table, problems, texts, dating records), in input order.
 
     ``extractor``: the per-document extraction and its settings (default: ``Extractor()``). ``jobs`` processes
     share the work (``jobs <= 0``: one per CPU); each loads the extractor's model once.
@@ -378,7 +389,11 @@ def extract_documents(
 
     flat = [result for chunk_results in results for result in chunk_results or ()]
     events, docs, found = _frames(documents, flat)
-    return events, docs, found + problems
+    extracted = {r.row["doc_id"]: r for r in flat if isinstance(r, Extracted)}
+    kept = [str(doc_id) for doc_id in docs["doc_id"]]
+    texts = {doc_id: extracted[doc_id].text for doc_id in kept if doc_id in extracted}
+    datings = {doc_id: extracted[doc_id].dating for doc_id in kept if doc_id in extracted and extracted[doc_id].dating}
+    return Extraction(events, docs, found + problems, texts, datings)
 
 
 def _frames(documents: list[Document], results: list[Result]) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from extract import pipeline
+from extract.corpus.steps import corpus_tables
 from extract.documents import MAX_BYTES, Problem, read_inputs
 from extract.store import MergeError, Store, StoreError, is_plan, open_store
 
@@ -62,15 +63,16 @@ def run_extraction(
     report = RunReport(n_documents=0, n_events=0, problems=problems, n_read=len(documents))
     if not documents:
         return report
-    events, docs, failures = pipeline.extract_documents(documents, jobs=jobs, progress=progress, **extract_options)
-    problems.extend(failures)
+    extraction = pipeline.extract_documents(documents, jobs=jobs, progress=progress, **extract_options)
+    events, docs = extraction.events, extraction.documents
+    problems.extend(extraction.problems)
     report.n_documents, report.n_events = len(docs), len(events)
     report.n_plans = int(is_plan(events).sum()) if len(events) else 0
     if not len(docs):
         return report
-    extracted = set(docs["doc_id"].astype(str))
-    texts = {d.doc_id: d.text for d in documents if d.doc_id in extracted}
-    summary = target.write(events, docs, texts, replace_all=not merge)
+    summary = target.write(
+        events, docs, extraction.texts, scans=extraction.datings, replace_all=not merge, derive=corpus_tables
+    )
     report.replaced = summary.replaced
     report.outputs = list(summary.outputs)
     report.version = summary.version

@@ -63,7 +63,11 @@ DOCUMENT_COLUMNS: tuple[Column, ...] = (
     Column("url", "string", "Address of the article, from metadata (empty when unknown)."),
     Column("published", "datetime", "Publication date: first day of its period (empty when unknown)."),
     Column("published_granularity", "string", "day, month or year; empty when the date is unknown."),
-    Column("published_basis", "string", "metadata, dateline, inferred or unknown."),
+    Column(
+        "published_basis",
+        "string",
+        "metadata, dateline, inferred, corroborated (from events other sources date) or unknown.",
+    ),
     Column("path", "string", "File the document was read from."),
     Column("sha256", "string", "SHA-256 of the document's text."),
     Column(
@@ -141,7 +145,7 @@ GRANULARITIES = ("day", "week", "month", "quarter", "season", "year", "decade", 
 DATE_BASES = ("explicit", "relative", "anaphoric", "citation", "publication", "inferred", "unresolved")
 EVENT_TYPES = ("military", "diplomacy", "economy", "sanctions", "conflict", "statement", "other")
 MODALITIES = ("asserted", "hypothetical", "planned")
-PUBLISHED_BASES = ("metadata", "dateline", "inferred", "unknown")
+PUBLISHED_BASES = ("metadata", "dateline", "inferred", "corroborated", "unknown")
 
 
 MIN_YEAR, MAX_YEAR = pd.Timestamp.min.year + 1, pd.Timestamp.max.year - 1  # datetime64[ns] range

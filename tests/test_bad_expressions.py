@@ -69,7 +69,7 @@ def test_very_old_large_or_odd_expressions(expression: str, mention: tuple | Non
     middle = (text.index("They say"), text.index("The museum"))
     found = [m for m in find_time_mentions(text, PUB, doc=doc) if middle[0] <= m.start < middle[1]]
     assert [(m.text, m.value, m.date_start, m.date_end) for m in found] == ([mention] if mention else [])
-    _, events, warnings = document_tables(Document(doc_id="d", text=text, path="d.txt", published="2025-10-10"), doc)
+    _, events, warnings, _ = document_tables(Document(doc_id="d", text=text, path="d.txt", published="2025-10-10"), doc)
     dated = {e["date_start"] for e in events}
     assert {D(2025, 3, 3), D(2026, 6, 1)} <= dated  # the document's other events survive
     if warning is None:
@@ -85,7 +85,7 @@ def test_very_old_large_or_odd_expressions(expression: str, mention: tuple | Non
 def test_an_expression_that_cannot_be_dated_costs_only_itself() -> None:
     text = STORY.format(expression="7000 years ago")
     document = Document(doc_id="dig", text=text, path="news/dig.txt", published="2025-10-10")
-    events, docs, problems = extract_documents([document])
+    events, docs, problems, *_ = extract_documents([document])
     assert list(docs["doc_id"]) == ["dig"]
     assert {str(d.date()) for d in events["date_start"]} == {"2025-03-03", "2026-06-01"}
     assert len(problems) == 1
@@ -99,7 +99,7 @@ def test_an_expression_that_cannot_be_dated_costs_only_itself() -> None:
 def test_document_tables_reports_what_it_skipped() -> None:
     text = STORY.format(expression="12000 years ago")
     nlp = load_nlp()
-    row, events, warnings = document_tables(
+    row, events, warnings, _ = document_tables(
         Document(doc_id="d", text=text, path="d.txt", published="2025-10-10"), nlp(text)
     )
     assert row["doc_id"] == "d" and len(events) == 2

@@ -131,9 +131,10 @@ def test_merge_into_a_folder_with_only_one_table_is_refused(
     inputs = make_inputs(tmp_path)
     out = tmp_path / "out"
     assert cli.main([str(inputs), "--out", str(out), "--quiet"]) == 0
-    for name in ("events.parquet", "events.csv", "plans.parquet", "plans.csv", "documents.csv"):
-        if name != kept:
-            (out / name).unlink()
+    for table in schema.TABLES.values():
+        for fmt in table.formats:
+            if f"{table.name}.{fmt}" != kept:
+                (out / f"{table.name}.{fmt}").unlink()
     before = (out / kept).read_bytes()
     (tmp_path / "new").mkdir()
     (tmp_path / "new" / "c.txt").write_text("New one from 2001.", encoding="utf-8")

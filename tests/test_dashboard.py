@@ -378,11 +378,14 @@ def test_upload_reports_bad_files_and_keeps_stored_events(data_folder: Path) -> 
         "documents.csv",
         "events.csv",
         "events.parquet",
+        "groups.csv",
+        "groups.parquet",
+        "key_dates.csv",
         "manifest.json",
         "plans.csv",
         "plans.parquet",
         "texts",
-    ]
+    ]  # no uploads/ folder: the uploaded texts are in texts/
     assert "10 events" in at.sidebar.caption[0].value  # the loader saw the store's new version
 
 

@@ -76,7 +76,7 @@ def test_parse_document_in_pieces_keeps_offsets() -> None:
 
 def test_extraction_offsets_index_into_a_long_text() -> None:
     document = Document(doc_id="long", text=LONG, path="long.txt")
-    ev, _, problems = extract_documents(
+    ev, _, problems, *_ = extract_documents(
         [document], extractor=Extractor(model=blank_nlp, tables=fake_tables, piece_chars=300)
     )
     assert problems == []
@@ -102,7 +102,7 @@ def test_a_long_texts_pieces_go_through_the_model_a_few_at_a_time() -> None:
     batches.clear()
     short, after = docs_of(3), [Document(doc_id="after", text="Then in 2021.", path="after.txt")]
     long = Document(doc_id="long", text=LONG, path="long.txt")  # about 20 pieces of 300 characters
-    _, docs, problems = extract_documents([*short, long, *after], extractor=extractor)
+    _, docs, problems, *_ = extract_documents([*short, long, *after], extractor=extractor)
     assert problems == []
     assert list(docs["doc_id"]) == ["d00", "d01", "d02", "long", "after"]
     n_pieces = len(pipeline.split_text(LONG, 300))
@@ -121,7 +121,7 @@ def test_short_texts_are_batched_by_count_and_by_characters() -> None:
     batches.clear()
     documents = [Document(doc_id=f"n{i}", text=f"Text number {i}.", path="n.txt") for i in range(10)]  # 15 chars
     documents[5] = Document(doc_id="big", text="word " * 18, path="big.txt")  # 90 characters
-    _, docs, _ = extract_documents(documents, extractor=extractor)
+    _, docs, _, *_ = extract_documents(documents, extractor=extractor)
     assert list(docs["doc_id"]) == [d.doc_id for d in documents]
     # 4 texts; the 5th alone, as "big" would take the batch over 100 characters, and so would the next one
     assert [n for n, _ in batches] == [4, 1, 1, 4]
@@ -154,7 +154,7 @@ def test_a_document_over_the_word_limit_is_cut_with_a_warning_and_the_rest_extra
     text = paragraph * 10
     documents = [*docs_of(1), Document(doc_id="huge", text=text, path="huge.txt"), *docs_of(2)[1:]]
     extractor = Extractor(model=blank_nlp, tables=fake_tables, max_words=50)
-    ev, docs, problems = extract_documents(documents, extractor=extractor)
+    ev, docs, problems, *_ = extract_documents(documents, extractor=extractor)
     assert list(docs["doc_id"]) == ["d00", "huge", "d01"]
     assert [(p.path, p.severity) for p in problems] == [("huge.txt", "warning")]
     assert "doc 'huge': text too long (over 50 words): extracted its first 39 words" in problems[0].reason
@@ -192,7 +192,7 @@ def test_results_are_extracted_or_a_problem_per_document() -> None:
 def test_the_extractors_warnings_are_problems_naming_the_document_next_to_a_cut() -> None:
     documents = [*docs_of(1), Document(doc_id="huge", text="Then in 2001 it rained. " * 20, path="huge.txt")]
     extractor = Extractor(model=blank_nlp, tables=with_warnings, max_words=50)
-    _, docs, problems = extract_documents(documents, extractor=extractor)
+    _, docs, problems, *_ = extract_documents(documents, extractor=extractor)
     assert list(docs["doc_id"]) == ["d00", "huge"]
     assert [(p.path, p.severity) for p in problems] == [
         ("d00.txt", "warning"),
@@ -209,7 +209,7 @@ def test_the_extractors_warnings_are_problems_naming_the_document_next_to_a_cut(
 
 def test_extract_documents_builds_typed_tables_and_counts_events() -> None:
     calls: list[tuple[int, int, str]] = []
-    ev, docs, problems = extract_documents(docs_of(3), progress=lambda *a: calls.append(a), extractor=FAKE)
+    ev, docs, problems, *_ = extract_documents(docs_of(3), progress=lambda *a: calls.append(a), extractor=FAKE)
     assert problems == []
     assert list(ev.columns) == schema.EVENT_COLUMN_NAMES
     assert list(docs["doc_id"]) == ["d00", "d01", "d02"]
@@ -221,7 +221,7 @@ def test_extract_documents_builds_typed_tables_and_counts_events() -> None:
 def test_a_failing_document_becomes_a_problem_and_the_rest_goes_on() -> None:
     documents = docs_of(3)
     documents[1] = Document(doc_id="bad", text="EXPLODE in 2020.", path="bad.txt")
-    _, docs, problems = extract_documents(documents, extractor=FAKE)
+    _, docs, problems, *_ = extract_documents(documents, extractor=FAKE)
     assert list(docs["doc_id"]) == ["d00", "d02"]
     assert len(problems) == 1
     assert problems[0].path == "bad.txt"
@@ -229,7 +229,7 @@ def test_a_failing_document_becomes_a_problem_and_the_rest_goes_on() -> None:
 
 
 def test_rows_that_cannot_be_typed_become_a_problem() -> None:
-    _, docs, problems = extract_documents(docs_of(3), extractor=Extractor(model=blank_nlp, tables=untypable_rows))
+    _, docs, problems, *_ = extract_documents(docs_of(3), extractor=Extractor(model=blank_nlp, tables=untypable_rows))
     assert list(docs["doc_id"]) == ["d00", "d02"]
     assert len(problems) == 1 and "doc 'd01': bad extracted rows" in problems[0].reason
 
@@ -240,7 +240,7 @@ def test_a_text_that_breaks_the_parser_is_isolated() -> None:
     documents.append(Document(doc_id="long-boom", text=LONG + "CRASH", path="long.txt"))  # parsed in pieces
     documents.append(Document(doc_id="after", text="After it, in 2021.", path="after.txt"))
     extractor = Extractor(model=crashing_nlp, tables=fake_tables, piece_chars=1000)
-    _, docs, problems = extract_documents(documents, extractor=extractor)
+    _, docs, problems, *_ = extract_documents(documents, extractor=extractor)
     assert list(docs["doc_id"]) == ["d00", "d01", "d03", "d04", "after"]
     assert [p.path for p in problems] == ["boom.txt", "long.txt"]
     assert all("RuntimeError: parser fell over" in p.reason for p in problems)
@@ -248,7 +248,7 @@ def test_a_text_that_breaks_the_parser_is_isolated() -> None:
 
 def test_not_implemented_in_the_extractor_is_a_problem_per_document() -> None:
     """No special case left for NotImplementedError: like any exception, it is that document's problem."""
-    _, docs, problems = extract_documents(docs_of(5), extractor=Extractor(model=blank_nlp, tables=not_for_odd))
+    _, docs, problems, *_ = extract_documents(docs_of(5), extractor=Extractor(model=blank_nlp, tables=not_for_odd))
     assert list(docs["doc_id"]) == ["d00", "d02", "d04"]
     assert [str(p) for p in problems] == [
         f"d{i:02}.txt: error: doc 'd{i:02}': extraction failed: NotImplementedError: no rule for this" for i in (1, 3)

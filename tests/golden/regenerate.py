@@ -38,7 +38,7 @@ def golden_files() -> dict[str, str]:
         documents = [
             d.__class__(**{**d.__dict__, "path": Path(d.path).relative_to(ROOT).as_posix()}) for d in documents
         ]
-        events, docs, problems = extract_documents(documents)
+        events, docs, problems, *_ = extract_documents(documents)
         assert not problems, problems
         out[f"{name}_events.csv"] = _csv(store.csv_frame(events, schema.EVENT_COLUMNS))
         out[f"{name}_documents.csv"] = _csv(store.csv_frame(docs, schema.DOCUMENT_COLUMNS))
