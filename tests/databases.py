@@ -91,3 +91,35 @@ def database(kind: str, folder: Path) -> Iterator[str]:
     else:
         with postgres_schema() as url:
             yield url
+
+
+# --------------------------------------------------------------------------- writers in other processes
+
+
+def merge_in_process(url: str, name: str, start_at: float, hold_s: float) -> None:
+    """Merge one document into the store from another process, starting at ``start_at`` (time.time()), holding
+    the write open ``hold_s`` seconds inside the corpus step, after the stored set was read."""
+    import time
+
+    from extract.store import CorpusTables, open_store
+    from tests.test_store_contract import run
+
+    def slow(corpus):
+        time.sleep(hold_s)
+        return CorpusTables(corpus.events, corpus.documents)
+
+    time.sleep(max(0.0, start_at - time.time()))
+    open_store(url).write(*run(name), derive=slow)
+
+
+def die_while_writing(url: str, name: str) -> None:
+    """Start a merge and kill the process inside it (the transaction open, the lock held)."""
+    import os
+
+    from extract.store import open_store
+    from tests.test_store_contract import run
+
+    def die(corpus):
+        os._exit(3)
+
+    open_store(url).write(*run(name), derive=die)

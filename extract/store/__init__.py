@@ -30,28 +30,37 @@ from extract.store.base import (
     merge_tables,
     read_snapshot,
 )
+from extract.store.copy import CopyReport, copy_store
 from extract.store.files import MANIFEST, TEXTS, FileStore
 from extract.store.formats import LIST_SEPARATOR, csv_frame
 from extract.store.journal import LOCK_FILE
+from extract.store.location import configured_database_url, default_store_location, holds_files_store, sqlite_location
 
 __all__ = [
     "LIST_SEPARATOR",
     "LOCK_FILE",
     "MANIFEST",
     "TEXTS",
+    "CopyReport",
     "Corpus",
     "CorpusTables",
     "Derive",
     "FileStore",
     "MergeError",
+    "SqlStore",
     "Store",
     "StoreError",
     "WriteSummary",
+    "configured_database_url",
+    "copy_store",
     "csv_frame",
+    "default_store_location",
+    "holds_files_store",
     "is_plan",
     "merge_tables",
     "open_store",
     "read_snapshot",
+    "sqlite_location",
 ]
 
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$", re.S)
@@ -86,6 +95,15 @@ def open_store(location: str | Path) -> Store:
         f"unknown store location scheme {scheme!r} in {_redacted(text)}; use a folder path, sqlite:///PATH or "
         "postgresql://..."
     )
+
+
+def __getattr__(name: str) -> object:
+    """SqlStore on first use: SQLAlchemy is imported only by those who use a database."""
+    if name == "SqlStore":
+        from extract.store.sql import SqlStore
+
+        return SqlStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _redacted(url: str) -> str:

@@ -50,6 +50,8 @@ class SqlStore:
 
     def __init__(self, location: str) -> None:
         self._db = Database(location)
+        # what this handle's last write did to each table: {sql table: (rows deleted, rows inserted)}
+        self.last_changes: dict[str, tuple[int, int]] = {}
 
     def __repr__(self) -> str:
         return f"SqlStore({self._db.display!r})"
@@ -211,6 +213,7 @@ class SqlStore:
         documents, run_texts = with_hashes(documents, texts, "sha256")
         documents, run_scans = with_hashes(documents, scans or {}, "scan_sha256")
         esc = self._db.escape_nul
+        changes: dict[str, tuple[int, int]] = {}
         with self._db.writing() as conn:
             event_rows = self._fetch(conn, "events", plans_last=True)
             document_rows = self._fetch(conn, "documents")
@@ -244,17 +247,20 @@ class SqlStore:
             event_order = _ordered(event_order, _next(event_rows), is_plan(all_events))
             document_order = _ordered(document_order, _next(document_rows), None)
 
-            self._sync(conn, "events", event_rows, sql_rows.encode_rows(all_events, EVENT_COLUMNS, event_order, esc))
-            self._sync(
+            changes["events"] = self._sync(
+                conn, "events", event_rows, sql_rows.encode_rows(all_events, EVENT_COLUMNS, event_order, esc)
+            )
+            changes["documents"] = self._sync(
                 conn, "documents", document_rows, sql_rows.encode_rows(all_docs, DOCUMENT_COLUMNS, document_order, esc)
             )
             for name, frame in derived.items():
-                self._write_derived(conn, name, frame)
+                changes[tables_sql.sql_name(name)] = self._write_derived(conn, name, frame)
             self._store_contents(conn, tables_sql.TEXTS, "text", run_texts)
             self._store_contents(conn, tables_sql.SCANS, "scan", run_scans)
             for name, column in ((tables_sql.TEXTS, "sha256"), (tables_sql.SCANS, "scan_sha256")):
                 self._delete_contents(conn, name, set(stored_docs[column]) - set(all_docs[column]))
             version = self._bump(conn)
+        self.last_changes = changes
         return WriteSummary(
             version=version,
             n_documents=len(documents),
@@ -285,7 +291,7 @@ class SqlStore:
 
         return read
 
-    def _write_derived(self, conn: sa.Connection, name: str, frame: pd.DataFrame) -> None:
+    def _write_derived(self, conn: sa.Connection, name: str, frame: pd.DataFrame) -> tuple[int, int]:
         """A corpus-level table, row by row in order: rows that did not change stay as they are."""
         sql_name = tables_sql.sql_name(name)
         if sql_name not in tables_sql.metadata().tables or not sa.inspect(conn).has_table(sql_name):
@@ -295,11 +301,13 @@ class SqlStore:
             )
         stored = self._fetch(conn, name)
         columns = TABLES[name].columns
-        self._sync(conn, name, stored, sql_rows.encode_rows(frame, columns, range(len(frame)), self._db.escape_nul))
+        return self._sync(
+            conn, name, stored, sql_rows.encode_rows(frame, columns, range(len(frame)), self._db.escape_nul)
+        )
 
-    def _sync(self, conn: sa.Connection, name: str, stored: Sequence[Row], rows: Sequence[Row]) -> None:
+    def _sync(self, conn: sa.Connection, name: str, stored: Sequence[Row], rows: Sequence[Row]) -> tuple[int, int]:
         """Make the table's rows ``rows`` (row_order first): delete the stored rows that are gone or changed,
-        insert the new and changed ones; unchanged rows are left alone."""
+        insert the new and changed ones; unchanged rows are left alone. Returns (deleted, inserted)."""
         table = tables_sql.table(name)
         before = {row[0]: row for row in stored}
         keep = {row[0] for row in rows if before.get(row[0]) == row}
@@ -312,6 +320,7 @@ class SqlStore:
             for chunk in _chunks(deletes):
                 conn.execute(table.delete().where(order.in_(chunk)))
         self._insert(conn, table, inserts)
+        return len(deletes), len(inserts)
 
     def _insert(self, conn: sa.Connection, table: sa.Table, rows: Sequence[Row]) -> None:
         """Bulk insert through the driver: COPY on PostgreSQL, executemany on SQLite."""
