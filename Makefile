@@ -49,6 +49,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/long_document.py
 	$(BIN)/python benchmarks/dashboard.py
+	$(BIN)/python benchmarks/store.py
 
 ## golden: rewrite tests/golden/ from the current extractor (only when a change of output is intended)
 golden: $(VENV)/.dev

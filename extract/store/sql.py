@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
-from extract.schema import DOCUMENT_COLUMNS, EVENT_COLUMNS, TABLES, typed_documents, typed_events
-from extract.store import sql_rows, tables_sql
+from extract.schema import DOCUMENT_COLUMNS, EVENT_COLUMNS, PLAN_MODALITIES, TABLES, typed_documents, typed_events
+from extract.store import sql_arrow, sql_rows, tables_sql
 from extract.store.base import (
     Corpus,
     Derive,
@@ -95,33 +96,32 @@ class SqlStore:
 
     def read_events(self) -> pd.DataFrame:
         """Every stored event, asserted ones first, then plans, each in the order written (typed)."""
-        with self._db.reading() as conn:
-            rows = [] if conn is None else self._fetch(conn, "events", plans_last=True)
-        return sql_rows.decode_rows(rows, EVENT_COLUMNS, self._db.escape_nul)
+        return self._read_frame("events", plans_last=True)
 
     def read_documents(self) -> pd.DataFrame:
         """The documents table (typed)."""
-        with self._db.reading() as conn:
-            rows = [] if conn is None else self._fetch(conn, "documents")
-        return sql_rows.decode_rows(rows, DOCUMENT_COLUMNS, self._db.escape_nul)
-
-    def read_tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(events, documents) from one snapshot."""
-        with self._db.reading() as conn:
-            events = [] if conn is None else self._fetch(conn, "events", plans_last=True)
-            documents = [] if conn is None else self._fetch(conn, "documents")
-        esc = self._db.escape_nul
-        return sql_rows.decode_rows(events, EVENT_COLUMNS, esc), sql_rows.decode_rows(documents, DOCUMENT_COLUMNS, esc)
+        return self._read_frame("documents")
 
     def read_table(self, name: str) -> pd.DataFrame:
         """A table declared in schema.TABLES, typed (empty when not stored, or when no migration made it yet)."""
         if name not in TABLES:
             raise StoreError(f"no table {name!r} is declared in extract.schema.TABLES")
-        with self._db.reading() as conn:
-            rows: list[Row] = []
-            if conn is not None and sa.inspect(conn).has_table(tables_sql.sql_name(name)):
-                rows = self._fetch(conn, name)
-        return sql_rows.decode_rows(rows, TABLES[name].columns, self._db.escape_nul)
+        if name not in tables_sql.FIRST_TABLES and not self._db.has_table(tables_sql.sql_name(name)):
+            return sql_arrow.frame(pa.table({}), TABLES[name].columns, self._db.escape_nul)
+        return self._read_frame(name)
+
+    def _read_frame(self, name: str, *, plans_last: bool = False) -> pd.DataFrame:
+        """A declared table through the bulk reader (Arrow), in the order written; ``events`` with
+        ``plans_last``: all of the events table, asserted ones first."""
+        columns = TABLES[name].columns
+        if not self._db.readable():
+            return sql_arrow.frame(pa.table({}), columns, self._db.escape_nul)
+        query = self._select(name, every_event=plans_last, dates_as_text=False)
+        sql = str(query.compile(dialect=self._db.engine().dialect, compile_kwargs={"literal_binds": True}))
+        table = sql_arrow.fetch(self._db, sql)
+        if plans_last:
+            table = sql_arrow.plans_last(table)
+        return sql_arrow.frame(table, columns, self._db.escape_nul)
 
     def read_text(self, doc_id: str) -> str | None:
         """The stored text of a document (checked against its SHA-256), or None when none is stored."""
@@ -168,29 +168,39 @@ class SqlStore:
     def _param(self, value: str) -> str:
         return sql_rows.escape(value) if self._db.escape_nul else value
 
-    def _fetch(self, conn: sa.Connection, name: str, *, plans_last: bool = False) -> list[Row]:
-        """The stored rows of a declared table as the driver gives them: row_order, then the columns (dates as
-        YYYY-MM-DD text), in the order they are read back. ``plans``/``events`` select their part of events."""
+    def _select(self, name: str, *, every_event: bool, dates_as_text: bool) -> sa.Select:
+        """SELECT row_order and a declared table's columns, by row_order. ``events``/``plans`` select their part
+        of the events table unless ``every_event``; ``dates_as_text``: dates as YYYY-MM-DD (PostgreSQL's to_char;
+        SQLite keeps that text anyway)."""
         table = tables_sql.table(name)
         columns = [table.c[tables_sql.ROW_ORDER]]
         for column in TABLES[name].columns:
             col = table.c[column.name]
-            if column.dtype == "datetime" and self._db.kind == "postgresql":
-                col = sa.func.to_char(col, "YYYY-MM-DD")  # text: no per-value date objects to convert back
+            if column.dtype == "datetime" and dates_as_text and self._db.kind == "postgresql":
+                col = sa.func.to_char(col, "YYYY-MM-DD")
             columns.append(col)
         query = sa.select(*columns)
-        if name in ("events", "plans") and not plans_last:
+        if name in ("events", "plans") and not every_event:
             query = query.where(tables_sql.plan_clause(table, plans=name == "plans"))
-        if plans_last:
-            query = query.order_by(sa.case((tables_sql.plan_clause(table, plans=True), 1), else_=0))
-        query = query.order_by(table.c[tables_sql.ROW_ORDER])
+        return query.order_by(table.c[tables_sql.ROW_ORDER])
+
+    def _fetch(self, conn: sa.Connection, name: str, *, plans_last: bool = False) -> list[Row]:
+        """The stored rows of a declared table as the driver gives them, in the write's transaction: row_order,
+        then the columns (dates as YYYY-MM-DD text), in the order they read back (``plans_last``: all events,
+        asserted ones first). What a write compares its new rows with."""
+        query = self._select(name, every_event=plans_last, dates_as_text=True)
         sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
         cursor = driver_connection(conn).cursor()
         try:
             cursor.execute(sql)  # the driver's own cursor: plain tuples, no per-row objects
-            return cursor.fetchall()
+            rows = cursor.fetchall()
         finally:
             cursor.close()
+        if plans_last:  # here, not in SQL: sorting wide rows there costs as much as reading them
+            at = 1 + [c.name for c in TABLES[name].columns].index("modality")
+            plans = frozenset(PLAN_MODALITIES)
+            rows = [r for r in rows if r[at] not in plans] + [r for r in rows if r[at] in plans]
+        return rows
 
     # ------------------------------------------------------------------ writing
 

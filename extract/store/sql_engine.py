@@ -55,12 +55,16 @@ if hasattr(os, "register_at_fork"):
 
 
 def dispose(url: str | None = None) -> None:
-    """Close the pooled connections of one database (by URL as given to Database) or of all."""
+    """Close the pooled connections (SQLAlchemy's and the bulk readers') of one database (by URL as given to
+    Database) or of all, and forget what was checked about its schema."""
+    from extract.store import sql_arrow  # it imports this module
+
+    key = None if url is None else Database(url).url
     with _LOCK:
-        keys = [key for key in _ENGINES if url is None or key == Database(url).url]
-        for key in keys:
-            _ENGINES.pop(key).dispose()
-            _CURRENT.discard(key)
+        for found in [k for k in _ENGINES if key is None or k == key]:
+            _ENGINES.pop(found).dispose()
+        _CURRENT.difference_update([k for k in _CURRENT if key is None or k == key])
+    sql_arrow.dispose(key)
 
 
 def redacted(url: str) -> str:
@@ -149,6 +153,21 @@ class Database:
                     )
                 _CURRENT.add(self.url)
             yield conn
+
+    def readable(self) -> bool:
+        """Whether there is anything to read (False: no file, no tables yet); StoreError for a schema this code
+        cannot read. Checked once per process, then free."""
+        if self.url in _CURRENT:
+            return True
+        with self.reading() as conn:
+            return conn is not None
+
+    def has_table(self, name: str) -> bool:
+        """Whether the database has the table (a declared table may still wait for its migration)."""
+        if not self.exists():
+            return False
+        with self.errors(), self.engine().connect() as conn:
+            return sa.inspect(conn).has_table(name)
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[sa.Connection]:

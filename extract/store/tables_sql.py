@@ -36,6 +36,7 @@ INDEXED: dict[str, tuple[str, ...]] = {
 }
 PRIMARY_KEYS: dict[str, str] = {"documents": "doc_id"}  # the others: row_order
 
+FIRST_TABLES = ("events", "plans", "documents", "groups", "key_dates")  # declared tables the first migration makes
 TEXTS = "document_texts"
 SCANS = "document_scans"
 STATE = "store_state"
