@@ -83,7 +83,7 @@ def test_without_a_target_the_default_store_is_used(
     monkeypatch.delenv("DATELINE_DATABASE_URL", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("DATELINE_DATA", str(tmp_path / "data"))
-    assert cli.main([str(inputs(tmp_path / "in")), "-q"]) == 0
+    assert cli.main([str(inputs(tmp_path / "in")), "--if-empty", "-q"]) == 0  # a fresh machine: extracts
     assert (tmp_path / "data" / "dateline.db").is_file()
     store = open_store(f"sqlite:///{tmp_path / 'data' / 'dateline.db'}")
     version = store.version()

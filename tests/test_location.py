@@ -73,3 +73,11 @@ def test_a_folder_of_files_is_used_until_it_is_imported(tmp_path: Path) -> None:
 
 def test_a_url_in_dateline_data_is_used_as_it_is() -> None:
     assert default_store_location({"DATELINE_DATA": "sqlite:///elsewhere.db"}, []) == "sqlite:///elsewhere.db"
+
+
+def test_a_location_shown_never_shows_a_password() -> None:
+    from extract.store import display_location
+
+    assert display_location("postgresql://team:s3cret@db/dateline") == "postgresql://team:***@db/dateline"
+    assert display_location("sqlite:///data/dateline.db") == "sqlite:///data/dateline.db"
+    assert display_location(Path("data")) == "data"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from extract import schema
-from extract.store import Corpus, CorpusTables, StoreError, open_store, tables_sql
+from extract.store import Corpus, CorpusTables, StoreError, open_store, sql_engine, tables_sql
 from extract.store.sql import SqlStore
-from tests.databases import database, die_while_writing, merge_in_process
-from tests.test_store_contract import run
+from tests.databases import database, die_while_writing, merge_in_process, postgres_schema
+from tests.test_store_contract import document, event, run
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -236,3 +237,56 @@ def test_an_unreachable_database_is_named_without_its_password() -> None:
         store.version()
     message = str(caught.value)
     assert "127.0.0.1:9/dateline" in message and "secret" not in message
+
+
+def test_hostile_values_survive_the_write_paths_comparison(url: str) -> None:
+    """A write reads the stored rows back through the driver and compares them with what it would store: values
+    any store must keep (NUL, the escape's mark, NaN, missing dates, empty and odd lists) must compare equal, or
+    every write would rewrite them, and must read back unchanged through the bulk reader."""
+    odd = ["NUL\x00", "\U0010fffe1", "\U0010fffe0\x00", "; semi", "", "ünï “x”", "\r\n", "[not json"]
+    rows = [
+        {
+            **event(f"e{i}", f"d{i}", summary=t, sentence=t, time_expression=t, actors=[t, "x"] if t else []),
+            "confidence": None if i % 2 else 1 / 3,
+            "date_start": None if i % 3 == 0 else "2261-12-31",
+            "date_end": None if i % 3 == 0 else "1678-01-02",
+        }
+        for i, t in enumerate(odd)
+    ]
+    events = schema.events_frame(rows)
+    docs = schema.documents_frame([document(f"d{i}", title=t, url=t, published=None) for i, t in enumerate(odd)])
+    store = sql_store(url)
+    store.write(events, docs, {f"d{i}": t for i, t in enumerate(odd)})
+    store.write(*run("other"))
+    assert store.last_changes == {"events": (0, 1), "documents": (0, 1)}  # nothing of the first write rewritten
+    back = store.read_events()
+    pd.testing.assert_frame_equal(back.iloc[: len(odd)].reset_index(drop=True), events)
+    assert list(store.read_documents()["title"])[: len(odd)] == odd
+    assert [store.read_text(f"d{i}") for i in range(len(odd))] == odd
+
+
+def test_connections_the_server_dropped_are_replaced() -> None:
+    """PostgreSQL only: a SQLite file has no server to drop them."""
+    with postgres_schema() as url:
+        connections_dropped_and_replaced(url)
+
+
+def connections_dropped_and_replaced(url: str) -> None:
+    tagged = with_application_name(url, f"dateline-test-{uuid.uuid4().hex[:8]}")
+    store = sql_store(tagged)
+    store.write(*run("a"))
+    assert store.version() and len(store.read_events()) == 1  # both pools hold a connection now
+    name = tagged.rsplit("application_name=", 1)[1]
+    with store.database.engine().connect() as conn:
+        killed = conn.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            f"WHERE application_name = '{name}' AND pid <> pg_backend_pid()"
+        ).scalar()
+    assert killed >= 1  # as if the server had restarted
+    assert open_store(tagged).version() == store.version()
+    assert list(open_store(tagged).read_events()["event_id"]) == ["a"]
+    sql_engine.dispose(tagged)
+
+
+def with_application_name(url: str, name: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}application_name={name}"

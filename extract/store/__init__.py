@@ -34,7 +34,13 @@ from extract.store.copy import CopyReport, copy_store
 from extract.store.files import MANIFEST, TEXTS, FileStore
 from extract.store.formats import LIST_SEPARATOR, csv_frame
 from extract.store.journal import LOCK_FILE
-from extract.store.location import configured_database_url, default_store_location, holds_files_store, sqlite_location
+from extract.store.location import (
+    configured_database_url,
+    default_store_location,
+    display_location,
+    holds_files_store,
+    sqlite_location,
+)
 
 __all__ = [
     "LIST_SEPARATOR",
@@ -55,6 +61,7 @@ __all__ = [
     "copy_store",
     "csv_frame",
     "default_store_location",
+    "display_location",
     "holds_files_store",
     "is_plan",
     "merge_tables",
@@ -92,7 +99,7 @@ def open_store(location: str | Path) -> Store:
 
         return SqlStore(text)
     raise StoreError(
-        f"unknown store location scheme {scheme!r} in {_redacted(text)}; use a folder path, sqlite:///PATH or "
+        f"unknown store location scheme {scheme!r} in {display_location(text)}; use a folder path, sqlite:///PATH or "
         "postgresql://..."
     )
 
@@ -104,8 +111,3 @@ def __getattr__(name: str) -> object:
 
         return SqlStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _redacted(url: str) -> str:
-    """The URL without a password, for messages."""
-    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)

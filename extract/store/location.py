@@ -84,6 +84,11 @@ def default_store_location(environ: Mapping[str, str] | None = None, secrets: Se
     return sqlite_location(folder)
 
 
+def display_location(location: str | Path) -> str:
+    """A store location fit to show (in the dashboard, in messages): a database URL without its password."""
+    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", str(location))
+
+
 def holds_files_store(folder: str | Path) -> bool:
     """True when the folder holds a files store's tables (a manifest or a table file)."""
     return Path(folder).is_dir() and not FileStore(folder).is_empty()

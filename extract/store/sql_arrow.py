@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from extract.schema import MAX_YEAR, MIN_YEAR, PLAN_MODALITIES, Column
 from extract.store.base import StoreError
-from extract.store.sql_engine import BUSY_TIMEOUT_S, CONNECT_TIMEOUT_S, Database
+from extract.store.sql_engine import APPLICATION_NAME, BUSY_TIMEOUT_S, CONNECT_TIMEOUT_S, Database
 from extract.store.sql_rows import MARK, parse_list, unescape
 
 _IDLE_PER_URL = 4
@@ -73,10 +73,10 @@ def _connect(db: Database) -> object:
     import adbc_driver_postgresql.dbapi as driver
     import sqlalchemy as sa
 
-    uri = (
-        sa.make_url(db.url).set(drivername="postgresql").update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_S)})
-    )
-    return driver.connect(uri.render_as_string(hide_password=False), autocommit=True)
+    url = sa.make_url(db.url).set(drivername="postgresql")
+    options = {"connect_timeout": str(CONNECT_TIMEOUT_S), "application_name": APPLICATION_NAME}
+    url = url.update_query_dict({k: v for k, v in options.items() if k not in url.query})
+    return driver.connect(url.render_as_string(hide_password=False), autocommit=True)
 
 
 @contextlib.contextmanager

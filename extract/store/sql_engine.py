@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -30,9 +29,11 @@ from sqlalchemy import event
 
 from extract.store import migrate
 from extract.store.base import StoreError
+from extract.store.location import display_location
 
 BUSY_TIMEOUT_S = 600  # how long a SQLite writer waits for another's write to end (a corpus step can take minutes)
 CONNECT_TIMEOUT_S = 10
+APPLICATION_NAME = "dateline"  # how PostgreSQL lists the store's connections (unless the URL names another)
 LOCK_KEY = 0x44544C4E  # "DTLN": the advisory lock's first key; the second is the schema's name, hashed
 _DRIVERS = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgresql": "postgresql+psycopg"}
 _DRIVERS.update({"postgres": "postgresql+psycopg", "postgresql+psycopg": "postgresql+psycopg"})
@@ -67,9 +68,7 @@ def dispose(url: str | None = None) -> None:
     sql_arrow.dispose(key)
 
 
-def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", url)
+redacted = display_location  # the URL without its password, for messages
 
 
 class Database:
@@ -123,9 +122,9 @@ class Database:
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
-        return sa.create_engine(
-            self.url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "dateline"}
-        )
+        url = sa.make_url(self.url)
+        options = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": APPLICATION_NAME}
+        return sa.create_engine(url, connect_args={k: v for k, v in options.items() if k not in url.query})
 
     def exists(self) -> bool:
         """False for a SQLite file not created yet (reading it must not create it); True for PostgreSQL."""
@@ -173,11 +172,7 @@ class Database:
     def writing(self) -> Iterator[sa.Connection]:
         """One transaction holding the store's lock, the schema upgraded to head inside it; committed when the
         block ends, rolled back (schema upgrade included) when it raises."""
-        if self.path is not None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(f"{self.display}: cannot create its folder: {exc.strerror or exc}") from exc
+        self._make_folder()
         with self.errors(), self.engine().connect() as conn:
             conn.execution_options(dateline_write=True)
             with conn.begin():
@@ -190,6 +185,7 @@ class Database:
     def migrate(self, revision: str = "head", down: bool = False) -> tuple[str | None, str | None]:
         """Upgrade (or with ``down``, downgrade) the schema to ``revision`` under the store's lock; returns the
         revisions (before, after)."""
+        self._make_folder()
         with self.errors(), self.engine().connect() as conn:
             conn.execution_options(dateline_write=True)
             with conn.begin():
@@ -202,6 +198,14 @@ class Database:
         with _LOCK:
             _CURRENT.discard(self.url)
         return before, after
+
+    def _make_folder(self) -> None:
+        """The SQLite file's folder, before the file is first written."""
+        if self.path is not None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{self.display}: cannot create its folder: {exc.strerror or exc}") from exc
 
     def _lock(self, conn: sa.Connection) -> None:
         """Take the store's lock for the rest of the transaction (SQLite: BEGIN IMMEDIATE took it already)."""
