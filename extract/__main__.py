@@ -290,6 +290,7 @@ def import_main(argv: Sequence[str]) -> int:
         parser.error(f"--db: {exc}")
     where = _where(target)
     try:
+        target.upgrade()  # an older schema first, so the database can be read and written
         held = 0 if target.is_empty() else len(target.read_documents())
         if held and not args.merge:
             print(

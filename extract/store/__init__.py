@@ -68,6 +68,7 @@ __all__ = [
     "open_store",
     "read_snapshot",
     "sqlite_location",
+    "upgrade_store",
 ]
 
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$", re.S)
@@ -102,6 +103,17 @@ def open_store(location: str | Path) -> Store:
         f"unknown store location scheme {scheme!r} in {display_location(text)}; use a folder path, sqlite:///PATH or "
         "postgresql://..."
     )
+
+
+def upgrade_store(store: Store) -> None:
+    """Bring a database store's schema up to this code's, as its first write would (nothing for a folder).
+
+    For a process that reads before it writes (the dashboard at start): a database a newer Dateline migrated
+    is refused here, with a message saying so. Costs one small query when the schema is current already.
+    """
+    upgrade = getattr(store, "upgrade", None)
+    if upgrade is not None:
+        upgrade()
 
 
 def __getattr__(name: str) -> object:

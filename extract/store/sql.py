@@ -78,7 +78,7 @@ class SqlStore:
         """The version of the last write (0 before the first): one small query."""
         for attempt in (1, 2):
             try:
-                with self._db.reading() as conn:
+                with self._db.reading(older=True) as conn:  # the dashboard's cache key, also before an upgrade
                     if conn is None:
                         return 0
                     found = conn.exec_driver_sql(f"SELECT version FROM {tables_sql.STATE} WHERE id = 1").scalar()

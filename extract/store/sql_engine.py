@@ -133,9 +133,10 @@ class Database:
     # ------------------------------------------------------------------ transactions
 
     @contextlib.contextmanager
-    def reading(self) -> Iterator[sa.Connection | None]:
+    def reading(self, older: bool = False) -> Iterator[sa.Connection | None]:
         """A connection for reading (in one transaction: one snapshot for everything read through it), or None
-        when nothing is stored yet (no file, no tables). StoreError for a schema this code cannot read."""
+        when nothing is stored yet (no file, no tables). StoreError for a schema this code cannot read: newer
+        than this code's, or older unless ``older`` (the version, in a table every revision has)."""
         if not self.exists():
             yield None
             return
@@ -145,12 +146,13 @@ class Database:
                 if found == "empty":
                     yield None
                     return
-                if found == "older":
+                if found == "older" and not older:
                     raise StoreError(
                         f"{self.display}: the database's schema is older than this Dateline's; the next write "
                         "upgrades it, or run: python -m extract migrate --db URL"
                     )
-                _CURRENT.add(self.url)
+                if found == "current":
+                    _CURRENT.add(self.url)
             yield conn
 
     def readable(self) -> bool:
@@ -184,7 +186,15 @@ class Database:
 
     def migrate(self, revision: str = "head", down: bool = False) -> tuple[str | None, str | None]:
         """Upgrade (or with ``down``, downgrade) the schema to ``revision`` under the store's lock; returns the
-        revisions (before, after)."""
+        revisions (before, after). Up to head when there already: one query, no lock."""
+        if not down and revision == "head":
+            if self.url in _CURRENT:
+                return migrate.head(), migrate.head()
+            if self.exists():
+                with self.errors(), self.engine().connect() as conn, conn.begin():
+                    if migrate.state(conn, self.display) == "current":
+                        _CURRENT.add(self.url)
+                        return migrate.head(), migrate.head()
         self._make_folder()
         with self.errors(), self.engine().connect() as conn:
             conn.execution_options(dateline_write=True)
@@ -197,6 +207,8 @@ class Database:
                 after = migrate.current(conn)
         with _LOCK:
             _CURRENT.discard(self.url)
+            if after == migrate.head():
+                _CURRENT.add(self.url)
         return before, after
 
     def _make_folder(self) -> None:
