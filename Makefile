@@ -18,9 +18,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-## run: install, extract the seeds if data/ has no events yet, start the dashboard
+## run: install, extract the seeds if the store is empty, start the dashboard
+## (the store: $DATELINE_DATABASE_URL, else data/dateline.db, a SQLite file; see extract/store/location.py)
 run: $(VENV)/.runtime
-	@if [ ! -f $(DATA)/events.parquet ]; then $(BIN)/python -m extract seeds --out $(DATA); fi
+	DATELINE_DATA=$(DATA) $(BIN)/python -m extract seeds --if-empty
 	DATELINE_DATA=$(DATA) $(BIN)/streamlit run dashboard/app.py
 
 ## test: install (with dev tools) and run the whole test suite
@@ -37,9 +38,9 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## extract: re-extract the seeds into data/, merged (documents uploaded in the dashboard are kept)
+## extract: re-extract the seeds into the store, merged (documents uploaded in the dashboard are kept)
 extract: $(VENV)/.runtime
-	$(BIN)/python -m extract seeds --out $(DATA) --merge
+	DATELINE_DATA=$(DATA) $(BIN)/python -m extract seeds --merge
 
 ## bench: accuracy and speed figures (needs ../shared)
 bench: $(VENV)/.dev
@@ -48,6 +49,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/long_document.py
 	$(BIN)/python benchmarks/dashboard.py
+	$(BIN)/python benchmarks/store.py
 
 ## golden: rewrite tests/golden/ from the current extractor (only when a change of output is intended)
 golden: $(VENV)/.dev

@@ -1,4 +1,5 @@
-"""Command line: ``python -m extract INPUT... --out data/``."""
+"""Command line: ``python -m extract INPUT... [--db URL] [--out DIR]``, ``python -m extract import DATA_DIR``,
+``python -m extract migrate``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from extract.store import Store
 
 DESCRIPTION = "Extract dated events from news articles into events and documents tables."
 
@@ -38,14 +43,30 @@ sidecars:
   it overrides front matter and HTML metadata. A malformed sidecar or an
   impossible date is warned about and ignored.
 
-outputs (in --out, a folder):
+where the tables go:
+  --db URL        a database: sqlite:///PATH/dateline.db (a file, created on
+                  first write) or postgresql://USER:PASS@HOST/DB (also
+                  postgres:// and postgresql+psycopg://). Each write is one
+                  transaction holding the database's lock, so concurrent runs
+                  and dashboard uploads keep each other's documents; the
+                  schema is upgraded to this version's on the first write.
+  --out DIR       a folder of files (below); with --db too, the folder gets
+                  a copy of everything the database then holds (an export).
+  neither         the default store, as the dashboard finds it:
+                  $DATELINE_DATABASE_URL, else [connections.dateline] url in
+                  .streamlit/secrets.toml, else in $DATELINE_DATA (default
+                  data/): dateline.db there, or the folder's files if it holds
+                  a files store and no dateline.db.
+
+files in a folder (--out):
   events.parquet  the events table: what happened (lists as Parquet lists,
                   dates as timestamps)
   events.csv      the same, UTF-8, lists joined with "; ", dates YYYY-MM-DD
   plans.parquet   planned and hypothetical events ("will meet", "could
   plans.csv       deploy"), same columns, kept out of the events table
   documents.csv   one row per document
-  texts/          each document's text, named by its SHA-256
+  groups.*, key_dates.csv  event groups across sources, the story's days
+  texts/, scans/  each document's text and dating scan, named by SHA-256
   manifest.json   the store's version (grows with every write)
   (CSV: CRLF line ends; fields with quotes, commas or line breaks quoted.)
   The files are replaced together and atomically, through a journal: a
@@ -57,12 +78,23 @@ outputs (in --out, a folder):
   of the two tables (events and documents.csv); a stored doc_id taken over by
   a different file is warned about.
 
+other commands:
+  python -m extract import DATA_DIR [--db URL] [--merge]
+                  copy a folder of files (tables, texts, scans) into a
+                  database, once, in one transaction; --db defaults to
+                  $DATELINE_DATABASE_URL or secrets, else DATA_DIR/dateline.db
+                  (which the dashboard then reads instead of the files).
+  python -m extract migrate [--db URL] [--downgrade REVISION]
+                  upgrade a database's schema to this version's (any write
+                  does it too), or downgrade it ("base": no table left).
+
 problems and exit codes:
   Problems go to stderr, one per line: FILE: error|warning: reason
   ("error": that input was skipped; "warning": read, something ignored).
-  0  tables written (possibly with some problems)
+  0  tables written (possibly with some problems; --if-empty: or the store
+     already held documents)
   1  nothing written: no document could be read or extracted, or writing failed
-  2  usage error
+  2  usage error (also: a store location that cannot be opened)
 """
 
 
@@ -75,12 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="files or folders to read")
-    parser.add_argument("--out", default="data", metavar="DIR", help="output folder (default: data)")
+    parser.add_argument("--db", metavar="URL", help="database to write into (sqlite:///PATH or postgresql://...)")
+    parser.add_argument(
+        "--out", metavar="DIR", help="folder to write the files into (with --db: a copy of the database's tables)"
+    )
     parser.add_argument(
         "--jobs", type=_jobs, default=1, metavar="N", help="processes to use (default 1; 0 = one per CPU)"
     )
+    parser.add_argument("--merge", action="store_true", help="add to the stored tables, replacing re-extracted doc_ids")
     parser.add_argument(
-        "--merge", action="store_true", help="add to the tables in --out, replacing re-extracted doc_ids"
+        "--if-empty", action="store_true", help="do nothing when the store already holds documents (make run)"
     )
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no warnings (errors still shown)"
@@ -88,17 +124,81 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def import_parser() -> argparse.ArgumentParser:
+    """``python -m extract import``'s parser."""
+    parser = argparse.ArgumentParser(
+        prog="python -m extract import",
+        description="Copy a data folder (tables, texts, scans) into a database, in one transaction.",
+    )
+    parser.add_argument("folder", type=Path, metavar="DATA_DIR", help="a folder the files store wrote")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="the database (default: $DATELINE_DATABASE_URL or secrets, else sqlite:///DATA_DIR/dateline.db)",
+    )
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="add to a database that holds documents already (the folder's replace those with the same doc_id)",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no warnings (errors still shown)")
+    return parser
+
+
+def migrate_parser() -> argparse.ArgumentParser:
+    """``python -m extract migrate``'s parser."""
+    parser = argparse.ArgumentParser(
+        prog="python -m extract migrate",
+        description="Upgrade a database's schema to this version's (what any write does first), or downgrade it.",
+    )
+    parser.add_argument("--db", metavar="URL", help="the database (default: the default store)")
+    parser.add_argument("--downgrade", metavar="REVISION", help='downgrade to REVISION instead ("base": no tables)')
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "import":
+        return import_main(args_list[1:])
+    if args_list and args_list[0] == "migrate":
+        return migrate_main(args_list[1:])
+    return extract_main(args_list)
+
+
+def extract_main(argv: Sequence[str]) -> int:
+    """``python -m extract INPUT...``: extract and write; returns the exit code."""
     from extract.runs import MergeError, StoreError, run_extraction
-    from extract.store import open_store
+    from extract.store import FileStore, default_store_location, open_store
 
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with 2 on usage errors
+    export = None
     try:
-        store = open_store(args.out)
+        if args.db:
+            store = open_store(args.db)
+            if isinstance(store, FileStore):
+                parser.error("--db: give a database URL (sqlite:///PATH or postgresql://...); a folder goes to --out")
+            export = _export_folder(parser, args.out) if args.out else None
+        elif args.out:
+            store = _export_folder(parser, args.out)
+        else:
+            store = open_store(default_store_location())
     except StoreError as exc:
-        parser.error(f"--out: {exc}")  # exits with 2
+        parser.error(f"{'--db' if args.db else '--out' if args.out else 'the default store'}: {exc}")  # exits 2
+    where = _where(store)
+    if args.if_empty:
+        try:
+            upgrade = getattr(store, "upgrade", None)
+            if upgrade is not None:
+                upgrade()  # what the dashboard reads next must be at this version's schema
+            if not store.is_empty():
+                if not args.quiet:
+                    print(f"{where} already holds documents; nothing extracted (--if-empty)")
+                return 0
+        except StoreError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     bar = _ProgressBar(enabled=not args.quiet)
     try:
         report = run_extraction(args.inputs, store, jobs=args.jobs, progress=bar, merge=args.merge)
@@ -108,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (StoreError, OSError) as exc:
         bar.close()
-        print(f"error: could not write the tables to {args.out}: {exc}", file=sys.stderr)
+        print(f"error: could not write the tables to {where}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         bar.close()
@@ -129,13 +229,126 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{report.n_documents} documents, {report.n_events} events{plans}, "
         f"{n_problems} problem{'s' if n_problems != 1 else ''}"
     )
-    if report.written:
-        where = ", ".join(report.outputs)
-        print(f"{summary}; wrote {where}{' (merged)' if args.merge else ''}")
-        return 0
-    reason = "no document could be read" if report.n_read == 0 else "no document could be extracted"
-    print(f"{summary}; nothing written: {reason}", file=sys.stderr)
-    return 1
+    if not report.written:
+        reason = "no document could be read" if report.n_read == 0 else "no document could be extracted"
+        print(f"{summary}; nothing written: {reason}", file=sys.stderr)
+        return 1
+    outputs = ", ".join(report.outputs)
+    print(f"{summary}; wrote {outputs}{' (merged)' if args.merge else ''}")
+    if export is not None:
+        return _export(store, export, args.quiet)
+    return 0
+
+
+def _export_folder(parser: argparse.ArgumentParser, out: str) -> Store:
+    from extract.store import FileStore, open_store
+
+    folder = open_store(out)
+    if not isinstance(folder, FileStore):
+        parser.error("--out: give a folder; a database goes to --db")
+    return folder
+
+
+def _export(store: Store, folder: Store, quiet: bool) -> int:
+    """Copy the database's whole content into the export folder (after the write)."""
+    from extract.store import StoreError, copy_store
+
+    try:
+        copied = copy_store(store, folder)
+    except (StoreError, OSError) as exc:
+        print(f"error: the database was written, but the export to {folder.location} failed: {exc}", file=sys.stderr)
+        return 1
+    _print_problems(copied.problems, quiet)
+    print(f"exported {copied.summary.stored_documents} documents to {folder.location}")
+    return 0
+
+
+def import_main(argv: Sequence[str]) -> int:
+    """``python -m extract import DATA_DIR``: copy a files store into a database; returns the exit code."""
+    from extract.corpus.steps import corpus_tables
+    from extract.store import (
+        FileStore,
+        StoreError,
+        configured_database_url,
+        copy_store,
+        holds_files_store,
+        open_store,
+        sqlite_location,
+    )
+
+    parser = import_parser()
+    args = parser.parse_args(argv)
+    if not holds_files_store(args.folder):
+        parser.error(f"{args.folder}: not a data folder of Dateline's files (no manifest.json or tables)")
+    try:
+        url = args.db or configured_database_url() or sqlite_location(args.folder)
+        target = open_store(url)
+        if isinstance(target, FileStore):
+            parser.error("--db: give a database URL (sqlite:///PATH or postgresql://...)")
+        source = FileStore(args.folder)
+    except StoreError as exc:
+        parser.error(f"--db: {exc}")
+    where = _where(target)
+    try:
+        target.upgrade()  # an older schema first, so the database can be read and written
+        held = 0 if target.is_empty() else len(target.read_documents())
+        if held and not args.merge:
+            print(
+                f"error: {where} already holds {held} documents; add --merge to add the folder's to them (a doc_id "
+                "in both: the folder's replaces the database's)",
+                file=sys.stderr,
+            )
+            return 1
+        copied = copy_store(source, target, merge=args.merge, derive=corpus_tables if args.merge else None)
+    except (StoreError, OSError) as exc:
+        print(f"error: nothing imported into {where}: {exc}", file=sys.stderr)
+        return 1
+    _print_problems(copied.problems, args.quiet)
+    summary = copied.summary
+    tables = f", {' and '.join(copied.tables)} as they were" if copied.tables else ""
+    print(
+        f"imported {summary.n_documents} documents, {summary.n_events} events (plans included), "
+        f"{copied.n_texts} texts, {copied.n_scans} scans{tables} from {args.folder} into {where}"
+        f"{' (merged)' if args.merge else ''}; the folder's files are left as they were"
+    )
+    return 0
+
+
+def migrate_main(argv: Sequence[str]) -> int:
+    """``python -m extract migrate``: upgrade (or downgrade) a database's schema; returns the exit code."""
+    from extract.store import FileStore, StoreError, default_store_location, open_store
+
+    parser = migrate_parser()
+    args = parser.parse_args(argv)
+    try:
+        target = open_store(args.db or default_store_location())
+    except StoreError as exc:
+        parser.error(f"--db: {exc}")
+    if isinstance(target, FileStore):
+        parser.error(f"{target.location} is a folder of files: it has no schema to migrate")
+    try:
+        if args.downgrade:
+            before, after = target.database.migrate(args.downgrade, down=True)
+        else:
+            before, after = target.upgrade()
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{_where(target)}: schema revision {before or 'none'} -> {after or 'none'}")
+    return 0
+
+
+def _where(store: Store) -> str:
+    return str(getattr(store, "display", store.location))
+
+
+def _print_problems(problems: list[str], quiet: bool, limit: int = 20) -> None:
+    if quiet:
+        return
+    for problem in problems[:limit]:
+        print(f"warning: {problem}", file=sys.stderr)
+    if len(problems) > limit:
+        print(f"warning: ... and {len(problems) - limit} more like these", file=sys.stderr)
 
 
 class _ProgressBar:

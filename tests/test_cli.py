@@ -216,7 +216,7 @@ def test_cli_refuses_a_store_location_it_cannot_open(out: str, capsys: pytest.Ca
         cli.main(["x", "--out", out])
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "--out:" in err and ("not available yet" in err or "unknown store location scheme" in err)
+    assert "--out:" in err and ("give a folder" in err or "unknown store location scheme" in err)
 
 
 def test_cli_help_explains_inputs_and_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:

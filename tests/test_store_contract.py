@@ -1,6 +1,8 @@
-"""The Store contract: every implementation runs these (parametrized; today the files store only).
+"""The Store contract: every implementation runs these (the files store, SQLite and PostgreSQL).
 
-To add an implementation, add a parameter to the ``store`` fixture that returns a fresh, empty store.
+To add an implementation, add a parameter to the ``store_location`` fixture that yields the location of a fresh,
+empty store. PostgreSQL tests run on a schema of their own (tests/databases.py) and skip, saying why, where no
+server answers.
 """
 
 from __future__ import annotations
@@ -8,29 +10,48 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from extract import schema
-from extract.store import Corpus, CorpusTables, FileStore, Store, StoreError, open_store, read_snapshot
+from extract.store import Corpus, CorpusTables, FileStore, Store, StoreError, open_store, read_snapshot, tables_sql
+from extract.store.sql import SqlStore
+from tests.databases import database
 
-IMPLEMENTATIONS: dict[str, Callable[[Path], Store]] = {
-    "files": lambda tmp: open_store(tmp / "data"),
-}
+IMPLEMENTATIONS = ("files", "sqlite", "postgresql")
 
 
-@pytest.fixture(params=sorted(IMPLEMENTATIONS))
-def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
+@pytest.fixture(params=IMPLEMENTATIONS)
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a fresh, empty store of each implementation is."""
+    if request.param == "files":
+        yield str(tmp_path / "data")
+        return
+    with database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def make_store(store_location: str) -> Callable[[], Store]:
     """A factory of handles on one fresh, empty store (two handles behave like two processes' views)."""
-    return lambda: IMPLEMENTATIONS[request.param](tmp_path)
+    return lambda: open_store(store_location)
 
 
 @pytest.fixture
 def store(make_store: Callable[[], Store]) -> Store:
     return make_store()
+
+
+def add_declared_table(store: Store, name: str) -> None:
+    """What a new table declared in schema.TABLES needs besides its declaration: nothing for the files store, a
+    migration creating it for a database (here the table is created as that migration would)."""
+    if isinstance(store, SqlStore):
+        store.upgrade()
+        with store.database.engine().begin() as conn:
+            tables_sql.metadata().tables[tables_sql.sql_name(name)].create(conn)
 
 
 def event(event_id: str, doc_id: str, modality: str = "asserted", **fields: object) -> dict[str, object]:
@@ -178,6 +199,8 @@ def test_any_text_round_trips_in_every_text_column(store: Store) -> None:
         "trailing CR\r",
         "  spaces  ",
         "NA",
+        "NUL\x00inside",  # PostgreSQL's TEXT refuses NUL: the database store escapes it
+        "\U0010fffe0 the escape's own mark",
         "ünïcödé — “quotes”",
         "![x](http://evil.example/x.png) <img src=x onerror=alert(1)>",
     ]
@@ -256,6 +279,7 @@ def test_a_declared_table_is_written_and_read_with_the_others(store: Store, monk
         schema.Column("names", "list", "who"),
     )
     monkeypatch.setitem(schema.TABLES, "key_days", schema.Table("key_days", columns, ("parquet", "csv"), "test"))
+    add_declared_table(store, "key_days")
 
     def derive(corpus: Corpus) -> CorpusTables:
         per_doc = corpus.events.groupby("date_start")["doc_id"].nunique()
@@ -310,11 +334,21 @@ def test_scans_are_stored_per_document_and_seen_by_the_corpus_steps(store: Store
 # --------------------------------------------------------------------------- open_store
 
 
-def test_open_store_takes_a_folder_or_a_file_url(tmp_path: Path) -> None:
+def test_open_store_takes_a_folder_a_file_url_or_a_database_url(tmp_path: Path) -> None:
     assert isinstance(open_store(tmp_path / "d"), FileStore)
     assert isinstance(open_store(str(tmp_path / "d")), FileStore)
     opened = open_store(f"file://{tmp_path / 'd'}")
     assert isinstance(opened, FileStore) and opened.root == tmp_path / "d"
+    for url in (
+        f"sqlite:///{tmp_path / 'x.db'}",
+        "postgresql://u:secret@127.0.0.1/db",
+        "postgres://127.0.0.1/db",
+        "postgresql+psycopg://127.0.0.1/db",
+    ):
+        found = open_store(url)
+        assert isinstance(found, SqlStore) and found.location == url
+        assert "secret" not in repr(found)
+    assert not (tmp_path / "x.db").exists()  # opening creates nothing
 
 
 @pytest.mark.parametrize(
@@ -322,8 +356,11 @@ def test_open_store_takes_a_folder_or_a_file_url(tmp_path: Path) -> None:
     [
         ("ftp://host/data", "unknown store location scheme 'ftp'"),
         ("s3://bucket/x", "unknown store location scheme 's3'"),
-        ("sqlite:///dateline.db", "sqlite stores are not available yet"),
-        ("postgresql+psycopg://user:secret@127.0.0.1/db", "postgresql stores are not available yet"),
+        ("mysql://user:secret@host/db", "unknown store location scheme 'mysql'"),
+        ("sqlite://", "in-memory SQLite database vanishes"),
+        ("sqlite:///:memory:", "in-memory SQLite database vanishes"),
+        ("postgresql+psycopg2://user:secret@127.0.0.1/db", "driver 'postgresql\\+psycopg2' is not supported"),
+        ("postgresql://user:secret@127.0.0.1", "name the database"),
         ("", "no store location"),
     ],
 )

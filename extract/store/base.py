@@ -8,6 +8,7 @@ is a number that grows with every write, cheap enough to call on every dashboard
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -67,11 +68,11 @@ class WriteSummary:
 
 @runtime_checkable
 class Store(Protocol):
-    """Where the engine's tables live. Implementations: FileStore (a folder); later a database."""
+    """Where the engine's tables live. Implementations: FileStore (a folder), SqlStore (SQLite or PostgreSQL)."""
 
     @property
     def location(self) -> str:
-        """What open_store was given (a folder path, later a URL): names the store in messages and cache keys."""
+        """What open_store was given (a folder path or a database URL): reopens the store, keys caches."""
         ...
 
     def write(
@@ -143,13 +144,43 @@ def split_tables(
         "plans": events[planned].reset_index(drop=True),
         "documents": documents,
     }
+    out.update(typed_derived(derived))
+    return out
+
+
+BASE_TABLES = ("events", "plans", "documents")  # written from the events and documents, never derived
+
+
+def typed_derived(derived: Mapping[str, pd.DataFrame] | None) -> dict[str, pd.DataFrame]:
+    """The corpus steps' tables (by name) typed; StoreError for a name not declared in schema.TABLES or one of
+    the tables made from the events and documents."""
+    out: dict[str, pd.DataFrame] = {}
     for name, frame in (derived or {}).items():
         if name not in TABLES:
             raise StoreError(f"table {name!r} is not declared in extract.schema.TABLES")
-        if name in out:
+        if name in BASE_TABLES:
             raise StoreError(f"table {name!r} is written from the events and documents, not derived")
         out[name] = typed(frame, name)
     return out
+
+
+def with_hashes(documents: pd.DataFrame, blobs: Mapping[str, str], column: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Documents whose text (or scan) is given get its SHA-256 in ``column`` (what names the stored content);
+    returns them and {sha256: content} for the contents to store."""
+    run_blobs: dict[str, str] = {}
+    if not blobs or not len(documents):
+        return documents, run_blobs
+    shas = documents[column].astype(str).tolist()
+    for i, doc_id in enumerate(documents["doc_id"].astype(str)):
+        content = blobs.get(doc_id)
+        if content is None:
+            continue
+        sha = hashlib.sha256(content.encode("utf-8", errors="surrogatepass")).hexdigest()
+        shas[i] = sha
+        run_blobs[sha] = content
+    documents = documents.copy()
+    documents[column] = pd.array(shas, dtype="string")
+    return documents, run_blobs
 
 
 def merge_tables(

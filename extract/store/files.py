@@ -47,6 +47,7 @@ from extract.store.base import (
     merge_typed,
     replaced_paths,
     split_tables,
+    with_hashes,
 )
 from extract.store.formats import READERS, WRITERS, FormatError
 
@@ -152,8 +153,8 @@ class FileStore:
     ) -> WriteSummary:
         """Store one run (see Store.write), all tables at once through the journal."""
         events, documents = typed_events(events), typed_documents(documents)
-        documents, run_texts = _with_hashes(documents, texts, "sha256")
-        documents, run_scans = _with_hashes(documents, scans or {}, "scan_sha256")
+        documents, run_texts = with_hashes(documents, texts, "sha256")
+        documents, run_scans = with_hashes(documents, scans or {}, "scan_sha256")
         with journal.lock(self.root):
             self._recover()
             replaced: dict[str, tuple[str, str]] = {}
@@ -393,22 +394,3 @@ class FileStore:
                     path.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 sub.rmdir()  # only when empty
-
-
-def _with_hashes(documents: pd.DataFrame, blobs: Mapping[str, str], column: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Documents whose text (or scan) is given get its SHA-256 in ``column`` (what names the stored file);
-    returns them and {sha256: content} for the files to store."""
-    run_blobs: dict[str, str] = {}
-    if not blobs or not len(documents):
-        return documents, run_blobs
-    shas = documents[column].astype(str).tolist()
-    for i, doc_id in enumerate(documents["doc_id"].astype(str)):
-        content = blobs.get(doc_id)
-        if content is None:
-            continue
-        sha = hashlib.sha256(content.encode("utf-8", errors="surrogatepass")).hexdigest()
-        shas[i] = sha
-        run_blobs[sha] = content
-    documents = documents.copy()
-    documents[column] = pd.array(shas, dtype="string")
-    return documents, run_blobs
