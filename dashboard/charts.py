@@ -274,6 +274,21 @@ def selected_months(points: Sequence[dict]) -> tuple[dt.date, dt.date] | None:
     return first.start_time.date(), last.end_time.date()
 
 
+def _numbered(stamps: np.ndarray, ranks: np.ndarray, best: int = 10, share: float = 1 / 45) -> np.ndarray:
+    """Which of the `best` days get their rank written: better ranks first, none closer than `share` of the
+    axis to one already written (the numbers would overlap)."""
+    out = np.zeros(len(ranks), dtype=bool)
+    if not len(ranks):
+        return out
+    span = max(float((stamps.max() - stamps.min()) / np.timedelta64(1, "D")), 1.0)
+    kept: list[np.datetime64] = []
+    for i in np.argsort(ranks, kind="stable")[:best]:
+        if all(abs(float((stamps[i] - k) / np.timedelta64(1, "D"))) > span * share for k in kept):
+            kept.append(stamps[i])
+            out[i] = True
+    return out
+
+
 def key_dates_figure(days: pd.DataFrame, x_range: tuple[dt.date, dt.date] | None = None) -> go.Figure:
     """Key dates as stems over time (taller: the day matters more), the ten best numbered by rank."""
     stamps = pd.to_datetime(days["date"]).to_numpy(dtype="datetime64[ns]")
@@ -299,7 +314,7 @@ def key_dates_figure(days: pd.DataFrame, x_range: tuple[dt.date, dt.date] | None
         + " events<br>"
         + plotly_escape(days["summary"].astype(str).str.slice(0, 120)).to_numpy(dtype=object)
     )
-    best = days["rank"].astype(int).to_numpy() <= 10
+    best = _numbered(stamps, days["rank"].astype(int).to_numpy())
     traces = [
         {
             "type": "scatter",

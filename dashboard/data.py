@@ -219,11 +219,16 @@ def _with_documents(events: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFra
     names = labels.lane_names(source, pd.Series(known, index=events.index))
     out = events.assign(_lane=source.map(names).astype(object))
     why = np.full(len(events), "", dtype=object)
-    undated = np.flatnonzero(~events["_dated"].to_numpy(dtype=bool))
-    for i in undated:
-        why[i] = labels.undated_reason(
-            events["time_expression"].iat[i], bool(published.iat[i]), str(events["date_basis"].iat[i])
-        )
+    undated = ~events["_dated"].to_numpy(dtype=bool)
+    if undated.any():
+        part = events.loc[undated, ["time_expression", "date_basis"]].astype(str)
+        reasons = {
+            key: labels.undated_reason(*key)
+            for key in zip(part["time_expression"], published[undated], part["date_basis"], strict=True)
+        }  # a few distinct (expression, dated article, basis) triples: each worded once
+        why[undated] = [
+            reasons[key] for key in zip(part["time_expression"], published[undated], part["date_basis"], strict=True)
+        ]
     out["_why_undated"] = why
     return out
 
@@ -423,6 +428,7 @@ LEFT_OUT_WORDS = {
     "modality": "hypothetical or planned",
     "min_sources": "reported by too few sources",
     "disagree": "sources agree on the date",
+    "several": "by more than one filter",
 }
 
 
@@ -443,6 +449,11 @@ def left_out(
     keep = combine(masks, n)
     shown = count(keep)
     out: dict[str, int] = {}
+    if groups_of is None and masks:
+        fails = np.zeros(n, dtype=np.int8)
+        for mask in masks.values():
+            fails += ~mask
+        several = int((fails >= 2).sum())
     for name, mask in masks.items():
         others = combine(masks, n, skip=name)
         if name == "date":
@@ -454,6 +465,8 @@ def left_out(
             extra = count(rows | keep) - shown if groups_of is not None else int(rows.sum())
             if extra > 0:
                 out[part] = extra
+    if groups_of is None and masks and several:
+        out["several"] = several
     return out
 
 

@@ -90,7 +90,8 @@ def build_groups(events: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFram
     n = len(events)
     group = events["event_group"].astype(str).to_numpy(dtype=object)
     stored = table.drop_duplicates("event_group").set_index("event_group") if len(table) else None
-    known = np.isin(group, stored.index.to_numpy(dtype=object)) if stored is not None else np.zeros(n, dtype=bool)
+    # pandas hash lookups: numpy's isin on object arrays compares every pair
+    known = stored.index.get_indexer(group) >= 0 if stored is not None else np.zeros(n, dtype=bool)
     key = np.where(known, group, OWN_GROUP + events["event_id"].astype(str).to_numpy(dtype=object))
     codes, keys = pd.factorize(key)
     n_groups = len(keys)
@@ -138,7 +139,7 @@ def build_groups(events: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFram
         }
     )
     if stored is not None:
-        in_table = np.isin(keys, stored.index.to_numpy(dtype=object))
+        in_table = stored.index.get_indexer(keys) >= 0
         picked = stored.reindex(keys[in_table])
         for column in ("date_start", "date_end"):
             values = frame[column].to_numpy(copy=True)

@@ -6,6 +6,7 @@ label 100,000 rows in well under a second.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -110,6 +111,7 @@ def date_columns(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 _REPORTED = re.compile(r"^(?P<value>.*?)\s*\((?P<n>\d+)\)$")
 
 
+@functools.lru_cache(maxsize=65_536)  # the same few thousand entries recur across groups
 def reported_date_text(item: str) -> tuple[str, int, bool]:
     """One 'reported_dates' entry ('2025-10-08 (2)', '2025-03 (1)', '2022-01-01/2025-10-07 (1)', 'Tuesday (1)')
     -> (readable date, how many sources gave it, whether it is a calendar date)."""

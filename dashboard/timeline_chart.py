@@ -48,8 +48,8 @@ CHAR_PX = 6.3  # average width of a label character at 11 px
 MAX_LABELS = 36
 MIN_BAR_PX = 4  # a period narrower than this is drawn as a point at its middle (a bar would not show)
 WHISKER_PX = 7  # a disagreement's whisker reaches at least this far beyond its mark
-SLOTS = (0, -1, 1, -2, 2)  # rows within a lane, tried in this order, for marks that would overlap
-SLOT_HEIGHT = 0.19  # of a lane
+SLOTS = (0, -1, 1)  # rows within a lane, tried in this order, for marks that would overlap
+SLOT_HEIGHT = 0.3  # of a lane
 HOVER = "%{hovertext}<extra></extra>"
 SPREAD_STYLE = {
     grp.CONFLICT: ("sources disagree on the date (spread)", "#b2182b", 2.0, "solid"),
@@ -277,7 +277,7 @@ def _marks_figure(
     n_lanes = max(len(lanes), 1)
     layout = {
         "height": height or min(1100, 150 + LANE_PX * n_lanes),
-        "margin": {**MARGIN, "t": 40, "b": 70},
+        "margin": {**MARGIN, "t": 40, "b": 92},
         "barmode": "overlay",
         "dragmode": "zoom",
         "clickmode": "event+select",
@@ -295,7 +295,7 @@ def _marks_figure(
         "legend2": {
             "orientation": "h",
             "yanchor": "top",
-            "y": -0.04 * 900 / (150 + LANE_PX * n_lanes),
+            "y": -34 / (LANE_PX * n_lanes + 40),
             "x": 0,
             "yref": "paper",
             "font": {"size": 11, "color": "#555"},
@@ -457,7 +457,7 @@ def _ms_per_px(span: tuple[np.datetime64, np.datetime64]) -> float:
 def _layout_marks(rows: pd.DataFrame, span: tuple[np.datetime64, np.datetime64]) -> pd.DataFrame:
     """Where each mark is drawn: `_bar` (a period wide enough to see as a bar, else a point at its middle),
     `_x` (the point's date) and `_y` (its lane, and a row within the lane so marks that would overlap sit
-    above and below each other; beyond five rows, a fixed jitter)."""
+    above and below each other; beyond three rows, a fixed jitter)."""
     if not len(rows):
         return rows.assign(_bar=np.zeros(0, dtype=bool), _x=rows["date_start"], _y=np.zeros(0))
     ms = _ms_per_px(span)

@@ -127,7 +127,7 @@ def _undated_frame(what: np.ndarray | None = None, rows: pd.DataFrame | None = N
     return pd.DataFrame(
         {
             "what": what,
-            "source": rows["source"].to_numpy(),
+            "source": rows["_lane"].to_numpy(),
             "written": rows["time_expression"].to_numpy(),
             "why": rows["_why_undated"].to_numpy(),
             "doc_id": rows["doc_id"].to_numpy(),

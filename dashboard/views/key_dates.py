@@ -68,9 +68,11 @@ if shown.empty:
     st.stop()
 
 shown["when"] = [labels.date_text(d, d, "day") for d in shown["date"]]
-chart = charts.key_dates_figure(shown, (start, end))
+first, last = pd.Timestamp(shown["date"].min()), pd.Timestamp(shown["date"].max())
+pad = max((last - first) / 20, pd.Timedelta(days=3))
+chart = charts.key_dates_figure(shown, ((first - pad).date(), (last + pad).date()))
 st.plotly_chart(chart, key="kd_chart", config={"displaylogo": False})
-st.caption("Each bar is a day; taller: it matters more. The ten best are numbered by rank.")
+st.caption("Each stem is a day; taller: it matters more. The best are numbered by rank where the numbers fit.")
 
 head = st.columns([3, 2])
 head[0].caption("Select a day to read its events.")

@@ -98,7 +98,8 @@ with controls:
         on_change=_keep_choice,
         args=("tl_lanes", "_lanes", "source"),
         label_visibility="collapsed",
-        format_func=lambda choice: f"lanes by {choice}" if choice == LANE_CHOICES[0] else f"by {choice}",
+        format_func=lambda choice: "by type" if choice == "event type" else f"by {choice}",
+        help="Lanes by source (the outlet, or the article's short title), by the event's main actor, or by type.",
     )
     lane_by = lane_by or "source"
     last = max(hi, lo)
@@ -156,10 +157,6 @@ st.plotly_chart(
 )
 notes = []
 if mode == EVENTS:
-    notes.append(
-        "One mark per event: bigger marks are reported by more sources; a red whisker spans the dates "
-        "sources disagree on, a dotted one a vaguer date one source gives."
-    )
     if lane_by == "source":
         notes.append(f"Events that several sources report share the top lane, '{groups.SEVERAL}'.")
 else:
@@ -261,11 +258,11 @@ if len(chronology):
         on_select=_on_chronology_select,
         selection_mode="single-row",
         column_config={
-            "when": st.column_config.TextColumn("When", width=120),
-            "what": st.column_config.TextColumn("What happened", width="large"),
-            "sources": st.column_config.NumberColumn("Sources", format="%d", width=70),
-            "agreement": st.column_config.TextColumn("Dates", width=140),
-            "type": st.column_config.TextColumn("Type", width=80),
+            "when": st.column_config.TextColumn("When", width=115),
+            "what": st.column_config.TextColumn("What happened", width=400),
+            "sources": st.column_config.NumberColumn("Sources", format="%d", width=62),
+            "agreement": st.column_config.TextColumn("Dates", width=125),
+            "type": st.column_config.TextColumn("Type", width=75),
         },
     )
 if pick.get("where") == "chronology":
@@ -289,10 +286,10 @@ if parts.n_undated:
         width="stretch",
         key="tl_undated",
         column_config={
-            "what": st.column_config.TextColumn("What happened", width="large"),
-            "source": st.column_config.TextColumn("Source", width=170),
-            "written": st.column_config.TextColumn("Written as", width=110),
-            "why": st.column_config.TextColumn("Why it has no date", width="medium"),
+            "what": st.column_config.TextColumn("What happened", width=330),
+            "source": st.column_config.TextColumn("Source", width=180),
+            "written": st.column_config.TextColumn("Written as", width=100),
+            "why": st.column_config.TextColumn("Why it has no date", width=250),
         },
     )
 if not undated_docs.empty:
@@ -307,10 +304,10 @@ if not undated_docs.empty:
         width="stretch",
         key="tl_undated_docs",
         column_config={
-            "title": st.column_config.TextColumn("Article", width="large"),
+            "title": st.column_config.TextColumn("Article", width=330),
             "outlet": st.column_config.TextColumn("Outlet", width=110),
-            "events": st.column_config.NumberColumn("Reports", format="%d", width=70),
-            "undated": st.column_config.NumberColumn("Undated", format="%d", width=75),
-            "why": st.column_config.TextColumn("Why it has no date", width="medium"),
+            "events": st.column_config.NumberColumn("Reports", format="%d", width=65),
+            "undated": st.column_config.NumberColumn("Undated", format="%d", width=70),
+            "why": st.column_config.TextColumn("Why it has no date", width=300),
         },
     )
