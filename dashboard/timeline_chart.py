@@ -47,7 +47,7 @@ PLOT_PX = 600  # the narrowest plot area expected (1280 px window, sidebar open)
 CHAR_PX = 6.3  # average width of a label character at 11 px
 MAX_LABELS = 36
 MIN_BAR_PX = 4  # a period narrower than this is drawn as a point at its middle (a bar would not show)
-WHISKER_PX = 7  # a disagreement's whisker reaches at least this far beyond its mark
+WHISKER_PX = 7  # the spread bar through a mark reaches this far beyond it on each side
 SLOTS = (0, -1, 1)  # rows within a lane, tried in this order, for marks that would overlap
 SLOT_HEIGHT = 0.3  # of a lane
 HOVER = "%{hovertext}<extra></extra>"
@@ -237,7 +237,7 @@ def _marks_figure(
     traces: list[dict[str, object]] = []
     present: set[str] = set()
     if grouped and len(detail):
-        traces += _whiskers(detail, span, present)
+        traces += _whiskers(detail, present)
     kinds = detail["event_type"].to_numpy()
     marker_type = "scattergl" if int((~detail_span).sum()) > WEBGL_ABOVE else "scatter"
     for kind in EVENT_TYPES:
@@ -404,29 +404,25 @@ def _sizes(rows: pd.DataFrame) -> np.ndarray:
     return 9 + 4 * (np.clip(rows["n_sources"].to_numpy(), 1, 6) - 1)
 
 
-def _whiskers(
-    rows: pd.DataFrame, span: tuple[np.datetime64, np.datetime64], present: set[str]
-) -> list[dict[str, object]]:
-    """A line with end ticks over the spread of dates an event's sources give (conflict: red; vaguer: dotted).
+def _whiskers(rows: pd.DataFrame, present: set[str]) -> list[dict[str, object]]:
+    """The spread of the dates an event's sources give (conflict: red; a vaguer date: grey, dotted), twice:
 
-    A spread of a few days is invisible over years, so a whisker reaches at least WHISKER_PX beyond its
-    mark on each side (on the narrowest expected plot); its hover gives the dates themselves."""
+    - a whisker over the dates themselves, with end ticks (data: it widens as one zooms in), and
+    - a bar through the mark, WHISKER_PX longer than the mark on each side (a symbol, the same at every zoom),
+      so a spread of a few days still shows when the axis spans years.
+    Neither has a hover: the mark's hover lists the dates."""
     out: list[dict[str, object]] = []
     spread = rows["_spread"].to_numpy()
-    ms = _ms_per_px(span)
     for kind, (name, colour, width, dash) in SPREAD_STYLE.items():
         part = rows[spread == kind]
         if part.empty:
             continue
         present.add(f"spread{kind}")
         n = len(part)
-        reach = ((_sizes(part) / 2 + WHISKER_PX) * ms).astype("timedelta64[ms]")
-        centre = part["_x"].to_numpy(dtype="datetime64[ns]")
-        lo = np.minimum(part["_lo"].to_numpy(dtype="datetime64[ns]"), centre - reach)
-        hi = np.maximum((part["_hi"] + pd.Timedelta(days=1)).to_numpy(dtype="datetime64[ns]"), centre + reach)
+        ids = list(part["_id"].astype(str))
         xs = np.empty(n * 3, dtype=object)
-        xs[0::3] = np.datetime_as_string(lo, unit="m")
-        xs[1::3] = np.datetime_as_string(hi, unit="m")
+        xs[0::3] = _iso(part["_lo"])
+        xs[1::3] = _iso(part["_hi"] + pd.Timedelta(days=1))
         xs[2::3] = None
         ys = np.empty(n * 3, dtype=object)
         ys[0::3] = ys[1::3] = part["_y"].to_numpy()
@@ -442,7 +438,25 @@ def _whiskers(
                 "hoverinfo": "skip",
                 "showlegend": False,
                 "name": name,
-                "meta": {"events": list(part["_id"].astype(str))},
+                "meta": {"events": ids, "shows": "dates"},
+            }
+        )
+        out.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": _iso(part["_x"]),
+                "y": part["_y"].to_numpy(),
+                "marker": {
+                    "symbol": "line-ew-open",
+                    "size": _sizes(part) + 2 * WHISKER_PX,
+                    "color": colour,
+                    "line": {"width": width + 0.5, "color": colour},
+                },
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "name": name,
+                "meta": {"events": ids, "shows": "spread"},
             }
         )
     return out
@@ -569,13 +583,53 @@ def _extents(
     radius = _sizes(rows) / 2
     left = np.where(bar, centre, centre - radius)
     right = np.where(bar, px(rows["_end_excl"].to_numpy(dtype="datetime64[ns]")), centre + radius)
-    if grouped:
+    if grouped:  # the whisker over the dates, and the spread bar through the mark
         has = rows["_spread"].to_numpy() > 0
         lo = px(rows["_lo"].to_numpy(dtype="datetime64[ns]"))
         hi = px((rows["_hi"] + pd.Timedelta(days=1)).to_numpy(dtype="datetime64[ns]"))
         left = np.where(has, np.minimum(left, np.minimum(lo, centre - radius - WHISKER_PX)), left)
         right = np.where(has, np.maximum(right, np.maximum(hi, centre + radius + WHISKER_PX)), right)
     return left, right
+
+
+def _label_texts(summary: str, n_sources: int) -> list[str]:
+    """A mark's label: its summary's first words; for an event several sources report, with how many, then a
+    shorter cut, then the count alone, so the count shows where the words do not fit."""
+    if n_sources < 2:
+        return [t for t in [labels.short_summary(summary)] if t]
+    count = f" · {n_sources} sources"
+    texts = [labels.short_summary(summary) + count, labels.short_summary(summary, 22) + count, f"{n_sources} sources"]
+    return [t for t in dict.fromkeys(texts) if not t.startswith(" ·")]
+
+
+def _free_spot(
+    i: int,
+    width: float,
+    left: np.ndarray,
+    right: np.ndarray,
+    lane_y: np.ndarray,
+    boxes_y: np.ndarray,
+    boxes_left: np.ndarray,
+    boxes_right: np.ndarray,
+    placed: list[tuple[float, float, float]],
+) -> tuple[float, float, str, float] | None:
+    """(start px, end px, text position, anchor px) of a label `width` wide right or left of mark i, where it
+    overlaps no other mark and no label already placed; None when neither side is free."""
+    near = np.abs(boxes_y - lane_y[i]) < 0.3
+    near[i] = False
+    for start, position, anchor in (
+        (right[i] + 4, "middle right", right[i] + 1),
+        (left[i] - 4 - width, "middle left", left[i] - 1),
+    ):
+        end = start + width
+        if start < -8 or end > PLOT_PX + MARGIN["r"]:
+            continue
+        if (near & (boxes_left < end) & (boxes_right > start)).any():
+            continue
+        if any(abs(y - lane_y[i]) < 0.4 and start < b + 6 and a < end + 6 for y, a, b in placed):
+            continue
+        return start, end, position, anchor
+    return None
 
 
 def _place_labels(rows: pd.DataFrame, span: tuple[np.datetime64, np.datetime64], grouped: bool) -> pd.DataFrame:
@@ -597,28 +651,13 @@ def _place_labels(rows: pd.DataFrame, span: tuple[np.datetime64, np.datetime64],
     placed: list[tuple[float, float, float]] = []
     chosen: list[tuple[int, str, str, np.datetime64]] = []
     for i in order:
-        text = labels.short_summary(summaries[i])
-        if not text:
-            continue
-        if n_sources[i] > 1:
-            text = f"{text} · {n_sources[i]} sources"
-        width = len(text) * CHAR_PX
-        near = np.abs(boxes_y - lane_y[i]) < 0.3
-        near[i] = False
-        for start, position, anchor in (
-            (right[i] + 4, "middle right", right[i] + 1),
-            (left[i] - 4 - width, "middle left", left[i] - 1),
-        ):
-            end = start + width
-            if start < -8 or end > PLOT_PX + MARGIN["r"]:
-                continue
-            if (near & (boxes_left < end) & (boxes_right > start)).any():
-                continue
-            if any(abs(y - lane_y[i]) < 0.4 and start < b + 6 and a < end + 6 for y, a, b in placed):
-                continue
-            placed.append((lane_y[i], start, end))
-            chosen.append((i, text, position, span[0] + np.timedelta64(int(anchor * ms), "ms")))
-            break
+        for text in _label_texts(summaries[i], int(n_sources[i])):
+            spot = _free_spot(i, len(text) * CHAR_PX, left, right, lane_y, boxes_y, boxes_left, boxes_right, placed)
+            if spot is not None:
+                start, end, position, anchor = spot
+                placed.append((lane_y[i], start, end))
+                chosen.append((i, text, position, span[0] + np.timedelta64(int(anchor * ms), "ms")))
+                break
         if len(chosen) >= MAX_LABELS:
             break
     if not chosen:

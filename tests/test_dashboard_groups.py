@@ -191,10 +191,11 @@ def test_one_mark_per_event_sized_labelled_and_spread(grouped_folder: Path) -> N
     hover = mark["hovertext"][i]
     assert "3 sources" in hover and "Sources disagree" in hover
     assert "Thu 13 Mar 2025" in hover and "Fri 14 Mar 2025" in hover and "“Thursday”" in hover
-    whiskers = [t for t in figure["data"] if "g1" in ((t.get("meta") or {}).get("events") or [])]
-    assert len(whiskers) == 1 and whiskers[0]["line"]["color"] == "#b2182b"  # the conflict's whisker
-    lo, hi = (pd.Timestamp(x) for x in whiskers[0]["x"][:2])
-    assert lo <= pd.Timestamp("2025-03-13") and hi >= pd.Timestamp("2025-03-15")  # 13 to 14 March, inclusive
+    spread = {t["meta"]["shows"]: t for t in figure["data"] if "g1" in ((t.get("meta") or {}).get("events") or [])}
+    dates, bar = spread["dates"], spread["spread"]  # a whisker over the dates; a bar through the mark
+    assert dates["line"]["color"] == bar["marker"]["color"] == "#b2182b"  # red: the sources disagree
+    assert dates["x"][:2] == ["2025-03-13", "2025-03-15"]  # 13 to 14 March, inclusive
+    assert bar["marker"]["symbol"] == "line-ew-open" and bar["marker"]["size"][0] == 17 + 14  # wider than the mark
     labels = [t for t in figure["data"] if t.get("mode") == "text"]
     assert any("· 3 sources" in text for t in labels for text in t["text"])
     assert figure["layout"]["yaxis"]["ticktext"][0] == "Several sources"
