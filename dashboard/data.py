@@ -125,6 +125,15 @@ class Dataset:
         """Whether `event_group` is filled anywhere (needed by the 'reported by N sources' filter)."""
         return bool((self.events["event_group"].astype(str) != "").any()) if len(self.events) else False
 
+    @cached_property
+    def title_lanes(self) -> frozenset[str]:
+        """Lane names that are article titles (their outlet is unknown): drawn in italics. Once per dataset."""
+        if not len(self.events):
+            return frozenset()
+        known = set(self.documents["outlet"].astype(str)) - {""}
+        lanes = self.events[["source", "_lane"]].drop_duplicates()
+        return frozenset(lane for source, lane in lanes.itertuples(index=False) if source not in known)
+
     @property
     def n_conflicts(self) -> int:
         """How many events (groups) have sources that disagree on the date."""

@@ -70,6 +70,16 @@ class View:
         """Events in the whole table."""
         return len(self.dataset.events)
 
+    @cached_property
+    def left_out(self) -> dict[str, int]:
+        """What each filter alone leaves out (see data.left_out)."""
+        return data.left_out(self.dataset.events, self.masks)
+
+    def left_out_text(self, lead: str = "Left out") -> str:
+        """'Left out: 12 undated, 19 hypothetical or planned.' for markdown (escaped), or ''."""
+        text = data.left_out_text(self.left_out, lead)
+        return md_text(text) + "." if text else ""
+
     def empty_message(self) -> str:
         """What to change when nothing matches."""
         return data.explain_empty(self.dataset, self.filters, self.masks)
@@ -189,9 +199,10 @@ def render_sidebar(ds: Dataset) -> View:
     keep = data.combine(masks, len(ds.events))
     counts = data.facet_counts(ds, filters, masks)
     sb = st.sidebar
-    left = data.left_out_text(data.left_out(ds.events, masks))
+    view = View(ds, filters, masks, keep)
+    left = view.left_out_text()
     sb.markdown(
-        f"**{int(keep.sum()):,}** of {len(ds.events):,} events match" + (f"  \n:gray[{md_text(left)}.]" if left else "")
+        f"**{int(keep.sum()):,}** of {len(ds.events):,} events match" + (f"  \n:small[:gray[{left}]]" if left else "")
     )
     for note in st.session_state.pop("_link_notes", None) or ():
         sb.warning(md_text(note), icon=":material/link_off:")
@@ -264,6 +275,5 @@ def render_sidebar(ds: Dataset) -> View:
     )
     sb.button("Reset filters", on_click=_reset, args=(ds,), width="stretch", key="f_reset")
     sync_query_params(filters)
-    view = View(ds, filters, masks, keep)
     st.session_state[VIEW_KEY] = view
     return view

@@ -51,9 +51,10 @@ WHISKER_PX = 7  # the spread bar through a mark reaches this far beyond it on ea
 SLOTS = (0, -1, 1)  # rows within a lane, tried in this order, for marks that would overlap
 SLOT_HEIGHT = 0.3  # of a lane
 HOVER = "%{hovertext}<extra></extra>"
+TRACE_COLUMNS = ["_id", "_hover", "date_start", "_end_excl", "_x", "_y", "_hollow", "_faded", "n_sources"]
 SPREAD_STYLE = {
-    grp.CONFLICT: ("sources disagree on the date (spread)", "#b2182b", 2.0, "solid"),
-    grp.REFINES: ("a source gives a vaguer date", "#8c8c8c", 1.5, "dot"),
+    grp.CONFLICT: ("sources disagree on the date", "#b2182b", 2.0, "solid"),
+    grp.REFINES: ("one source is vaguer", "#8c8c8c", 1.5, "dot"),
 }
 
 KEEP = ["event_id", "_hover", "event_type", "date_start", "_end_excl", "_span", "_jitter", "_mi", "_hollow", "_faded"]
@@ -239,11 +240,12 @@ def _marks_figure(
     if grouped and len(detail):
         traces += _whiskers(detail, present)
     kinds = detail["event_type"].to_numpy()
+    slim = detail[[c for c in TRACE_COLUMNS if c in detail.columns]]  # fewer columns to copy per type
     marker_type = "scattergl" if int((~detail_span).sum()) > WEBGL_ABOVE else "scatter"
     for kind in EVENT_TYPES:
         of_kind = kinds == kind
         if of_kind.any():
-            traces += _type_traces(detail[of_kind & detail_span], detail[of_kind & ~detail_span], kind, marker_type)
+            traces += _type_traces(slim[of_kind & detail_span], slim[of_kind & ~detail_span], kind, marker_type)
     hollow = detail["_hollow"].to_numpy(dtype=bool)
     faded = detail["_faded"].to_numpy(dtype=bool)
     if hollow.any():
@@ -505,7 +507,7 @@ def _style_legend(present: set[str]) -> list[dict[str, object]]:
         ("size", "bigger: more sources", {"mode": "markers", "marker": {"size": 15, "color": grey}}),
         (
             "hollow",
-            "hollow: date not written (the article's publication date)",
+            "hollow: no date written (publication date)",
             {"mode": "markers", "marker": {"size": 10, "color": grey, "symbol": "circle-open", "line": {"width": 2}}},
         ),
         ("faded", "faded: low confidence", {"mode": "markers", "marker": {"size": 10, "color": grey, "opacity": 0.35}}),

@@ -41,12 +41,8 @@ class TimelineParts:
 
 
 def titles_in(ds: data.Dataset) -> set[str]:
-    """Lane names that are article titles (their outlet is unknown): drawn italic."""
-    if not len(ds.events):
-        return set()
-    known = set(ds.documents["outlet"].astype(str)) - {""}
-    lanes = ds.events[["source", "_lane"]].drop_duplicates()
-    return {lane for source, lane in lanes.itertuples(index=False) if source not in known}
+    """Lane names that are article titles (their outlet is unknown): drawn italic (computed once per dataset)."""
+    return set(ds.title_lanes)
 
 
 def timeline_parts(
@@ -173,19 +169,22 @@ def _sources_without_lane(
     if meta.get("merged_lanes"):
         return {}
     lanes = set(meta.get("lanes", []))
-    ev = ds.events
-    candidates = ev.loc[nodate, ["source", "_lane", "_dated"]]
-    stats = candidates.groupby("source", sort=True).agg(lane=("_lane", "first"), any_dated=("_dated", "any"))
-    stats = stats[~stats["lane"].isin(lanes)]
-    if stats.empty:
-        return {}
-    drawn = ev.loc[keep & ev["_dated"].to_numpy(dtype=bool), "source"].value_counts()
+    codes, sources = ds.facet_codes["sources"]  # each event's source, as a number: counts by bincount
+    dated = ds.events["_dated"].to_numpy(dtype=bool)
+    n = len(sources)
+    candidates = np.bincount(codes[nodate], minlength=n)
+    candidates_dated = np.bincount(codes[nodate & dated], minlength=n)
+    drawn = np.bincount(codes[keep & dated], minlength=n)
+    lane_of = dict(ds.events[["source", "_lane"]].iloc[np.unique(codes, return_index=True)[1]].itertuples(index=False))
     out: dict[str, str] = {}
-    for source, row in stats.iterrows():
-        if not row["any_dated"]:
-            out[str(source)] = "only undated events, listed below"
-        elif drawn.get(source, 0) == 0:
-            out[str(source)] = "no dated events in the date range"
+    for i in np.flatnonzero(candidates):
+        source = sources[i]
+        if lane_of.get(source) in lanes:
+            continue
+        if not candidates_dated[i]:
+            out[source] = "only undated events, listed below"
+        elif not drawn[i]:
+            out[source] = "no dated events in the date range"
         elif mode == EVENTS:
-            out[str(source)] = f"every event it reports is reported by other sources too (the '{groups.SEVERAL}' lane)"
+            out[source] = f"every event it reports is reported by other sources too (the '{groups.SEVERAL}' lane)"
     return out

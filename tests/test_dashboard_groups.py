@@ -200,7 +200,7 @@ def test_one_mark_per_event_sized_labelled_and_spread(grouped_folder: Path) -> N
     assert any("· 3 sources" in text for t in labels for text in t["text"])
     assert figure["layout"]["yaxis"]["ticktext"][0] == "Several sources"
     legend = {t["name"] for t in figure["data"] if t.get("legend") == "legend2"}
-    assert {"bigger: more sources", "sources disagree on the date (spread)"} <= legend
+    assert {"bigger: more sources", "sources disagree on the date"} <= legend
     headline = at.markdown[0].value
     assert headline.startswith("**4 events** from 5 dated reports by 3 sources")
 

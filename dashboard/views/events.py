@@ -44,8 +44,8 @@ view = current_view()
 all_events = view.dataset.events
 st.title("Events table")
 st.caption(
-    f"{view.count:,} events match the filters. Click a column header to sort, select rows to read them, "
-    "and download exactly these rows below."
+    f"{view.count:,} events (reports) match the filters. {view.left_out_text('The filters leave out')} "
+    "Click a column header to sort, select rows to read them, and download exactly these rows below."
 )
 
 if not view.count:
@@ -69,7 +69,7 @@ table = st.dataframe(
     shown[SHOWN_COLUMNS],
     column_config={
         **column_config(),
-        "summary": st.column_config.TextColumn("What happened", width="large", pinned=True),
+        "summary": st.column_config.TextColumn("What happened", width="large"),
         "_when_key": st.column_config.TextColumn("When", width=110, help="Undated events say 'undated'."),
         "source": st.column_config.TextColumn("Source", width="medium"),
         "_n_sources": st.column_config.NumberColumn(
@@ -80,7 +80,7 @@ table = st.dataframe(
     },
     hide_index=True,
     width="stretch",
-    height=420,
+    height=560,
     key="ev_table",
     on_select="rerun",
     selection_mode="multi-row",

@@ -183,11 +183,6 @@ if parts.sources_without_lane:
     listed = [f"{md_text(source)} ({md_text(why)})" for source, why in list(parts.sources_without_lane.items())[:6]]
     more = len(parts.sources_without_lane) - len(listed)
     notes.append("No lane of their own: " + "; ".join(listed) + (f"; and {more:,} more" if more > 0 else "") + ".")
-st.caption(
-    " ".join(notes)
-    + " Click a mark (or box-select several) to compare its reports; drag to zoom, double-click to reset."
-)
-
 st.plotly_chart(
     parts.histogram,
     key="tl_histogram",
@@ -196,9 +191,11 @@ st.plotly_chart(
     config=CHART_CONFIG,
 )
 st.caption(
-    f"{unit.capitalize()} per month, on the same dates as the timeline. One known only to a longer period (a "
-    "quarter, a year) is spread evenly over its months (grey, hatched), not piled on its first month. "
-    "Drag across months to narrow the date range to them."
+    " ".join(notes)
+    + " Click a mark (or box-select several) to compare its reports; drag to zoom, double-click to reset. "
+    f"Under the timeline, on the same dates: {unit} per month; one known only to a longer period (a quarter, a "
+    "year) is spread evenly over its months (grey, hatched), not piled on its first month. Drag across months "
+    "to narrow the date range to them."
 )
 
 # ---- the event a click opened
@@ -259,7 +256,7 @@ if len(chronology):
         selection_mode="single-row",
         column_config={
             "when": st.column_config.TextColumn("When", width=115),
-            "what": st.column_config.TextColumn("What happened", width=400),
+            "what": st.column_config.TextColumn("What happened", width=370),
             "sources": st.column_config.NumberColumn("Sources", format="%d", width=62),
             "agreement": st.column_config.TextColumn("Dates", width=125),
             "type": st.column_config.TextColumn("Type", width=75),
@@ -286,10 +283,10 @@ if parts.n_undated:
         width="stretch",
         key="tl_undated",
         column_config={
-            "what": st.column_config.TextColumn("What happened", width=330),
-            "source": st.column_config.TextColumn("Source", width=180),
-            "written": st.column_config.TextColumn("Written as", width=100),
-            "why": st.column_config.TextColumn("Why it has no date", width=250),
+            "what": st.column_config.TextColumn("What happened", width=270),
+            "source": st.column_config.TextColumn("Source", width=165),
+            "written": st.column_config.TextColumn("Written as", width=95),
+            "why": st.column_config.TextColumn("Why it has no date", width=260),
         },
     )
 if not undated_docs.empty:
@@ -304,10 +301,10 @@ if not undated_docs.empty:
         width="stretch",
         key="tl_undated_docs",
         column_config={
-            "title": st.column_config.TextColumn("Article", width=330),
-            "outlet": st.column_config.TextColumn("Outlet", width=110),
+            "title": st.column_config.TextColumn("Article", width=300),
+            "outlet": st.column_config.TextColumn("Outlet", width=100),
             "events": st.column_config.NumberColumn("Reports", format="%d", width=65),
             "undated": st.column_config.NumberColumn("Undated", format="%d", width=70),
-            "why": st.column_config.TextColumn("Why it has no date", width=300),
+            "why": st.column_config.TextColumn("Why it has no date", width=260),
         },
     )
