@@ -134,6 +134,21 @@ class Dataset:
         lanes = self.events[["source", "_lane"]].drop_duplicates()
         return frozenset(lane for source, lane in lanes.itertuples(index=False) if source not in known)
 
+    @cached_property
+    def lane_sources(self) -> dict[str, str]:
+        """Each lane name's full source (a lane shows an outlet, or an article's short title). Once per dataset."""
+        if not len(self.events):
+            return {}
+        pairs = self.events[["_lane", "source"]].drop_duplicates("_lane")
+        return dict(pairs.itertuples(index=False))
+
+    @cached_property
+    def source_lanes(self) -> dict[str, str]:
+        """Each source's lane name. Once per dataset."""
+        if not len(self.events):
+            return {}
+        return dict(self.events[["source", "_lane"]].drop_duplicates("source").itertuples(index=False))
+
     @property
     def n_conflicts(self) -> int:
         """How many events (groups) have sources that disagree on the date."""

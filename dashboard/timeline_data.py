@@ -175,7 +175,7 @@ def _sources_without_lane(
     candidates = np.bincount(codes[nodate], minlength=n)
     candidates_dated = np.bincount(codes[nodate & dated], minlength=n)
     drawn = np.bincount(codes[keep & dated], minlength=n)
-    lane_of = dict(ds.events[["source", "_lane"]].iloc[np.unique(codes, return_index=True)[1]].itertuples(index=False))
+    lane_of = ds.source_lanes
     out: dict[str, str] = {}
     for i in np.flatnonzero(candidates):
         source = sources[i]

@@ -305,9 +305,10 @@ def test_event_panel_shows_every_report_side_by_side(grouped_folder: Path) -> No
     assert at.query_params["event"] == "g1"
 
 
-def test_an_unknown_event_in_the_link_is_ignored(grouped_folder: Path) -> None:
+def test_an_unknown_event_in_the_link_is_said(grouped_folder: Path) -> None:
     at = run_app({"event": "no-such-group"})
     assert not any(s.value == "Selected event" for s in at.subheader)
+    assert "not in the store" in at.info[0].value  # said, not silently dropped
 
 
 def test_chronology_lists_events_newest_or_oldest_first(grouped_folder: Path) -> None:

@@ -164,7 +164,7 @@ else:
 if lane_by == "source" and timeline_data.titles_in(ds):
     notes.append("Lanes in italics are article titles (their outlet is unknown).")
 if meta.get("aggregated"):
-    full = dict(ds.events[["_lane", "source"]].drop_duplicates("_lane").itertuples(index=False))
+    full = ds.lane_sources
     named = [labels.cut(full.get(name, name), 80) if lane_by == "source" else name for name in meta["aggregated"]]
     names = ", ".join(md_text(name) for name in named[:4]) + (" …" if len(named) > 4 else "")
     notes.append(
@@ -201,8 +201,15 @@ st.caption(
 # ---- the event a click opened
 pick = st.session_state.get(PICK) or {}
 link = st.query_params.get("event")
-if not pick.get("ids") and link and groups.row_of(ds.groups, link) is not None:
-    pick = {"where": "link", "ids": [link], "mode": EVENTS}
+if not pick.get("ids") and link:
+    if groups.row_of(ds.groups, link) is not None:
+        pick = {"where": "link", "ids": [link], "mode": EVENTS}
+    else:
+        st.info(
+            "The event this link opens is not in the store (any more): the data changed since the link was made. "
+            "Click a mark to open another.",
+            icon=":material/link_off:",
+        )
 
 
 def _show_pick() -> None:
