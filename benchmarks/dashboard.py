@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard import charts, data  # noqa: E402
-from dashboard.synthetic import synthetic_tables  # noqa: E402
+from dashboard import charts, data, timeline_data  # noqa: E402
+from dashboard.synthetic import synthetic_groups, synthetic_tables  # noqa: E402
 from extract import store  # noqa: E402
 
 BUDGET_S = 0.3
@@ -35,22 +35,32 @@ def timed(fn, repeat: int = 3):  # type: ignore[no-untyped-def]
     return best, result
 
 
-def page_work(ds: data.Dataset, filters: data.Filters, lane_by: str) -> tuple[int, int]:
-    """What the Timeline page computes on a rerun: masks, facet counts, rows, both figures, their JSON."""
+def page_work(
+    ds: data.Dataset, filters: data.Filters, lane_by: str, mode: str = timeline_data.EVENTS
+) -> tuple[int, int]:
+    """What the Timeline page computes on a rerun: masks, facet counts, what the filters leave out, both figures,
+    the chronology and the undated list (`timeline_data.timeline_parts`), and the figures' JSON."""
     masks = data.dataset_masks(ds, filters)
     data.facet_counts(ds, filters, masks)
-    rows = ds.events.loc[data.combine(masks, len(ds.events)), charts.CHART_COLUMNS]
+    keep = data.combine(masks, len(ds.events))
+    data.left_out(ds.events, masks)
     lo, hi = ds.date_bounds()
     span = (filters.date_from or lo, filters.date_to or hi)
-    timeline = charts.timeline_figure(rows, lane_by, span).to_json()
-    histogram = charts.month_histogram(rows, span).to_json()
-    return len(rows), len(timeline) + len(histogram)
+    parts = timeline_data.timeline_parts(
+        ds, masks, keep, mode=mode, lane_by=lane_by, x_range=span, titles=timeline_data.titles_in(ds)
+    )
+    timeline = parts.figure.to_json()
+    histogram = parts.histogram.to_json()
+    return parts.n_marks, len(timeline) + len(histogram)
 
 
 def bench_functions(n: int) -> None:
     events, documents = synthetic_tables(n)
-    t_build, ds = timed(lambda: data.build_dataset(events, documents), repeat=1)
-    print(f"\n== {n:,} events")
+    events, groups, key_dates = synthetic_groups(events, documents)
+    t_build, ds = timed(
+        lambda: data.build_dataset(events, documents, group_table=groups, key_dates=key_dates), repeat=1
+    )
+    print(f"\n== {n:,} events ({len(groups):,} stored groups, {len(ds.groups):,} events once grouped)")
     print(f"prepare (once, in the cached loader): {t_build:.2f} s")
     t_pickle, blob = timed(lambda: pickle.dumps(ds.events, protocol=5), repeat=1)
     t_unpickle, _ = timed(lambda: pickle.loads(blob), repeat=1)
@@ -68,12 +78,15 @@ def bench_functions(n: int) -> None:
         ),
         "one source, lanes by event type": (data.Filters(sources=("Outlet C",)), "event type"),
     }
-    for label, (filters, lane_by) in cases.items():
-        seconds, (rows, size) = timed(lambda f=filters, lb=lane_by: page_work(ds, f, lb))
-        verdict = "ok" if seconds <= BUDGET_S else "OVER BUDGET"
-        print(
-            f"  {label:38s} rows {rows:>9,}  rerun work {seconds * 1000:7.0f} ms ({verdict})  JSON {size / 1e6:5.2f} MB"
-        )
+    for mode in (timeline_data.EVENTS, timeline_data.REPORTS):
+        print(f"  Timeline page, {mode}:")
+        for label, (filters, lane_by) in cases.items():
+            seconds, (rows, size) = timed(lambda f=filters, lb=lane_by, m=mode: page_work(ds, f, lb, m))
+            verdict = "ok" if seconds <= BUDGET_S else "OVER BUDGET"
+            print(
+                f"    {label:38s} marks {rows:>9,}  rerun work {seconds * 1000:7.0f} ms ({verdict})  "
+                f"JSON {size / 1e6:5.2f} MB"
+            )
     fig = charts.timeline_figure(ds.events[ds.events["_dated"]], "source")
     size = len(fig.to_json())
     meta = fig.layout.meta
@@ -91,7 +104,10 @@ def bench_app(n: int) -> None:
     events, documents = synthetic_tables(n)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        store.open_store(folder).write(events, documents, {}, replace_all=True)  # as an extraction run leaves it
+        events, groups, key_dates = synthetic_groups(events, documents)
+        tables = store.CorpusTables(events, documents, {"groups": groups, "key_dates": key_dates})
+        # as an extraction run leaves it: the corpus tables are written with the events
+        store.open_store(folder).write(events, documents, {}, replace_all=True, derive=lambda corpus: tables)
         os.environ["DATELINE_DATA"] = str(folder)
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
         start = time.perf_counter()

@@ -53,7 +53,8 @@ def first_start_extraction(location: str) -> None:
 
 def main() -> None:
     """Page setup, data, sidebar filters, then the selected page."""
-    st.set_page_config(page_title="Dateline", page_icon=":material/timeline:", layout="wide")
+    # An emoji favicon is drawn in the page (a data: URL); a material icon would be fetched from Google's servers.
+    st.set_page_config(page_title="Dateline", page_icon="📅", layout="wide")
     location = data.data_location()
     first_start_extraction(location)
     dataset = data.load_dataset(location)
@@ -63,6 +64,7 @@ def main() -> None:
         )
     pages = [
         st.Page(VIEWS / "timeline.py", title="Timeline", icon=":material/timeline:", default=True),
+        st.Page(VIEWS / "key_dates.py", title="Key dates", icon=":material/event:", url_path="key-dates"),
         st.Page(VIEWS / "sources.py", title="Sources", icon=":material/article:", url_path="sources"),
         st.Page(VIEWS / "events.py", title="Events table", icon=":material/table:", url_path="events"),
         st.Page(VIEWS / "add.py", title="Add articles", icon=":material/upload_file:", url_path="add"),

@@ -72,32 +72,35 @@ def event_details(events: pd.DataFrame, documents: pd.DataFrame, filters: data.F
     st.html(STYLE)
     by_doc = documents.set_index("doc_id") if len(documents) else None
     params = data.to_query_params(filters)
-    for row in events.head(MAX_DETAILS).itertuples(index=False):
+    for row in events.head(MAX_DETAILS).to_dict("records"):
         with st.container(border=True):
-            written = f"“{row.time_expression}”" if row.time_expression else "the publication date"
-            confidence = f"{row.confidence:.0%}" if pd.notna(row.confidence) else "n/a"
-            st.markdown(
-                f"**{md_text(row.summary or '(no summary)')}**  \n"
-                f":blue-badge[{md_text(row.event_type)}] :gray-badge[{md_text(row.modality)}] "
-                f"{md_text(date_label(row.date_start, row.date_end, str(row.granularity)))} · "
-                f"written as {md_text(written)} · basis: {md_text(row.date_basis)} · confidence {confidence}"
+            written = (
+                f"“{row['time_expression']}”" if row["time_expression"] else "no date written (the publication date)"
             )
-            st.html(f'<div class="dl-legend">{sentence_html(str(row.sentence), str(row.time_expression))}</div>')
-            actors = ", ".join(row.actors) if len(row.actors) else "none named"
-            places = ", ".join(row.locations) if len(row.locations) else "none named"
-            st.caption(f"Actors: {md_text(actors)} · Places: {md_text(places)} · Source: {md_text(row.source)}")
+            confidence = f"{row['confidence']:.0%}" if pd.notna(row["confidence"]) else "n/a"
+            when = row.get("_when") or date_label(row["date_start"], row["date_end"], str(row["granularity"]))
+            st.markdown(
+                f"**{md_text(row['summary'] or '(no summary)')}**  \n"
+                f":blue-badge[{md_text(row['event_type'])}] :gray-badge[{md_text(row['modality'])}] "
+                f"**{md_text(when)}**, written {md_text(written)} · basis: {md_text(row['date_basis'])} · "
+                f"confidence {confidence}"
+            )
+            st.html(f'<div class="dl-legend">{sentence_html(str(row["sentence"]), str(row["time_expression"]))}</div>')
+            actors = ", ".join(row["actors"]) if len(row["actors"]) else "none named"
+            places = ", ".join(row["locations"]) if len(row["locations"]) else "none named"
+            st.caption(f"Actors: {md_text(actors)} · Places: {md_text(places)} · Source: {md_text(row['source'])}")
             cols = st.columns([1, 1, 2])
             cols[0].page_link(
                 SOURCES_PAGE,
                 label="Open the source",
                 icon=":material/article:",
-                query_params={**params, "doc": str(row.doc_id)},
+                query_params={**params, "doc": str(row["doc_id"])},
             )
             url = ""
-            if by_doc is not None and row.doc_id in by_doc.index:
-                url = str(by_doc.loc[row.doc_id, "url"])
-                if isinstance(by_doc.loc[row.doc_id, "url"], pd.Series):
-                    url = str(by_doc.loc[row.doc_id, "url"].iloc[0])
+            if by_doc is not None and row["doc_id"] in by_doc.index:
+                url = str(by_doc.loc[row["doc_id"], "url"])
+                if isinstance(by_doc.loc[row["doc_id"], "url"], pd.Series):
+                    url = str(by_doc.loc[row["doc_id"], "url"].iloc[0])
             if link := safe_url(url):
                 cols[1].link_button("Original article", link, icon=":material/open_in_new:")
     if len(events) > MAX_DETAILS:

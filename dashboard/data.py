@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard import groups, labels
 from dashboard.text import DocumentText, document_text
 from extract import schema, store
 
@@ -44,6 +45,7 @@ FACET_LABELS: dict[str, str] = {
     "text": "search text",
     "modality": "hypothetical/planned switch",
     "min_sources": "minimum number of sources",
+    "disagree": "'sources disagree' switch",
 }
 
 
@@ -61,6 +63,11 @@ def open_data_store(location: str | None = None) -> store.Store:
 # Derived columns and the prepared dataset
 
 
+def empty_table(name: str) -> pd.DataFrame:
+    """A declared table with no rows (its columns typed)."""
+    return schema.typed(pd.DataFrame(), name)
+
+
 def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     """The events table plus derived columns (prefixed `_`) that make filters vectorised.
 
@@ -74,25 +81,19 @@ def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     end = end.where(end.notna() & (end >= start), start)
     df["date_start"], df["date_end"] = start, end
     df["_dated"] = start.notna().to_numpy()
-    df["_end_excl"] = end + pd.Timedelta(days=1)
-    df["_span"] = (df["_dated"] & (end > start)).to_numpy()
     df["_month"] = start.dt.to_period("M").dt.start_time.astype("datetime64[ns]")
     df["_year"] = start.dt.year.astype("Int64")
-    months = start.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
-    df["_mi"] = np.where(df["_dated"].to_numpy(), months, -1)  # months since 1970-01, -1 when undated
-    type_codes = {kind: i for i, kind in enumerate(schema.EVENT_TYPES)}
-    df["_type_code"] = df["event_type"].astype(object).map(type_codes).fillna(-1).astype(np.int8).to_numpy()
+    df = groups.add_mark_columns(df, df["event_id"])
     text = df["summary"].astype(str) + " " + df["sentence"].astype(str)
     df["_text"] = text.str.lower().astype("string[pyarrow]")
-    hashed = pd.util.hash_pandas_object(df["event_id"].astype(str), index=False).to_numpy()
-    df["_jitter"] = ((hashed % 1009) / 1008.0 - 0.5) * 0.64
-    from dashboard.charts import hover_text
-
-    df["_hover"] = hover_text(df).astype(object)
+    df["_when"], df["_when_key"] = labels.date_columns(df)
+    df = groups.style_columns(df, df["date_basis"], df["confidence"])
+    df["_hover"] = groups.report_hover(df).astype(object)
     df["_hypothetical"] = (df["modality"].astype(str) != "asserted").to_numpy()
     group = df["event_group"].astype(str)
     n_src = df.groupby(group, sort=False)["source"].transform("nunique").to_numpy()
     df["_n_sources"] = np.where(group.to_numpy() == "", 1, n_src).astype("int64")
+    df["_disagree"] = np.zeros(len(df), dtype=bool)
     return df
 
 
@@ -109,6 +110,10 @@ class Dataset:
     location: str = ""  # the store it was read from
     version: int = 0  # the store's version it was read at
     problem: str | None = None  # why the stored tables could not be read (then both are empty)
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per event (see dashboard.groups)
+    group_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # each event's group row
+    key_dates: pd.DataFrame = field(default_factory=lambda: empty_table("key_dates"))
+    notes: tuple[str, ...] = ()  # what could not be read beside the events (shown, not fatal)
 
     @property
     def stamp(self) -> tuple[str, int]:
@@ -119,6 +124,35 @@ class Dataset:
     def has_groups(self) -> bool:
         """Whether `event_group` is filled anywhere (needed by the 'reported by N sources' filter)."""
         return bool((self.events["event_group"].astype(str) != "").any()) if len(self.events) else False
+
+    @cached_property
+    def title_lanes(self) -> frozenset[str]:
+        """Lane names that are article titles (their outlet is unknown): drawn in italics. Once per dataset."""
+        if not len(self.events):
+            return frozenset()
+        known = set(self.documents["outlet"].astype(str)) - {""}
+        lanes = self.events[["source", "_lane"]].drop_duplicates()
+        return frozenset(lane for source, lane in lanes.itertuples(index=False) if source not in known)
+
+    @cached_property
+    def lane_sources(self) -> dict[str, str]:
+        """Each lane name's full source (a lane shows an outlet, or an article's short title). Once per dataset."""
+        if not len(self.events):
+            return {}
+        pairs = self.events[["_lane", "source"]].drop_duplicates("_lane")
+        return dict(pairs.itertuples(index=False))
+
+    @cached_property
+    def source_lanes(self) -> dict[str, str]:
+        """Each source's lane name. Once per dataset."""
+        if not len(self.events):
+            return {}
+        return dict(self.events[["source", "_lane"]].drop_duplicates("source").itertuples(index=False))
+
+    @property
+    def n_conflicts(self) -> int:
+        """How many events (groups) have sources that disagree on the date."""
+        return int((self.groups["date_agreement"] == "conflict").sum()) if len(self.groups) else 0
 
     def options(self, facet: str) -> list[str]:
         """The values a facet can take, most frequent first."""
@@ -147,16 +181,26 @@ def build_dataset(
     location: str = "",
     version: int = 0,
     problem: str | None = None,
+    group_table: pd.DataFrame | None = None,
+    key_dates: pd.DataFrame | None = None,
+    notes: tuple[str, ...] = (),
 ) -> Dataset:
-    """Prepare the tables once: derived columns, facet codes and the exploded actor lookup."""
+    """Prepare the tables once: derived columns, lane names, the events as groups, facet codes and the exploded
+    actor lookup. `group_table` and `key_dates` are the store's tables (missing: every event is its own group)."""
     ev = prepare_events(events)
+    docs = documents.reset_index(drop=True)
+    ev = _with_documents(ev, docs)
+    table = group_table if group_table is not None else empty_table("groups")
+    grouped, group_of = groups.build_groups(ev, table)
+    ev["_n_sources"] = grouped["n_sources"].to_numpy()[group_of] if len(ev) else ev["_n_sources"]
+    ev["_disagree"] = (grouped["date_agreement"].to_numpy(dtype=object)[group_of] == "conflict") if len(ev) else False
     codes: dict[str, tuple[np.ndarray, list[str]]] = {}
     for facet, column in FACET_COLUMNS.items():
         values = ev[column].astype(str)
         order = values.value_counts(sort=True)
-        labels = [str(v) for v in order.index]
-        lookup = {v: i for i, v in enumerate(labels)}
-        codes[facet] = (values.map(lookup).to_numpy(dtype=np.int64), labels)
+        labels_ = [str(v) for v in order.index]
+        lookup = {v: i for i, v in enumerate(labels_)}
+        codes[facet] = (values.map(lookup).to_numpy(dtype=np.int64), labels_)
     lengths = ev["actors"].map(len).to_numpy(dtype=np.int64) if len(ev) else np.zeros(0, dtype=np.int64)
     rows = np.repeat(np.arange(len(ev), dtype=np.int64), lengths)
     flat = pd.Series([a for lst in ev["actors"] for a in lst], dtype=object)
@@ -167,8 +211,50 @@ def build_dataset(
     else:
         actor_labels, actor_codes = [], np.zeros(0, dtype=np.int64)
     return Dataset(
-        ev, documents.reset_index(drop=True), codes, rows, actor_codes, actor_labels, location, version, problem
+        ev,
+        docs,
+        codes,
+        rows,
+        actor_codes,
+        actor_labels,
+        location,
+        version,
+        problem,
+        grouped,
+        group_of,
+        key_dates if key_dates is not None else empty_table("key_dates"),
+        notes,
     )
+
+
+def _with_documents(events: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Columns that need the documents table: `_lane` (the outlet, or a short title when the source is an
+    article's title) and `_why_undated` (for undated events: why)."""
+    by_doc = documents.drop_duplicates("doc_id", keep="last").set_index("doc_id") if len(documents) else None
+    doc_ids = events["doc_id"].astype(str)
+    if by_doc is not None:
+        outlet = doc_ids.map(by_doc["outlet"].astype(str)).fillna("")
+        published = doc_ids.map(by_doc["published"].notna()).fillna(False).astype(bool)
+    else:
+        outlet = pd.Series("", index=events.index)
+        published = pd.Series(False, index=events.index)
+    source = events["source"].astype(str)
+    known = (outlet.to_numpy(dtype=object) != "") & (outlet.to_numpy(dtype=object) == source.to_numpy(dtype=object))
+    names = labels.lane_names(source, pd.Series(known, index=events.index))
+    out = events.assign(_lane=source.map(names).astype(object))
+    why = np.full(len(events), "", dtype=object)
+    undated = ~events["_dated"].to_numpy(dtype=bool)
+    if undated.any():
+        part = events.loc[undated, ["time_expression", "date_basis"]].astype(str)
+        reasons = {
+            key: labels.undated_reason(*key)
+            for key in zip(part["time_expression"], published[undated], part["date_basis"], strict=True)
+        }  # a few distinct (expression, dated article, basis) triples: each worded once
+        why[undated] = [
+            reasons[key] for key in zip(part["time_expression"], published[undated], part["date_basis"], strict=True)
+        ]
+    out["_why_undated"] = why
+    return out
 
 
 def load_dataset(location: str | Path | None = None) -> Dataset:
@@ -185,12 +271,37 @@ def load_dataset(location: str | Path | None = None) -> Dataset:
 
 
 def _load_uncached(location: str, version: int) -> Dataset:
-    """The one place the dashboard reads the tables: both from one write of the store."""
+    """The one place the dashboard reads the tables: events, documents, groups and key dates from one write."""
     try:
-        events, documents, version = store.read_snapshot(store.open_store(location))
+        target = store.open_store(location)
+        tables, notes = read_tables(target)
     except (store.StoreError, OSError) as err:
         return build_dataset(schema.events_frame(), schema.documents_frame(), location, version, str(err))
-    return build_dataset(events, documents, location, version)
+    events, documents, group_table, key_dates, version = tables
+    return build_dataset(events, documents, location, version, None, group_table, key_dates, notes)
+
+
+def read_tables(
+    target: store.Store, attempts: int = 5
+) -> tuple[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, int], tuple[str, ...]]:
+    """((events, documents, groups, key_dates, version), notes) from one write of the store: read again when a
+    write landed in between. Groups or key dates that cannot be read are a note, not a failure: the events
+    are shown without them."""
+    for _ in range(attempts):
+        before = target.version()
+        events, documents = target.read_events(), target.read_documents()
+        notes: list[str] = []
+        extra: dict[str, pd.DataFrame] = {}
+        for name in ("groups", "key_dates"):
+            try:
+                extra[name] = target.read_table(name)
+            except (store.StoreError, OSError, ValueError) as err:
+                extra[name] = empty_table(name)
+                notes.append(f"The {name.replace('_', ' ')} table cannot be read ({err}); shown without it.")
+        after = target.version()
+        if after == before:
+            break
+    return (events, documents, extra["groups"], extra["key_dates"], after), tuple(notes)
 
 
 def load_text(dataset: Dataset, doc_id: str) -> DocumentText:
@@ -245,6 +356,7 @@ class Filters:
     include_hypothetical: bool = False
     include_undated: bool = False
     min_sources: int = 1
+    disagree: bool = False  # only events whose sources disagree on the date
 
     def active(self) -> list[str]:
         """Names of the filters that restrict anything."""
@@ -258,6 +370,8 @@ class Filters:
             names.append("modality")
         if self.min_sources > 1:
             names.append("min_sources")
+        if self.disagree:
+            names.append("disagree")
         return names
 
     def without(self, name: str) -> Filters:
@@ -270,6 +384,8 @@ class Filters:
             return replace(self, include_hypothetical=True)
         if name == "min_sources":
             return replace(self, min_sources=1)
+        if name == "disagree":
+            return replace(self, disagree=False)
         return replace(self, **{name: ()})
 
 
@@ -310,6 +426,8 @@ def filter_masks(df: pd.DataFrame, filters: Filters, actor_mask: np.ndarray | No
         masks["modality"] = ~df["_hypothetical"].to_numpy()
     if filters.min_sources > 1:
         masks["min_sources"] = df["_n_sources"].to_numpy() >= filters.min_sources
+    if filters.disagree:
+        masks["disagree"] = df["_disagree"].to_numpy(dtype=bool)
     return masks
 
 
@@ -320,6 +438,68 @@ def combine(masks: Mapping[str, np.ndarray], n: int, skip: str | None = None) ->
         if name != skip:
             keep &= mask
     return keep
+
+
+LEFT_OUT_WORDS = {
+    "out_of_range": "outside the date range",
+    "undated": "undated",
+    "sources": "by the source filter",
+    "actors": "by the actor filter",
+    "event_types": "by the event type filter",
+    "granularities": "by the granularity filter",
+    "date_bases": "by the date basis filter",
+    "text": "by the search",
+    "modality": "hypothetical or planned",
+    "min_sources": "reported by too few sources",
+    "disagree": "sources agree on the date",
+    "several": "by more than one filter",
+}
+
+
+def left_out(
+    df: pd.DataFrame, masks: Mapping[str, np.ndarray], groups_of: tuple[np.ndarray, int] | None = None
+) -> dict[str, int]:
+    """What each filter alone leaves out: rows (or, with `groups_of` = (each row's group, number of groups),
+    groups) that pass every other filter but not this one. The date filter is split into 'undated' and
+    'out_of_range'. Filters that leave nothing out are not listed."""
+    n = len(df)
+
+    def count(rows: np.ndarray) -> int:
+        if groups_of is None:
+            return int(rows.sum())
+        of, n_groups = groups_of
+        return int((np.bincount(of[rows], minlength=n_groups) > 0).sum())
+
+    keep = combine(masks, n)
+    shown = count(keep)
+    out: dict[str, int] = {}
+    if groups_of is None and masks:
+        fails = np.zeros(n, dtype=np.int8)
+        for mask in masks.values():
+            fails += ~mask
+        several = int((fails >= 2).sum())
+    for name, mask in masks.items():
+        others = combine(masks, n, skip=name)
+        if name == "date":
+            dated = df["_dated"].to_numpy(dtype=bool)
+            parts = {"undated": others & ~dated & ~mask, "out_of_range": others & dated & ~mask}
+        else:
+            parts = {name: others & ~mask}
+        for part, rows in parts.items():
+            extra = count(rows | keep) - shown if groups_of is not None else int(rows.sum())
+            if extra > 0:
+                out[part] = extra
+    if groups_of is None and masks and several:
+        out["several"] = several
+    return out
+
+
+def left_out_text(counts: Mapping[str, int], lead: str = "Left out") -> str:
+    """'Left out: 12 undated, 19 hypothetical or planned' (empty when nothing is left out)."""
+    if not counts:
+        return ""
+    parts = [f"{n:,} {LEFT_OUT_WORDS.get(name, name)}" for name, n in counts.items()]
+    return f"{lead}: " + ", ".join(parts)
 
 
 def filter_events(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -349,10 +529,10 @@ def facet_counts(
     masks = dataset_masks(ds, filters) if masks is None else masks
     n = len(ds.events)
     out: dict[str, dict[str, int]] = {}
-    for facet, (codes, labels) in ds.facet_codes.items():
+    for facet, (codes, names) in ds.facet_codes.items():
         keep = combine(masks, n, skip=facet)
-        counts = np.bincount(codes[keep], minlength=len(labels)) if len(labels) else np.zeros(0, dtype=np.int64)
-        out[facet] = {label: int(c) for label, c in zip(labels, counts, strict=True)}
+        counts = np.bincount(codes[keep], minlength=len(names)) if len(names) else np.zeros(0, dtype=np.int64)
+        out[facet] = {label: int(c) for label, c in zip(names, counts, strict=True)}
     keep = combine(masks, n, skip="actors")
     counts = np.bincount(ds.actor_codes[keep[ds.actor_rows]], minlength=len(ds.actor_labels))
     out["actors"] = {label: int(c) for label, c in zip(ds.actor_labels, counts, strict=True)}
@@ -377,6 +557,7 @@ def explain_empty(ds: Dataset, filters: Filters, masks: Mapping[str, np.ndarray]
         "text": "clear the search text",
         "modality": "include hypothetical/planned events",
         "min_sources": "lower the minimum number of sources",
+        "disagree": "switch off 'sources disagree'",
     }.get(best, f"clear the {FACET_LABELS[best]}")
     return f"No events match: {advice} (that alone would bring back {best_count:,} events)."
 
@@ -391,7 +572,7 @@ QUERY_KEYS = {
     "granularities": "gran",
     "date_bases": "basis",
 }
-FILTER_QUERY_KEYS = ("from", "to", *QUERY_KEYS.values(), "q", "hyp", "undated", "minsrc")
+FILTER_QUERY_KEYS = ("from", "to", *QUERY_KEYS.values(), "q", "hyp", "undated", "minsrc", "disagree")
 
 
 def to_query_params(filters: Filters) -> dict[str, str | list[str]]:
@@ -413,6 +594,8 @@ def to_query_params(filters: Filters) -> dict[str, str | list[str]]:
         out["undated"] = "1"
     if filters.min_sources > 1:
         out["minsrc"] = str(filters.min_sources)
+    if filters.disagree:
+        out["disagree"] = "1"
     return out
 
 
@@ -451,6 +634,7 @@ def from_query_params(params: Mapping[str, str | list[str]]) -> Filters:
         include_hypothetical=_as_list(params.get("hyp"))[-1:] == ["1"],
         include_undated=_as_list(params.get("undated"))[-1:] == ["1"],
         min_sources=min_sources,
+        disagree=_as_list(params.get("disagree"))[-1:] == ["1"],
         **lists,
     )
 

@@ -10,9 +10,44 @@ import pandas as pd
 
 from extract import schema, store
 
-LIST_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "list"]
-STRING_COLUMNS = [c.name for c in schema.EVENT_COLUMNS if c.dtype == "string"]
+# What a download adds to each event row: its group's sources and agreement, and its article.
+CONTEXT_COLUMNS: tuple[schema.Column, ...] = (
+    schema.Column("group_sources", "int", "How many sources report the event (its group); 1 when ungrouped."),
+    schema.Column("group_agreement", "string", "single, agree, refines or conflict: how far the sources agree."),
+    schema.Column("group_date_start", "datetime", "First day of the date the group's sources agree on."),
+    schema.Column("group_date_end", "datetime", "Last day of that date, inclusive."),
+    schema.Column("title", "string", "The source article's title."),
+    schema.Column("published", "datetime", "The source article's publication date (empty when unknown)."),
+    schema.Column("url", "string", "The source article's address (empty when unknown)."),
+)
+CONTEXT_COLUMN_NAMES = [c.name for c in CONTEXT_COLUMNS]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _columns(events: pd.DataFrame) -> tuple[schema.Column, ...]:
+    """The event columns, then whichever context columns the frame has."""
+    return schema.EVENT_COLUMNS + tuple(c for c in CONTEXT_COLUMNS if c.name in events.columns)
+
+
+def with_context(
+    events: pd.DataFrame, group_of: np.ndarray, groups: pd.DataFrame, documents: pd.DataFrame
+) -> pd.DataFrame:
+    """Event rows (a slice of the prepared events, whose index is their row number) with the context columns.
+
+    `group_of` and `groups` are the dataset's (each event's group row, the group frame); `documents` its
+    documents table."""
+    out = events[schema.EVENT_COLUMN_NAMES].copy()
+    rows = groups.iloc[group_of[events.index.to_numpy()]]
+    out["group_sources"] = rows["n_sources"].to_numpy()
+    out["group_agreement"] = rows["date_agreement"].to_numpy()
+    out["group_date_start"] = rows["date_start"].to_numpy()
+    out["group_date_end"] = rows["date_end"].to_numpy()
+    docs = documents.drop_duplicates("doc_id", keep="last").set_index("doc_id")
+    doc_ids = out["doc_id"].astype(str)
+    out["title"] = doc_ids.map(docs["title"]).fillna("").to_numpy()
+    out["published"] = doc_ids.map(docs["published"]).to_numpy(dtype="datetime64[ns]")
+    out["url"] = doc_ids.map(docs["url"]).fillna("").to_numpy()
+    return out
 
 
 def _neutralise_series(values: pd.Series) -> pd.Series:
@@ -25,14 +60,17 @@ def _neutralise_series(values: pd.Series) -> pd.Series:
 
 
 def export_frame(events: pd.DataFrame) -> pd.DataFrame:
-    """The schema's event columns only, dates as YYYY-MM-DD text (empty when unresolved), lists kept."""
-    return store.csv_frame(events, schema.EVENT_COLUMNS, join_lists=False)
+    """The schema's event columns (and context columns when present), dates as YYYY-MM-DD text (empty when
+    unresolved), lists kept."""
+    return store.csv_frame(events, _columns(events), join_lists=False)
 
 
 def to_csv_bytes(events: pd.DataFrame) -> bytes:
-    """events.csv's layout made safe for spreadsheets: UTF-8 with BOM, CRLF, formula-like cells neutralised."""
-    out = store.csv_frame(events, schema.EVENT_COLUMNS)  # the same layout as events.csv, so it reads back alike
-    for column in [*STRING_COLUMNS, *LIST_COLUMNS]:
+    """events.csv's layout (then the context columns, when present) made safe for spreadsheets: UTF-8 with
+    BOM, CRLF, formula-like cells neutralised."""
+    columns = _columns(events)
+    out = store.csv_frame(events, columns)  # the same layout as events.csv, so it reads back alike
+    for column in [c.name for c in columns if c.dtype in ("string", "list")]:
         out[column] = _neutralise_series(out[column])
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 

@@ -28,6 +28,7 @@ KEYS = {
     "include_hypothetical": "f_hyp",
     "include_undated": "f_undated",
     "min_sources": "f_minsrc",
+    "disagree": "f_disagree",
 }
 MULTI = {
     "sources": "Sources",
@@ -68,6 +69,16 @@ class View:
     def total(self) -> int:
         """Events in the whole table."""
         return len(self.dataset.events)
+
+    @cached_property
+    def left_out(self) -> dict[str, int]:
+        """What each filter alone leaves out (see data.left_out)."""
+        return data.left_out(self.dataset.events, self.masks)
+
+    def left_out_text(self, lead: str = "Left out") -> str:
+        """'Left out: 12 undated, 19 hypothetical or planned.' for markdown (escaped), or ''."""
+        text = data.left_out_text(self.left_out, lead)
+        return md_text(text) + "." if text else ""
 
     def empty_message(self) -> str:
         """What to change when nothing matches."""
@@ -114,6 +125,7 @@ def filters_from_state(ds: Dataset) -> Filters:
     values["include_hypothetical"] = bool(values["include_hypothetical"])
     values["include_undated"] = bool(values["include_undated"])
     values["min_sources"] = int(values["min_sources"] or 1)
+    values["disagree"] = bool(values["disagree"])
     return Filters(**values)
 
 
@@ -187,7 +199,11 @@ def render_sidebar(ds: Dataset) -> View:
     keep = data.combine(masks, len(ds.events))
     counts = data.facet_counts(ds, filters, masks)
     sb = st.sidebar
-    sb.markdown(f"**{int(keep.sum()):,}** of {len(ds.events):,} events match")
+    view = View(ds, filters, masks, keep)
+    left = view.left_out_text()
+    sb.markdown(
+        f"**{int(keep.sum()):,}** of {len(ds.events):,} events match" + (f"  \n:small[:gray[{left}]]" if left else "")
+    )
     for note in st.session_state.pop("_link_notes", None) or ():
         sb.warning(md_text(note), icon=":material/link_off:")
     low, high = widget_date_bounds(ds)
@@ -231,6 +247,7 @@ def render_sidebar(ds: Dataset) -> View:
         help="Events whose modality is not 'asserted' (e.g. 'may', 'plans to') are hidden by default.",
     )
     grouped = ds.has_groups
+    most = int(ds.groups["n_sources"].max()) if len(ds.groups) else 1
     sb.number_input(
         "Reported by at least N sources",
         min_value=1,
@@ -238,10 +255,25 @@ def render_sidebar(ds: Dataset) -> View:
         step=1,
         key=KEYS["min_sources"],
         disabled=not grouped,
-        help=None if grouped else "Not available yet: events are not grouped across sources (event_group is empty).",
+        help=(
+            f"Keeps the reports of events that at least this many sources report (the most: {most})."
+            if grouped
+            else "Not available: events are not grouped across sources (event_group is empty)."
+        ),
+    )
+    conflicts = ds.n_conflicts
+    sb.toggle(
+        f"Only where sources disagree ({conflicts:,})",
+        key=KEYS["disagree"],
+        disabled=not conflicts and not st.session_state.get(KEYS["disagree"]),
+        help=(
+            f"{conflicts:,} events have sources that give different dates for them (a day outside another's "
+            "period). A source that is only vaguer ('October' beside 'October 8') is not a disagreement."
+            if conflicts
+            else "No event has sources that disagree on its date."
+        ),
     )
     sb.button("Reset filters", on_click=_reset, args=(ds,), width="stretch", key="f_reset")
     sync_query_params(filters)
-    view = View(ds, filters, masks, keep)
     st.session_state[VIEW_KEY] = view
     return view

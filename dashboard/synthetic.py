@@ -78,3 +78,49 @@ def synthetic_tables(n: int, seed: int = 7, n_docs: int | None = None) -> tuple[
         }
     )
     return schema.typed_events(events), schema.typed_documents(docs)
+
+
+def synthetic_groups(
+    events: pd.DataFrame, documents: pd.DataFrame, seed: int = 7
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Synthetic events grouped as a corpus step would group them, the groups table and the key dates.
+
+    About a third of the asserted, dated events are reported by two to four sources: a group's members get
+    its first member's date, except that one member in five groups is a day or two off (the sources disagree)
+    and one in ten gives only the month (a vaguer date). The groups table and key dates are computed by the
+    corpus steps themselves (`extract.corpus`), so the dashboard reads them as it would a real store's.
+    """
+    from extract.corpus.consensus import groups_table  # the corpus steps: only for synthetic tables
+    from extract.corpus.keydates import key_dates
+
+    rng = np.random.default_rng(seed)
+    ev = events.copy()
+    candidates = np.flatnonzero(((ev["modality"] == "asserted") & ev["date_start"].notna()).to_numpy())
+    order = rng.permutation(candidates)
+    sizes = rng.choice([1, 1, 1, 1, 2, 2, 3, 4], size=len(order))
+    group = np.repeat(np.arange(len(order)), sizes)[: len(order)]
+    ids = np.empty(len(ev), dtype=object)
+    ids[:] = ""
+    ids[order] = np.char.add("sg", group.astype(str)).astype(object)
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    lead = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]  # each member's first member
+    for column in ("date_start", "date_end", "granularity", "event_type"):
+        values = ev[column].to_numpy(copy=True)
+        values[order] = values[lead]
+        ev[column] = values
+    follower = order[~first]
+    off = follower[rng.random(len(follower)) < 0.2]
+    shift = pd.to_timedelta(rng.integers(1, 3, len(off)), unit="D")
+    for column in ("date_start", "date_end"):
+        ev.loc[off, column] = ev.loc[off, column] + shift
+    vague = follower[rng.random(len(follower)) < 0.1]
+    day = ev.loc[vague, "granularity"] == "day"
+    vague = vague[day.to_numpy()]
+    ev.loc[vague, "date_start"] = ev.loc[vague, "date_start"].dt.to_period("M").dt.start_time
+    ev.loc[vague, "date_end"] = ev.loc[vague, "date_start"] + pd.offsets.MonthEnd(0)
+    ev.loc[vague, "granularity"] = "month"
+    ev["event_group"] = ids
+    ev = schema.typed_events(ev)
+    groups = groups_table(ev, documents)
+    return ev, groups, key_dates(ev, documents, groups)

@@ -34,7 +34,8 @@ OWN_LINKS = ("http://timeline.knightlab.com",)  # links the dashboard's own sent
 def active_markup(markdown: str) -> list[str]:
     """Tags in the rendered HTML that fetch, link or were written as raw HTML: images, links (but the
     dashboard's own), and any tag markdown syntax does not make."""
-    allowed = {"p", "strong", "em", "code", "ul", "ol", "li", "br", "hr", "h1", "h2", "h3", "s", "del", "blockquote"}
+    allowed = {"p", "strong", "em", "code", "ul", "ol", "li", "br", "hr", "s", "del", "blockquote"}
+    allowed |= {f"h{level}" for level in range(1, 7)}  # headings markdown makes ("#### title")
     found = []
     for tag in _TAG.findall(rendered(markdown)):
         body = tag.strip("</ ")

@@ -19,7 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_dashboard_hostile import HOST, NAME_PAYLOAD, PAYLOAD, hostile_folder  # noqa: F401  (fixture)
+from extract.store import open_store
+from tests.test_dashboard_hostile import (  # noqa: F401  (hostile_folder: a fixture)
+    HOST,
+    HOSTILE_DAY,
+    HOSTILE_GROUP,
+    NAME_PAYLOAD,
+    PAYLOAD,
+    hostile_folder,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,9 +99,15 @@ def _serve(data_folder: Path, tmp_path: Path) -> Iterator[str]:
 
 
 def _legend(page: object) -> list[str]:
-    """Legend entries (event types) of the timeline, the page's first plotly chart."""
-    texts = page.locator(".js-plotly-plot").first.locator(".legendtext")  # type: ignore[attr-defined]
+    """Legend entries (event types) of the timeline, the page's first plotly chart (not the second legend,
+    which explains the marks' shapes)."""
+    texts = page.locator(".js-plotly-plot").first.locator("g.legend .legendtext")  # type: ignore[attr-defined]
     return sorted(texts.evaluate_all("els => els.map(e => e.textContent)"))
+
+
+def _elsewhere(requests: list[str], server: str) -> list[str]:
+    """Requests that went anywhere but the app itself (a font, an icon, a favicon from the internet)."""
+    return [url for url in requests if not url.startswith(server) and not url.startswith("data:")]
 
 
 @contextlib.contextmanager
@@ -115,6 +129,8 @@ def _browser() -> Iterator[object]:
 def test_filter_changes_the_timeline(server: str, tmp_path: Path) -> None:
     with _browser() as browser:
         page = browser.new_page(viewport={"width": 1366, "height": 900})
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
         page.goto(server, wait_until="domcontentloaded")
         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
         page.get_by_text("5 of 8 events match").wait_for(timeout=15_000)
@@ -129,7 +145,8 @@ def test_filter_changes_the_timeline(server: str, tmp_path: Path) -> None:
         search.press("Enter")
         page.get_by_text("1 of 8 events match").wait_for(timeout=15_000)
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.js-plotly-plot')][0]?.querySelectorAll('.legendtext').length === 1",
+            "() => [...document.querySelectorAll('.js-plotly-plot')][0]?.querySelectorAll('g.legend .legendtext')"
+            ".length === 1",
             timeout=15_000,
         )
         after = _legend(page)
@@ -138,6 +155,8 @@ def test_filter_changes_the_timeline(server: str, tmp_path: Path) -> None:
         shot = tmp_path / "timeline.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
+        assert page.get_by_text("Deploy", exact=True).count() == 0  # no developer toolbar for analysts
+        assert not _elsewhere(requests, server), _elsewhere(requests, server)  # no font or icon from outside
 
 
 # --------------------------------------------------------------------------- hostile text
@@ -216,6 +235,18 @@ def test_hostile_text_is_never_a_link_or_a_fetch(hostile_server: str, tmp_path: 
             _nothing_from_the_host(page, requests, f"sources document {d}")
             assert f"Title {d} ![x](http://{HOST}" in _shown(page).replace("\u200b", "")
 
+        # The event panel (the group's id travels in the link) and the key dates with a day open.
+        page.goto(f"{hostile_server}/?event={urllib.parse.quote(HOSTILE_GROUP)}", wait_until="domcontentloaded")
+        page.get_by_text("Selected event").wait_for(timeout=60_000)
+        page.wait_for_timeout(1_000)
+        _nothing_from_the_host(page, requests, "event panel")
+        assert f"Group summary ![x](http://{HOST}" in _shown(page).replace("\u200b", "")
+        page.goto(f"{hostile_server}/key-dates?day={HOSTILE_DAY}", wait_until="domcontentloaded")
+        page.get_by_text("Key dates").first.wait_for(timeout=60_000)
+        page.get_by_role("heading").filter(has_text="Mon 1 Jan 2018:").wait_for(timeout=60_000)
+        page.wait_for_timeout(1_000)
+        _nothing_from_the_host(page, requests, "key dates")
+
         # Events table: select the first rows to read their details.
         page.goto(f"{hostile_server}/events", wait_until="domcontentloaded")
         grid = page.locator("[data-testid='stDataFrame']").first
@@ -246,3 +277,81 @@ def test_hostile_text_is_never_a_link_or_a_fetch(hostile_server: str, tmp_path: 
         _nothing_from_the_host(page, requests, "add articles")
         page.screenshot(path=str(tmp_path / "add.png"), full_page=True)
         context.close()
+
+
+# --------------------------------------------------------------------------- the seeds, extracted for real
+
+MARK_JS = """(group) => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[0];
+  const marks = [];
+  const spread = {};
+  gd._fullData.forEach((t) => {
+    const ids = Array.from(t.customdata || []);
+    ids.forEach((id, i) => {
+      if (id === group && t.mode === 'markers') {
+        const size = t.marker.size.length === undefined ? t.marker.size : t.marker.size[i];
+        marks.push({size: Number(size), x: t.x[i], hover: t.hovertext[i]});
+      }
+    });
+    const meta = t.meta || {};
+    const k = (meta.events || []).indexOf(group);
+    if (k >= 0 && meta.shows === 'dates') spread.dates = [t.x[3 * k], t.x[3 * k + 1]];
+    if (k >= 0 && meta.shows === 'spread') {
+      spread.size = Number(t.marker.size.length === undefined ? t.marker.size : t.marker.size[k]);
+    }
+  });
+  const xa = gd._fullLayout.xaxis;
+  if (spread.dates) spread.px = spread.dates.map((x) => xa.d2p(x));
+  return {marks, spread};
+}"""
+
+
+@pytest.fixture(scope="module")
+def seeds_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds extracted by the real pipeline, corpus steps included (as `make run` leaves data/)."""
+    folder = tmp_path_factory.mktemp("seeds") / "data"
+    done = subprocess.run(
+        [sys.executable, "-m", "extract", "seeds", "--out", str(folder), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return folder
+
+
+def _ratification(folder: Path) -> tuple[str, set[str]]:
+    """The event group of the seeds' ratification (the group most of the reports mentioning a ratification
+    share) and the documents that report it."""
+    events = open_store(folder).read_events()
+    ratified = events[events["sentence"].str.contains("ratif", case=False) & (events["event_group"] != "")]
+    docs_per_group = ratified.groupby("event_group")["doc_id"].nunique().sort_values(ascending=False)
+    group = str(docs_per_group.index[0])
+    return group, set(events.loc[events["event_group"] == group, "doc_id"].str[:3])
+
+
+def test_seeds_ratification_is_one_mark_with_four_sources_and_a_visible_spread(
+    seeds_folder: Path, tmp_path: Path
+) -> None:
+    group, documents = _ratification(seeds_folder)
+    with _serve(seeds_folder, tmp_path) as server, _browser() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(server, wait_until="domcontentloaded")
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot')[0]?.data?.length > 0")
+        found = page.evaluate(MARK_JS, group)
+        page.screenshot(path=str(tmp_path / "seeds.png"), full_page=True)
+        assert len(found["marks"]) == 1, found  # one mark for the event, however many reports
+        mark, spread = found["marks"][0], found["spread"]
+        assert spread["dates"][1] > spread["dates"][0], found  # a whisker over the dates the sources give
+        assert spread["size"] >= mark["size"] + 8, found  # and a bar through the mark that shows at any zoom
+        assert "Sources disagree" in mark["hover"] or "vaguer date" in mark["hover"], mark["hover"]
+        page.goto(f"{server}/?event={urllib.parse.quote(group)}", wait_until="domcontentloaded")
+        page.get_by_text("Selected event").wait_for(timeout=60_000)
+        assert not _elsewhere(requests, server), _elsewhere(requests, server)
+    assert documents >= {"000", "001", "002", "003"}, f"the ratification group holds documents {sorted(documents)}"
+    assert "4 sources" in mark["hover"], mark["hover"]
+    assert mark["size"] == 21  # four sources: 9 px and 4 more for each source after the first

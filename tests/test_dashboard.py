@@ -15,7 +15,9 @@ import spacy
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from dashboard import export
 from dashboard.components import md_text
+from dashboard.groups import OWN_GROUP
 from extract import events as extract_events
 from extract import nlp as extract_nlp
 from extract import schema
@@ -58,18 +60,24 @@ def table_ids(at: AppTest) -> set[str]:
     return set(at.dataframe[0].value["event_id"])
 
 
+def data_caption(at: AppTest) -> str:
+    """The sidebar's caption naming the store and its counts."""
+    return next(c.value for c in at.sidebar.caption if c.value.startswith("Data:"))
+
+
 def csv_rows(data: bytes) -> list[dict[str, str]]:
     assert data.startswith(b"\xef\xbb\xbf"), "CSV must start with a UTF-8 BOM"
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
 
 def timeline_ids(at: AppTest) -> set[str]:
-    """Event ids drawn on the timeline figure (customdata[0] of every trace)."""
+    """Ids drawn on the timeline figure (customdata of every trace). In events mode these are event groups; an
+    event with no group is its own ('~' + its event id), given here as its event id."""
     chart = at.get("plotly_chart")[0]
     spec = json.loads(chart.proto.spec)
     ids: set[str] = set()
     for trace in spec["data"]:
-        ids.update(i for i in trace.get("customdata") or [] if i)
+        ids.update(i.removeprefix(OWN_GROUP) for i in trace.get("customdata") or [] if i)
     return ids
 
 
@@ -88,13 +96,18 @@ def test_timeline_is_home_and_draws_the_default_range(data_folder: Path) -> None
     assert bars, "period events are drawn as spans"
 
 
-def test_timeline_lanes_by_actor_repeat_multi_actor_events(data_folder: Path) -> None:
+def test_timeline_lanes_by_actor(data_folder: Path) -> None:
     at = run_app()
     at.segmented_control(key="tl_lanes").set_value("actor").run()
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    marks = [i for t in spec["data"] if t.get("mode") != "text" for i in t.get("customdata") or [] if i]
+    assert sorted(marks) == sorted(f"{OWN_GROUP}{e}" for e in DEFAULT_IDS)  # events: one mark each
+    assert {"Russia", "Cuba", "United States"} <= set(spec["layout"]["yaxis"]["ticktext"])  # the main actors
+    at.segmented_control(key="tl_mode").set_value("single reports").run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert {"Russia", "Cuba", "United States"} <= set(spec["layout"]["yaxis"]["ticktext"])
-    drawn = [i for t in spec["data"] for i in t.get("customdata") or [] if i]
-    assert drawn.count("e1") == 2  # Russia and Cuba
+    drawn = [i for t in spec["data"] if t.get("mode") != "text" for i in t.get("customdata") or [] if i]
+    assert drawn.count("e1") == 2  # single reports: Russia and Cuba
     assert drawn.count("e5") == 2  # United States and Cuba
 
 
@@ -166,7 +179,7 @@ def test_events_page_and_downloads(data_folder: Path, downloads: dict[str, bytes
     assert table_ids(at) == DEFAULT_IDS
     rows = csv_rows(downloads["dateline-events.csv"])
     assert {r["event_id"] for r in rows} == DEFAULT_IDS
-    assert list(rows[0]) == schema.EVENT_COLUMN_NAMES
+    assert list(rows[0]) == schema.EVENT_COLUMN_NAMES + export.CONTEXT_COLUMN_NAMES
     by_id = {r["event_id"]: r for r in rows}
     assert by_id["e3"]["summary"] == '\'=HYPERLINK("http://evil") analysts wrote notes'
     assert by_id["e5"]["summary"] == "'+ sanctions were tightened"
@@ -228,7 +241,7 @@ def test_filters_combine_and_apply_to_the_timeline(data_folder: Path) -> None:
     at.multiselect(key="f_sources").set_value(["Granma"]).run()
     assert timeline_ids(at) == {"e6"}  # e7 is undated: not drawn, but counted
     assert "**2** of 8 events match" in at.sidebar.markdown[0].value
-    assert any("1 undated events are not drawn" in c.value for c in at.caption)
+    assert "1 undated events are listed under *Not on the timeline*" in at.markdown[0].value
 
 
 def test_min_sources_is_disabled_while_event_group_is_empty(data_folder: Path) -> None:
@@ -386,7 +399,7 @@ def test_upload_reports_bad_files_and_keeps_stored_events(data_folder: Path) -> 
         "plans.parquet",
         "texts",
     ]  # no uploads/ folder: the uploaded texts are in texts/
-    assert "10 events" in at.sidebar.caption[0].value  # the loader saw the store's new version
+    assert "10 events" in data_caption(at)  # the loader saw the store's new version
 
 
 @pytest.mark.usefixtures("one_event_per_document")
@@ -478,11 +491,11 @@ def test_unreadable_table_is_reported(data_folder: Path) -> None:
 
 def test_a_write_through_the_store_is_seen_without_reload(data_folder: Path) -> None:
     at = run_app()
-    assert "8 events" in at.sidebar.caption[0].value
+    assert "8 events" in data_caption(at)
     stored = open_store(data_folder)
     stored.write(stored.read_events().iloc[:3], stored.read_documents(), {}, replace_all=True)
     at.run()  # the cache key is the store's version: a new write is a new key
-    assert "3 events" in at.sidebar.caption[0].value
+    assert "3 events" in data_caption(at)
 
 
 def test_reload_control_reads_new_files(data_folder: Path) -> None:
@@ -492,4 +505,4 @@ def test_reload_control_reads_new_files(data_folder: Path) -> None:
     for plans in ("plans.parquet", "plans.csv"):
         (data_folder / plans).unlink(missing_ok=True)
     at.button(key="reload").click().run()
-    assert "3 events" in at.sidebar.caption[0].value
+    assert "3 events" in data_caption(at)

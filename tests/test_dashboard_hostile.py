@@ -17,13 +17,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components import md_text
 from extract import schema
-from extract.store import open_store
+from extract.store import CorpusTables, open_store
 from tests.markdown_check import active_markup, visible
 from tests.test_dashboard import one_event_per_document  # noqa: F401  (fixture: a stand-in extractor)
 
@@ -92,11 +93,49 @@ def hostile_tables() -> tuple[list[dict], list[dict], dict[str, str]]:
     return docs, events, texts
 
 
+HOSTILE_GROUP = f"g {NAME_PAYLOAD}"  # an event group id: it travels in the Timeline's `event` link
+HOSTILE_DAY = "2018-01-01"  # the grouped events' day, a key date
+
+
+def hostile_corpus_tables() -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], dict[str, pd.DataFrame]]:
+    """The hostile tables, the first event of each document grouped as one event (sources in conflict), with a
+    groups table and key dates whose every text field carries the payload."""
+    docs, events, texts = hostile_tables()
+    for row in events:
+        if row["event_id"].endswith("-0"):
+            row["event_group"] = HOSTILE_GROUP
+    group = {
+        "event_group": HOSTILE_GROUP,
+        "date_start": HOSTILE_DAY,
+        "date_end": HOSTILE_DAY,
+        "granularity": "day",
+        "date_basis": hostile("explicit"),
+        "summary": hostile("Group summary"),
+        "actors": [hostile("Actor A")],
+        "locations": [hostile("Place")],
+        "event_type": hostile("type"),
+        "n_sources": 3,
+        "n_documents": 3,
+        "n_reports": 3,
+        "sources": [hostile(f"Source {d}") for d in range(3)],
+        "first_reported": "2025-10-10",
+        "reported_dates": [f"{HOSTILE_DAY} (2)", f"{PAYLOAD} (1)"],
+        "date_agreement": "conflict",
+    }
+    key_day = {"date": HOSTILE_DAY, "rank": 1, "score": 3.0, "n_sources": 3, "n_groups": 1}
+    tables = {
+        "groups": schema.typed(pd.DataFrame([group]), "groups"),
+        "key_dates": schema.typed(pd.DataFrame([{**key_day, "summary": hostile("Key day")}]), "key_dates"),
+    }
+    return schema.events_frame(events), schema.documents_frame(docs), texts, tables
+
+
 @pytest.fixture
 def hostile_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "data"
-    docs, events, texts = hostile_tables()
-    open_store(folder).write(schema.events_frame(events), schema.documents_frame(docs), texts, replace_all=True)
+    events, docs, texts, tables = hostile_corpus_tables()
+    result = CorpusTables(events, docs, tables)
+    open_store(folder).write(events, docs, texts, replace_all=True, derive=lambda corpus: result)
     monkeypatch.setenv("DATELINE_DATA", str(folder))
     return folder
 
@@ -178,11 +217,40 @@ def run_page(page: str | None = None, query: dict[str, object] | None = None) ->
 def test_timeline_page_with_hostile_names(hostile_folder: Path) -> None:
     at = run_page()
     shown = check_page(at)
-    caption = next(text for text in shown if text.startswith("Too many events to tell apart"))
+    caption = next(text for text in shown if "Too many events to tell apart" in text)
     assert f"Source 0 ![x](http://{HOST}/img.png)" in caption  # the outlet's name, as text
     assert mentions_host([visible(m.help or "") for m in at.multiselect])  # help tooltips name sources and actors
     at.segmented_control(key="tl_lanes").set_value("actor").run()
     check_page(at)
+
+
+def test_timeline_event_panel_single_reports_and_lists_with_hostile_text(hostile_folder: Path) -> None:
+    at = run_page(None, {"event": HOSTILE_GROUP})
+    shown = check_page(at)
+    assert any(s.value == "Selected event" for s in at.subheader)
+    assert any(text.startswith(f"Group summary ![x](http://{HOST}") for text in shown)  # the panel's title, as text
+    assert any(f"Source 1 ![x](http://{HOST}" in text for text in shown)  # a report's source
+    assert any(PAYLOAD.split(" ")[0] in text and "not a calendar date" in text for text in shown)  # reported dates
+    body = "".join(h.value for h in at.html)
+    assert f"&lt;img src=http://{HOST}/tag.png&gt;" in body  # the sentences, escaped
+    at.segmented_control(key="tl_mode").set_value("single reports").run()
+    check_page(at)
+    at.toggle(key="f_disagree").set_value(True).run()
+    assert mentions_host(check_page(at))
+    at.checkbox(key="f_undated").set_value(True)
+    at.segmented_control(key="tl_lanes").set_value("actor").run()
+    check_page(at)
+
+
+def test_key_dates_page_with_hostile_text(hostile_folder: Path) -> None:
+    at = run_page("views/key_dates.py")
+    check_page(at)
+    assert at.dataframe[0].value["summary"].iloc[0] == hostile("Key day")  # a table cell, plain text
+    spec = json.dumps(MessageToDict(at.get("plotly_chart")[0].proto)).lower()
+    assert "&lt;img" in spec and "<img" not in spec
+    at = run_page("views/key_dates.py", {"day": HOSTILE_DAY})
+    shown = check_page(at)
+    assert any(text.startswith(f"Group summary ![x](http://{HOST}") for text in shown)
 
 
 def test_sidebar_with_hostile_values_selected(hostile_folder: Path) -> None:
@@ -243,7 +311,7 @@ def test_event_details_of_hostile_events(hostile_folder: Path) -> None:
     shown = check_page(at)
     assert any(text.startswith(f"Summary 0-0 ![x](http://{HOST}") for text in shown)
     assert any("Actor A" in text and "Place" in text and "Source 0" in text and HOST in text for text in shown)
-    assert any(f"written as “March 13, 2025 ![x](http://{HOST}" in text for text in shown)
+    assert any(f"written “March 13, 2025 ![x](http://{HOST}" in text for text in shown)
     assert any(f"basis: explicit ![x](http://{HOST}" in text for text in shown)
 
 
@@ -296,16 +364,20 @@ GARBAGE = [
     "",
     "\u0000",
 ]
-PAGES = [None, "views/sources.py", "views/events.py", "views/add.py"]
+PAGES = [None, "views/key_dates.py", "views/sources.py", "views/events.py", "views/add.py"]
 
 
-QUERY_KEYS = ["from", "to", "source", "actor", "type", "gran", "basis", "q", "hyp", "undated", "minsrc", "doc"]
+QUERY_KEYS = [
+    *("from", "to", "source", "actor", "type", "gran", "basis", "q", "hyp", "undated", "minsrc", "disagree"),
+    *("doc", "event", "day"),
+]
 
 
 @pytest.mark.parametrize("value", [*GARBAGE, GARBAGE], ids=[*(repr(g)[:20] for g in GARBAGE), "all at once"])
 def test_garbage_in_every_query_key_shows_a_message_not_a_traceback(data_folder: Path, value: object) -> None:
-    # Every page draws the sidebar from the link; the Sources page reads `doc` too. All values: every page.
-    for page in PAGES if isinstance(value, list) else PAGES[:2]:
+    # Every page draws the sidebar from the link; the Timeline reads `event`, Key dates `day` and Sources `doc`
+    # too. All values: every page.
+    for page in PAGES if isinstance(value, list) else PAGES[:3]:
         at = run_page(page, dict.fromkeys(QUERY_KEYS, value))
         check_page(at)  # no exception, nothing active
         assert at.title, "the page was drawn"

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import charts, components, data, export, ingest, text
+from dashboard import charts, components, data, export, groups, ingest, labels, text
 from dashboard.synthetic import synthetic_tables
 from extract import schema
 from extract.store import open_store
@@ -92,7 +92,7 @@ def test_timeline_draws_periods_as_spans_and_never_mutates(dataset: data.Dataset
 def test_hover_shows_the_date_as_written_summary_and_source_escaped(dataset: data.Dataset) -> None:
     fig = charts.timeline_figure(dataset.events, "source")
     hover = {c: h for t in fig.data for c, h in zip(t.customdata, t.hovertext, strict=True)}
-    assert hover["e1"].startswith("<b>March 13, 2025</b> · day")
+    assert hover["e1"].startswith("<b>Thu 13 Mar 2025</b>, written “March 13, 2025”")
     assert "<i>TASS</i>" in hover["e1"]
     assert "<script>" not in json.dumps(fig.to_plotly_json(), default=str)
 
@@ -109,8 +109,8 @@ def test_many_points_use_webgl_and_dense_lanes_are_aggregated() -> None:
 
 def test_month_histogram_and_selected_months(dataset: data.Dataset) -> None:
     fig = charts.month_histogram(dataset.events)
-    total = sum(int(sum(t.y)) for t in fig.data)
-    assert total == int(dataset.events["_dated"].sum())
+    total = sum(float(sum(t.y)) for t in fig.data)
+    assert total == pytest.approx(int(dataset.events["_dated"].sum()), abs=0.01)  # a year's event, spread, adds up
     assert charts.selected_months([{"customdata": "2024-05"}, {"customdata": "2025-03"}]) == (
         dt.date(2024, 5, 1),
         dt.date(2025, 3, 31),
@@ -382,3 +382,171 @@ def test_md_text_shows_the_characters_and_nothing_else(raw: str, shown: str) -> 
     assert visible(escaped) == shown
     assert active_markup(escaped) == [] and "<" not in escaped and "\n" not in escaped
     assert visible(f"**{escaped}**") == shown  # inside the page's own markup too
+
+
+# ---- words: dates, lane names, labels
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "granularity", "text", "key"),
+    [
+        ("2025-10-08", "2025-10-08", "day", "Wed 8 Oct 2025", "2025-10-08"),
+        ("2025-10-06", "2025-10-12", "week", "week of Mon 6 Oct 2025", "2025-10-06 → 2025-10-12"),
+        ("2025-10-01", "2025-10-31", "month", "Oct 2025", "2025-10"),
+        ("2025-10-01", "2025-12-31", "quarter", "Oct–Dec 2025", "2025-10 → 2025-12"),
+        ("2025-01-01", "2025-12-31", "year", "2025", "2025"),
+        ("2010-01-01", "2019-12-31", "decade", "2010s", "2010-01 → 2019-12"),
+        ("2025-03-13", "2025-03-19", "range", "13–19 Mar 2025", "2025-03-13 → 2025-03-19"),
+        ("2025-03-28", "2025-04-03", "range", "28 Mar – 3 Apr 2025", "2025-03-28 → 2025-04-03"),
+        ("2022-01-01", "2025-10-07", "range", "1 Jan 2022 – 7 Oct 2025", "2022-01-01 → 2025-10-07"),
+        (None, None, "unresolved", "undated", "undated"),
+    ],
+)
+def test_dates_read_at_their_precision(start: str, end: str, granularity: str, text: str, key: str) -> None:
+    assert labels.date_text(start, end, granularity) == text
+    assert labels.date_key(start, end, granularity) == key
+
+
+def test_reported_dates_read_as_dates_or_as_written() -> None:
+    assert labels.reported_date_text("2025-10-08 (2)") == ("Wed 8 Oct 2025", 2, True)
+    assert labels.reported_date_text("2025-03 (1)") == ("Mar 2025", 1, True)
+    assert labels.reported_date_text("2022 (3)") == ("2022", 3, True)
+    assert labels.reported_date_text("2022-01-01/2025-10-07 (1)") == ("1 Jan 2022 – 7 Oct 2025", 1, True)
+    assert labels.reported_date_text("Tuesday (1)") == ("“Tuesday”", 1, False)
+
+
+@pytest.mark.parametrize(
+    ("title", "short"),
+    [
+        ("Short outlet", "Short outlet"),
+        ("NEWS DESK | Evening bulletin", "News Desk"),  # a subtitle dropped, capitals made readable
+        (
+            "ANALYSIS: Why the harbour deal matters to both capitals",
+            "Why the harbour deal matters…",
+        ),  # never ends on "to"
+        ("Tides and Treaties: a history of the port agreements", "Tides and Treaties"),
+        ("An agreement on maritime cooperation between the two navies", "An agreement on maritime…"),
+        ("", "(untitled)"),
+    ],
+)
+def test_short_titles_keep_whole_words(title: str, short: str) -> None:
+    assert labels.short_title(title) == short
+    assert len(short) <= 35
+
+
+def test_lane_names_never_merge_two_sources() -> None:
+    sources = pd.Series(
+        ["Report on the northern harbour works (part one)", "Report on the northern harbour works (part two)"]
+    )
+    names = labels.lane_names(sources, pd.Series([False, False]))
+    assert len(set(names.values())) == 2
+    assert labels.lane_names(pd.Series(["Reuters"]), pd.Series([True])) == {"Reuters": "Reuters"}
+
+
+def test_mark_labels_are_cut_after_a_word() -> None:
+    assert (
+        labels.short_summary("the council ratified the agreement on military cooperation")
+        == "The council ratified the agreement…"
+    )
+    assert labels.short_summary("") == ""
+
+
+# ---- events as groups
+
+
+def _grouped(rows: list[dict], table: list[dict]) -> data.Dataset:
+    events = schema.events_frame(rows)
+    documents = schema.documents_frame([{"doc_id": d} for d in sorted(set(events["doc_id"]))])
+    return data.build_dataset(events, documents, group_table=schema.typed(pd.DataFrame(table), "groups"))
+
+
+def _row(event_id: str, doc_id: str, source: str, day: str | None, group: str = "", **fields: object) -> dict:
+    return {
+        "event_id": event_id,
+        "doc_id": doc_id,
+        "source": source,
+        "date_start": day,
+        "date_end": day,
+        "granularity": "day" if day else "unresolved",
+        "date_basis": "explicit" if day else "unresolved",
+        "summary": f"summary {event_id}",
+        "modality": "asserted",
+        "confidence": 0.8,
+        "event_group": group,
+        "event_type": "diplomacy",
+        **fields,
+    }
+
+
+def test_groups_take_the_stored_consensus_and_the_members_spread() -> None:
+    ds = _grouped(
+        [
+            _row("a", "d1", "Alpha", "2025-10-07", "g"),
+            _row("b", "d2", "Beta", "2025-10-08", "g"),
+            _row("c", "d3", "Gamma", None, "g"),
+            _row("p", "d1", "Alpha", "2025-11-01", modality="planned"),  # no group: its own event
+        ],
+        [
+            {
+                "event_group": "g",
+                "date_start": "2025-10-08",
+                "date_end": "2025-10-08",
+                "granularity": "day",
+                "date_basis": "explicit",
+                "summary": "the stored summary",
+                "event_type": "military",
+                "n_sources": 3,
+                "sources": ["Alpha", "Beta", "Gamma"],
+                "reported_dates": ["2025-10-07 (1)", "2025-10-08 (1)"],
+                "date_agreement": "conflict",
+            }
+        ],
+    )
+    frame = ds.groups.set_index("event_group")
+    assert sorted(frame.index) == ["g", f"{groups.OWN_GROUP}p"]
+    g = frame.loc["g"]
+    assert (g["summary"], g["event_type"], g["n_sources"], g["_n_reports"]) == ("the stored summary", "military", 3, 3)
+    assert (g["_lo"], g["_hi"]) == (pd.Timestamp("2025-10-07"), pd.Timestamp("2025-10-08"))
+    assert g["_spread"] == groups.CONFLICT and g["_lane"] == groups.SEVERAL
+    assert list(ds.events["_n_sources"]) == [3, 3, 3, 1] and list(ds.events["_disagree"]) == [True, True, True, False]
+    members = groups.members(ds.events, ds.group_of, ds.groups, "g")
+    assert list(members["event_id"]) == ["a", "b", "c"]  # dated first, by date
+
+
+def test_without_a_groups_table_every_event_is_its_own() -> None:
+    ds = _grouped([_row("a", "d1", "Alpha", "2025-10-07", "g"), _row("b", "d2", "Beta", "2025-10-08", "g")], [])
+    assert sorted(ds.groups["event_group"]) == [f"{groups.OWN_GROUP}a", f"{groups.OWN_GROUP}b"]
+    assert list(ds.groups["n_sources"]) == [1, 1]
+
+
+def test_left_out_names_each_filter_and_what_several_leave_out(dataset: data.Dataset) -> None:
+    masks = data.dataset_masks(dataset, data.Filters())
+    counts = data.left_out(dataset.events, masks)
+    assert counts == {"out_of_range": 1, "modality": 1, "several": 1}  # e8 (2015); e2; e7 planned and undated
+    assert data.left_out_text(counts) == (
+        "Left out: 1 outside the date range, 1 hypothetical or planned, 1 by more than one filter"
+    )
+
+
+def test_year_events_are_spread_over_their_months_not_piled_on_january() -> None:
+    rows = [_row(f"y{i}", "d", "Alpha", None) for i in range(3)]
+    for row in rows:
+        row.update(date_start="2024-01-01", date_end="2024-12-31", granularity="year", date_basis="explicit")
+    rows.append(_row("m", "d", "Alpha", "2024-03-05"))
+    ds = data.build_dataset(schema.events_frame(rows), schema.documents_frame([{"doc_id": "d"}]))
+    fig = charts.month_histogram(ds.events)
+    spread = next(t for t in fig.data if t.name == "known only to a longer period")
+    assert list(spread.x) == [f"2024-{m:02}-01" for m in range(1, 13)]
+    assert list(spread.y) == pytest.approx([0.25] * 12)  # three year events over twelve months
+    fine = next(t for t in fig.data if t.name == "diplomacy")
+    assert list(fine.x) == ["2024-03-01"] and list(fine.y) == [1]
+    assert fine.offset == 0 and fine.width[0] == pytest.approx(31 * charts.DAY_MS * 0.92)  # a month wide
+    assert fig.layout.yaxis.tickformat == ",d" and fig.layout.yaxis.dtick == 1
+
+
+def test_marks_that_would_overlap_sit_on_different_rows() -> None:
+    rows = [_row(f"e{i}", "d", "Alpha", "2025-10-08") for i in range(3)]
+    ds = data.build_dataset(schema.events_frame(rows), schema.documents_frame([{"doc_id": "d"}]))
+    fig = charts.timeline_figure(ds.events, "source")
+    ys = sorted(y for t in fig.data if t.mode == "markers" and t.customdata is not None for y in t.y)
+    assert len(set(ys)) == 3 and max(ys) - min(ys) == pytest.approx(0.6)

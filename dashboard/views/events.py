@@ -2,35 +2,40 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from dashboard import export
 from dashboard.components import column_config, event_details
+from dashboard.groups import AGREEMENT_WORDS
 from dashboard.sidebar import current_view
-from extract.schema import EVENT_COLUMN_NAMES
 
 MAX_TABLE_ROWS = 10_000
 EAGER_EXPORT_ROWS = 2_000  # above this, files are built only when a download button is pressed
+# What happened first and wide; then when, who, how sure.
 SHOWN_COLUMNS = [
-    "date_start",
-    "date_end",
-    "time_expression",
-    "granularity",
-    "source",
-    "event_type",
     "summary",
+    "_when_key",
+    "source",
+    "_n_sources",
+    "_agreement",
+    "time_expression",
+    "event_type",
     "actors",
-    "locations",
-    "modality",
-    "confidence",
     "date_basis",
+    "confidence",
+    "granularity",
+    "modality",
+    "locations",
     "sentence",
+    "event_group",
     "doc_id",
     "event_id",
 ]
 SORTS = {
-    "Date (oldest first)": (["date_start"], True),  # stable sorts: ties keep the table's order
-    "Date (newest first)": (["date_start"], False),
+    "Date (newest first)": (["date_start"], False),  # stable sorts: ties keep the table's order
+    "Date (oldest first)": (["date_start"], True),
+    "Most sources first": (["_n_sources", "date_start"], False),
     "Confidence (highest first)": (["confidence"], False),
     "Source": (["source"], True),
 }
@@ -39,8 +44,8 @@ view = current_view()
 all_events = view.dataset.events
 st.title("Events table")
 st.caption(
-    f"{view.count:,} events match the filters. Click a column header to sort, select rows to read them, "
-    "and download exactly these rows below."
+    f"{view.count:,} events (reports) match the filters. {view.left_out_text('The filters leave out')} "
+    "Click a column header to sort, select rows to read them, and download exactly these rows below."
 )
 
 if not view.count:
@@ -53,6 +58,8 @@ by, ascending = SORTS[sort_label]
 keys = all_events.loc[view.keep, by]
 order = keys.sort_values(by, ascending=ascending, na_position="last", kind="stable").index
 shown = all_events.loc[order[:MAX_TABLE_ROWS]]
+agreement = view.dataset.groups["date_agreement"].to_numpy(dtype=object)[view.dataset.group_of[shown.index.to_numpy()]]
+shown = shown.assign(_agreement=np.vectorize(AGREEMENT_WORDS.get, otypes=[object])(agreement) if len(shown) else [])
 if len(order) > MAX_TABLE_ROWS:
     st.caption(
         f"The table shows the first {MAX_TABLE_ROWS:,} of {len(order):,} rows in this order; "
@@ -60,10 +67,20 @@ if len(order) > MAX_TABLE_ROWS:
     )
 table = st.dataframe(
     shown[SHOWN_COLUMNS],
-    column_config=column_config(),
+    column_config={
+        **column_config(),
+        "summary": st.column_config.TextColumn("What happened", width="large"),
+        "_when_key": st.column_config.TextColumn("When", width=110, help="Undated events say 'undated'."),
+        "source": st.column_config.TextColumn("Source", width="medium"),
+        "_n_sources": st.column_config.NumberColumn(
+            "Sources", format="%d", width=65, help="How many sources report this event (its group)."
+        ),
+        "_agreement": st.column_config.TextColumn("Dates", width=130, help="How far those sources agree on the date."),
+        "event_group": st.column_config.TextColumn("Event group"),
+    },
     hide_index=True,
     width="stretch",
-    height=420,
+    height=560,
     key="ev_table",
     on_select="rerun",
     selection_mode="multi-row",
@@ -71,7 +88,15 @@ table = st.dataframe(
 
 st.subheader("Download these events")
 lazy = len(order) > EAGER_EXPORT_ROWS
-rows = None if lazy else all_events.loc[order, EVENT_COLUMN_NAMES]
+ds = view.dataset
+
+
+def export_rows() -> object:
+    """The matching rows in the table's order, with their group's sources and agreement and their article."""
+    return export.with_context(all_events.loc[order], ds.group_of, ds.groups, ds.documents)
+
+
+rows = None if lazy else export_rows()
 cols = st.columns(3)
 downloads = [
     ("CSV (spreadsheets)", "dateline-events.csv", "text/csv", export.to_csv_bytes, "dl_csv"),
@@ -81,7 +106,7 @@ downloads = [
 for col, (label, name, mime, build, key) in zip(cols, downloads, strict=True):
     col.download_button(
         label,
-        data=(lambda build=build: build(all_events.loc[order, EVENT_COLUMN_NAMES])) if lazy else build(rows),
+        data=(lambda build=build: build(export_rows())) if lazy else build(rows),
         file_name=name,
         mime=mime,
         key=key,
@@ -90,9 +115,11 @@ for col, (label, name, mime, build, key) in zip(cols, downloads, strict=True):
         width="stretch",
     )
 st.caption(
-    f"{len(order):,} rows, in the order above. The CSV is UTF-8 with a byte-order mark, lists are joined with '; ', "
-    "and cells starting with =, +, -, @ are prefixed with ' so spreadsheets never run them. TimelineJS JSON can be "
-    "published as a story with timeline.knightlab.com (undated events are left out)."
+    f"{len(order):,} rows, in the order above. Each row carries its event group, how many sources report that "
+    "event and whether they agree on the date, and its article's title, publication date and address. The CSV is "
+    "UTF-8 with a byte-order mark, lists are joined with '; ', and cells starting with =, +, -, @ are prefixed "
+    "with ' so spreadsheets never run them. TimelineJS JSON can be published as a story with "
+    "timeline.knightlab.com (undated events are left out)."
 )
 
 picked = table.selection.rows if table and table.selection else []

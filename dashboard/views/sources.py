@@ -60,7 +60,7 @@ if not doc:
     )
     st.caption(
         f"{len(per_source):,} sources, {events['doc_id'].nunique():,} documents and {len(events):,} events "
-        "match the filters."
+        f"match the filters. {view.left_out_text('The filters leave out')}"
     )
     st.subheader("Events per source per year")
     st.plotly_chart(charts.source_year_figure(events), key="src_years", config={"displaylogo": False})
@@ -152,24 +152,28 @@ if len(doc_events):
         lo, hi = doc_events["date_start"].min().date(), doc_events["date_end"].max().date()
         small = charts.timeline_figure(doc_events, "event type", height=200 + 20 * doc_events["event_type"].nunique())
         small.update_xaxes(range=[pd.Timestamp(lo) - pd.Timedelta(days=20), pd.Timestamp(hi) + pd.Timedelta(days=20)])
+        small.update_layout(margin={"l": 90})  # lanes are event types: short names
         st.plotly_chart(small, key="src_doc_timeline", config={"displaylogo": False})
     st.dataframe(
         doc_events.sort_values("char_start")[
             [
-                "date_start",
-                "date_end",
+                "summary",
+                "_when_key",
                 "time_expression",
-                "granularity",
                 "date_basis",
                 "event_type",
-                "summary",
                 "actors",
                 "confidence",
+                "granularity",
             ]
         ],
         hide_index=True,
         width="stretch",
-        column_config=column_config(),
+        column_config={
+            **column_config(),
+            "summary": st.column_config.TextColumn("What happened", width="large"),
+            "_when_key": st.column_config.TextColumn("When", width=110),
+        },
     )
 
 st.subheader("Full text")

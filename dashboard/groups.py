@@ -1,0 +1,293 @@
+"""Events as the analyst reads them: one row per real-world event (an event group), built once per store version.
+
+In: the prepared events (`data.prepare_events`, plus the `_lane` names) and the store's groups table (README,
+"Event groups"). Out: `build_groups` -> the group frame (the stored consensus fields plus the columns the
+timeline, the chronology and the hover read) and each event's row in it. An event without a group (a plan, a
+table from before grouping, a group the table does not list) is a group of its own, so every event is shown
+exactly once. Pure pandas/numpy: no Streamlit, nothing here reads the store.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard import labels
+from extract import schema
+
+OWN_GROUP = "~"  # an event with no stored group is its own group: "~" + event_id
+SEVERAL = "Several sources"  # the lane of an event that more than one source reports
+WEAK_BASES = ("publication", "inferred")  # no date written for the event itself: drawn hollow
+LOW_CONFIDENCE = 0.5  # below this, drawn faded
+HOVER_CHARS = 140
+NO_SPREAD, REFINES, CONFLICT = 0, 1, 2
+
+
+def plotly_escape(values: pd.Series | np.ndarray) -> pd.Series:
+    """Plotly reads a few HTML tags in hover text and labels: show data as text."""
+    text = pd.Series(values, dtype=object).astype(str)
+    return text.str.replace("&", "&amp;").str.replace("<", "&lt;").str.replace(">", "&gt;")
+
+
+def _cut_hover(values: pd.Series) -> pd.Series:
+    values = values.astype(str)
+    return values.where(values.str.len() <= HOVER_CHARS, values.str.slice(0, HOVER_CHARS - 1) + "…")
+
+
+def style_columns(frame: pd.DataFrame, basis: pd.Series, confidence: pd.Series) -> pd.DataFrame:
+    """`_hollow` (a date not written for the event: taken from the publication date, or inferred) and `_faded`
+    (confidence under LOW_CONFIDENCE) for a frame of marks."""
+    return frame.assign(
+        _hollow=basis.astype(str).isin(WEAK_BASES).to_numpy(),
+        _faded=(confidence.astype(float).fillna(0.0) < LOW_CONFIDENCE).to_numpy(),
+    )
+
+
+def report_hover(rows: pd.DataFrame, lane: pd.Series | None = None) -> pd.Series:
+    """Hover text of single reports: the resolved date and how it was written, the summary, the source."""
+    written = rows["time_expression"].astype(str)
+    basis = rows["date_basis"].astype(str)
+    how = pd.Series(np.where(written != "", ", written “" + plotly_escape(written) + "”", ""), index=rows.index)
+    how = how.where(~((written == "") & (basis == "publication")), ", the article's publication date (no date written)")
+    how = how + np.where(basis.isin(WEAK_BASES) | (basis == "unresolved"), "", " · " + basis)
+    confidence = rows["confidence"].astype(float).fillna(0.0)
+    low = np.where(
+        confidence < LOW_CONFIDENCE,
+        "<br>low confidence (" + (confidence * 100).round().astype(int).astype(str) + "%)",
+        "",
+    )
+    source = rows["source"] if lane is None else lane
+    return (
+        "<b>"
+        + plotly_escape(rows["_when"])
+        + "</b>"
+        + how
+        + "<br>"
+        + plotly_escape(_cut_hover(rows["summary"]))
+        + "<br><i>"
+        + plotly_escape(source)
+        + "</i>"
+        + low
+    )
+
+
+def _spread_text(reported: object) -> str:
+    items = [
+        labels.reported_date_text(item)
+        for item in (reported if isinstance(reported, (list, tuple, np.ndarray)) else [])
+    ]
+    return ", ".join(f"{text} ({n})" for text, n, _ in items)
+
+
+def build_groups(events: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """(group frame, each event's row in it) from prepared events and the stored groups table (may be empty).
+
+    The group frame holds the stored consensus (date, summary, type, sources, reported dates, agreement) or,
+    for an event of its own, that event's own fields; plus `_n_reports`, `_conf` (the best member's
+    confidence), `_lo`/`_hi` (the spread of the members' dates), `_spread` (NO_SPREAD, REFINES, CONFLICT),
+    the mark's style, label and hover, and its lanes (`_lane`, `_actor`).
+    """
+    n = len(events)
+    group = events["event_group"].astype(str).to_numpy(dtype=object)
+    stored = table.drop_duplicates("event_group").set_index("event_group") if len(table) else None
+    # pandas hash lookups: numpy's isin on object arrays compares every pair
+    known = stored.index.get_indexer(group) >= 0 if stored is not None else np.zeros(n, dtype=bool)
+    key = np.where(known, group, OWN_GROUP + events["event_id"].astype(str).to_numpy(dtype=object))
+    codes, keys = pd.factorize(key)
+    n_groups = len(keys)
+    of_event = codes.astype(np.int64)
+
+    # The best member of each group stands for it where the table says nothing: dated first, most confident.
+    conf = events["confidence"].astype(float).fillna(0.0).to_numpy()
+    dated = events["_dated"].to_numpy(dtype=bool)
+    order = np.lexsort((-conf, ~dated, of_event))
+    first = np.ones(n, dtype=bool)
+    first[1:] = of_event[order][1:] != of_event[order][:-1]
+    best = order[first]  # one event row per group, in group order
+    rows = events.iloc[best]
+
+    start_ns = events["date_start"].to_numpy(dtype="datetime64[ns]")
+    end_ns = events["date_end"].to_numpy(dtype="datetime64[ns]")
+    big, small = np.datetime64("2262-01-01", "ns"), np.datetime64("1678-01-01", "ns")
+    lo = np.full(n_groups, big)
+    hi = np.full(n_groups, small)
+    np.minimum.at(lo, of_event[dated], start_ns[dated])
+    np.maximum.at(hi, of_event[dated], end_ns[dated])
+    has_dated = np.bincount(of_event[dated], minlength=n_groups) > 0
+    max_conf = np.zeros(n_groups)
+    np.maximum.at(max_conf, of_event, conf)
+    n_reports = np.bincount(of_event, minlength=n_groups)
+    pairs = pd.DataFrame({"g": of_event, "s": events["source"].astype(str).to_numpy(dtype=object)}).drop_duplicates()
+    member_sources = np.bincount(pairs["g"].to_numpy(), minlength=n_groups)
+
+    frame = pd.DataFrame(
+        {
+            "event_group": keys.astype(object),
+            "date_start": rows["date_start"].to_numpy(dtype="datetime64[ns]"),
+            "date_end": rows["date_end"].to_numpy(dtype="datetime64[ns]"),
+            "granularity": rows["granularity"].astype(str).to_numpy(dtype=object),
+            "date_basis": rows["date_basis"].astype(str).to_numpy(dtype=object),
+            "summary": rows["summary"].astype(str).to_numpy(dtype=object),
+            "actors": rows["actors"].to_numpy(dtype=object),
+            "event_type": rows["event_type"].astype(str).to_numpy(dtype=object),
+            "n_sources": member_sources.astype(np.int64),
+            "sources": [[s] for s in rows["source"].astype(str)],
+            "reported_dates": [[] for _ in range(n_groups)],
+            "date_agreement": np.full(n_groups, "single", dtype=object),
+            "_single_lane": rows["_lane"].astype(str).to_numpy(dtype=object),
+            "_best": best,
+        }
+    )
+    if stored is not None:
+        in_table = stored.index.get_indexer(keys) >= 0
+        picked = stored.reindex(keys[in_table])
+        for column in ("date_start", "date_end"):
+            values = frame[column].to_numpy(copy=True)
+            values[in_table] = picked[column].to_numpy(dtype="datetime64[ns]")
+            frame[column] = values
+        for column in ("granularity", "date_basis", "summary", "event_type", "date_agreement"):
+            values = frame[column].to_numpy(copy=True)
+            values[in_table] = picked[column].astype(str).to_numpy(dtype=object)
+            frame[column] = values
+        for column in ("actors", "sources", "reported_dates"):
+            values = frame[column].to_numpy(copy=True)
+            for at, value in zip(np.flatnonzero(in_table), picked[column], strict=True):
+                values[at] = list(value) if value is not None else []  # one list per cell, not a 2-D array
+            frame[column] = values
+        counts = frame["n_sources"].to_numpy(copy=True)
+        counts[in_table] = np.maximum(picked["n_sources"].fillna(1).astype(np.int64).to_numpy(), 1)
+        frame["n_sources"] = counts
+
+    start = frame["date_start"]
+    end = frame["date_end"].where(frame["date_end"].notna() & (frame["date_end"] >= start), start)
+    frame["date_end"] = end
+    frame["_dated"] = start.notna().to_numpy()
+    frame["_n_reports"] = n_reports
+    frame["_conf"] = max_conf
+    frame["_lo"] = np.where(has_dated, lo, np.datetime64("NaT"))
+    frame["_hi"] = np.where(has_dated, hi, np.datetime64("NaT"))
+    agreement = frame["date_agreement"].astype(str)
+    spread = np.where(agreement == "conflict", CONFLICT, np.where(agreement == "refines", REFINES, NO_SPREAD))
+    wider = has_dated & ((frame["_lo"] < start) | (frame["_hi"] > end)).to_numpy()
+    frame["_spread"] = np.where(wider | (spread == CONFLICT), spread, NO_SPREAD).astype(np.int8)
+    frame = add_mark_columns(frame, frame["event_group"])
+    frame = style_columns(frame, frame["date_basis"], frame["_conf"])
+    frame["_when"], frame["_when_key"] = labels.date_columns(frame)
+    several = frame["n_sources"].to_numpy() >= 2
+    frame["_lane"] = np.where(several, SEVERAL, frame["_single_lane"].to_numpy(dtype=object))
+    frame["_actor"] = [a[0] if len(a) else "(no actor)" for a in frame["actors"]]
+    frame["_hover"] = _group_hover(frame, events, best).to_numpy(dtype=object)
+    frame["_order"] = np.argsort(frame["date_start"].to_numpy(dtype="datetime64[ns]"), kind="stable")
+    return frame.drop(columns=["_single_lane"]), of_event
+
+
+def add_mark_columns(frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
+    """The columns every timeline mark needs, from date_start, date_end and event_type: `_end_excl`, `_span`,
+    `_mi` and `_mi_end` (months since 1970-01 of the period's ends, -1 when undated), `_jitter`, `_type_code`."""
+    start = frame["date_start"]
+    end = frame["date_end"]
+    dated = start.notna().to_numpy()
+    frame = frame.assign(_end_excl=end + pd.Timedelta(days=1), _span=dated & (end > start).to_numpy())
+    months = start.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    last = end.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)
+    frame["_mi"] = np.where(dated, months, -1)
+    frame["_mi_end"] = np.where(dated, last, -1)
+    hashed = pd.util.hash_pandas_object(ids.astype(str), index=False).to_numpy()
+    frame["_jitter"] = ((hashed % 1009) / 1008.0 - 0.5) * 0.56
+    type_codes = {kind: i for i, kind in enumerate(schema.EVENT_TYPES)}
+    frame["_type_code"] = frame["event_type"].astype(object).map(type_codes).fillna(-1).astype(np.int8).to_numpy()
+    return frame
+
+
+def _group_hover(frame: pd.DataFrame, events: pd.DataFrame, best: np.ndarray) -> pd.Series:
+    """A single report's own hover; for several: consensus date, summary, who reports it, the dates they give."""
+    own = events["_hover"].to_numpy(dtype=object)[best]
+    many = frame["_n_reports"].to_numpy() > 1
+    out = pd.Series(own, dtype=object)
+    if not many.any():
+        return out
+    part = frame[many]
+    names = [", ".join(s[:4]) + (f" and {len(s) - 4} more" if len(s) > 4 else "") for s in part["sources"]]
+    count = part["n_sources"].astype(int)
+    who = np.where(count >= 2, count.astype(str) + " sources", "1 source")
+    reports = part["_n_reports"].astype(int).astype(str) + " reports"
+    agreement = part["date_agreement"].astype(str)
+    dates = pd.Series([_spread_text(r) for r in part["reported_dates"]], index=part.index, dtype=object)
+    said = np.where(
+        agreement == "conflict",
+        "<br><b>Sources disagree</b> on the date: ",
+        np.where(agreement == "refines", "<br>Some sources give a vaguer date: ", "<br>Dates given: "),
+    )
+    said = pd.Series(said, index=part.index) + plotly_escape(dates)
+    said = said.where(dates != "", "")
+    basis = part["date_basis"].astype(str)
+    weak = np.where(basis.isin(WEAK_BASES), "<br>date from the articles' publication dates, not written", "")
+    text = (
+        "<b>"
+        + plotly_escape(part["_when"])
+        + "</b> · "
+        + who
+        + " ("
+        + reports
+        + ")<br>"
+        + plotly_escape(_cut_hover(part["summary"]))
+        + "<br><i>"
+        + plotly_escape(pd.Series(names, index=part.index))
+        + "</i>"
+        + said
+        + weak
+        + "<br>click to compare the reports"
+    )
+    out[many] = text.to_numpy(dtype=object)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- per rerun
+
+
+def visible(of_event: np.ndarray, keep: np.ndarray, n_groups: int) -> np.ndarray:
+    """Which groups have at least one event that passes the filters (a boolean per group)."""
+    return np.bincount(of_event[keep], minlength=n_groups) > 0
+
+
+def chronology(groups: pd.DataFrame, shown: np.ndarray, newest_first: bool, limit: int) -> pd.DataFrame:
+    """The dated visible groups in date order (at most `limit`), as the chronology table shows them."""
+    order = groups["_order"].to_numpy()
+    pick = order[shown[order] & groups["_dated"].to_numpy()[order]]
+    if newest_first:
+        pick = pick[::-1]
+    rows = groups.iloc[pick[:limit]]
+    agreement = rows["date_agreement"].astype(str).map(AGREEMENT_WORDS).fillna("")
+    return pd.DataFrame(
+        {
+            "when": rows["_when"].to_numpy(),
+            "what": rows["summary"].to_numpy(),
+            "sources": rows["n_sources"].to_numpy(),
+            "agreement": agreement.to_numpy(),
+            "type": rows["event_type"].to_numpy(),
+            "event_group": rows["event_group"].to_numpy(),
+        }
+    )
+
+
+AGREEMENT_WORDS = {
+    "single": "",
+    "agree": "sources agree",
+    "refines": "one source is vaguer",
+    "conflict": "sources disagree",
+}
+
+
+def members(events: pd.DataFrame, of_event: np.ndarray, groups: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The events (reports) of one group, dated ones first by date, then by source."""
+    where = np.flatnonzero(groups["event_group"].to_numpy(dtype=object) == key)
+    if not len(where):
+        return events.iloc[0:0]
+    rows = events[of_event == where[0]]
+    return rows.sort_values(["_dated", "date_start", "source"], ascending=[False, True, True], kind="stable")
+
+
+def row_of(groups: pd.DataFrame, key: str) -> int | None:
+    """The group frame's row for a group key, or None."""
+    where = np.flatnonzero(groups["event_group"].to_numpy(dtype=object) == key)
+    return int(where[0]) if len(where) else None
