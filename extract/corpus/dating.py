@@ -52,32 +52,13 @@ class Dated:
     changed: bool
 
 
-def date_from_groups(events: pd.DataFrame, documents: pd.DataFrame, read_scan: Callable[[str], str | None]) -> Dated:
-    """Grouped events and documents -> the same with documents dated from their groups (see the module doc)."""
-    if events.empty or documents.empty:
-        return Dated(events, documents, False)
-    events, documents = events.copy(), documents.copy()
-    records = _records(documents, read_scan)
-    changed = _restore(events, documents, records)
-    evidence = _group_days(events, documents)
-    for doc_id, record in records.items():
-        if _known_day(documents, doc_id):
-            continue
-        candidates = _candidates(events, doc_id, record, evidence)
-        found = _narrowed(candidates, events, doc_id, record)
-        if found is None:
-            continue
-        start, granularity = found
-        end = start if granularity == "day" else month_span(start.year, start.month)[1]
-        _apply(events, documents, doc_id, redate(record, start, granularity, end), (start, granularity, CORROBORATED))
-        changed = True
-    return Dated(events, documents, changed)
-
-
-def _records(documents: pd.DataFrame, read_scan: Callable[[str], str | None]) -> dict[str, DatingRecord]:
-    """The dating record of every document that could need one: its date is not known to the day, or was
-    corroborated before."""
+def dating_records(documents: pd.DataFrame, read_scan: Callable[[str], str | None]) -> dict[str, DatingRecord]:
+    """Documents table and the store's scan reader -> the dating record of every document that could need
+    one: its date is not known to the day, or was corroborated by an earlier write. A record that cannot be
+    read (other rules', damaged) is left out: that document keeps the dates it has."""
     out: dict[str, DatingRecord] = {}
+    if documents.empty:
+        return out
     basis = documents["published_basis"].astype(str)
     needs = (documents["published_granularity"].astype(str) != "day") | (basis == CORROBORATED)
     for doc_id in documents.loc[needs.to_numpy(), "doc_id"].astype(str):
@@ -87,12 +68,17 @@ def _records(documents: pd.DataFrame, read_scan: Callable[[str], str | None]) ->
         try:
             out[doc_id] = DatingRecord.from_json(stored)
         except ValueError:
-            continue  # a record from other rules, or damaged: the document keeps the dates it has
+            continue
     return out
 
 
-def _restore(events: pd.DataFrame, documents: pd.DataFrame, records: dict[str, DatingRecord]) -> bool:
-    """Documents corroborated by an earlier write go back to what their own text gives, events included."""
+def own_dates(events: pd.DataFrame, documents: pd.DataFrame, records: dict[str, DatingRecord]) -> Dated:
+    """Events and documents as stored -> the same with every document corroborated by an earlier write back on
+    what its own text and metadata give, events included. Grouping then starts from the documents' own
+    evidence, so running the corpus steps again on what they wrote gives the same tables."""
+    if events.empty or documents.empty:
+        return Dated(events, documents, False)
+    events, documents = events.copy(), documents.copy()
     restored = False
     basis = documents["published_basis"].astype(str)
     for doc_id in documents.loc[(basis == CORROBORATED).to_numpy(), "doc_id"].astype(str):
@@ -107,7 +93,29 @@ def _restore(events: pd.DataFrame, documents: pd.DataFrame, records: dict[str, D
                 end = dt.date(own.year, 12, 31)
         _apply(events, documents, doc_id, redate(record, own, granularity, end), (own, granularity, own_basis))
         restored = True
-    return restored
+    return Dated(events, documents, restored)
+
+
+def date_from_groups(events: pd.DataFrame, documents: pd.DataFrame, records: dict[str, DatingRecord]) -> Dated:
+    """Grouped events and documents (on their own dates, see `own_dates`) and the documents' dating records ->
+    the same with documents dated from their groups (see the module doc)."""
+    if events.empty or documents.empty:
+        return Dated(events, documents, False)
+    events, documents = events.copy(), documents.copy()
+    changed = False
+    evidence = _group_days(events, documents)
+    for doc_id, record in records.items():
+        if _known_day(documents, doc_id):
+            continue
+        candidates = _candidates(events, doc_id, record, evidence)
+        found = _narrowed(candidates, events, doc_id, record)
+        if found is None:
+            continue
+        start, granularity = found
+        end = start if granularity == "day" else month_span(start.year, start.month)[1]
+        _apply(events, documents, doc_id, redate(record, start, granularity, end), (start, granularity, CORROBORATED))
+        changed = True
+    return Dated(events, documents, changed)
 
 
 def _known_day(documents: pd.DataFrame, doc_id: str) -> bool:
