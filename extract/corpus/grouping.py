@@ -17,15 +17,21 @@ The rule, in plain words:
    shared (`min_content`) do bonuses count: the same event type; the same day, worth more the fewer
    documents give that day (less for unfocused articles), or windows that overlap, worth more the
    narrower they are; and, for focused articles that already share a clearly matching pair of rows
-   (`story_min`) around the same dates, a story bonus.
+   (`story_min`) around the same dates, a story bonus. A row whose date cross-source dating took from the
+   groups (`Windows.borrowed`) gets no date or story bonus: that date is the groups' evidence, not its own.
+   Similarities are cosines of idf-weighted word sets whose norm has a floor (`norm_floor`), so a few
+   words or names many documents use (two countries, say) do not make two short rows alike.
 3. Rows with a date are clustered by average linkage: the two groups whose average pair score (over all
    pairs of their rows from different documents, a pair never compared counting as 0) is highest are
-   joined, as long as that average reaches `threshold` and some day lies within `day_slack` days of every
-   member's window. One strong link cannot chain two otherwise unrelated groups together, as it would with
-   transitive closure over weak links.
+   joined, as long as that average reaches `threshold`, some day lies within `day_slack` days of every
+   member's window, and no two rows of one document in the result report different events (`SameDocument`:
+   each clearly matches a different report elsewhere, and they do not retell each other). One strong link
+   cannot chain two otherwise unrelated groups together, as it would with transitive closure over weak
+   links.
 4. A weekday-only row then joins the group it matches best (average score at least `threshold`) when that
-   group's day has the row's weekday (within `day_slack` days) and no other group it matches has; when
-   two groups fit, or its best match has another weekday, it stays on its own.
+   group's day has the row's weekday (within `day_slack` days) and no other group it matches puts that
+   weekday on another day; when two groups on different days fit, or its best match has another weekday,
+   it stays on its own.
 5. A group's id is a hash of its members' sorted event_ids, so it does not depend on row order and stays
    the same across runs as long as the members do. A row no other document reports is a group of its
    own; planned and hypothetical rows get no group.
@@ -47,6 +53,7 @@ from extract.corpus.similarity import (
     cross_pairs,
     document_bags,
     pair_cosines,
+    pair_similarities,
     query_pairs,
     row_bags,
 )
@@ -82,6 +89,10 @@ class GroupingSettings:
     common_share: float = 0.02  # a stem in more than this share of the documents is ignored (unless most of its
     common_floor: int = 100  # uses fall in one week), once that is more than this many documents
     min_content: float = 0.05  # the type, day and story bonuses count only for pairs with this much similarity
+    norm_floor: float = 0.75  # a row's summary and sentence weights are normalised by at least this x the idf of
+    names_norm_floor: float = 1.1  # a word one document uses; its names by at least this (see similarity._bags)
+    anchor_min: float = 0.25  # a row whose words, names and type match another document's row this much is
+    retell_min: float = 0.30  # anchored there; two rows of one document retell one event at this similarity
 
 
 DEFAULT_SETTINGS = GroupingSettings()
@@ -125,7 +136,9 @@ def cluster_rows(rows: pd.DataFrame, documents: pd.DataFrame, settings: Grouping
     types = rows["event_type"].astype(str)
     etype = np.where(types.isin(["", "other"]), -1, pd.factorize(types)[0])
     max_df = max(settings.common_floor, settings.common_share * len(doc_names))
-    bag = row_bags(rows, doc, max_df, day=np.where(win.placed & (win.weekday < 0), win.lo, -1))
+    day = np.where(win.placed & (win.weekday < 0), win.lo, -1)
+    floors = (settings.norm_floor, settings.norm_floor, settings.names_norm_floor)
+    bag = row_bags(rows, doc, max_df, day=day, norm_floor=floors)
     lo, hi = win.lo, win.hi + settings.day_slack  # windows within day_slack days now overlap
     usable = win.placed & (win.weekday < 0) & (win.hi - win.lo <= settings.max_window_days)
     pairs = candidate_pairs(bag, lo, hi, doc, usable, max_fanout=settings.max_fanout)
@@ -135,7 +148,8 @@ def cluster_rows(rows: pd.DataFrame, documents: pd.DataFrame, settings: Grouping
     focus = np.minimum(1.0, share / settings.focused_share)[doc]
     pairs, doc_sim = with_context(pairs, doc_bag, doc, focus, lo, hi, usable, settings)
     score = pair_scores(pairs, win, etype, doc, doc_sim, focus, lo, hi, settings)
-    labels = average_linkage(len(rows), pairs.a, pairs.b, score, doc, lo, hi, settings.threshold)
+    apart = SameDocument(bag, pairs, score, settings)
+    labels = average_linkage(len(rows), pairs.a, pairs.b, score, doc, lo, hi, settings.threshold, apart)
     weekday_rows = np.flatnonzero(win.weekday >= 0)
     if len(weekday_rows):
         labels = attach_weekday_rows(weekday_rows, labels, bag, win, doc, etype, settings)
@@ -201,13 +215,55 @@ def pair_scores(
     # overlapping windows say more the narrower they are: a lead or a month, not a whole year
     widest = np.maximum(win.hi[a] - win.lo[a], win.hi[b] - win.lo[b]) + 1
     overlap_bonus = settings.overlap_weight * np.minimum(1.0, 31 / widest)
-    bonus = settings.type_weight * same_type + np.where(same_day, day_bonus, np.where(overlap, overlap_bonus, 0.0))
+    # a date that cross-source dating took from the groups is no evidence for grouping again: no date bonus
+    own_dates = ~(win.borrowed[a] | win.borrowed[b])
+    on_dates = np.where(same_day, day_bonus, np.where(overlap, overlap_bonus, 0.0)) * own_dates
+    bonus = settings.type_weight * same_type + on_dates
     content = similarity(pairs, settings) + settings.document_weight * doc_sim * both_focused
     # a shared day or type says nothing about two reports that share no word, name or story: no bonus then
     shares = content >= settings.min_content
     score = content + np.where(shares, bonus, 0.0)
     story = settings.story_weight * both_focused * shared_story(pairs, score, doc, lo, hi, settings.story_min)
-    return score + np.where(shares, story, 0.0)
+    return score + np.where(shares & own_dates, story, 0.0)
+
+
+class SameDocument:
+    """Which two rows of one document must not share a group (rule 3's `apart`).
+
+    A row is anchored in another document when its best match there, by its own words and names (no
+    document context, type or dates), reaches `anchor_min`. Two rows of one document that are anchored at two
+    different rows, which do not match each other, report two different events there, and so here too,
+    unless they retell each other (their own similarity reaches `retell_min`). Rows without such evidence
+    may share a group: a local report's several sentences about one incident do."""
+
+    def __init__(self, bag: Bags, pairs: Pairs, score: np.ndarray, settings: GroupingSettings):
+        self.bag, self.settings = bag, settings
+        n = len(bag.indptr) - 1
+        own = similarity(pairs, settings)
+        ends = np.r_[pairs.a, pairs.b]
+        others = np.r_[pairs.b, pairs.a]
+        strength = np.r_[own, own]
+        order = np.lexsort((others, strength))  # ascending: each row's best match comes last (ties: higher id)
+        self.anchor = np.full(n, -1, dtype="int64")
+        keep = strength[order] >= settings.anchor_min
+        self.anchor[ends[order][keep]] = others[order][keep]
+        self.n = max(n, 1)
+        self.linked = np.sort(pairs.a[score >= settings.threshold] * self.n + pairs.b[score >= settings.threshold])
+
+    def _matched(self, x: int, y: int) -> bool:
+        key = min(x, y) * self.n + max(x, y)
+        at = int(np.searchsorted(self.linked, key))
+        return at < len(self.linked) and int(self.linked[at]) == key
+
+    def __call__(self, x: int, y: int) -> bool:
+        """Rows x and y (of one document): must they stay apart?"""
+        ax, ay = int(self.anchor[x]), int(self.anchor[y])
+        if ax < 0 or ay < 0 or ax == ay or self._matched(ax, ay):
+            return False
+        a, b = np.array([x]), np.array([y])
+        return bool(
+            similarity(Pairs(a, b, pair_similarities(self.bag, a, b)), self.settings)[0] < self.settings.retell_min
+        )
 
 
 def shared_story(
@@ -256,21 +312,28 @@ def attach_weekday_rows(
     totals = pd.DataFrame({"row": pairs.a, "group": labels[pairs.b], "score": score})
     totals = totals.groupby(["row", "group"], sort=True)["score"].sum().reset_index()
     members = pd.Series(np.arange(len(labels))).groupby(labels).agg(list)
+    slack = settings.day_slack
     for row, found in totals.groupby("row", sort=True):
         matches = {}
         for group, total in zip(found["group"], found["score"], strict=True):
             others = int((doc[members[group]] != doc[row]).sum())
             if others and total / others >= settings.threshold:
                 matches[group] = total / others
-        fitting = [g for g in matches if weekday_fits(row, np.asarray(members[g]), win, settings.day_slack)]
-        if len(fitting) == 1 and matches[fitting[0]] >= max(matches.values()):
-            labels[row] = fitting[0]
+        fitting = {g: days for g in matches if len(days := weekday_days(row, np.asarray(members[g]), win, slack))}
+        if not fitting:
+            continue
+        best = max(fitting, key=lambda g: (matches[g], -g))
+        # another group that puts the weekday on another day makes the date ambiguous; on the same day, the
+        # row's words decide
+        if matches[best] >= max(matches.values()) and all(fitting[best] & days for days in fitting.values()):
+            labels[row] = best
     return labels
 
 
-def weekday_fits(row: int, members: np.ndarray, win: Windows, slack: int) -> bool:
-    """Does the group pin a day (a member's single day, or windows narrowed to under a week) that is, within
-    `slack` days, a day of the row's weekday inside the row's window?"""
+def weekday_days(row: int, members: np.ndarray, win: Windows, slack: int) -> set[int]:
+    """The days the group could put the row on: days of the row's weekday inside its window that lie within
+    `slack` days of a day the group pins (a member's single day, or windows narrowed to under a week). Empty
+    when the weekday does not fit the group."""
     single = members[win.day_level[members]]
     if len(single):
         days = np.unique(win.lo[single])
@@ -278,8 +341,8 @@ def weekday_fits(row: int, members: np.ndarray, win: Windows, slack: int) -> boo
         dated = members[win.placed[members] & (win.weekday[members] < 0)]
         start, end = win.lo[dated].max(initial=0), win.hi[dated].min(initial=-1)
         if start > end or end - start >= 7:
-            return False  # a month or a year has every weekday: it pins none
+            return set()  # a month or a year has every weekday: it pins none
         days = np.arange(start, end + 1)
-    near = (days[:, None] + np.arange(-slack, slack + 1)[None, :]).ravel()
+    near = np.unique((days[:, None] + np.arange(-slack, slack + 1)[None, :]).ravel())
     near = near[(near >= win.lo[row]) & (near <= win.hi[row])]
-    return bool((weekday_of(near) == win.weekday[row]).any())
+    return {int(d) for d in near[weekday_of(near) == win.weekday[row]]}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -24,8 +25,10 @@ def average_linkage(
     lo: np.ndarray,
     hi: np.ndarray,
     threshold: float,
+    apart: Callable[[int, int], bool] | None = None,
 ) -> np.ndarray:
-    """Items and scored pairs -> labels (the smallest item of each cluster).
+    """Items and scored pairs -> labels (the smallest item of each cluster). `apart(x, y)`, asked about two
+    items of one document, says whether they must stay in different clusters (None: never).
 
     Clusters can only reach an average of `threshold` if one of their pairs does, so each connected component
     of the pairs scoring at least that is clustered on its own: near-linear as long as those components
@@ -40,8 +43,24 @@ def average_linkage(
     cut = np.flatnonzero(np.diff(component[a])) + 1
     for start, stop in zip(np.r_[0, cut], np.r_[cut, len(a)], strict=True):
         if stop > start and score[start:stop].max() >= threshold:
-            _link(labels, a[start:stop], b[start:stop], score[start:stop], doc, lo, hi, threshold)
+            _link(labels, a[start:stop], b[start:stop], score[start:stop], doc, lo, hi, threshold, apart)
     return labels
+
+
+def _kept_apart(
+    first: list[int],
+    second: list[int],
+    first_docs: Counter[int],
+    second_docs: Counter[int],
+    doc: np.ndarray,
+    apart: Callable[[int, int], bool],
+) -> bool:
+    """Would joining the two clusters put together two items of one document that must stay apart?"""
+    shared = first_docs.keys() & second_docs.keys()
+    if not shared:
+        return False
+    mine = [x for x in first if int(doc[x]) in shared]
+    return any(apart(x, y) for x in mine for y in second if doc[y] == doc[x])
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -67,6 +86,7 @@ def _link(
     lo: np.ndarray,
     hi: np.ndarray,
     threshold: float,
+    apart: Callable[[int, int], bool] | None,
 ) -> None:
     """Average linkage inside one component; writes its items' labels."""
     members: dict[int, list[int]] = {}
@@ -98,6 +118,8 @@ def _link(
         start, end = max(window[c][0], window[d][0]), min(window[c][1], window[d][1])
         if start > end:
             continue  # no day lies in every member's window: not one event
+        if apart is not None and _kept_apart(members[c], members[d], docs[c], docs[d], doc, apart):
+            continue  # two rows of one document that report different events
         members[c] += members.pop(d)
         docs[c] += docs.pop(d)
         window[c] = (start, end)

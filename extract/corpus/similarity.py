@@ -88,11 +88,20 @@ class Bags:
 
 
 def _bags(
-    entries: pd.DataFrame, owner_doc: np.ndarray, n_owners: int, max_df: float = np.inf, day: np.ndarray | None = None
+    entries: pd.DataFrame,
+    owner_doc: np.ndarray,
+    n_owners: int,
+    max_df: float = np.inf,
+    day: np.ndarray | None = None,
+    norm_floor: tuple[float, ...] = (0.0,) * N_SPACES,
 ) -> Bags:
     """Distinct (owner, word, space) entries -> Bags; idf over documents (owner_doc maps owner -> document).
     Terms in more than max_df documents are marked common, unless most of their dated owners (day >= 0)
-    fall in one week: a word every report of one big event uses is that event's, not common."""
+    fall in one week: a word every report of one big event uses is that event's, not common.
+
+    Weights are idf divided by the owner's norm in that space, the norm being at least `norm_floor[space]`
+    times the idf of a word only one document uses: two short texts that share only words many documents use
+    are then not alike (a plain cosine makes two rows that name only the same two countries identical)."""
     entries = entries.sort_values(["owner", "space"], kind="stable")
     owner = entries["owner"].to_numpy(dtype="int64")
     space = entries["space"].to_numpy(dtype="int8")
@@ -101,6 +110,8 @@ def _bags(
     df = pd.Series(owner_doc[owner]).groupby(codes).nunique().reindex(codes).to_numpy() if len(codes) else codes
     weight = np.log1p(n_docs / df) if len(codes) else np.zeros(0)
     norm = np.bincount(owner * N_SPACES + space, weights=weight**2, minlength=n_owners * N_SPACES)
+    floor = np.tile(np.asarray(norm_floor, dtype="float64") * np.log1p(n_docs), n_owners)
+    norm = np.maximum(norm, floor**2)
     weight = weight / np.sqrt(norm[owner * N_SPACES + space]) if len(codes) else weight
     common = df > max_df
     if common.any() and day is not None:
@@ -118,20 +129,27 @@ def _names(events: pd.DataFrame) -> pd.Series:
     return pd.Series([" ".join([*a, *b]) for a, b in zip(events["actors"], events["locations"], strict=True)])
 
 
-def row_bags(events: pd.DataFrame, doc: np.ndarray, max_df: float = np.inf, day: np.ndarray | None = None) -> Bags:
+def row_bags(
+    events: pd.DataFrame,
+    doc: np.ndarray,
+    max_df: float = np.inf,
+    day: np.ndarray | None = None,
+    norm_floor: tuple[float, ...] = (0.0,) * N_SPACES,
+) -> Bags:
     """Events (summary, sentence, actors, locations), each row's document code (and day number, -1 when it has
     none) -> each row's weighted stems.
 
     Document frequency counts documents, not rows, so a story that repeats a name in ten sentences does not
     make the name common. A term in more than max_df documents, spread over time, is marked common: it
     weighs little and would pair most rows of a large table with each other, so it is left out of
-    candidates and cosines."""
+    candidates and cosines. `norm_floor` (per space, see `_bags`) keeps a few widely used words from making
+    two short rows alike."""
     parts = [
         tokens(events["summary"]).assign(space=SUMMARY),
         tokens(events["sentence"]).assign(space=SENTENCE),
         tokens(_names(events), numbers=True).assign(space=NAMES),
     ]
-    return _bags(pd.concat(parts, ignore_index=True), doc, len(events), max_df, day)
+    return _bags(pd.concat(parts, ignore_index=True), doc, len(events), max_df, day, norm_floor)
 
 
 def document_bags(events: pd.DataFrame, doc: np.ndarray, titles: pd.Series) -> Bags:
@@ -214,9 +232,10 @@ def query_pairs(bag: Bags, queries: np.ndarray, targets: np.ndarray, doc: np.nda
     return _pairs(left[cross], right[cross], bag, owner, n, ordered=False)
 
 
-def pair_cosines(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine of the bags of owners a[i] and b[i], for every i (all spaces together): each entry of a[i] looks
-    its term up among b[i]'s entries in the one sorted array of (owner, term) keys."""
+def _shared_terms(bag: Bags, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every i, the entries of owner a[i] whose term owner b[i] also has: (i, entry of a[i], entry of
+    b[i]) as three arrays. Each entry of a[i] looks its term up among b[i]'s entries in the one sorted array
+    of (owner, term) keys."""
     span = int(bag.term.max(initial=0)) + 1
     keys = bag.owners() * span + bag.term  # sorted by owner; terms sorted within an owner below
     order = np.argsort(keys, kind="stable")
@@ -226,9 +245,27 @@ def pair_cosines(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     wanted = np.repeat(b, length) * span + bag.term[at]
     found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1) if len(keys) else np.zeros(0, dtype="int64")
     hit = keys[found] == wanted if len(keys) else np.zeros(0, dtype=bool)
-    products = np.where(hit, bag.weight[at] * bag.weight[order[found]], 0.0)
     pair = np.repeat(np.arange(len(a)), length)
+    return pair[hit], at[hit], order[found[hit]]
+
+
+def pair_cosines(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine of the bags of owners a[i] and b[i], for every i (all spaces together)."""
+    pair, left, right = _shared_terms(bag, a, b)
+    products = bag.weight[left] * bag.weight[right]
     return np.minimum(np.bincount(pair, weights=products, minlength=len(a)), 1.0)
+
+
+def pair_similarities(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosines of the rows a[i] and b[i] in each space: (len(a), N_SPACES), as `Pairs.sim` holds them. For
+    any pairs, rows of one document included."""
+    pair, left, right = _shared_terms(bag, a, b)
+    flat = np.bincount(
+        pair * N_SPACES + bag.space[left],
+        weights=bag.weight[left] * bag.weight[right],
+        minlength=len(a) * N_SPACES,
+    )
+    return np.minimum(flat.reshape(len(a), N_SPACES), 1.0)
 
 
 def cross_pairs(
