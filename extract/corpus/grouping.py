@@ -25,13 +25,15 @@ The rule, in plain words:
    pairs of their rows from different documents, a pair never compared counting as 0) is highest are
    joined, as long as that average reaches `threshold`, some day lies within `day_slack` days of every
    member's window, and no two rows of one document in the result report different events (`SameDocument`:
-   each clearly matches a different report elsewhere, and they do not retell each other). One strong link
+   the document writes two different days for them, or each clearly matches a different report elsewhere
+   and they do not retell each other). One strong link
    cannot chain two otherwise unrelated groups together, as it would with transitive closure over weak
    links.
 4. A weekday-only row then joins the group it matches best (average score at least `threshold`) when that
    group's day has the row's weekday (within `day_slack` days) and no other group it matches puts that
    weekday on another day; when two groups on different days fit, or its best match has another weekday,
-   it stays on its own.
+   it stays on its own. A "yesterday" or "today" row of an article without a publication day is handled
+   alike, any weekday fitting.
 5. A group's id is a hash of its members' sorted event_ids, so it does not depend on row order and stays
    the same across runs as long as the members do. A row no other document reports is a group of its
    own; planned and hypothetical rows get no group.
@@ -57,7 +59,7 @@ from extract.corpus.similarity import (
     query_pairs,
     row_bags,
 )
-from extract.corpus.windows import Windows, document_focus, row_windows, weekday_of
+from extract.corpus.windows import OWN_DATE_BASES, Windows, document_focus, on_weekday, row_windows
 from extract.schema import typed_documents, typed_events
 
 ASSERTED = ("asserted", "")  # modality values that get a group (an empty one: a table from before modality)
@@ -148,7 +150,8 @@ def cluster_rows(rows: pd.DataFrame, documents: pd.DataFrame, settings: Grouping
     focus = np.minimum(1.0, share / settings.focused_share)[doc]
     pairs, doc_sim = with_context(pairs, doc_bag, doc, focus, lo, hi, usable, settings)
     score = pair_scores(pairs, win, etype, doc, doc_sim, focus, lo, hi, settings)
-    apart = SameDocument(bag, pairs, score, settings)
+    written = win.day_level & rows["date_basis"].astype(str).isin(OWN_DATE_BASES).to_numpy()
+    apart = SameDocument(bag, pairs, score, np.where(written, win.lo, -1), settings)
     labels = average_linkage(len(rows), pairs.a, pairs.b, score, doc, lo, hi, settings.threshold, apart)
     weekday_rows = np.flatnonzero(win.weekday >= 0)
     if len(weekday_rows):
@@ -230,25 +233,27 @@ def pair_scores(
 class SameDocument:
     """Which two rows of one document must not share a group (rule 3's `apart`).
 
-    A row is anchored in another document when its best match there, by its own words and names (no
-    document context, type or dates), reaches `anchor_min`. Two rows of one document that are anchored at two
-    different rows, which do not match each other, report two different events there, and so here too,
-    unless they retell each other (their own similarity reaches `retell_min`). Rows without such evidence
-    may share a group: a local report's several sentences about one incident do."""
+    Two rows that the document itself dates, in its own words (a written date or a cited report's), to two
+    different days report two different events. So do two rows anchored at two different rows of another
+    document that do not match each other, unless they retell each other (their own similarity reaches
+    `retell_min`): a row is anchored where its best match by its own words and names (no document context,
+    type or dates) reaches `anchor_min`. Rows without such evidence may share a group: a local report's
+    several sentences about one incident do."""
 
-    def __init__(self, bag: Bags, pairs: Pairs, score: np.ndarray, settings: GroupingSettings):
-        self.bag, self.settings = bag, settings
+    def __init__(
+        self, bag: Bags, pairs: Pairs, score: np.ndarray, written_day: np.ndarray, settings: GroupingSettings
+    ) -> None:
+        self.bag, self.settings, self.written_day = bag, settings, written_day
         n = len(bag.indptr) - 1
         own = similarity(pairs, settings)
-        ends = np.r_[pairs.a, pairs.b]
-        others = np.r_[pairs.b, pairs.a]
-        strength = np.r_[own, own]
+        ends, others, strength = np.r_[pairs.a, pairs.b], np.r_[pairs.b, pairs.a], np.r_[own, own]
         order = np.lexsort((others, strength))  # ascending: each row's best match comes last (ties: higher id)
-        self.anchor = np.full(n, -1, dtype="int64")
         keep = strength[order] >= settings.anchor_min
+        self.anchor = np.full(n, -1, dtype="int64")
         self.anchor[ends[order][keep]] = others[order][keep]
         self.n = max(n, 1)
-        self.linked = np.sort(pairs.a[score >= settings.threshold] * self.n + pairs.b[score >= settings.threshold])
+        linked = score >= settings.threshold
+        self.linked = np.sort(pairs.a[linked] * self.n + pairs.b[linked])
 
     def _matched(self, x: int, y: int) -> bool:
         key = min(x, y) * self.n + max(x, y)
@@ -257,13 +262,15 @@ class SameDocument:
 
     def __call__(self, x: int, y: int) -> bool:
         """Rows x and y (of one document): must they stay apart?"""
+        dx, dy = int(self.written_day[x]), int(self.written_day[y])
+        if dx >= 0 and dy >= 0 and dx != dy:
+            return True
         ax, ay = int(self.anchor[x]), int(self.anchor[y])
         if ax < 0 or ay < 0 or ax == ay or self._matched(ax, ay):
             return False
         a, b = np.array([x]), np.array([y])
-        return bool(
-            similarity(Pairs(a, b, pair_similarities(self.bag, a, b)), self.settings)[0] < self.settings.retell_min
-        )
+        own = similarity(Pairs(a, b, pair_similarities(self.bag, a, b)), self.settings)[0]
+        return bool(own < self.settings.retell_min)
 
 
 def shared_story(
@@ -345,4 +352,4 @@ def weekday_days(row: int, members: np.ndarray, win: Windows, slack: int) -> set
         days = np.arange(start, end + 1)
     near = np.unique((days[:, None] + np.arange(-slack, slack + 1)[None, :]).ravel())
     near = near[(near >= win.lo[row]) & (near <= win.hi[row])]
-    return {int(d) for d in near[weekday_of(near) == win.weekday[row]]}
+    return {int(d) for d in near[on_weekday(near, int(win.weekday[row]))]}

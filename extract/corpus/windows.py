@@ -12,6 +12,9 @@ numpy arrays, one entry per row, so the grouping compares dates with integer ari
   latest; the publication period is bounded by the documents table and by the document's other dated rows
   (an article is written after the events it reports). An unresolved "the same day" right after such a row
   (the previous row of its document) names that row's weekday;
+- a row of such a document dated only by "yesterday", "today", "last night", "this morning": the day before
+  the earliest date its document could have been published to the latest; it is handled like a weekday-only
+  row whose weekday is any (`ANY_WEEKDAY`);
 - anything else unresolved: no window (it cannot be placed, so it stays a group of its own).
 
 A row's date is `borrowed` when it rests on a publication date that other documents supplied (cross-source
@@ -34,6 +37,12 @@ OPEN_LO = 0  # an open window's bounds: before / after every date pandas can hol
 OPEN_HI = 1 << 20
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+_DAY_RELATIVE = re.compile(
+    r"^\W*(?:(?:earlier|later|early|late)\s+)?(?:today|tonight|yesterday|last\s+night|"
+    r"this\s+(?:morning|afternoon|evening))\W*$",
+    re.IGNORECASE,
+)
+ANY_WEEKDAY = 7  # the `weekday` of a row dated only relative to its article's unknown day: any day fits
 _SAME_DAY = re.compile(r"^\W*(?:on\s+)?(?:the\s+same|that(?:\s+same)?)\s+day\W*$", re.IGNORECASE)
 BORROWED_BASIS = "corroborated"  # a document basis: its publication date came from other documents
 OWN_DATE_BASES = ("explicit", "citation")  # row bases whose date does not depend on the publication date
@@ -46,7 +55,8 @@ class Windows:
 
     lo: np.ndarray  # int64: first possible day
     hi: np.ndarray  # int64: last possible day
-    weekday: np.ndarray  # int64: 0 (Monday) .. 6 when the row only says "on <weekday>", else -1
+    weekday: np.ndarray  # int64: 0 (Monday) .. 6 when the row only says "on <weekday>", ANY_WEEKDAY when it only
+    # says "yesterday" or "today" (its article's day unknown), else -1
     dated: np.ndarray  # bool: the row's own date, as written or resolved (not publication, not weekday-only)
     day_level: np.ndarray  # bool: a dated row whose period is one day
     placed: np.ndarray  # bool: the row has a window at all
@@ -71,6 +81,11 @@ def to_timestamp(day: int) -> pd.Timestamp:
 def weekday_of(day: np.ndarray) -> np.ndarray:
     """Day numbers -> weekday numbers (Monday = 0)."""
     return (np.asarray(day) + _EPOCH_WEEKDAY) % 7
+
+
+def on_weekday(day: np.ndarray, weekday: int) -> np.ndarray:
+    """Which day numbers fall on the weekday (every one for ANY_WEEKDAY)."""
+    return np.full(np.shape(day), True) if weekday == ANY_WEEKDAY else weekday_of(day) == weekday
 
 
 def weekday_named(expression: str) -> int:
@@ -117,6 +132,7 @@ def row_windows(events: pd.DataFrame, documents: pd.DataFrame, *, lead_days: int
     weekday = np.array([weekday_named(t) for t in expressions], dtype="int64")
     weekday = np.where(has_date, -1, weekday)
     weekday = same_day_weekdays(events, weekday, ~has_date & expressions.str.match(_SAME_DAY).to_numpy())
+    weekday = np.where(~has_date & expressions.str.match(_DAY_RELATIVE).to_numpy(), ANY_WEEKDAY, weekday)
     lo = np.where(publication, np.maximum(start - lead_days, OPEN_LO), start)
     hi = end.copy()
     only_weekday = weekday >= 0
@@ -124,7 +140,8 @@ def row_windows(events: pd.DataFrame, documents: pd.DataFrame, *, lead_days: int
         bounds = publication_bounds(events, documents, dated)
         doc_lo = bounds["lo"].reindex(events["doc_id"]).to_numpy()
         doc_hi = bounds["hi"].reindex(events["doc_id"]).to_numpy()
-        lo = np.where(only_weekday, np.maximum(doc_lo - weekday_lookback, OPEN_LO), lo)
+        lookback = np.where(weekday == ANY_WEEKDAY, 1, weekday_lookback)  # "yesterday": one day back at most
+        lo = np.where(only_weekday, np.maximum(doc_lo - lookback, OPEN_LO), lo)
         hi = np.where(only_weekday, doc_hi, hi)
     placed = has_date | only_weekday
     basis = documents.drop_duplicates("doc_id", keep="last").set_index("doc_id")["published_basis"].astype(str)
