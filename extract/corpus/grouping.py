@@ -51,11 +51,12 @@ from extract.corpus.linkage import average_linkage
 from extract.corpus.similarity import (
     Bags,
     Pairs,
+    RowWords,
     candidate_pairs,
     cross_pairs,
     document_bags,
+    owner_similarity,
     pair_cosines,
-    pair_similarities,
     query_pairs,
     row_bags,
 )
@@ -100,18 +101,39 @@ class GroupingSettings:
 DEFAULT_SETTINGS = GroupingSettings()
 
 
+class WordCache:
+    """The rows' words from one `group_events` call, for the next on the same rows (the corpus steps group
+    twice when cross-source dating changed dates; the words stay the same)."""
+
+    def __init__(self) -> None:
+        self._key: tuple[tuple[str, ...], ...] = ()
+        self._words: RowWords | None = None
+
+    def words(self, rows: pd.DataFrame) -> RowWords:
+        """The words of `rows` (ordered as cluster_rows orders them), tokenised unless the same rows came last."""
+        columns = ("event_id", "summary", "sentence", "actors", "locations")
+        key = tuple(tuple(map(str, rows[c])) for c in columns)
+        if self._words is None or key != self._key:
+            self._key, self._words = key, RowWords.of(rows)
+        return self._words
+
+
 def group_events(
-    events: pd.DataFrame, documents: pd.DataFrame, settings: GroupingSettings = DEFAULT_SETTINGS
+    events: pd.DataFrame,
+    documents: pd.DataFrame,
+    settings: GroupingSettings = DEFAULT_SETTINGS,
+    cache: WordCache | None = None,
 ) -> pd.DataFrame:
     """Events and documents tables -> a copy of the events with `event_group` set on every asserted row and
-    empty on plans. Rows keep their order and index; the other columns are untouched."""
+    empty on plans. Rows keep their order and index; the other columns are untouched. `cache`: words kept from
+    an earlier call on the same rows."""
     out = events.copy()
     groups = np.full(len(events), "", dtype=object)
     if len(events):
         typed = typed_events(events)  # tolerant of CSV-shaped input; same row order as `events`
         asserted = typed["modality"].isin(ASSERTED).to_numpy()
         rows = typed[asserted].reset_index(drop=True)
-        labels = cluster_rows(rows, typed_documents(documents), settings)
+        labels = cluster_rows(rows, typed_documents(documents), settings, cache)
         groups[asserted] = group_ids(rows, labels)
     out["event_group"] = pd.Series(groups, index=events.index, dtype="string")
     return out
@@ -129,10 +151,13 @@ def group_ids(rows: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
     return names.reindex(labels).to_numpy()
 
 
-def cluster_rows(rows: pd.DataFrame, documents: pd.DataFrame, settings: GroupingSettings) -> np.ndarray:
+def cluster_rows(
+    rows: pd.DataFrame, documents: pd.DataFrame, settings: GroupingSettings, cache: WordCache | None = None
+) -> np.ndarray:
     """Asserted rows and documents (typed) -> a cluster label per row (arbitrary integers)."""
     order = np.lexsort((rows["char_start"].to_numpy(), rows["doc_id"].astype(str), rows["event_id"].astype(str)))
     rows = rows.iloc[order].reset_index(drop=True)  # one fixed order, whatever the input's, so ties break alike
+    words = (cache or WordCache()).words(rows)
     win = row_windows(rows, documents, lead_days=settings.lead_days, weekday_lookback=settings.weekday_lookback)
     doc, doc_names = pd.factorize(rows["doc_id"].astype(str))
     types = rows["event_type"].astype(str)
@@ -140,12 +165,12 @@ def cluster_rows(rows: pd.DataFrame, documents: pd.DataFrame, settings: Grouping
     max_df = max(settings.common_floor, settings.common_share * len(doc_names))
     day = np.where(win.placed & (win.weekday < 0), win.lo, -1)
     floors = (settings.norm_floor, settings.norm_floor, settings.names_norm_floor)
-    bag = row_bags(rows, doc, max_df, day=day, norm_floor=floors)
+    bag = row_bags(rows, doc, max_df, day=day, norm_floor=floors, words=words)
     lo, hi = win.lo, win.hi + settings.day_slack  # windows within day_slack days now overlap
     usable = win.placed & (win.weekday < 0) & (win.hi - win.lo <= settings.max_window_days)
     pairs = candidate_pairs(bag, lo, hi, doc, usable, max_fanout=settings.max_fanout)
     titles = documents.drop_duplicates("doc_id", keep="last").set_index("doc_id")["title"]
-    doc_bag = document_bags(rows, doc, titles.reindex(doc_names).fillna("").astype(str))
+    doc_bag = document_bags(rows, doc, titles.reindex(doc_names).fillna("").astype(str), words)
     share = document_focus(documents, doc_names, doc, win, settings.focus_days)
     focus = np.minimum(1.0, share / settings.focused_share)[doc]
     pairs, doc_sim = with_context(pairs, doc_bag, doc, focus, lo, hi, usable, settings)
@@ -251,14 +276,15 @@ class SameDocument:
         keep = strength[order] >= settings.anchor_min
         self.anchor = np.full(n, -1, dtype="int64")
         self.anchor[ends[order][keep]] = others[order][keep]
-        self.n = max(n, 1)
         linked = score >= settings.threshold
-        self.linked = np.sort(pairs.a[linked] * self.n + pairs.b[linked])
+        self._linked: set[tuple[int, int]] | None = None
+        self._pairs = (pairs.a[linked], pairs.b[linked])
 
     def _matched(self, x: int, y: int) -> bool:
-        key = min(x, y) * self.n + max(x, y)
-        at = int(np.searchsorted(self.linked, key))
-        return at < len(self.linked) and int(self.linked[at]) == key
+        if self._linked is None:  # built on first use: most tables never ask
+            a, b = self._pairs
+            self._linked = set(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True))
+        return (min(x, y), max(x, y)) in self._linked
 
     def __call__(self, x: int, y: int) -> bool:
         """Rows x and y (of one document): must they stay apart?"""
@@ -268,8 +294,8 @@ class SameDocument:
         ax, ay = int(self.anchor[x]), int(self.anchor[y])
         if ax < 0 or ay < 0 or ax == ay or self._matched(ax, ay):
             return False
-        a, b = np.array([x]), np.array([y])
-        own = similarity(Pairs(a, b, pair_similarities(self.bag, a, b)), self.settings)[0]
+        alike = owner_similarity(self.bag, x, y)[None, :]
+        own = similarity(Pairs(np.array([x]), np.array([y]), alike), self.settings)[0]
         return bool(own < self.settings.retell_min)
 
 
@@ -316,17 +342,28 @@ def attach_weekday_rows(
     same_type = (etype[pairs.a] == etype[pairs.b]) & (etype[pairs.a] >= 0)
     content = similarity(pairs, settings)
     score = content + np.where(content >= settings.min_content, settings.type_weight * same_type, 0.0)
-    totals = pd.DataFrame({"row": pairs.a, "group": labels[pairs.b], "score": score})
-    totals = totals.groupby(["row", "group"], sort=True)["score"].sum().reset_index()
-    members = pd.Series(np.arange(len(labels))).groupby(labels).agg(list)
+    # each (row, group) pair's summed score, and each group's members, without building them for every group
+    span = int(labels.max(initial=0)) + 1
+    keys, inverse = np.unique(pairs.a * span + labels[pairs.b], return_inverse=True)
+    totals = np.bincount(inverse, weights=score, minlength=len(keys))
+    by_label = np.argsort(labels, kind="stable")
+    sorted_labels = labels[by_label]
+
+    def members(group: int) -> np.ndarray:
+        return by_label[np.searchsorted(sorted_labels, group) : np.searchsorted(sorted_labels, group, side="right")]
+
     slack = settings.day_slack
-    for row, found in totals.groupby("row", sort=True):
+    cut = np.flatnonzero(np.diff(keys // span)) + 1
+    for found, total in zip(np.split(keys, cut), np.split(totals, cut), strict=True):
+        if not len(found):
+            continue
+        row = int(found[0] // span)
         matches = {}
-        for group, total in zip(found["group"], found["score"], strict=True):
-            others = int((doc[members[group]] != doc[row]).sum())
-            if others and total / others >= settings.threshold:
-                matches[group] = total / others
-        fitting = {g: days for g in matches if len(days := weekday_days(row, np.asarray(members[g]), win, slack))}
+        for group, summed in zip((found % span).tolist(), total.tolist(), strict=True):
+            others = int((doc[members(group)] != doc[row]).sum())
+            if others and summed / others >= settings.threshold:
+                matches[group] = summed / others
+        fitting = {g: days for g in matches if len(days := weekday_days(row, members(g), win, slack))}
         if not fitting:
             continue
         best = max(fitting, key=lambda g: (matches[g], -g))

@@ -102,18 +102,24 @@ def _link(
         sums[y][x] = sums[x][y]
 
     def average(c: int, d: int) -> float:
-        small, large = sorted((docs[c], docs[d]), key=len)  # walk the smaller one: a big group meets many small
-        same_doc = sum(k * large.get(j, 0) for j, k in small.items())
-        count = len(members[c]) * len(members[d]) - same_doc  # pairs from different documents
+        small, large = docs[c], docs[d]
+        if len(small) > len(large):  # walk the smaller one: a big group meets many small
+            small, large = large, small
+        count = len(members[c]) * len(members[d])  # less the pairs from one document
+        for j, k in small.items():
+            if j in large:
+                count -= k * large[j]
         return sums[c][d] / count if count else 0.0
 
-    heap = [(-average(c, d), c, d) for c in sums for d in sums[c] if c < d]
+    # Only joins that reach the threshold go on the heap (the loop stops at the first that does not); an
+    # entry carries both clusters' versions, so one made stale by a later join is recognised without
+    # computing its average again.
+    version = dict.fromkeys(members, 0)
+    heap = [(-s, c, d, 0, 0) for c in sums for d, s in sums[c].items() if c < d and s >= threshold]
     heapq.heapify(heap)
     while heap:
-        neg, c, d = heapq.heappop(heap)
-        if -neg < threshold:
-            break
-        if c not in members or d not in members or d not in sums[c] or average(c, d) != -neg:
+        _, c, d, vc, vd = heapq.heappop(heap)
+        if version.get(c) != vc or version.get(d) != vd:
             continue  # stale: one of the two has changed since this entry was pushed
         start, end = max(window[c][0], window[d][0]), min(window[c][1], window[d][1])
         if start > end:
@@ -123,14 +129,17 @@ def _link(
         members[c] += members.pop(d)
         docs[c] += docs.pop(d)
         window[c] = (start, end)
-        del window[d]
+        del window[d], version[d]
+        version[c] += 1
         for other, s in sums.pop(d).items():
             del sums[other][d]
             if other != c:
                 sums[c][other] = sums[c].get(other, 0.0) + s
                 sums[other][c] = sums[c][other]
         for other in sums[c]:
-            x, y = min(c, other), max(c, other)
-            heapq.heappush(heap, (-average(x, y), x, y))
+            joined = average(c, other)
+            if joined >= threshold:
+                x, y = min(c, other), max(c, other)
+                heapq.heappush(heap, (-joined, x, y, version[x], version[y]))
     for c, items in members.items():
         labels[items] = c

@@ -129,12 +129,28 @@ def _names(events: pd.DataFrame) -> pd.Series:
     return pd.Series([" ".join([*a, *b]) for a, b in zip(events["actors"], events["locations"], strict=True)])
 
 
+@dataclass(frozen=True)
+class RowWords:
+    """The rows' words, tokenised once (`tokens` frames, owner = row position): what `row_bags` and
+    `document_bags` are built from."""
+
+    summary: pd.DataFrame
+    sentence: pd.DataFrame
+    names: pd.DataFrame  # actor and location names, numbers kept
+
+    @classmethod
+    def of(cls, events: pd.DataFrame) -> RowWords:
+        """Events (summary, sentence, actors, locations) -> their words."""
+        return cls(tokens(events["summary"]), tokens(events["sentence"]), tokens(_names(events), numbers=True))
+
+
 def row_bags(
     events: pd.DataFrame,
     doc: np.ndarray,
     max_df: float = np.inf,
     day: np.ndarray | None = None,
     norm_floor: tuple[float, ...] = (0.0,) * N_SPACES,
+    words: RowWords | None = None,
 ) -> Bags:
     """Events (summary, sentence, actors, locations), each row's document code (and day number, -1 when it has
     none) -> each row's weighted stems.
@@ -143,19 +159,22 @@ def row_bags(
     make the name common. A term in more than max_df documents, spread over time, is marked common: it
     weighs little and would pair most rows of a large table with each other, so it is left out of
     candidates and cosines. `norm_floor` (per space, see `_bags`) keeps a few widely used words from making
-    two short rows alike."""
+    two short rows alike. `words`: the rows' words when already tokenised."""
+    words = words or RowWords.of(events)
     parts = [
-        tokens(events["summary"]).assign(space=SUMMARY),
-        tokens(events["sentence"]).assign(space=SENTENCE),
-        tokens(_names(events), numbers=True).assign(space=NAMES),
+        words.summary.assign(space=SUMMARY),
+        words.sentence.assign(space=SENTENCE),
+        words.names.assign(space=NAMES),
     ]
     return _bags(pd.concat(parts, ignore_index=True), doc, len(events), max_df, day, norm_floor)
 
 
-def document_bags(events: pd.DataFrame, doc: np.ndarray, titles: pd.Series) -> Bags:
+def document_bags(events: pd.DataFrame, doc: np.ndarray, titles: pd.Series, words: RowWords | None = None) -> Bags:
     """Events, each row's document code and the documents' titles (by code) -> each document's weighted stems
-    (its title and its rows' sentences and names, as one set)."""
-    own = pd.concat([tokens(events["sentence"]), tokens(_names(events), numbers=True)], ignore_index=True)
+    (its title and its rows' sentences and names, as one set). `words`: the rows' words when already
+    tokenised."""
+    words = words or RowWords.of(events)
+    own = pd.concat([words.sentence, words.names], ignore_index=True)
     own["owner"] = doc[own["owner"].to_numpy()]
     entries = pd.concat([own, tokens(titles)], ignore_index=True).drop_duplicates().assign(space=SENTENCE)
     return _bags(entries, np.arange(len(titles)), len(titles))
@@ -251,9 +270,19 @@ def _shared_terms(bag: Bags, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, 
 
 def pair_cosines(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cosine of the bags of owners a[i] and b[i], for every i (all spaces together)."""
+    size = np.diff(bag.indptr)
+    a, b = np.where(size[a] <= size[b], a, b), np.where(size[a] <= size[b], b, a)  # look up the smaller one's terms
     pair, left, right = _shared_terms(bag, a, b)
     products = bag.weight[left] * bag.weight[right]
     return np.minimum(np.bincount(pair, weights=products, minlength=len(a)), 1.0)
+
+
+def owner_similarity(bag: Bags, x: int, y: int) -> np.ndarray:
+    """Cosines of owners x and y in each space (N_SPACES,), from their own entries only: cheap for one pair."""
+    ex, ey = slice(bag.indptr[x], bag.indptr[x + 1]), slice(bag.indptr[y], bag.indptr[y + 1])
+    _, at_x, at_y = np.intersect1d(bag.term[ex], bag.term[ey], assume_unique=True, return_indices=True)
+    products = bag.weight[ex][at_x] * bag.weight[ey][at_y]
+    return np.minimum(np.bincount(bag.space[ex][at_x], weights=products, minlength=N_SPACES), 1.0)
 
 
 def pair_similarities(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from extract.corpus.consensus import groups_table
 from extract.corpus.dating import date_from_groups, dating_records, own_dates
-from extract.corpus.grouping import group_events
+from extract.corpus.grouping import WordCache, group_events
 from extract.corpus.keydates import key_dates
 from extract.corpus.people import canonical_people
 from extract.store.base import Corpus, CorpusTables
@@ -24,9 +24,10 @@ def corpus_tables(corpus: Corpus) -> CorpusTables:
     """The stored set -> its events and documents as they are to be stored, with the groups and key dates."""
     records = dating_records(corpus.documents, corpus.read_scan)
     own = own_dates(canonical_people(corpus.events), corpus.documents, records)
-    events, documents = group_events(own.events, own.documents), own.documents
+    words = WordCache()  # grouping again after dating finds the same words
+    events, documents = group_events(own.events, own.documents, cache=words), own.documents
     dated = date_from_groups(events, documents, records)
     if dated.changed:
-        events, documents = group_events(dated.events, dated.documents), dated.documents
+        events, documents = group_events(dated.events, dated.documents, cache=words), dated.documents
     groups = groups_table(events, documents)
     return CorpusTables(events, documents, {"groups": groups, "key_dates": key_dates(events, documents, groups)})
