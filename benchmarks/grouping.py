@@ -16,7 +16,7 @@ Quality: run the corpus steps again on the tables of an extracted folder (writte
 DIR/grouped); or score the extraction of the seeds plus the annotated batches, extracted together into one
 store (cross-document keys link their gold across batches), with the shared scorer:
 
-    python benchmarks/grouping.py --annotated                     # line "cross-document grouping"
+    python benchmarks/grouping.py --annotated [--shared ../shared]   # line "cross-document grouping"
 
     python -m extract ../shared/bench/gvc-dev/texts --out /tmp/gvc --jobs 2
     python3 ../shared/tools/score_groups.py --events /tmp/gvc/events.csv \\
@@ -242,12 +242,14 @@ def _concatenated_csv(parts: list[Path], target: Path) -> None:
     pd.concat(frames, ignore_index=True).to_csv(target, index=False)
 
 
-def annotated(scorer: Path, misses: bool) -> int:
-    """Extract the seeds and the annotated batches into one store and score them against their gold together."""
-    golds = [SHARED / "gold" / "dev", *sorted(ANNOTATED.glob("batch*/gold"))]
+def annotated(shared: Path, misses: bool) -> int:
+    """Extract the seeds and the annotated batches into one store and score them against their gold together
+    (the shared folder holds the scorer and the dev gold)."""
+    scorer = shared / "tools" / "score_events.py"
+    golds = [shared / "gold" / "dev", *sorted(ANNOTATED.glob("batch*/gold"))]
     folders = [ROOT / "seeds", *sorted(ANNOTATED.glob("batch*/texts"))]
     if not scorer.is_file() or not all(g.is_dir() for g in golds):
-        print(f"needs {scorer} and the dev gold in {SHARED / 'gold' / 'dev'}", file=sys.stderr)
+        print(f"needs {scorer} and the dev gold in {shared / 'gold' / 'dev'}; pass --shared PATH", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         texts, gold, out = Path(tmp, "texts"), Path(tmp, "gold"), Path(tmp, "out")
@@ -274,11 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder", type=Path, help="an extracted folder to group instead of the speed run")
     parser.add_argument("--out", type=Path, help="where the grouped tables go (default FOLDER/grouped)")
     parser.add_argument("--annotated", action="store_true", help="score the seeds and annotated batches together")
-    parser.add_argument("--scorer", type=Path, default=SHARED / "tools" / "score_events.py")
+    parser.add_argument("--shared", type=Path, default=SHARED, help="the shared folder (scorer, dev gold)")
     parser.add_argument("--misses", action="store_true", help="with --annotated: list the scorer's misses")
     args = parser.parse_args(argv)
     if args.annotated:
-        return annotated(args.scorer, args.misses)
+        return annotated(args.shared, args.misses)
     if args.folder:
         group_folder(args.folder, args.out or args.folder / "grouped")
     else:
