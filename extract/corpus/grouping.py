@@ -26,9 +26,8 @@ The rule, in plain words:
    joined, as long as that average reaches `threshold`, some day lies within `day_slack` days of every
    member's window, and no two rows of one document in the result report different events (`SameDocument`:
    the document writes two different days for them, or each clearly matches a different report elsewhere
-   and they do not retell each other). One strong link
-   cannot chain two otherwise unrelated groups together, as it would with transitive closure over weak
-   links.
+   and they do not retell each other). One strong link cannot chain two otherwise unrelated groups
+   together, as it would with transitive closure over weak links.
 4. A weekday-only row then joins the group it matches best (average score at least `threshold`) when that
    group's day has the row's weekday (within `day_slack` days) and no other group it matches puts that
    weekday on another day; when two groups on different days fit, or its best match has another weekday,
@@ -94,8 +93,8 @@ class GroupingSettings:
     min_content: float = 0.05  # the type, day and story bonuses count only for pairs with this much similarity
     norm_floor: float = 0.75  # a row's summary and sentence weights are normalised by at least this x the idf of
     names_norm_floor: float = 1.1  # a word one document uses; its names by at least this (see similarity._bags)
-    anchor_min: float = 0.25  # a row whose words, names and type match another document's row this much is
-    retell_min: float = 0.30  # anchored there; two rows of one document retell one event at this similarity
+    anchor_min: float = 0.25  # a row whose words and names match another document's row this much is anchored
+    retell_min: float = 0.30  # there; two rows of one document retell one event at this similarity
 
 
 DEFAULT_SETTINGS = GroupingSettings()
