@@ -1,26 +1,25 @@
-"""Event grouping: speed on synthetic tables, and grouped tables of an extracted folder for the scorers.
+"""Event grouping and the corpus steps: speed on synthetic tables, and grouping quality on extracted folders.
 
 Speed (the default): builds synthetic events tables of 25,000, 50,000 and 100,000 rows (stories of several
 reports each across outlets, mixed granularities, publication-dated leads, weekday-only rows of undated
-articles, plans) and prints the time `group_events` takes on each, the time per 1,000 rows (flat when the cost
-grows linearly), the time `groups_table` takes, and how well the groups recover the synthetic events
-(pairwise F1 over cross-document pairs: a sanity check, not a quality figure). Goal: 100,000 rows in at
-most 60 s on one core.
+articles with stored dating records, plans) and prints, per size, the time `group_events` takes (and per
+1,000 rows: flat when the cost grows linearly), the time `groups_table` takes, how well the groups recover
+the synthetic events (pairwise F1 over cross-document pairs: a sanity check, not a quality figure), and
+the time of the whole `corpus_tables` (one name per person, grouping, cross-source dating, grouping again
+when a document was dated, the groups table, key dates), with how many documents it dated. Goal: the
+whole corpus steps for 100,000 rows in at most 60 s on one core.
 
     python benchmarks/grouping.py [--sizes 25000 50000 100000] [--seed 7]
 
-Quality: group the tables of an extracted folder (written by `python -m extract ... --out DIR`) and write
-`events.csv` (with `event_group` filled) and `groups.csv` into `--out` (default DIR/grouped), then score
-them with the shared scorers:
+Quality: run the corpus steps again on the tables of an extracted folder (written by `python -m extract ...
+--out DIR`, which runs them already) and write `events.csv` and `groups.csv` into `--out` (default
+DIR/grouped); or score the extraction of the seeds plus the annotated batches, extracted together into one
+store (cross-document keys link their gold across batches), with the shared scorer:
 
-    python -m extract ../shared/seeds --out /tmp/g-seeds
-    python benchmarks/grouping.py --folder /tmp/g-seeds
-    python3 ../shared/tools/score_events.py --events /tmp/g-seeds/grouped/events.csv \\
-        --gold ../shared/gold/dev --texts ../shared/seeds            # line "cross-document grouping"
+    python benchmarks/grouping.py --annotated [--shared ../shared]   # line "cross-document grouping"
 
     python -m extract ../shared/bench/gvc-dev/texts --out /tmp/gvc --jobs 2
-    python benchmarks/grouping.py --folder /tmp/gvc
-    python3 ../shared/tools/score_groups.py --events /tmp/gvc/grouped/events.csv \\
+    python3 ../shared/tools/score_groups.py --events /tmp/gvc/events.csv \\
         --gold ../shared/bench/gvc-dev/gold.json --texts ../shared/bench/gvc-dev/texts
 """
 
@@ -28,7 +27,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -43,8 +45,17 @@ sys.path.insert(0, str(ROOT))
 
 from extract import schema, store  # noqa: E402
 from extract.corpus import GROUP_COLUMNS, group_events, groups_table  # noqa: E402
+from extract.corpus.steps import corpus_tables  # noqa: E402
+from extract.dating import DatingRecord  # noqa: E402
+from extract.store.base import Corpus  # noqa: E402
 
 GOAL_100K_S = 60.0
+SHARED = ROOT.parent / "shared"
+ANNOTATED = ROOT / "benchmarks" / "annotated"
+# One text naming every weekday: its scan serves as the stored record of every synthetic undated article
+WEEKDAY_TEXT = "Notes\n\n" + " ".join(
+    f"It happened on {day}." for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+)
 OUTLETS = 40
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -62,8 +73,8 @@ def synthetic_tables(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame,
     last few days, in 1 to 3 rows, and a few background events from months or years before. An event has
     a day, a type, rare topic words, actors and a place; a row gives a few of the topic words, common
     words, usually its names and the event's day (sometimes a day off), month or year, or only the
-    publication date (a lead), or only a weekday (in the few articles without a publication date); 5% are
-    plans."""
+    publication date (a lead), or only a weekday (most story rows of the few articles without a publication
+    date, which have stored dating records); 5% are plans."""
     rng = np.random.default_rng(seed)
     n_docs = max(n // 5, 2)
     n_events = max(n // 5, 2)
@@ -92,6 +103,8 @@ def synthetic_tables(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame,
     kind = rng.choice(["day", "month", "year", "publication", "weekday"], rows, p=[0.72, 0.10, 0.04, 0.10, 0.04])
     kind = np.where((kind == "publication") & (~is_story | undated_doc[doc]), "day", kind)
     kind = np.where((kind == "weekday") & (~is_story | ~undated_doc[doc]), "day", kind)
+    # an undated article tells most of its story by weekday ("on Tuesday"): what cross-source dating works on
+    kind = np.where(is_story & undated_doc[doc] & (rng.random(rows) < 0.6), "weekday", kind)
     own_day = event_day[event] + np.where(rng.random(rows) < 0.05, rng.integers(-1, 2, rows), 0)
     base = pd.Timestamp("2016-01-01")
     start = pd.Series(base + pd.to_timedelta(np.where(kind == "publication", published[doc], own_day), unit="D"))
@@ -158,13 +171,33 @@ def pairwise_f1(truth: np.ndarray, groups: pd.Series, docs: pd.Series) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def weekday_records(events: pd.DataFrame, documents: pd.DataFrame) -> dict[str, str]:
+    """Stored dating records for the synthetic undated articles (doc_id -> JSON): one parsed text naming every
+    weekday serves as their scan, each weekday-only row anchored at its weekday's mention."""
+    from extract.nlp import load_nlp
+    from extract.timex import resolve, scan
+
+    scanned = scan(WEEKDAY_TEXT, load_nlp()(WEEKDAY_TEXT))
+    offsets = {m.text.lower(): (m.start, m.end) for m in resolve(scanned, None).timexes()}
+    undated = set(documents.loc[documents["published_basis"] == "unknown", "doc_id"])
+    rows = events[events["doc_id"].isin(undated) & (events["time_expression"] != "")]
+    anchors: dict[str, dict[str, tuple[tuple[int, int], ...]]] = {doc_id: {} for doc_id in undated}
+    for doc_id, event_id, weekday in zip(rows["doc_id"], rows["event_id"], rows["time_expression"], strict=True):
+        if weekday.lower() in offsets:
+            anchors[doc_id][event_id] = (offsets[weekday.lower()],)
+    return {doc_id: DatingRecord(scanned, found).to_json() for doc_id, found in anchors.items()}
+
+
 def speed(sizes: list[int], seed: int) -> None:
-    """Print grouping time per size (and per 1,000 rows), groups-table time and the synthetic F1."""
+    """Print grouping time per size (and per 1,000 rows), groups-table time, the synthetic F1, and the time of
+    the whole corpus steps (with the documents they dated)."""
     print(
-        f"{'rows':>8} {'group_events':>13} {'per 1k rows':>12} {'groups_table':>13} {'groups':>8} {'pairwise F1':>12}"
+        f"{'rows':>8} {'group_events':>13} {'per 1k rows':>12} {'groups_table':>13} {'groups':>8} "
+        f"{'pairwise F1':>12} {'corpus_tables':>14} {'per 1k rows':>12} {'dated docs':>11}"
     )
     for n in sizes:
         events, documents, truth = synthetic_tables(n, seed)
+        records = weekday_records(events, documents)
         began = time.perf_counter()
         grouped = group_events(events, documents)
         took = time.perf_counter() - began
@@ -172,18 +205,28 @@ def speed(sizes: list[int], seed: int) -> None:
         table = groups_table(grouped, documents)
         table_took = time.perf_counter() - began
         f1 = pairwise_f1(truth, grouped["event_group"], grouped["doc_id"])
-        print(f"{n:>8,} {took:>12.1f}s {1000 * took / n:>11.3f}s {table_took:>12.1f}s {len(table):>8,} {f1:>12.3f}")
+        began = time.perf_counter()
+        derived = corpus_tables(Corpus(events, documents, records.get))
+        steps_took = time.perf_counter() - began
+        dated = int((derived.documents["published_basis"] == "corroborated").sum())
+        print(
+            f"{n:>8,} {took:>12.1f}s {1000 * took / n:>11.3f}s {table_took:>12.1f}s {len(table):>8,} {f1:>12.3f} "
+            f"{steps_took:>13.1f}s {1000 * steps_took / n:>11.3f}s {dated:>5,}/{len(records):,}"
+        )
         if n == 100_000:
-            print(f"goal: 100,000 rows in at most {GOAL_100K_S:.0f} s: {'met' if took <= GOAL_100K_S else 'NOT met'}")
+            verdict = "met" if steps_took <= GOAL_100K_S else "NOT met"
+            print(f"goal: the corpus steps for 100,000 rows in at most {GOAL_100K_S:.0f} s: {verdict}")
 
 
 def group_folder(folder: Path, out: Path) -> None:
-    """Group an extracted folder's tables; write events.csv (asserted rows, grouped) and groups.csv to out."""
-    events, documents = store.read_tables(folder)
+    """Run the corpus steps again on an extracted folder's tables; write events.csv (asserted rows, grouped)
+    and groups.csv to out."""
+    stored = store.open_store(folder)
+    corpus = Corpus(stored.read_events(), stored.read_documents(), stored.read_scan)
     began = time.perf_counter()
-    grouped = group_events(events, documents)
-    table = groups_table(grouped, documents)
+    derived = corpus_tables(corpus)
     took = time.perf_counter() - began
+    grouped, table = derived.events, derived.tables["groups"]
     out.mkdir(parents=True, exist_ok=True)
     asserted = grouped[~store.is_plan(grouped)]
     store.csv_frame(asserted, schema.EVENT_COLUMNS).to_csv(out / "events.csv", index=False)
@@ -193,13 +236,51 @@ def group_folder(folder: Path, out: Path) -> None:
     print(f"wrote {out / 'events.csv'} and {out / 'groups.csv'}")
 
 
+def _concatenated_csv(parts: list[Path], target: Path) -> None:
+    """CSV files with one header -> one file (the columns of the first; missing cells empty)."""
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in parts if p.is_file()]
+    pd.concat(frames, ignore_index=True).to_csv(target, index=False)
+
+
+def annotated(shared: Path, misses: bool) -> int:
+    """Extract the seeds and the annotated batches into one store and score them against their gold together
+    (the shared folder holds the scorer and the dev gold)."""
+    scorer = shared / "tools" / "score_events.py"
+    golds = [shared / "gold" / "dev", *sorted(ANNOTATED.glob("batch*/gold"))]
+    folders = [ROOT / "seeds", *sorted(ANNOTATED.glob("batch*/texts"))]
+    if not scorer.is_file() or not all(g.is_dir() for g in golds):
+        print(f"needs {scorer} and the dev gold in {shared / 'gold' / 'dev'}; pass --shared PATH", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        texts, gold, out = Path(tmp, "texts"), Path(tmp, "gold"), Path(tmp, "out")
+        texts.mkdir()
+        gold.mkdir()
+        for folder in folders:
+            for path in sorted(folder.iterdir()):
+                if path.is_file() and not (texts / path.name).exists():  # a seed in a batch is the same text
+                    shutil.copy(path, texts / path.name)
+        for name in ("events.csv", "optional_events.csv", "documents.csv"):
+            _concatenated_csv([g / name for g in golds], gold / name)
+        command = [sys.executable, "-m", "extract", str(texts), "--out", str(out), "--quiet", "--jobs", "2"]
+        subprocess.run(command, cwd=ROOT, check=True)
+        score = [sys.executable, str(scorer), "--events", str(out / "events.csv")]
+        score += ["--documents", str(out / "documents.csv"), "--gold", str(gold), "--texts", str(texts)]
+        print(subprocess.run([*score, *(["--misses"] if misses else [])], capture_output=True, text=True).stdout)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[25_000, 50_000, 100_000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--folder", type=Path, help="an extracted folder to group instead of the speed run")
     parser.add_argument("--out", type=Path, help="where the grouped tables go (default FOLDER/grouped)")
+    parser.add_argument("--annotated", action="store_true", help="score the seeds and annotated batches together")
+    parser.add_argument("--shared", type=Path, default=SHARED, help="the shared folder (scorer, dev gold)")
+    parser.add_argument("--misses", action="store_true", help="with --annotated: list the scorer's misses")
     args = parser.parse_args(argv)
+    if args.annotated:
+        return annotated(args.shared, args.misses)
     if args.folder:
         group_folder(args.folder, args.out or args.folder / "grouped")
     else:

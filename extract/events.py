@@ -537,6 +537,15 @@ def summary(trigger: Token | None, sentence: Span, mentions: Sequence[TimeMentio
         elif token.head.i == trigger.i and token.dep_ == "conj" and token.pos_ in ("VERB", "AUX"):
             drop.update(t.i for t in token.subtree)  # "..., and a bomber visited X": another clause
             drop.update(c.i for c in trigger.children if c.dep_ == "cc" and c.i < token.i)
+    # "Earlier on Thursday": the parser may hang the adverb on the verb rather than on the date it modifies;
+    # it goes with its time expression when that is dropped
+    drop.update(
+        t.i
+        for t in trigger.subtree
+        if t.dep_ == "advmod"
+        and t.lower_ in ("earlier", "later", "early", "late")
+        and ((t.i + 1 in drop and {t.i + 1, t.i + 2} & in_time) or t.i - 1 in in_time)
+    )
     kept = [t for t in trigger.subtree if t.i not in drop]
     if lemma(trigger).lower() in SPEECH_VERBS:
         # "X did Y, the ministry said" -> "the ministry said X did Y": who speaks comes first
@@ -544,7 +553,8 @@ def summary(trigger: Token | None, sentence: Span, mentions: Sequence[TimeMentio
         speaker = [t for t in kept if any(s.left_edge.i <= t.i <= s.right_edge.i for s in subjects)]
         verb = [t for t in kept if t.i == trigger.i or (t.head.i == trigger.i and t.dep_ in ("aux", "neg"))]
         taken = {t.i for t in speaker} | {t.i for t in verb}
-        if speaker and kept[0].i not in taken:  # only when what was said comes before the speaker
+        first = next((t for t in kept if not t.is_punct), None)  # the comma a dropped date leaves does not count
+        if speaker and first is not None and first.i not in taken:  # only when what was said comes before the speaker
             kept = [*speaker, *verb, *(t for t in kept if t.i not in taken)]
     if not any(c.dep_ in ("nsubj", "nsubjpass") for c in trigger.children) and trigger.dep_ in ("relcl", "acl"):
         head = trigger.head  # "the treaty that Russia signed" -> "the treaty ... Russia signed"

@@ -426,3 +426,19 @@ def test_rules_read_the_documents_text_joined_once(nlp):
     assert doc_text(other) == "Another text entirely."
     known = "A text the caller has."
     assert doc_text(keep_text(nlp(known), known)) is known  # the parser's caller knows it: no join at all
+
+
+def test_summary_drops_the_adverb_of_a_dropped_time_expression(nlp):
+    text = (
+        "Talks stall\n\n"
+        "Earlier on Thursday, the foreign minister signaled a tougher stance toward the rebels. "
+        "Late on Friday, police arrested two men near the border. "
+        "Later Tuesday, the ministry confirmed the deal. "
+        "The late president's party won the vote on Sunday."
+    )
+    _, rows = events_of(nlp, text, "2024-06-09")
+    signaled = only(rows, "tougher stance")
+    assert signaled["summary"].startswith("the foreign minister signaled a tougher stance toward the rebels")
+    assert "Late" not in only(rows, "police arrested")["summary"]
+    assert "Later" not in only(rows, "ministry confirmed")["summary"]
+    assert "late president" in only(rows, "won the vote")["summary"]  # an adjective, not the date's adverb

@@ -10,8 +10,8 @@ import pytest
 
 from extract.corpus import GROUP_COLUMNS, GroupingSettings, group_events, groups_table
 from extract.corpus.linkage import average_linkage, connected_components
-from extract.corpus.similarity import row_bags, words
-from extract.corpus.windows import row_windows, weekday_named
+from extract.corpus.similarity import NAMES, pair_similarities, row_bags, words
+from extract.corpus.windows import ANY_WEEKDAY, row_windows, weekday_named
 from extract.schema import documents_frame, events_frame
 
 RATIFIED = "The upper house ratified the military cooperation agreement with Cuba"
@@ -172,6 +172,127 @@ def test_one_link_does_not_chain_unrelated_reports_as_transitive_closure_would()
     out = grouped([a, b, c])
     assert together(out, "A", "B")
     assert not together(out, "B", "C")
+
+
+# --- rows of one document, and dates borrowed from the groups ---------------------------------------------
+
+HARBOUR = "The port authority reopened the northern harbour"
+OIL_TOO = "Venezuela signed the oil supply contract with the Chinese state company"
+
+
+@pytest.mark.parametrize(("basis", "apart"), [("explicit", True), ("citation", True), ("relative", False)])
+def test_two_rows_one_document_writes_two_days_for_stay_apart(basis, apart):
+    """Two documents alone alike enough that their context links every row: the dated one's harbour row joins
+    the ratification only when its days are resolved ones, not days the document itself wrote."""
+    rows = [
+        event("a", "2025-10-08", RATIFIED, event_id="a1", date_basis=basis),
+        event("a", "2025-10-09", HARBOUR, event_id="a2", date_basis=basis),
+        event("b", "2025-10-07", RATIFIED_TOO, event_id="b1"),
+    ]
+    out = grouped(rows, {"a": "2025-10-10", "b": "2025-10-10"})
+    assert together(out, "a1", "b1")
+    assert together(out, "a1", "a2") is not apart
+
+
+def test_rows_of_one_document_matching_different_reports_elsewhere_stay_apart():
+    rows = [
+        event("a", "2025-10-08", RATIFIED, event_id="a1", date_basis="relative"),
+        event("a", "2025-10-08", OIL, event_id="a2", date_basis="relative"),
+        event("b", "2025-10-08", RATIFIED_TOO, event_id="b1", date_basis="relative"),
+        event("b", "2025-10-08", OIL_TOO, event_id="b2", date_basis="relative"),
+    ]
+    events, documents = events_frame(rows), docs({"a": "2025-10-10", "b": "2025-10-10"})
+    out = group_events(events, documents)
+    assert together(out, "a1", "b1") and together(out, "a2", "b2")
+    assert not together(out, "a1", "a2")
+    # were every two rows of a document a retelling, the documents' likeness would make it all one group
+    merged = group_events(events, documents, GroupingSettings(retell_min=0.0))
+    assert together(merged, "a1", "a2", "b1", "b2")
+
+
+@pytest.mark.parametrize(("basis", "joined"), [("metadata", True), ("corroborated", False)])
+def test_a_date_cross_source_dating_took_from_the_groups_earns_no_date_bonus(basis, joined):
+    """The two rows share a little ("upper house") and a rare day: enough on the day of a document's own
+    date, not on a day that other documents' groups gave it."""
+    rows = [
+        event("a", "2025-10-08", RATIFIED, event_id="a1"),
+        event("b", "2025-10-08", "Protesters marched outside the upper house", event_id="b1", date_basis="relative"),
+        event("b", "2019-05-14", "The fishing fleet was modernised with new trawlers", event_id="b2"),
+        event("b", "2020-03-02", "A drought hit the southern provinces hard", event_id="b3"),
+    ]
+    rows = [{**r, "event_type": "other", "actors": []} for r in rows]
+    topics = ["farm", "river", "school", "bridge", "museum", "stadium"]
+    rows += [
+        event(d, f"2024-0{i + 1}-15", f"Unrelated {topic} story", event_id=d)
+        for i, (d, topic) in enumerate(zip("cdefgh", topics, strict=True))
+    ]
+    documents = documents_frame(
+        [
+            {"doc_id": "a", "published": "2025-10-10", "published_granularity": "day", "published_basis": "metadata"},
+            {"doc_id": "b", "published": "2025-10-09", "published_granularity": "day", "published_basis": basis},
+            *({"doc_id": d, "published": "2024-12-01", "published_granularity": "day"} for d in "cdefgh"),
+        ]
+    )
+    out = group_events(events_frame(rows), documents)
+    assert together(out, "a1", "b1") is joined
+    assert row_windows(events_frame(rows), documents, lead_days=3, weekday_lookback=7).borrowed[1] is not joined
+
+
+def test_rows_that_share_only_names_many_documents_use_are_not_alike():
+    """A plain cosine makes two rows naming only the same two countries identical; the norm's floor does not."""
+    rows = [
+        event(f"d{i}", "2025-10-08", f"Story {word}", actors=["Russia", "Cuba"], event_id=f"r{i}")
+        for i, word in enumerate(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"])
+    ]
+    rows.append(event("x", "2025-10-08", "Story india", actors=["Federation Council"], event_id="x"))
+    events = events_frame(rows)
+    doc = pd.factorize(events["doc_id"])[0]
+    a, b = np.array([0]), np.array([1])
+    plain = pair_similarities(row_bags(events, doc), a, b)[0, NAMES]
+    floored = pair_similarities(row_bags(events, doc, norm_floor=(0.0, 0.0, 1.1)), a, b)[0, NAMES]
+    assert plain == pytest.approx(1.0)
+    assert floored < 0.2
+
+
+def test_the_same_day_after_a_weekday_only_row_takes_its_weekday():
+    rows = [
+        weekday_row("u", "Tuesday", RATIFIED),
+        event("u", None, OIL, time_expression="the same day", event_id="same", char_start=500),
+        event("u", None, FLOODS, time_expression="that day", event_id="other-doc-order", char_start=20),
+    ]
+    rows[0]["char_start"] = 100
+    win = row_windows(events_frame(rows), docs({"u": None}), lead_days=3, weekday_lookback=7)
+    assert win.weekday.tolist() == [1, 1, -1]  # "that day" comes before the Tuesday row: nothing to take
+    assert win.placed.tolist() == [True, True, False]
+
+
+def test_a_yesterday_row_of_an_undated_article_joins_the_group_it_matches():
+    rows = [
+        event("a", "2025-10-08", RATIFIED, event_id="a1"),
+        event("b", "2025-10-08", RATIFIED_TOO, event_id="b1"),
+        event("u", None, RATIFIED, time_expression="yesterday", event_id="u1"),
+    ]
+    documents = docs({"a": "2025-10-08", "b": "2025-10-09", "u": None})
+    events = events_frame(rows)
+    assert row_windows(events, documents, lead_days=3, weekday_lookback=7).weekday.tolist() == [-1, -1, ANY_WEEKDAY]
+    out = group_events(events, documents)
+    assert together(out, "a1", "b1", "u1")
+    assert "Yesterday (1)" in groups_table(out, documents).iloc[0]["reported_dates"]
+
+
+def test_a_weekday_only_row_joins_the_better_of_two_groups_on_its_day():
+    """Both groups put 'Wednesday' on 8 October: no doubt about the day, so the words decide."""
+    both = RATIFIED + " and " + OIL
+    rows = [
+        event("a", "2025-10-08", RATIFIED, event_id="a1"),
+        event("b", "2025-10-08", RATIFIED_TOO, event_id="b1"),
+        event("c", "2025-10-08", OIL, event_id="c1", event_type="economy"),
+        event("d", "2025-10-08", OIL_TOO, event_id="d1", event_type="economy"),
+        weekday_row("u", "Wednesday", both),
+    ]
+    out = grouped(rows, {"a": "2025-10-08", "b": "2025-10-08", "c": "2025-10-08", "d": "2025-10-08", "u": None})
+    assert together(out, "a1", "b1") and together(out, "c1", "d1") and not together(out, "a1", "c1")
+    assert together(out, "u-Wednesday", "a1") or together(out, "u-Wednesday", "c1")
 
 
 # --- weekday-only rows of undated articles ----------------------------------------------------------------
@@ -370,6 +491,19 @@ def test_the_consensus_is_the_most_precise_date_most_sources_support_written_dat
     assert row["reported_dates"] == ["2025-10 (1)", "2025-10-08 (1)", "2025-10-10 (1)"]
     assert row["first_reported"] == pd.Timestamp("2025-10-10")
     assert row["date_agreement"] == "refines"
+
+
+@pytest.mark.parametrize(("weekday", "agreement"), [("Wednesday", "agree"), ("Tuesday", "conflict")])
+def test_a_weekday_only_report_on_another_weekday_makes_the_dates_conflict(weekday, agreement):
+    rows = [
+        event("a", "2025-10-08", RATIFIED, event_id="a1"),  # a Wednesday
+        event("b", "2025-10-08", RATIFIED_TOO, event_id="b1"),
+        weekday_row("u", weekday, RATIFIED),
+    ]
+    table = table_of(rows, {"a": "2025-10-08", "b": "2025-10-09", "u": None})
+    row = group_with(table, "ratified")
+    assert row["n_sources"] == 3
+    assert row["date_agreement"] == agreement
 
 
 def test_a_weekday_only_report_supports_its_day_and_is_listed_by_name():

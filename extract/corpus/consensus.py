@@ -14,7 +14,17 @@ import pandas as pd
 
 from extract.corpus.grouping import ASSERTED, DEFAULT_SETTINGS, GroupingSettings
 from extract.corpus.tables import groups_frame
-from extract.corpus.windows import NO_DAY, WEEKDAYS, Windows, day_numbers, row_windows, to_timestamp, weekday_of
+from extract.corpus.windows import (
+    ANY_WEEKDAY,
+    NO_DAY,
+    WEEKDAYS,
+    Windows,
+    day_numbers,
+    on_weekday,
+    row_windows,
+    to_timestamp,
+    weekday_of,
+)
 from extract.schema import EVENT_TYPES, typed_documents, typed_events
 
 BASIS_RANK = {"explicit": 0, "citation": 0, "relative": 1, "anaphoric": 1, "inferred": 2, "publication": 3}
@@ -35,9 +45,10 @@ def groups_table(
     publication-dated lead; then the earlier.
 
     `date_agreement` compares the members' periods (a publication-dated lead's period being the days it
-    supports; weekday-only reports left out): `single` when one source reports the event, `conflict` when
-    two periods do not overlap (two different days, or a day outside another source's month), `agree` when
-    all are the same, `refines` otherwise (one is more precise inside another: "October 2025" and
+    supports): `single` when one source reports the event, `conflict` when two periods do not overlap (two
+    different days, or a day outside another source's month) or a weekday-only report's weekday is on no
+    day another member's period allows ("on Tuesday" against "October 8", a Wednesday), `agree` when all
+    are the same, `refines` otherwise (one is more precise inside another: "October 2025" and
     "October 8")."""
     typed = typed_events(events)
     keep = (typed["event_group"] != "") & typed["modality"].isin(ASSERTED)
@@ -67,6 +78,7 @@ class _Rows:
     actors: np.ndarray
     locations: np.ndarray
     event_type: np.ndarray
+    expression: np.ndarray  # the time expression as written
     own_start: np.ndarray  # the period as written (a publication-dated lead: its publication date)
     own_end: np.ndarray
     published: np.ndarray  # datetime64: the document's publication date
@@ -94,6 +106,7 @@ class _Rows:
             actors=rows["actors"].to_numpy(dtype=object),
             locations=rows["locations"].to_numpy(dtype=object),
             event_type=rows["event_type"].to_numpy(dtype=object),
+            expression=rows["time_expression"].to_numpy(dtype=object),
             own_start=own_start,
             own_end=np.where(own_end == NO_DAY, own_start, own_end),
             published=published.to_numpy(dtype="datetime64[ns]"),
@@ -128,7 +141,7 @@ def _group(name: str, idx: np.ndarray, rows: _Rows) -> dict[str, object]:
         "sources": sorted(set(sources)),
         "first_reported": _first_reported(rows, idx),
         "reported_dates": _reported_dates(idx, rows),
-        "date_agreement": _agreement(claims, rows.win, len(set(sources))),
+        "date_agreement": _agreement(claims, idx[rows.win.weekday[idx] >= 0], rows.win, len(set(sources))),
     }
 
 
@@ -191,6 +204,8 @@ def _event_type(types: np.ndarray, sources: np.ndarray) -> str:
 
 def _render(i: int, rows: _Rows) -> str:
     """A member's reported date as text: 2025-10-08, 2025-10, 2025, a range start/end, or its weekday."""
+    if rows.win.weekday[i] == ANY_WEEKDAY:
+        return str(rows.expression[i]).strip().capitalize()  # "Yesterday", its article's day unknown
     if rows.win.weekday[i] >= 0:
         return WEEKDAYS[rows.win.weekday[i]].capitalize()
     start, end = to_timestamp(rows.own_start[i]), to_timestamp(rows.own_end[i])
@@ -212,11 +227,22 @@ def _reported_dates(idx: np.ndarray, rows: _Rows) -> list[str]:
     return [f"{d} ({len(s)})" for d, s in sorted(givers.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
 
 
-def _agreement(claims: np.ndarray, win: Windows, n_sources: int) -> str:
+def _agreement(claims: np.ndarray, weekday_rows: np.ndarray, win: Windows, n_sources: int) -> str:
     """single, conflict, agree or refines (see groups_table)."""
     if n_sources <= 1:
         return "single"
     periods = sorted({(int(win.lo[i]), int(win.hi[i])) for i in claims})
     if any(a[1] < b[0] or b[1] < a[0] for k, a in enumerate(periods) for b in periods[k + 1 :]):
         return "conflict"
+    if any(not _has_weekday(period, w, win) for w in weekday_rows for period in periods):
+        return "conflict"  # "on Tuesday" against a period with no Tuesday it allows
     return "agree" if len(periods) <= 1 else "refines"
+
+
+def _has_weekday(period: tuple[int, int], row: int, win: Windows) -> bool:
+    """Does the period hold a day of the weekday-only row's weekday that its window allows?"""
+    start, end = max(period[0], int(win.lo[row])), min(period[1], int(win.hi[row]))
+    if end - start >= 6:
+        return True
+    days = np.arange(start, end + 1)
+    return bool(on_weekday(days, int(win.weekday[row])).any())

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -52,32 +53,13 @@ class Dated:
     changed: bool
 
 
-def date_from_groups(events: pd.DataFrame, documents: pd.DataFrame, read_scan: Callable[[str], str | None]) -> Dated:
-    """Grouped events and documents -> the same with documents dated from their groups (see the module doc)."""
-    if events.empty or documents.empty:
-        return Dated(events, documents, False)
-    events, documents = events.copy(), documents.copy()
-    records = _records(documents, read_scan)
-    changed = _restore(events, documents, records)
-    evidence = _group_days(events, documents)
-    for doc_id, record in records.items():
-        if _known_day(documents, doc_id):
-            continue
-        candidates = _candidates(events, doc_id, record, evidence)
-        found = _narrowed(candidates, events, doc_id, record)
-        if found is None:
-            continue
-        start, granularity = found
-        end = start if granularity == "day" else month_span(start.year, start.month)[1]
-        _apply(events, documents, doc_id, redate(record, start, granularity, end), (start, granularity, CORROBORATED))
-        changed = True
-    return Dated(events, documents, changed)
-
-
-def _records(documents: pd.DataFrame, read_scan: Callable[[str], str | None]) -> dict[str, DatingRecord]:
-    """The dating record of every document that could need one: its date is not known to the day, or was
-    corroborated before."""
+def dating_records(documents: pd.DataFrame, read_scan: Callable[[str], str | None]) -> dict[str, DatingRecord]:
+    """Documents table and the store's scan reader -> the dating record of every document that could need
+    one: its date is not known to the day, or was corroborated by an earlier write. A record that cannot be
+    read (other rules', damaged) is left out: that document keeps the dates it has."""
     out: dict[str, DatingRecord] = {}
+    if documents.empty:
+        return out
     basis = documents["published_basis"].astype(str)
     needs = (documents["published_granularity"].astype(str) != "day") | (basis == CORROBORATED)
     for doc_id in documents.loc[needs.to_numpy(), "doc_id"].astype(str):
@@ -87,12 +69,18 @@ def _records(documents: pd.DataFrame, read_scan: Callable[[str], str | None]) ->
         try:
             out[doc_id] = DatingRecord.from_json(stored)
         except ValueError:
-            continue  # a record from other rules, or damaged: the document keeps the dates it has
+            continue
     return out
 
 
-def _restore(events: pd.DataFrame, documents: pd.DataFrame, records: dict[str, DatingRecord]) -> bool:
-    """Documents corroborated by an earlier write go back to what their own text gives, events included."""
+def own_dates(events: pd.DataFrame, documents: pd.DataFrame, records: dict[str, DatingRecord]) -> Dated:
+    """Events and documents as stored -> the same with every document corroborated by an earlier write back on
+    what its own text and metadata give, events included. Grouping then starts from the documents' own
+    evidence, so running the corpus steps again on what they wrote gives the same tables."""
+    if events.empty or documents.empty:
+        return Dated(events, documents, False)
+    events, documents = events.copy(), documents.copy()
+    tables = _Tables(events, documents)
     restored = False
     basis = documents["published_basis"].astype(str)
     for doc_id in documents.loc[(basis == CORROBORATED).to_numpy(), "doc_id"].astype(str):
@@ -105,19 +93,76 @@ def _restore(events: pd.DataFrame, documents: pd.DataFrame, records: dict[str, D
             end = own if granularity == "day" else month_span(own.year, own.month)[1]
             if granularity == "year":
                 end = dt.date(own.year, 12, 31)
-        _apply(events, documents, doc_id, redate(record, own, granularity, end), (own, granularity, own_basis))
+        tables.apply(doc_id, redate(record, own, granularity, end), (own, granularity, own_basis))
         restored = True
-    return restored
+    return Dated(events, documents, restored)
 
 
-def _known_day(documents: pd.DataFrame, doc_id: str) -> bool:
-    row = documents.loc[documents["doc_id"].astype(str) == doc_id]
-    return bool(len(row)) and str(row["published_granularity"].iloc[0]) == "day"
+def date_from_groups(events: pd.DataFrame, documents: pd.DataFrame, records: dict[str, DatingRecord]) -> Dated:
+    """Grouped events and documents (on their own dates, see `own_dates`) and the documents' dating records ->
+    the same with documents dated from their groups (see the module doc)."""
+    if events.empty or documents.empty:
+        return Dated(events, documents, False)
+    events, documents = events.copy(), documents.copy()
+    tables = _Tables(events, documents)
+    changed = False
+    evidence = _group_days(events, documents)
+    for doc_id, record in records.items():
+        if tables.granularity(doc_id) == "day":
+            continue
+        mine = tables.rows(doc_id)
+        candidates = _candidates(mine, doc_id, record, evidence)
+        found = _narrowed(candidates, mine, record)
+        if found is None:
+            continue
+        start, granularity = found
+        end = start if granularity == "day" else month_span(start.year, start.month)[1]
+        tables.apply(doc_id, redate(record, start, granularity, end), (start, granularity, CORROBORATED))
+        changed = True
+    return Dated(events, documents, changed)
 
 
-def _group_days(events: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
-    """Per (event_group, doc_id): the day-level dates the group's rows give independently of that document's
-    own publication date. Columns: event_group, doc_id, day (a row per day each document gives)."""
+class _Tables:
+    """The events and documents tables being re-dated, with each document's rows found once."""
+
+    def __init__(self, events: pd.DataFrame, documents: pd.DataFrame) -> None:
+        self.events, self.documents = events, documents
+        self._rows = events.groupby(events["doc_id"].astype(str), sort=False).indices
+        self._doc = documents.groupby(documents["doc_id"].astype(str), sort=False).indices
+
+    def rows(self, doc_id: str) -> pd.DataFrame:
+        """The document's event rows."""
+        return self.events.iloc[self._rows.get(doc_id, [])]
+
+    def granularity(self, doc_id: str) -> str:
+        """The granularity of the document's publication date ("" when it has none or is not listed)."""
+        at = self._doc.get(doc_id)
+        return "" if at is None else str(self.documents["published_granularity"].iloc[at[0]])
+
+    def apply(self, doc_id: str, redated: dict[str, Redated], published: tuple[dt.date | None, str, str]) -> None:
+        """Write the new publication date into the documents table and the new periods into the events table."""
+        day, granularity, basis = published
+        at = self.documents.index[self._doc.get(doc_id, [])]
+        self.documents.loc[at, "published"] = pd.Timestamp(day) if day is not None else pd.NaT
+        self.documents.loc[at, "published_granularity"] = granularity if day is not None else ""
+        self.documents.loc[at, "published_basis"] = basis
+        events = self.events
+        for index in events.index[self._rows.get(doc_id, [])]:
+            new = redated.get(str(events.at[index, "event_id"]))
+            if new is None:
+                continue  # not re-dated (its mentions could not be found again): it keeps its dates
+            was_unresolved = pd.isna(events.at[index, "date_start"])
+            events.at[index, "date_start"] = pd.Timestamp(new.date_start) if new.date_start else pd.NaT
+            events.at[index, "date_end"] = pd.Timestamp(new.date_end) if new.date_end else pd.NaT
+            events.at[index, "granularity"] = new.granularity
+            events.at[index, "date_basis"] = new.date_basis
+            if was_unresolved and new.date_start is not None and basis == CORROBORATED:
+                events.at[index, "confidence"] = CORROBORATED_CONFIDENCE
+
+
+def _group_days(events: pd.DataFrame, documents: pd.DataFrame) -> dict[str, list[tuple[str, dt.date]]]:
+    """Per event_group: the day-level dates its rows give independently of their documents' own publication
+    dates, as (doc_id, day), a pair per row."""
     known = set(
         documents.loc[
             documents["published_basis"].astype(str).isin(KNOWN_PUBLISHED).to_numpy()
@@ -135,45 +180,44 @@ def _group_days(events: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
         & (events["event_group"].astype(str) != "").to_numpy()
         & events["date_start"].notna().to_numpy()
     ]
-    return pd.DataFrame(
-        {
-            "event_group": rows["event_group"].astype(str),
-            "doc_id": rows["doc_id"].astype(str),
-            "day": rows["date_start"],
-        }
-    )
+    out: dict[str, list[tuple[str, dt.date]]] = defaultdict(list)
+    for group, doc_id, day in zip(
+        rows["event_group"].astype(str), rows["doc_id"].astype(str), rows["date_start"].dt.date, strict=True
+    ):
+        out[group].append((doc_id, day))
+    return out
 
 
-def _candidates(events: pd.DataFrame, doc_id: str, record: DatingRecord, evidence: pd.DataFrame) -> set[dt.date] | None:
-    """The publication dates that make each of the document's grouped reports resolve to its group's date
-    (as other documents give it); None when no report of the document is in such a group."""
-    mine = events[
-        (events["doc_id"].astype(str) == doc_id).to_numpy() & (events["event_group"].astype(str) != "").to_numpy()
-    ]
-    others = evidence[evidence["doc_id"] != doc_id]
+def _candidates(
+    mine: pd.DataFrame, doc_id: str, record: DatingRecord, evidence: dict[str, list[tuple[str, dt.date]]]
+) -> set[dt.date] | None:
+    """The publication dates that make each of the document's grouped reports (`mine`: its rows) resolve to
+    its group's date (as other documents give it); None when no report of the document is in such a group."""
     found: set[dt.date] | None = None
-    for row in mine.itertuples(index=False):
+    resolved: dict[dt.date, dict[str, Redated]] = {}  # the record re-dated against a candidate, once each
+    for row in mine[mine["event_group"].astype(str) != ""].itertuples(index=False):
         if row.event_id not in record.anchors or not record.anchors[row.event_id]:
             continue
-        days = others.loc[others["event_group"] == row.event_group, "day"]
-        if days.empty:
+        days = [day for other, day in evidence.get(str(row.event_group), ()) if other != doc_id]
+        if not days:
             continue
         day = _most_reported(days)
-        fits = {
-            candidate
-            for candidate in _around(day)
-            if _lands_on(redate(record, candidate, "day").get(row.event_id), day)
-        }
+        fits = set()
+        for candidate in _around(day):
+            if candidate not in resolved:
+                resolved[candidate] = redate(record, candidate, "day")
+            if _lands_on(resolved[candidate].get(row.event_id), day):
+                fits.add(candidate)
         if row.date_basis not in ("relative", "anaphoric", "unresolved") and not fits:
             continue  # an explicit date of its own that differs: the report disagrees, it does not date us
         found = fits if found is None else found & fits
     return found
 
 
-def _most_reported(days: pd.Series) -> dt.date:
+def _most_reported(days: list[dt.date]) -> dt.date:
     """The day most rows give (the earlier on a tie)."""
-    counts = days.dt.date.value_counts()
-    best = counts.max()
+    counts = Counter(days)
+    best = max(counts.values())
     return min(day for day, n in counts.items() if n == best)
 
 
@@ -191,17 +235,16 @@ def _lands_on(redated: Redated | None, day: dt.date) -> bool:
     )
 
 
-def _narrowed(
-    candidates: set[dt.date] | None, events: pd.DataFrame, doc_id: str, record: DatingRecord
-) -> tuple[dt.date, str] | None:
-    """The candidates narrowed by the document's own evidence -> (day or first of month, granularity)."""
+def _narrowed(candidates: set[dt.date] | None, mine: pd.DataFrame, record: DatingRecord) -> tuple[dt.date, str] | None:
+    """The candidates narrowed by the document's own evidence (`mine`: its rows) -> (day or first of month,
+    granularity)."""
     if not candidates:
         return None
     own, granularity = record.own_date, record.published[1]
     if own is not None and granularity in ("month", "year"):
         last = month_span(own.year, own.month)[1] if granularity == "month" else dt.date(own.year, 12, 31)
         candidates = {c for c in candidates if own <= c <= last}
-    sentences = events.loc[events["doc_id"].astype(str) == doc_id, "sentence"].astype(str)
+    sentences = mine["sentence"].astype(str)
     same_day = {_WEEKDAYS.index(m.group(1).lower()) for text in sentences for m in SAME_DAY_RX.finditer(text)}
     if len(same_day) == 1:
         candidates = {c for c in candidates if c.weekday() in same_day}
@@ -212,28 +255,3 @@ def _narrowed(
         year, month = months.pop()
         return dt.date(year, month, 1), "month"
     return None
-
-
-def _apply(
-    events: pd.DataFrame,
-    documents: pd.DataFrame,
-    doc_id: str,
-    redated: dict[str, Redated],
-    published: tuple[dt.date | None, str, str],
-) -> None:
-    """Write the new publication date into the documents table and the new periods into the events table."""
-    at = documents.index[documents["doc_id"].astype(str) == doc_id]
-    day, granularity, basis = published
-    documents.loc[at, "published"] = pd.Timestamp(day) if day is not None else pd.NaT
-    documents.loc[at, "published_granularity"] = granularity if day is not None else ""
-    documents.loc[at, "published_basis"] = basis
-    rows = events.index[events["event_id"].astype(str).isin(redated) & (events["doc_id"].astype(str) == doc_id)]
-    for index in rows:
-        new = redated[str(events.at[index, "event_id"])]
-        was_unresolved = pd.isna(events.at[index, "date_start"])
-        events.at[index, "date_start"] = pd.Timestamp(new.date_start) if new.date_start else pd.NaT
-        events.at[index, "date_end"] = pd.Timestamp(new.date_end) if new.date_end else pd.NaT
-        events.at[index, "granularity"] = new.granularity
-        events.at[index, "date_basis"] = new.date_basis
-        if was_unresolved and new.date_start is not None and basis == CORROBORATED:
-            events.at[index, "confidence"] = CORROBORATED_CONFIDENCE

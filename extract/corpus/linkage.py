@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -24,8 +25,10 @@ def average_linkage(
     lo: np.ndarray,
     hi: np.ndarray,
     threshold: float,
+    apart: Callable[[int, int], bool] | None = None,
 ) -> np.ndarray:
-    """Items and scored pairs -> labels (the smallest item of each cluster).
+    """Items and scored pairs -> labels (the smallest item of each cluster). `apart(x, y)`, asked about two
+    items of one document, says whether they must stay in different clusters (None: never).
 
     Clusters can only reach an average of `threshold` if one of their pairs does, so each connected component
     of the pairs scoring at least that is clustered on its own: near-linear as long as those components
@@ -40,8 +43,24 @@ def average_linkage(
     cut = np.flatnonzero(np.diff(component[a])) + 1
     for start, stop in zip(np.r_[0, cut], np.r_[cut, len(a)], strict=True):
         if stop > start and score[start:stop].max() >= threshold:
-            _link(labels, a[start:stop], b[start:stop], score[start:stop], doc, lo, hi, threshold)
+            _link(labels, a[start:stop], b[start:stop], score[start:stop], doc, lo, hi, threshold, apart)
     return labels
+
+
+def _kept_apart(
+    first: list[int],
+    second: list[int],
+    first_docs: Counter[int],
+    second_docs: Counter[int],
+    doc: np.ndarray,
+    apart: Callable[[int, int], bool],
+) -> bool:
+    """Would joining the two clusters put together two items of one document that must stay apart?"""
+    shared = first_docs.keys() & second_docs.keys()
+    if not shared:
+        return False
+    mine = [x for x in first if int(doc[x]) in shared]
+    return any(apart(x, y) for x in mine for y in second if doc[y] == doc[x])
 
 
 def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -67,6 +86,7 @@ def _link(
     lo: np.ndarray,
     hi: np.ndarray,
     threshold: float,
+    apart: Callable[[int, int], bool] | None,
 ) -> None:
     """Average linkage inside one component; writes its items' labels."""
     members: dict[int, list[int]] = {}
@@ -82,33 +102,44 @@ def _link(
         sums[y][x] = sums[x][y]
 
     def average(c: int, d: int) -> float:
-        small, large = sorted((docs[c], docs[d]), key=len)  # walk the smaller one: a big group meets many small
-        same_doc = sum(k * large.get(j, 0) for j, k in small.items())
-        count = len(members[c]) * len(members[d]) - same_doc  # pairs from different documents
+        small, large = docs[c], docs[d]
+        if len(small) > len(large):  # walk the smaller one: a big group meets many small
+            small, large = large, small
+        count = len(members[c]) * len(members[d])  # less the pairs from one document
+        for j, k in small.items():
+            if j in large:
+                count -= k * large[j]
         return sums[c][d] / count if count else 0.0
 
-    heap = [(-average(c, d), c, d) for c in sums for d in sums[c] if c < d]
+    # Only joins that reach the threshold go on the heap (the loop stops at the first that does not); an
+    # entry carries both clusters' versions, so one made stale by a later join is recognised without
+    # computing its average again.
+    version = dict.fromkeys(members, 0)
+    heap = [(-s, c, d, 0, 0) for c in sums for d, s in sums[c].items() if c < d and s >= threshold]
     heapq.heapify(heap)
     while heap:
-        neg, c, d = heapq.heappop(heap)
-        if -neg < threshold:
-            break
-        if c not in members or d not in members or d not in sums[c] or average(c, d) != -neg:
+        _, c, d, vc, vd = heapq.heappop(heap)
+        if version.get(c) != vc or version.get(d) != vd:
             continue  # stale: one of the two has changed since this entry was pushed
         start, end = max(window[c][0], window[d][0]), min(window[c][1], window[d][1])
         if start > end:
             continue  # no day lies in every member's window: not one event
+        if apart is not None and _kept_apart(members[c], members[d], docs[c], docs[d], doc, apart):
+            continue  # two rows of one document that report different events
         members[c] += members.pop(d)
         docs[c] += docs.pop(d)
         window[c] = (start, end)
-        del window[d]
+        del window[d], version[d]
+        version[c] += 1
         for other, s in sums.pop(d).items():
             del sums[other][d]
             if other != c:
                 sums[c][other] = sums[c].get(other, 0.0) + s
                 sums[other][c] = sums[c][other]
         for other in sums[c]:
-            x, y = min(c, other), max(c, other)
-            heapq.heappush(heap, (-average(x, y), x, y))
+            joined = average(c, other)
+            if joined >= threshold:
+                x, y = min(c, other), max(c, other)
+                heapq.heappush(heap, (-joined, x, y, version[x], version[y]))
     for c, items in members.items():
         labels[items] = c

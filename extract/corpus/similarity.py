@@ -88,11 +88,20 @@ class Bags:
 
 
 def _bags(
-    entries: pd.DataFrame, owner_doc: np.ndarray, n_owners: int, max_df: float = np.inf, day: np.ndarray | None = None
+    entries: pd.DataFrame,
+    owner_doc: np.ndarray,
+    n_owners: int,
+    max_df: float = np.inf,
+    day: np.ndarray | None = None,
+    norm_floor: tuple[float, ...] = (0.0,) * N_SPACES,
 ) -> Bags:
     """Distinct (owner, word, space) entries -> Bags; idf over documents (owner_doc maps owner -> document).
     Terms in more than max_df documents are marked common, unless most of their dated owners (day >= 0)
-    fall in one week: a word every report of one big event uses is that event's, not common."""
+    fall in one week: a word every report of one big event uses is that event's, not common.
+
+    Weights are idf divided by the owner's norm in that space, the norm being at least `norm_floor[space]`
+    times the idf of a word only one document uses: two short texts that share only words many documents use
+    are then not alike (a plain cosine makes two rows that name only the same two countries identical)."""
     entries = entries.sort_values(["owner", "space"], kind="stable")
     owner = entries["owner"].to_numpy(dtype="int64")
     space = entries["space"].to_numpy(dtype="int8")
@@ -101,6 +110,8 @@ def _bags(
     df = pd.Series(owner_doc[owner]).groupby(codes).nunique().reindex(codes).to_numpy() if len(codes) else codes
     weight = np.log1p(n_docs / df) if len(codes) else np.zeros(0)
     norm = np.bincount(owner * N_SPACES + space, weights=weight**2, minlength=n_owners * N_SPACES)
+    floor = np.tile(np.asarray(norm_floor, dtype="float64") * np.log1p(n_docs), n_owners)
+    norm = np.maximum(norm, floor**2)
     weight = weight / np.sqrt(norm[owner * N_SPACES + space]) if len(codes) else weight
     common = df > max_df
     if common.any() and day is not None:
@@ -118,26 +129,52 @@ def _names(events: pd.DataFrame) -> pd.Series:
     return pd.Series([" ".join([*a, *b]) for a, b in zip(events["actors"], events["locations"], strict=True)])
 
 
-def row_bags(events: pd.DataFrame, doc: np.ndarray, max_df: float = np.inf, day: np.ndarray | None = None) -> Bags:
+@dataclass(frozen=True)
+class RowWords:
+    """The rows' words, tokenised once (`tokens` frames, owner = row position): what `row_bags` and
+    `document_bags` are built from."""
+
+    summary: pd.DataFrame
+    sentence: pd.DataFrame
+    names: pd.DataFrame  # actor and location names, numbers kept
+
+    @classmethod
+    def of(cls, events: pd.DataFrame) -> RowWords:
+        """Events (summary, sentence, actors, locations) -> their words."""
+        return cls(tokens(events["summary"]), tokens(events["sentence"]), tokens(_names(events), numbers=True))
+
+
+def row_bags(
+    events: pd.DataFrame,
+    doc: np.ndarray,
+    max_df: float = np.inf,
+    day: np.ndarray | None = None,
+    norm_floor: tuple[float, ...] = (0.0,) * N_SPACES,
+    words: RowWords | None = None,
+) -> Bags:
     """Events (summary, sentence, actors, locations), each row's document code (and day number, -1 when it has
     none) -> each row's weighted stems.
 
     Document frequency counts documents, not rows, so a story that repeats a name in ten sentences does not
     make the name common. A term in more than max_df documents, spread over time, is marked common: it
     weighs little and would pair most rows of a large table with each other, so it is left out of
-    candidates and cosines."""
+    candidates and cosines. `norm_floor` (per space, see `_bags`) keeps a few widely used words from making
+    two short rows alike. `words`: the rows' words when already tokenised."""
+    words = words or RowWords.of(events)
     parts = [
-        tokens(events["summary"]).assign(space=SUMMARY),
-        tokens(events["sentence"]).assign(space=SENTENCE),
-        tokens(_names(events), numbers=True).assign(space=NAMES),
+        words.summary.assign(space=SUMMARY),
+        words.sentence.assign(space=SENTENCE),
+        words.names.assign(space=NAMES),
     ]
-    return _bags(pd.concat(parts, ignore_index=True), doc, len(events), max_df, day)
+    return _bags(pd.concat(parts, ignore_index=True), doc, len(events), max_df, day, norm_floor)
 
 
-def document_bags(events: pd.DataFrame, doc: np.ndarray, titles: pd.Series) -> Bags:
+def document_bags(events: pd.DataFrame, doc: np.ndarray, titles: pd.Series, words: RowWords | None = None) -> Bags:
     """Events, each row's document code and the documents' titles (by code) -> each document's weighted stems
-    (its title and its rows' sentences and names, as one set)."""
-    own = pd.concat([tokens(events["sentence"]), tokens(_names(events), numbers=True)], ignore_index=True)
+    (its title and its rows' sentences and names, as one set). `words`: the rows' words when already
+    tokenised."""
+    words = words or RowWords.of(events)
+    own = pd.concat([words.sentence, words.names], ignore_index=True)
     own["owner"] = doc[own["owner"].to_numpy()]
     entries = pd.concat([own, tokens(titles)], ignore_index=True).drop_duplicates().assign(space=SENTENCE)
     return _bags(entries, np.arange(len(titles)), len(titles))
@@ -214,9 +251,10 @@ def query_pairs(bag: Bags, queries: np.ndarray, targets: np.ndarray, doc: np.nda
     return _pairs(left[cross], right[cross], bag, owner, n, ordered=False)
 
 
-def pair_cosines(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine of the bags of owners a[i] and b[i], for every i (all spaces together): each entry of a[i] looks
-    its term up among b[i]'s entries in the one sorted array of (owner, term) keys."""
+def _shared_terms(bag: Bags, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every i, the entries of owner a[i] whose term owner b[i] also has: (i, entry of a[i], entry of
+    b[i]) as three arrays. Each entry of a[i] looks its term up among b[i]'s entries in the one sorted array
+    of (owner, term) keys."""
     span = int(bag.term.max(initial=0)) + 1
     keys = bag.owners() * span + bag.term  # sorted by owner; terms sorted within an owner below
     order = np.argsort(keys, kind="stable")
@@ -226,9 +264,37 @@ def pair_cosines(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     wanted = np.repeat(b, length) * span + bag.term[at]
     found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1) if len(keys) else np.zeros(0, dtype="int64")
     hit = keys[found] == wanted if len(keys) else np.zeros(0, dtype=bool)
-    products = np.where(hit, bag.weight[at] * bag.weight[order[found]], 0.0)
     pair = np.repeat(np.arange(len(a)), length)
+    return pair[hit], at[hit], order[found[hit]]
+
+
+def pair_cosines(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosine of the bags of owners a[i] and b[i], for every i (all spaces together)."""
+    size = np.diff(bag.indptr)
+    a, b = np.where(size[a] <= size[b], a, b), np.where(size[a] <= size[b], b, a)  # look up the smaller one's terms
+    pair, left, right = _shared_terms(bag, a, b)
+    products = bag.weight[left] * bag.weight[right]
     return np.minimum(np.bincount(pair, weights=products, minlength=len(a)), 1.0)
+
+
+def owner_similarity(bag: Bags, x: int, y: int) -> np.ndarray:
+    """Cosines of owners x and y in each space (N_SPACES,), from their own entries only: cheap for one pair."""
+    ex, ey = slice(bag.indptr[x], bag.indptr[x + 1]), slice(bag.indptr[y], bag.indptr[y + 1])
+    _, at_x, at_y = np.intersect1d(bag.term[ex], bag.term[ey], assume_unique=True, return_indices=True)
+    products = bag.weight[ex][at_x] * bag.weight[ey][at_y]
+    return np.minimum(np.bincount(bag.space[ex][at_x], weights=products, minlength=N_SPACES), 1.0)
+
+
+def pair_similarities(bag: Bags, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cosines of the rows a[i] and b[i] in each space: (len(a), N_SPACES), as `Pairs.sim` holds them. For
+    any pairs, rows of one document included."""
+    pair, left, right = _shared_terms(bag, a, b)
+    flat = np.bincount(
+        pair * N_SPACES + bag.space[left],
+        weights=bag.weight[left] * bag.weight[right],
+        minlength=len(a) * N_SPACES,
+    )
+    return np.minimum(flat.reshape(len(a), N_SPACES), 1.0)
 
 
 def cross_pairs(

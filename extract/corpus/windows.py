@@ -10,8 +10,17 @@ numpy arrays, one entry per row, so the grouping compares dates with integer ari
 - a weekday-only row of a document without a publication day ("on Wednesday", `granularity` unresolved): any
   day with that weekday from a week before the earliest date its document could have been published to the
   latest; the publication period is bounded by the documents table and by the document's other dated rows
-  (an article is written after the events it reports);
+  (an article is written after the events it reports). An unresolved "the same day" right after such a row
+  (the previous row of its document) names that row's weekday;
+- a row of such a document dated only by "yesterday", "today", "last night", "this morning": the day before
+  the earliest date its document could have been published to the latest; it is handled like a weekday-only
+  row whose weekday is any (`ANY_WEEKDAY`);
 - anything else unresolved: no window (it cannot be placed, so it stays a group of its own).
+
+A row's date is `borrowed` when it rests on a publication date that other documents supplied (cross-source
+dating, `extract.corpus.dating`: the document's basis is "corroborated") and not on the row's own words: a
+relative, anaphoric or publication-dated row of such a document. The groups gave it that date, so grouping
+again takes it as no evidence of its own.
 """
 
 from __future__ import annotations
@@ -28,6 +37,15 @@ OPEN_LO = 0  # an open window's bounds: before / after every date pandas can hol
 OPEN_HI = 1 << 20
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+_DAY_RELATIVE = re.compile(
+    r"^\W*(?:(?:earlier|later|early|late)\s+)?(?:today|tonight|yesterday|last\s+night|"
+    r"this\s+(?:morning|afternoon|evening))\W*$",
+    re.IGNORECASE,
+)
+ANY_WEEKDAY = 7  # the `weekday` of a row dated only relative to its article's unknown day: any day fits
+_SAME_DAY = re.compile(r"^\W*(?:on\s+)?(?:the\s+same|that(?:\s+same)?)\s+day\W*$", re.IGNORECASE)
+BORROWED_BASIS = "corroborated"  # a document basis: its publication date came from other documents
+OWN_DATE_BASES = ("explicit", "citation")  # row bases whose date does not depend on the publication date
 _EPOCH_WEEKDAY = 4  # 1677-01-01 was a Friday
 
 
@@ -37,10 +55,12 @@ class Windows:
 
     lo: np.ndarray  # int64: first possible day
     hi: np.ndarray  # int64: last possible day
-    weekday: np.ndarray  # int64: 0 (Monday) .. 6 when the row only says "on <weekday>", else -1
+    weekday: np.ndarray  # int64: 0 (Monday) .. 6 when the row only says "on <weekday>", ANY_WEEKDAY when it only
+    # says "yesterday" or "today" (its article's day unknown), else -1
     dated: np.ndarray  # bool: the row's own date, as written or resolved (not publication, not weekday-only)
     day_level: np.ndarray  # bool: a dated row whose period is one day
     placed: np.ndarray  # bool: the row has a window at all
+    borrowed: np.ndarray  # bool: the row's date rests on a publication date other documents supplied
 
 
 def day_numbers(values: pd.Series) -> np.ndarray:
@@ -61,6 +81,11 @@ def to_timestamp(day: int) -> pd.Timestamp:
 def weekday_of(day: np.ndarray) -> np.ndarray:
     """Day numbers -> weekday numbers (Monday = 0)."""
     return (np.asarray(day) + _EPOCH_WEEKDAY) % 7
+
+
+def on_weekday(day: np.ndarray, weekday: int) -> np.ndarray:
+    """Which day numbers fall on the weekday (every one for ANY_WEEKDAY)."""
+    return np.full(np.shape(day), True) if weekday == ANY_WEEKDAY else weekday_of(day) == weekday
 
 
 def weekday_named(expression: str) -> int:
@@ -103,8 +128,11 @@ def row_windows(events: pd.DataFrame, documents: pd.DataFrame, *, lead_days: int
     has_date = start != NO_DAY
     publication = has_date & (events["date_basis"].astype(str).to_numpy() == "publication")
     dated = has_date & ~publication
-    weekday = np.array([weekday_named(t) for t in events["time_expression"].astype(str)], dtype="int64")
+    expressions = events["time_expression"].astype(str)
+    weekday = np.array([weekday_named(t) for t in expressions], dtype="int64")
     weekday = np.where(has_date, -1, weekday)
+    weekday = same_day_weekdays(events, weekday, ~has_date & expressions.str.match(_SAME_DAY).to_numpy())
+    weekday = np.where(~has_date & expressions.str.match(_DAY_RELATIVE).to_numpy(), ANY_WEEKDAY, weekday)
     lo = np.where(publication, np.maximum(start - lead_days, OPEN_LO), start)
     hi = end.copy()
     only_weekday = weekday >= 0
@@ -112,9 +140,13 @@ def row_windows(events: pd.DataFrame, documents: pd.DataFrame, *, lead_days: int
         bounds = publication_bounds(events, documents, dated)
         doc_lo = bounds["lo"].reindex(events["doc_id"]).to_numpy()
         doc_hi = bounds["hi"].reindex(events["doc_id"]).to_numpy()
-        lo = np.where(only_weekday, np.maximum(doc_lo - weekday_lookback, OPEN_LO), lo)
+        lookback = np.where(weekday == ANY_WEEKDAY, 1, weekday_lookback)  # "yesterday": one day back at most
+        lo = np.where(only_weekday, np.maximum(doc_lo - lookback, OPEN_LO), lo)
         hi = np.where(only_weekday, doc_hi, hi)
     placed = has_date | only_weekday
+    basis = documents.drop_duplicates("doc_id", keep="last").set_index("doc_id")["published_basis"].astype(str)
+    from_others = events["doc_id"].map(basis).fillna("").to_numpy() == BORROWED_BASIS
+    own_words = events["date_basis"].astype(str).isin(OWN_DATE_BASES).to_numpy()
     return Windows(
         lo=np.where(placed, lo, OPEN_LO).astype("int64"),
         hi=np.where(placed, hi, OPEN_HI).astype("int64"),
@@ -122,7 +154,23 @@ def row_windows(events: pd.DataFrame, documents: pd.DataFrame, *, lead_days: int
         dated=dated,
         day_level=dated & (start == end),
         placed=placed,
+        borrowed=has_date & from_others & ~own_words,
     )
+
+
+def same_day_weekdays(events: pd.DataFrame, weekday: np.ndarray, same_day: np.ndarray) -> np.ndarray:
+    """Weekday numbers per row -> the same, with each `same_day` row ("the same day", unresolved) given the
+    weekday of the row before it in its document, when that row names only a weekday."""
+    if not same_day.any():
+        return weekday
+    order = np.lexsort((events["char_start"].to_numpy(), events["doc_id"].astype(str).to_numpy()))
+    doc = events["doc_id"].astype(str).to_numpy()[order]
+    previous = np.r_[-1, order[:-1]]  # in document order, the row just before
+    same_doc = np.r_[False, doc[1:] == doc[:-1]]
+    out = weekday.copy()
+    takes = same_day[order] & same_doc
+    out[order[takes]] = weekday[previous[takes]]
+    return out
 
 
 def document_focus(
