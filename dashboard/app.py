@@ -1,4 +1,4 @@
-"""Dateline dashboard router: `streamlit run dashboard/app.py` (data folder: $DATELINE_DATA, default data/)."""
+"""Dateline dashboard router: `streamlit run dashboard/app.py` (the store: see extract/store/location.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import streamlit as st  # noqa: E402
 from dashboard import data, ingest  # noqa: E402
 from dashboard.components import md_text, progress_callback  # noqa: E402
 from dashboard.sidebar import render_sidebar  # noqa: E402
-from extract.store import StoreError  # noqa: E402
+from extract.store import StoreError, upgrade_store  # noqa: E402
 
 VIEWS = (
     Path(__file__).resolve().parent / "views"
@@ -32,7 +32,7 @@ def first_start_extraction(location: str) -> None:
     except StoreError:
         return  # load_dataset reports why the store cannot be read
     st.session_state["_seed_attempted"] = True
-    where = md_text(location)
+    where = md_text(data.shown_location(location))
     with st.status(f"First start: extracting the articles in seeds/ into {where}…", expanded=True) as status:
         progress = progress_callback("Starting…")
         try:
@@ -40,7 +40,8 @@ def first_start_extraction(location: str) -> None:
         except Exception as err:
             status.update(label=f"Extraction of seeds/ failed: {md_text(err)}", state="error")
             st.warning(
-                f"Run `python -m extract seeds --out {location}` (or `make extract`), then press **Reload data**."
+                "Run `python -m extract seeds --merge` in the project folder (`make extract`: with no `--out` or "
+                "`--db` it writes into this same store), then press **Reload data**."
             )
             return
         if report is not None and not report.written:
@@ -56,12 +57,15 @@ def main() -> None:
     # An emoji favicon is drawn in the page (a data: URL); a material icon would be fetched from Google's servers.
     st.set_page_config(page_title="Dateline", page_icon="📅", layout="wide")
     location = data.data_location()
+    shown = md_text(data.shown_location(location))
+    try:
+        upgrade_store(data.open_data_store(location))  # a database from an older Dateline is migrated here
+    except StoreError as err:
+        st.error(f"The store {shown} cannot be opened: {md_text(err)}", icon=":material/error:")
     first_start_extraction(location)
     dataset = data.load_dataset(location)
     if dataset.problem:
-        st.error(
-            f"The tables in {md_text(location)} cannot be read: {md_text(dataset.problem)}", icon=":material/error:"
-        )
+        st.error(f"The tables in {shown} cannot be read: {md_text(dataset.problem)}", icon=":material/error:")
     pages = [
         st.Page(VIEWS / "timeline.py", title="Timeline", icon=":material/timeline:", default=True),
         st.Page(VIEWS / "key_dates.py", title="Key dates", icon=":material/event:", url_path="key-dates"),
@@ -73,7 +77,7 @@ def main() -> None:
     render_sidebar(dataset)
     with st.sidebar:
         st.divider()
-        st.caption(f"Data: {md_text(location)} · {len(dataset.events):,} events · {len(dataset.documents):,} documents")
+        st.caption(f"Data: {shown} · {len(dataset.events):,} events · {len(dataset.documents):,} documents")
         if st.button(
             "Reload data",
             icon=":material/refresh:",

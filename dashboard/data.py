@@ -1,7 +1,7 @@
 """Data for the dashboard: the one place it reads the store (cached by the store's version), derived columns,
 and pure filter functions.
 
-The dashboard reads and writes only through `extract.store` (a Store opened on $DATELINE_DATA): the tables
+The dashboard reads and writes only through `extract.store` (a Store opened on `data_location()`): the tables
 through `load_dataset`, a document's text through `load_text`, uploads through `ingest`. Pages index the loaded
 frame with the sidebar's mask (`View.keep`); a later store can take the filtering over behind `load_dataset`.
 Everything here except the two loaders is plain pandas/numpy and can be tested without Streamlit.
@@ -10,7 +10,6 @@ Everything here except the two loaders is plain pandas/numpy and can be tested w
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -50,12 +49,18 @@ FACET_LABELS: dict[str, str] = {
 
 
 def data_location() -> str:
-    """Where the dashboard's store is: $DATELINE_DATA (a folder), default `data` (relative to the working directory)."""
-    return os.environ.get("DATELINE_DATA", "") or "data"
+    """Where the dashboard's store is: DATELINE_DATABASE_URL, else the secrets' [connections.dateline] url, else
+    the data folder's SQLite file (or a files store written there before it); see extract.store.location."""
+    return store.default_store_location()
+
+
+def shown_location(location: str) -> str:
+    """The store's location fit to show: a database URL without its password."""
+    return store.display_location(location)
 
 
 def open_data_store(location: str | None = None) -> store.Store:
-    """The store at `location` (default: $DATELINE_DATA); raises store.StoreError for one it cannot open."""
+    """The store at `location` (default: `data_location()`); raises store.StoreError for one it cannot open."""
     return store.open_store(location or data_location())
 
 

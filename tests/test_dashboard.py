@@ -21,7 +21,7 @@ from dashboard.groups import OWN_GROUP
 from extract import events as extract_events
 from extract import nlp as extract_nlp
 from extract import schema
-from extract.store import open_store
+from extract.store import default_store_location, open_store
 from tests.conftest import ARTICLE_A
 from tests.markdown_check import visible
 
@@ -468,8 +468,10 @@ def test_first_start_extracts_seeds(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     at = run_app()
     seeds = sorted(p.stem for p in (Path(APP).parent.parent / "seeds").glob("*.txt"))
     assert at.status[0].label == f"Seeds extracted: {len(seeds)} articles, {len(seeds)} events."
-    assert sorted(open_store(folder).read_documents()["doc_id"]) == seeds
-    assert open_store(folder).read_text(seeds[0]) == (Path(APP).parent.parent / "seeds" / f"{seeds[0]}.txt").read_text()
+    stored = open_store(default_store_location())  # a fresh data folder: its SQLite file, nothing to start
+    assert stored.location == f"sqlite:///{folder / 'dateline.db'}"
+    assert sorted(stored.read_documents()["doc_id"]) == seeds
+    assert stored.read_text(seeds[0]) == (Path(APP).parent.parent / "seeds" / f"{seeds[0]}.txt").read_text()
     assert "events match" in at.sidebar.markdown[0].value
 
 

@@ -17,7 +17,17 @@ import pandas as pd
 import pytest
 
 from extract import schema
-from extract.store import Corpus, CorpusTables, FileStore, Store, StoreError, open_store, read_snapshot, tables_sql
+from extract.store import (
+    Corpus,
+    CorpusTables,
+    FileStore,
+    Store,
+    StoreError,
+    open_store,
+    read_snapshot,
+    tables_sql,
+    upgrade_store,
+)
 from extract.store.sql import SqlStore
 from tests.databases import database
 
@@ -368,3 +378,10 @@ def test_open_store_refuses_unknown_locations_clearly(location: str, message: st
     with pytest.raises(StoreError, match=message) as caught:
         open_store(location)
     assert "secret" not in str(caught.value)
+
+
+def test_a_store_whose_tables_exist_but_hold_nothing_reads_as_empty(store: Store) -> None:
+    """The dashboard opens (and migrates) the store before anything is written to it, then reads it."""
+    upgrade_store(store)
+    assert store.read_events().empty and store.read_documents().empty
+    assert list(store.read_events().columns) == [c.name for c in schema.EVENT_COLUMNS]

@@ -125,6 +125,8 @@ def fetch(db: Database, sql: str) -> pa.Table:
 
 def plans_last(table: pa.Table) -> pa.Table:
     """Asserted events first, then plans, each part in the order read."""
+    if table.num_rows == 0:
+        return table  # an empty result's columns have no inferred type to compare strings with
     plans = pc.fill_null(pc.is_in(table.column("modality"), pa.array(PLAN_MODALITIES)), False)
     return pa.concat_tables([table.filter(pc.invert(plans)), table.filter(plans)])
 
