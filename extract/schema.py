@@ -52,7 +52,9 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("modality", "string", "asserted, hypothetical or planned (the dashboard hides the last two by default)."),
     Column("confidence", "float", "0 to 1: how sure the extractor is that this is a dated event with the right date."),
     Column(
-        "event_group", "string", "Id shared by reports of the same real-world event across sources (empty for now)."
+        "event_group",
+        "string",
+        "Id shared by reports of the same real-world event across sources (every asserted row has one; plans none).",
     ),
 )
 
