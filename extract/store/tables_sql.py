@@ -42,6 +42,9 @@ SCANS = "document_scans"
 STATE = "store_state"
 USERS = "users"
 AUDIT_LOG = "audit_log"
+CORRECTIONS = "corrections"
+MANUAL_EVENTS = "manual_events"
+UPLOADS = "uploads"
 ROLES = ("viewer", "editor", "admin")
 
 
@@ -138,6 +141,75 @@ def _fixed_tables(metadata: sa.MetaData) -> None:
         sa.Column("after", sa.Text()),  # JSON
         sa.Index("ix_audit_log_at", "at"),
         sa.Index("ix_audit_log_target", "target_kind", "target_id"),
+    )
+    _team_tables(metadata)
+
+
+def _who() -> list[sa.Column]:
+    return [
+        sa.Column("created_by", sa.String(320), nullable=False, server_default=""),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(320), nullable=False, server_default=""),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+def _team_tables(metadata: sa.MetaData) -> None:
+    """Corrections, events added by hand, uploads (migration 0002 says what each holds)."""
+    big_id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    sa.Table(
+        CORRECTIONS,
+        metadata,
+        sa.Column("id", big_id, primary_key=True, autoincrement=True),
+        sa.Column("target_kind", sa.String(16), nullable=False),
+        sa.Column("doc_sha256", sa.String(64), nullable=False, server_default=""),
+        sa.Column("doc_id", sa.Text(), nullable=False, server_default=""),
+        sa.Column("sentence", sa.Text(), nullable=False, server_default=""),
+        sa.Column("time_expression", sa.Text(), nullable=False, server_default=""),
+        sa.Column("event_id", sa.Text(), nullable=False, server_default=""),
+        sa.Column("changes", sa.Text(), nullable=False, server_default="{}"),  # JSON object
+        sa.Column("version", sa.BigInteger(), nullable=False, server_default="1"),
+        *_who(),
+        sa.CheckConstraint("target_kind IN ('event', 'document')", name="ck_corrections_kind"),
+        sa.Index(
+            "uq_corrections_locator", "target_kind", "doc_sha256", "doc_id", "sentence", "time_expression", unique=True
+        ),
+    )
+    sa.Table(
+        MANUAL_EVENTS,
+        metadata,
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("doc_id", sa.Text(), nullable=False, server_default=""),
+        sa.Column("source", sa.Text(), nullable=False, server_default=""),
+        sa.Column("url", sa.Text(), nullable=False, server_default=""),
+        sa.Column("date_start", sa.Date()),
+        sa.Column("date_end", sa.Date()),
+        sa.Column("granularity", sa.String(16), nullable=False, server_default=""),
+        sa.Column("summary", sa.Text(), nullable=False, server_default=""),
+        sa.Column("event_type", sa.Text(), nullable=False, server_default=""),
+        sa.Column("actors", sa.Text(), nullable=False, server_default="[]"),  # JSON array
+        sa.Column("locations", sa.Text(), nullable=False, server_default="[]"),  # JSON array
+        sa.Column("sentence", sa.Text(), nullable=False, server_default=""),
+        sa.Column("event_group", sa.Text(), nullable=False, server_default=""),
+        sa.Column("deleted", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("version", sa.BigInteger(), nullable=False, server_default="1"),
+        *_who(),
+        sa.Index("ix_manual_events_date_start", "date_start"),
+    )
+    sa.Table(
+        UPLOADS,
+        metadata,
+        sa.Column("id", big_id, primary_key=True, autoincrement=True),
+        sa.Column("doc_id", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False, server_default=""),
+        sa.Column("filename", sa.Text(), nullable=False, server_default=""),
+        sa.Column("uploaded_by", sa.String(320), nullable=False, server_default=""),
+        sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False, server_default="stored"),
+        sa.Column("replaces_sha256", sa.String(64), nullable=False, server_default=""),
+        sa.Column("previous", sa.Text()),  # JSON: what the upload replaced, enough to restore it
+        sa.Index("ix_uploads_doc_id", "doc_id"),
+        sa.Index("ix_uploads_sha256", "sha256"),
     )
 
 
