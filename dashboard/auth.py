@@ -30,6 +30,7 @@ from extract.store.team import LOCAL, Actor, Team
 
 ADMINS_ENV = "DATELINE_ADMINS"
 LOCAL_MODE_TEXT = "Local single-user mode (no login configured)"
+PAGE_WIDTH = 640  # the login and "not a user" pages: a short column, not a line across a wide screen
 _ACTOR_KEY = "_dateline_actor"
 _ENSURED: set[str] = set()  # stores whose configured first admins were ensured by this process
 _ENSURED_LOCK = threading.Lock()
@@ -144,30 +145,33 @@ def _logged_in_actor(section: Mapping[str, Any], location: str) -> Actor | None:
 
 
 def _login_page(section: Mapping[str, Any]) -> None:
-    st.title("📅 Dateline")
-    st.markdown(
-        "Dateline turns news and analysis articles into a timeline: every dated event, when it happened, who "
-        "acted, and which source said so. This dashboard is shared by a team: log in to see it."
-    )
-    for provider in providers(section):
-        label = "Log in" if provider is None else f"Log in with {provider}"
-        if st.button(label, type="primary", icon=":material/login:", key=f"login_{provider or 'default'}"):
-            if provider is None:
-                st.login()
-            else:
-                st.login(provider)
+    with st.container(width=PAGE_WIDTH):
+        st.title("Dateline")  # no emoji: a browser without an emoji font would draw a box
+        st.markdown(
+            "Dateline turns news and analysis articles into a timeline you can explore: every dated event, when "
+            "it happened, who acted, and which source said so, with the sources compared side by side."
+        )
+        st.markdown("This dashboard is shared by a team. Log in with your organisation's account to see it.")
+        for provider in providers(section):
+            label = "Log in" if provider is None else f"Log in with {md_text(provider)}"
+            if st.button(label, type="primary", icon=":material/login:", key=f"login_{provider or 'default'}"):
+                if provider is None:
+                    st.login()
+                else:
+                    st.login(provider)
 
 
 def _not_a_user_page(email: str) -> None:
-    st.title("📅 Dateline")
-    shown = md_text(email) if email else "(your login gave no email address)"
-    st.warning(
-        f"You are logged in as **{shown}**, who is not a user of this dashboard (or no longer is). "
-        "Ask one of its admins to add you.",
-        icon=":material/block:",
-    )
-    if st.button("Log out", icon=":material/logout:", key="logout_not_user"):
-        st.logout()
+    with st.container(width=PAGE_WIDTH):
+        st.title("Dateline")
+        shown = md_text(email) if email else "(your login gave no email address)"
+        st.warning(
+            f"You are logged in as **{shown}**, who is not a user of this dashboard (or no longer is). "
+            "Ask one of its admins to add you, then reload this page.",
+            icon=":material/block:",
+        )
+        if st.button("Log out", icon=":material/logout:", key="logout_not_user"):
+            st.logout()
 
 
 def _who_box(actor: Actor) -> None:

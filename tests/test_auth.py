@@ -81,7 +81,7 @@ def test_without_auth_the_app_is_local_and_says_so(data_folder: Path) -> None:
 def test_not_logged_in_shows_the_login_page_and_nothing_else(team_url: str) -> None:
     at = app(None)
     assert [b.label for b in at.button] == ["Log in"]
-    assert "timeline" in at.markdown[0].value
+    assert "timeline" in at.markdown[0].value and "Log in with your organisation" in at.markdown[1].value
     assert not at.sidebar.caption and not at.sidebar.multiselect and not at.get("plotly_chart")
     assert not at.dataframe and not at.get("file_uploader")
     # the login page is the same whatever page the URL asks for
