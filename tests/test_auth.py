@@ -19,6 +19,7 @@ from extract.store.team import LOCAL, Actor, PermissionDenied, Team, require
 from tests.conftest import ARTICLE_A, fixture_rows
 from tests.databases import database
 from tests.test_dashboard import one_event_per_document  # noqa: F401  (a fixture)
+from tests.test_dashboard_hostile import HOST, PAYLOAD, check_page
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 AUTH = {
@@ -262,3 +263,29 @@ def test_a_viewer_cannot_upload_even_by_calling_the_write_path(kind: str, tmp_pa
         done = ingest.extract_uploads(files, store, actor=team.actor("ed@example.org"))
         assert not done.error and done.accepted == ["new.txt"]
         assert "new" in set(store.read_documents()["doc_id"])
+
+
+# --------------------------------------------------------------------------- hostile emails
+
+
+HOSTILE_EMAIL = f"![x](http://{HOST}/i.png)[a](https://{HOST}/l)<img/src=http://{HOST}/t.png>www.{HOST}@{HOST}"
+
+
+def test_hostile_emails_are_text_on_every_auth_page(team_url: str) -> None:
+    at = app({"email": f"{PAYLOAD} me@{HOST}"})  # whatever the provider says, not a user
+    assert any(HOST in text for text in check_page(at))
+    team = team_of(team_url)
+    team.set_user(HOSTILE_EMAIL, "viewer", by=LOCAL)  # a valid address (no space, an @) full of markup
+    at = app({"email": HOSTILE_EMAIL})
+    assert any(HOST in text for text in check_page(at))  # the sidebar's "Logged in as"
+    at.switch_page("views/users.py").run()
+    check_page(at)  # refused, naming the email
+    team.set_user(HOSTILE_EMAIL, "admin", by=LOCAL)
+    at.run()
+    check_page(at)
+    at.text_input(key="user_email").input(f"x{HOSTILE_EMAIL}")
+    at.button(key="user_save").click().run()
+    assert any(HOST in text for text in check_page(at))  # the "is now viewer" message
+    at.selectbox(key="user_gone").select(f"x{HOSTILE_EMAIL}".lower())
+    at.button(key="user_remove_go").click().run()
+    assert any("was removed" in text for text in check_page(at))

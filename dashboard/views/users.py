@@ -62,7 +62,7 @@ active = users[users["active"].astype(bool)] if len(users) else users
 left, right = st.columns(2)
 with left, st.form("user_set", clear_on_submit=True, border=True):
     st.markdown("**Add a user or change a role**")
-    email = st.text_input("Email", key="user_email", placeholder="name@example.org")
+    email = st.text_input("Email", key="user_email", placeholder="the address they log in with")
     role = st.selectbox("Role", ROLES, index=0, key="user_role")
     if st.form_submit_button("Save", type="primary", icon=":material/person_add:", key="user_save"):
         try:
