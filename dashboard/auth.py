@@ -26,7 +26,7 @@ import streamlit as st
 from dashboard.components import md_text
 from extract.store import StoreError, open_store
 from extract.store.sql import SqlStore
-from extract.store.team import LOCAL, Actor, Team
+from extract.store.team import LOCAL, Actor, Team, normal_email
 
 ADMINS_ENV = "DATELINE_ADMINS"
 LOCAL_MODE_TEXT = "Local single-user mode (no login configured)"
@@ -34,6 +34,7 @@ PAGE_WIDTH = 640  # the login and "not a user" pages: a short column, not a line
 _ACTOR_KEY = "_dateline_actor"
 _ENSURED: set[str] = set()  # stores whose configured first admins were ensured by this process
 _ENSURED_LOCK = threading.Lock()
+BAD_ADMINS: set[str] = set()  # configured first admins that are not email addresses
 
 
 class SecretsError(Exception):
@@ -74,18 +75,25 @@ def configured_admins(environ: Mapping[str, str] | None = None) -> list[str]:
         section = None
     if isinstance(section, Mapping):
         listed = section.get("admins", [])
-        found += [listed] if isinstance(listed, str) else [str(e) for e in listed or []]
+        found += [listed] if isinstance(listed, str) else [str(e) for e in listed] if isinstance(listed, list) else []
     found += env.get(ADMINS_ENV, "").split(",")
     return list(dict.fromkeys(e.strip() for e in found if e and e.strip()))
 
 
 def ensure_admins_once(team: Team, location: str, emails: list[str]) -> list[str]:
-    """``Team.ensure_admins`` once per process and store; returns the emails added (none after the first)."""
+    """``Team.ensure_admins`` once per process and store; returns the emails added (none after the first). A
+    configured entry that is not an email address is skipped and kept in ``BAD_ADMINS`` (admins are told)."""
     with _ENSURED_LOCK:
         key = f"{location}\n{','.join(emails)}"
         if key in _ENSURED or not emails:
             return []
-        added = team.ensure_admins(emails)
+        good = []
+        for email in emails:
+            try:
+                good.append(normal_email(email))
+            except StoreError:
+                BAD_ADMINS.add(email)
+        added = team.ensure_admins(good)
         _ENSURED.add(key)
         return added
 
@@ -182,3 +190,9 @@ def _who_box(actor: Actor) -> None:
         st.caption(f"Logged in as **{md_text(actor.email)}** · {actor.role}")
         if st.button("Log out", icon=":material/logout:", key="logout"):
             st.logout()
+        if BAD_ADMINS and actor.can("admin"):
+            listed = ", ".join(md_text(repr(e)) for e in sorted(BAD_ADMINS))
+            st.warning(
+                f"Skipped first admins that are not email addresses ([dateline] admins or {ADMINS_ENV}): {listed}",
+                icon=":material/warning:",
+            )

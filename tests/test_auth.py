@@ -216,12 +216,16 @@ def test_first_admins_from_secrets_and_environment(monkeypatch: pytest.MonkeyPat
     assert auth.providers({"redirect_uri": "u", "google": {"client_id": "g"}}) == ["google"]
 
 
-def test_first_admins_are_ensured_once_and_a_later_removal_stands(tmp_path: Path) -> None:
+def test_first_admins_are_ensured_once_and_a_later_removal_stands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "BAD_ADMINS", set())
     with database("sqlite", tmp_path) as url:
         team = team_of(url)
-        assert auth.ensure_admins_once(team, url, [BOSS]) == [BOSS]
+        assert auth.ensure_admins_once(team, url, [BOSS, "not an address"]) == [BOSS]
+        assert sorted(auth.BAD_ADMINS) == ["not an address"]  # skipped, and the admins are told (the sidebar)
         team.remove_user(BOSS, by=LOCAL)
-        assert auth.ensure_admins_once(team, url, [BOSS]) == []
+        assert auth.ensure_admins_once(team, url, [BOSS, "not an address"]) == []
         assert team.actor(BOSS).role is None
 
 
