@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import data, ingest  # noqa: E402
+from dashboard import auth, data, ingest  # noqa: E402
 from dashboard.components import md_text, progress_callback  # noqa: E402
 from dashboard.sidebar import render_sidebar  # noqa: E402
 from extract.store import StoreError, upgrade_store  # noqa: E402
@@ -62,6 +62,9 @@ def main() -> None:
         upgrade_store(data.open_data_store(location))  # a database from an older Dateline is migrated here
     except StoreError as err:
         st.error(f"The store {shown} cannot be opened: {md_text(err)}", icon=":material/error:")
+    actor = auth.resolve_actor(location)  # every rerun: the role as the users table says now
+    if actor is None:
+        return  # the login page, "not a user", or why team mode cannot start: nothing else is drawn
     first_start_extraction(location)
     dataset = data.load_dataset(location)
     if dataset.problem:
@@ -72,6 +75,14 @@ def main() -> None:
         st.Page(VIEWS / "sources.py", title="Sources", icon=":material/article:", url_path="sources"),
         st.Page(VIEWS / "events.py", title="Events table", icon=":material/table:", url_path="events"),
         st.Page(VIEWS / "add.py", title="Add articles", icon=":material/upload_file:", url_path="add"),
+        # listed for admins only; for anyone else the URL still opens it, and it refuses
+        st.Page(
+            VIEWS / "users.py",
+            title="Users",
+            icon=":material/group:",
+            url_path="users",
+            visibility="visible" if actor.can("admin") else "hidden",
+        ),
     ]
     navigation = st.navigation(pages)
     render_sidebar(dataset)

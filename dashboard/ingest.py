@@ -29,6 +29,7 @@ from dashboard.data import PROJECT_ROOT
 from extract import documents, pipeline, runs
 from extract.corpus.steps import corpus_tables
 from extract.store import Store, open_store
+from extract.store.team import LOCAL, Actor, require
 
 UPLOAD_TYPES = [suffix.lstrip(".") for suffix in documents.SUPPORTED_SUFFIXES]
 MAX_UPLOAD_MB = documents.MAX_BYTES // 1_048_576  # the engine refuses larger files; the uploader says so first
@@ -101,9 +102,13 @@ def read_uploads(
 
 
 def extract_uploads(
-    files: list[tuple[str, bytes]], store: Store | str | Path, progress: Progress | None = None
+    files: list[tuple[str, bytes]],
+    store: Store | str | Path,
+    progress: Progress | None = None,
+    actor: Actor = LOCAL,
 ) -> UploadReport:
-    """Extract uploaded files and merge their documents into the store; bad files are reported, not fatal."""
+    """Extract uploaded files and merge their documents into the store; bad files are reported, not fatal. The
+    write is refused (report.error) unless ``actor`` is an editor in the store at the moment of writing."""
     target = store if isinstance(store, Store) else open_store(store)
     report = UploadReport()
     found, origin = read_uploads(files, report)
@@ -118,6 +123,7 @@ def extract_uploads(
             extracted = set(docs["doc_id"].astype(str))
             summary = None
             if extracted:
+                require(target, actor, "editor", "upload articles")  # the role as stored now, not as shown
                 summary = target.write(events, docs, extraction.texts, scans=extraction.datings, derive=corpus_tables)
             after = target.read_events()
         except Exception as err:  # a corrupt stored table, a missing model...: nothing was written

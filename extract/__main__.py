@@ -1,5 +1,5 @@
 """Command line: ``python -m extract INPUT... [--db URL] [--out DIR]``, ``python -m extract import DATA_DIR``,
-``python -m extract migrate``."""
+``python -m extract migrate``, ``python -m extract users`` (extract/cli_users.py)."""
 
 from __future__ import annotations
 
@@ -87,6 +87,9 @@ other commands:
   python -m extract migrate [--db URL] [--downgrade REVISION]
                   upgrade a database's schema to this version's (any write
                   does it too), or downgrade it ("base": no table left).
+  python -m extract users list|add|remove [EMAIL] [--role ROLE] [--db URL]
+                  the team dashboard's users (roles viewer, editor, admin);
+                  see python -m extract users --help.
 
 problems and exit codes:
   Problems go to stderr, one per line: FILE: error|warning: reason
@@ -163,6 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return import_main(args_list[1:])
     if args_list and args_list[0] == "migrate":
         return migrate_main(args_list[1:])
+    if args_list and args_list[0] == "users":
+        from extract.cli_users import users_main
+
+        return users_main(args_list[1:])
     return extract_main(args_list)
 
 

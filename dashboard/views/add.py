@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, ingest
+from dashboard import auth, data, ingest
 from dashboard.components import md_text, progress_callback
 from dashboard.sidebar import current_view
 from extract.store import StoreError
@@ -17,6 +17,15 @@ st.caption(
     "version). Files and JSONL lines with a problem are named below; the rest goes on, and events already stored "
     "are kept."
 )
+
+actor = auth.current_actor()
+if not actor.can("editor"):  # the write itself refuses too (ingest.extract_uploads checks the stored role)
+    st.info(
+        f"Adding articles needs the editor role; you are a {actor.role or 'non-user'}. Ask an admin of this "
+        "dashboard if you need it.",
+        icon=":material/lock:",
+    )
+    st.stop()
 
 st.session_state.setdefault("add_round", 0)
 files = st.file_uploader(
@@ -38,7 +47,7 @@ if go and files:
     with st.status(f"Extracting {len(uploads):,} uploaded files…", expanded=True) as status:
         progress = progress_callback("Checking the files…")
         try:
-            report = ingest.extract_uploads(uploads, data.open_data_store(), progress=progress)
+            report = ingest.extract_uploads(uploads, data.open_data_store(), progress=progress, actor=actor)
         except StoreError as err:  # the store cannot even be opened: nothing was read or written
             report = ingest.UploadReport(rejected=[name for name, _ in uploads], error=str(err))
         if report.error:

@@ -87,6 +87,21 @@ def authorize(conn: sa.Connection, actor: Actor, needed: str, what: str) -> None
         raise PermissionDenied(f"{actor.email} {held}: to {what} needs the {needed} role")
 
 
+def require(store: object, actor: Actor, needed: str, what: str) -> None:
+    """Refuse (PermissionDenied) unless ``actor`` holds at least ``needed`` in ``store`` now: for a write that
+    runs its own transaction (an upload's ``Store.write``), checked just before it. LOCAL always may; anyone
+    else needs a database store (the files store has no users)."""
+    if actor.local:
+        return
+    database = getattr(store, "database", None)
+    if database is None:
+        raise PermissionDenied(f"{actor.email}: to {what} as a named user needs a database store (users need one)")
+    with database.reading() as conn:
+        if conn is None:
+            raise PermissionDenied(f"{actor.email} is not a user of this dashboard: to {what} needs the {needed} role")
+        authorize(conn, actor, needed, what)
+
+
 def record(
     conn: sa.Connection,
     actor: Actor,
