@@ -339,7 +339,7 @@ def _follow_sources(events: pd.DataFrame, documents: pd.DataFrame, before: pd.Se
     if not len(changed):
         return set()
     doc_ids = events["doc_id"].astype(str)
-    rows = doc_ids.isin(set(changed.index)).to_numpy()
+    rows = doc_ids.isin(set(changed.index)).to_numpy().copy()
     rows &= (events["source"].astype(str).to_numpy() == doc_ids.map(before).fillna("").to_numpy()).astype(bool)
     if not rows.any():
         return set()
