@@ -61,6 +61,7 @@ def _write(action: Callable[[], object], done: str, key: str) -> None:
     try:
         action()
     except StaleCorrection as err:
+        st.session_state.pop(f"{key}-seen", None)  # the next save goes against the version stored now
         st.error(md_text(err), icon=":material/sync_problem:")
         if err.changes:
             st.caption("Their change:")
@@ -70,8 +71,21 @@ def _write(action: Callable[[], object], done: str, key: str) -> None:
         st.error(md_text(err), icon=":material/error:")
         return
     st.session_state[DONE] = done
-    st.session_state.pop(key, None)
+    st.session_state.pop(f"{key}-seen", None)
     st.rerun()
+
+
+def _seen(ds: data.Dataset, key: str, row: Mapping[str, Any], correction_id: int, version: int) -> dict[str, Any]:
+    """What the editor saw when the form was first drawn (the row, its correction's id, version and changes),
+    kept until a save lands or is refused: a rerun that read someone else's save meanwhile must not make their
+    version the one this form saves against (that would overwrite their change silently)."""
+    snapshot = {
+        "row": dict(row),
+        "id": correction_id,
+        "version": version,
+        "changes": _stored_changes(ds, correction_id),
+    }
+    return st.session_state.setdefault(f"{key}-seen", snapshot)
 
 
 def show_done() -> None:
@@ -202,7 +216,8 @@ def event_form(ds: data.Dataset, report: pd.Series) -> None:
     """Correct one extracted report: date, granularity, summary, type, actors, reject, its event group."""
     eid = str(report["event_id"])
     key = f"fix-ev-{eid}"
-    correction_id, version = int(report["_correction_id"]), int(report["_correction_version"])
+    seen = _seen(ds, key, report.to_dict(), int(report["_correction_id"]), int(report["_correction_version"]))
+    correction_id, version = seen["id"], seen["version"]
     with st.form(key, border=False):
         st.markdown("**This report**")
         left, right = st.columns(2)
@@ -236,7 +251,7 @@ def event_form(ds: data.Dataset, report: pd.Series) -> None:
             "actors": actors,
             "rejected": rejected,
         }
-        changes = event_changes(report, _stored_changes(ds, correction_id), form, (choice, target or ""))
+        changes = event_changes(seen["row"], seen["changes"], form, (choice, target or ""))
         if choice == MOVE and target:
             members = ds.events.loc[ds.events["event_group"].astype(str) == target, "event_id"]
             changes["group_with"] = str(members.iloc[0]) if len(members) else ""
@@ -261,7 +276,8 @@ def document_form(ds: data.Dataset, doc: pd.Series) -> None:
     doc_id = str(doc.name if doc.name is not None else doc["doc_id"])
     row = {**doc.to_dict(), "doc_id": doc_id}
     key = f"fix-doc-{doc_id}"
-    correction_id, version = int(row.get("_correction_id", 0)), int(row.get("_correction_version", 0))
+    seen = _seen(ds, key, row, int(row.get("_correction_id", 0)), int(row.get("_correction_version", 0)))
+    correction_id, version = seen["id"], seen["version"]
     with st.form(key, border=False):
         st.markdown("**Its article**")
         left, right = st.columns(2)
@@ -278,7 +294,7 @@ def document_form(ds: data.Dataset, doc: pd.Series) -> None:
         saved = st.form_submit_button("Save the article's correction")
     if saved:
         form = {"published": published, "published_granularity": gran, "title": title, "outlet": outlet, "url": url}
-        changes = document_changes(row, _stored_changes(ds, correction_id), form)
+        changes = document_changes(seen["row"], seen["changes"], form)
         _write(
             lambda: _corrections(ds).save(
                 current_actor(), DOCUMENT, document_locator(row), changes, expected_version=version, target_id=doc_id
@@ -298,7 +314,7 @@ def manual_form(ds: data.Dataset, report: pd.Series) -> None:
     """Change or delete an event added by hand."""
     eid = str(report["event_id"])
     key = f"fix-man-{eid}"
-    version = int(report["_correction_version"])
+    version = _seen(ds, key, {}, 0, int(report["_correction_version"]))["version"]
     with st.form(key, border=False):
         fields = _event_fields(key, report)
         saved = st.form_submit_button("Save", type="primary")
