@@ -29,7 +29,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from extract.schema import EVENT_COLUMN_NAMES, EVENT_TYPES, GRANULARITIES, typed_documents, typed_events
+from extract.schema import (
+    DOCUMENT_COLUMN_NAMES,
+    EVENT_COLUMN_NAMES,
+    EVENT_TYPES,
+    GRANULARITIES,
+    typed_documents,
+    typed_events,
+)
 
 EVENT = "event"
 DOCUMENT = "document"
@@ -179,8 +186,8 @@ def apply_corrections(
     (MANUAL_COLUMNS, deleted ones ignored) -> the corrected tables and the orphaned corrections.
 
     Costs a few lookups over the events (by doc_id) plus the consensus of the touched groups only."""
-    events = typed_events(events).reset_index(drop=True)
-    documents = typed_documents(documents).reset_index(drop=True)
+    events = _typed(events, EVENT_COLUMN_NAMES, typed_events)
+    documents = _typed(documents, DOCUMENT_COLUMN_NAMES, typed_documents)
     corrections = _corrections_frame(corrections)
     for frame in (events, documents):
         frame["_corrected_by"] = pd.Series("", index=frame.index, dtype=object)
@@ -194,8 +201,10 @@ def apply_corrections(
     docs = corrections[corrections["target_kind"] == DOCUMENT]
     doc_hits = _match(documents, docs, ("doc_id", "sha256"), ("doc_id", "doc_sha256"))
     old_sources = _sources(documents)
+    updates: dict[str, dict[int, Any]] = {}
     for cid, rows in doc_hits.items():
-        _set_fields(documents, rows, docs.loc[cid], _document_values)
+        _set_fields(updates, rows, docs.loc[cid], _document_values)
+    _assign(documents, updates)
     for cid in docs.index.difference(list(doc_hits)):
         orphans.append(_orphan(docs.loc[cid], "its document is gone or its text changed"))
     if doc_hits:
@@ -205,22 +214,29 @@ def apply_corrections(
     keyed = events.assign(doc_sha256=events["doc_id"].map(_sha_of(documents)).fillna("").astype(str))
     hits = _match(keyed, evs, LOCATOR, LOCATOR)
     moves: dict[str, dict[str, Any]] = {}
+    updates = {}
+    group_column = events["event_group"].to_numpy(dtype=object)
     for cid, rows in hits.items():
         row = evs.loc[cid]
-        touched_groups |= set(events.loc[rows, "event_group"].astype(str))
-        _set_fields(events, rows, row, _event_values)
+        touched_groups.update(str(g) for g in group_column[rows])
+        _set_fields(updates, rows, row, _event_values)
         if "group" in row["changes"]:
             moves[cid] = {"rows": rows, "changes": row["changes"], "row": row}
     for cid in evs.index.difference(list(hits)):
         orphans.append(_orphan(evs.loc[cid], "no extracted event has this sentence and time expression any more"))
 
+    _assign(events, updates)
+    group_of = events["event_group"].to_numpy(dtype=object, copy=True)  # moves, in order: one may follow another
+    event_ids = events["event_id"].to_numpy(dtype=object)
     for move in moves.values():
-        target = _move_target(events, groups, move["changes"], move["rows"])
+        target = _move_target(event_ids, group_of, groups, move["changes"], move["rows"])
         if target is None:
             orphans.append(_orphan(move["row"], "the group it was moved into is gone (its reports changed)"))
             continue
-        events.loc[move["rows"], "event_group"] = target
+        group_of[move["rows"]] = target
         touched_groups.add(target)
+    if moves:
+        events["event_group"] = pd.Series(group_of, index=events.index).astype(events["event_group"].dtype)
 
     events = _with_manual(events, manual, touched_groups)
     rejected_mask = events["_rejected"].to_numpy(dtype=bool) if "_rejected" in events else np.zeros(len(events), bool)
@@ -237,7 +253,7 @@ def _corrections_frame(corrections: pd.DataFrame | None) -> pd.DataFrame:
     frame = pd.DataFrame(corrections if corrections is not None else [], columns=list(CORRECTION_COLUMNS))
     frame = frame.copy()
     for name in ("target_kind", *LOCATOR, "event_id", "created_by", "updated_by"):
-        frame[name] = frame[name].fillna("").astype(str)
+        frame[name] = frame[name].astype(object).where(frame[name].notna(), "").astype(str)
     frame["changes"] = [c if isinstance(c, Mapping) else {} for c in frame["changes"]]
     frame["version"] = pd.to_numeric(frame["version"], errors="coerce").fillna(0).astype("int64")
     frame["id"] = pd.to_numeric(frame["id"], errors="coerce").fillna(0).astype("int64")
@@ -271,20 +287,53 @@ def _orphan(row: pd.Series, reason: str) -> dict[str, Any]:
     return {**{name: row[name] for name in CORRECTION_COLUMNS}, "reason": reason}
 
 
-def _set_fields(frame: pd.DataFrame, rows: np.ndarray, correction: pd.Series, values: Any) -> None:
-    """Write one correction's values into the matched rows, and mark them."""
-    for column, value in values(correction["changes"]).items():
+def _set_fields(updates: dict[str, dict[int, Any]], rows: np.ndarray, correction: pd.Series, values: Any) -> None:
+    """Collect one correction's values for the matched rows (column -> row position -> value), and its marks."""
+    found = dict(values(correction["changes"]))
+    found["_corrected_by"] = correction["updated_by"] or correction["created_by"]
+    found["_correction_id"] = int(correction["id"])
+    found["_correction_version"] = int(correction["version"])
+    for column, value in found.items():
+        into = updates.setdefault(column, {})
+        for pos in rows.tolist():
+            into[pos] = list(value) if isinstance(value, list) else value
+
+
+def _assign(frame: pd.DataFrame, updates: Mapping[str, Mapping[int, Any]]) -> None:
+    """Write the collected values, one column at a time (a few array writes, whatever the number of rows)."""
+    for column, values in updates.items():
+        if not values:
+            continue
+        positions = np.fromiter(values, dtype=np.int64, count=len(values))
         if column not in frame:
-            frame[column] = False if column in ("_rejected", "_redated") else None
-        if isinstance(value, list):
-            frame[column] = frame[column].astype(object)
-            for pos in rows:
-                frame.at[pos, column] = list(value)
+            frame[column] = np.zeros(len(frame), dtype=bool) if column in ("_rejected", "_redated") else None
+        current = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(current):
+            array = current.to_numpy(dtype="datetime64[ns]", copy=True)
+            array[positions] = [np.datetime64("NaT") if pd.isna(v) else np.datetime64(v, "ns") for v in values.values()]
+            frame[column] = array
+        elif current.dtype == bool or current.dtype.kind in "if":
+            array = current.to_numpy(copy=True)
+            array[positions] = list(values.values())
+            frame[column] = array
         else:
-            frame.loc[rows, column] = value
-    frame.loc[rows, "_corrected_by"] = correction["updated_by"] or correction["created_by"]
-    frame.loc[rows, "_correction_id"] = int(correction["id"])
-    frame.loc[rows, "_correction_version"] = int(correction["version"])
+            array = current.to_numpy(dtype=object, copy=True)
+            array[positions] = _object_array(list(values.values()))
+            frame[column] = pd.Series(array, index=frame.index).astype(current.dtype)
+
+
+def _object_array(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):  # one by one: a list stays one cell
+        out[i] = value
+    return out
+
+
+def _typed(frame: pd.DataFrame, names: list[str], typer: Any) -> pd.DataFrame:
+    """A copy of a table (typed when its columns are not the schema's yet: a store's reads are typed already)."""
+    if list(frame.columns) == names:
+        return frame.reset_index(drop=True).copy()
+    return typer(frame).reset_index(drop=True)
 
 
 def _day(value: object) -> pd.Timestamp:
@@ -348,19 +397,18 @@ def _follow_sources(events: pd.DataFrame, documents: pd.DataFrame, before: pd.Se
 
 
 def _move_target(
-    events: pd.DataFrame, groups: pd.DataFrame, changes: Mapping[str, Any], rows: np.ndarray
+    event_ids: np.ndarray, group_of: np.ndarray, groups: pd.DataFrame, changes: Mapping[str, Any], rows: np.ndarray
 ) -> str | None:
     """The group a ``group`` change moves its rows into (None: the group is gone)."""
     wanted = str(changes.get("group") or "")
     if wanted == SPLIT:
-        return split_group_id(str(events.loc[rows[0], "event_id"]))
+        return split_group_id(str(event_ids[rows[0]]))
     member = str(changes.get("group_with") or "")
     if member:
-        found = events.loc[events["event_id"].astype(str) == member, "event_group"].astype(str)
-        found = found[found != ""]
-        if len(found):
-            return str(found.iloc[0])
-    known = set(groups["event_group"].astype(str)) | set(events["event_group"].astype(str))
+        found = [str(g) for g in group_of[event_ids == member] if g]
+        if found:
+            return found[0]
+    known = set(groups["event_group"].astype(str)) | set(group_of.tolist())
     return wanted if wanted and wanted in known else None
 
 
