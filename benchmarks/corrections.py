@@ -64,9 +64,7 @@ def measure(url: str, n_events: int, n_corrections: int) -> dict[str, str]:
     plain, _ = timed(lambda: (store.read_events(), store.read_documents(), store.read_table("groups")))
     read, tables = timed(fixes.read)
     corrections, manual = tables.corrections, tables.manual
-    apply, _ = timed(
-        lambda: apply_corrections(stored, docs, store.read_table("groups"), corrections, manual), repeat=3
-    )
+    apply, _ = timed(lambda: apply_corrections(stored, docs, store.read_table("groups"), corrections, manual), repeat=3)
     reload, _ = timed(lambda: data.corrected_dataset(fixes, url), repeat=2)
     # save, then another handle (another session) notices the new version and reads the corrected tables
     other = open_store(url)

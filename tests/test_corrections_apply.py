@@ -114,3 +114,14 @@ def test_an_undated_correction_and_a_manual_event_in_an_existing_group() -> None
 def test_what_cannot_be_stored_is_refused_with_why(changes: dict, message: str) -> None:
     with pytest.raises(CorrectionError, match=message):
         check_changes("event", changes)
+
+
+@pytest.mark.parametrize(
+    ("table", "heading"), [("corrections", "### Corrections"), ("manual_events", "### Events added")]
+)
+def test_the_readme_documents_every_column_of_the_correction_tables(table: str, heading: str) -> None:
+    from extract.store import tables_sql
+    from tests.test_docs import dictionary_rows
+
+    columns = [c.name for c in tables_sql.metadata().tables[table].columns]
+    assert [name for name, _ in dictionary_rows(heading)] == columns
