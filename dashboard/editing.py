@@ -36,6 +36,15 @@ DONE = "_editing_done"  # session key: what the last write did (shown once, afte
 KEEP, SPLIT_OUT, MOVE = "Keep it in this event", "Split it out into an event of its own", "Move it into another event"
 MAX_MOVE_CHOICES = 40
 MAX_LISTED = 50
+FIELD_WORDS = {
+    "date_start": "date",
+    "granularity": "precision",
+    "summary": "what happened",
+    "event_type": "type",
+    "actors": "actors",
+    "rejected": "rejected",
+    "group": "its event",
+}
 
 
 def current_actor() -> Actor:
@@ -186,6 +195,11 @@ def report_tools(ds: data.Dataset, report: pd.Series, doc: pd.Series | None) -> 
         note += f" :orange-badge[article corrected by {md_text(by)}]"
     if note:
         st.markdown(note)
+    changes = _stored_changes(ds, int(report.get("_correction_id", 0) or 0))
+    if changes:
+        what = ", ".join(FIELD_WORDS.get(name, name) for name in changes if name in FIELD_WORDS)
+        said = f" · now: “{changes['summary']}”" if changes.get("summary") else ""
+        st.caption(md_text(f"Corrected: {what}{said}"))
     if not can_edit(ds):
         return
     with st.popover("Edit", icon=":material/edit:"):

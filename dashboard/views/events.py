@@ -31,7 +31,6 @@ SHOWN_COLUMNS = [
     "event_group",
     "doc_id",
     "event_id",
-    "_fix",
 ]
 SORTS = {
     "Date (newest first)": (["date_start"], False),  # stable sorts: ties keep the table's order
@@ -66,14 +65,17 @@ order = keys.sort_values(by, ascending=ascending, na_position="last", kind="stab
 shown = all_events.loc[order[:MAX_TABLE_ROWS]]
 agreement = view.dataset.groups["date_agreement"].to_numpy(dtype=object)[view.dataset.group_of[shown.index.to_numpy()]]
 shown = shown.assign(_agreement=np.vectorize(AGREEMENT_WORDS.get, otypes=[object])(agreement) if len(shown) else [])
-shown = shown.assign(_fix=editing.mark_words(shown))
+columns = list(SHOWN_COLUMNS)
+if view.dataset.editable:  # a database store: who corrected each row (after the agreement, where it is seen)
+    shown = shown.assign(_fix=editing.mark_words(shown))
+    columns.insert(columns.index("_agreement") + 1, "_fix")
 if len(order) > MAX_TABLE_ROWS:
     st.caption(
         f"The table shows the first {MAX_TABLE_ROWS:,} of {len(order):,} rows in this order; "
         "the downloads hold all of them."
     )
 table = st.dataframe(
-    shown[SHOWN_COLUMNS],
+    shown[columns],
     column_config={
         **column_config(),
         "summary": st.column_config.TextColumn("What happened", width="large"),
@@ -84,7 +86,7 @@ table = st.dataframe(
         ),
         "_agreement": st.column_config.TextColumn("Dates", width=130, help="How far those sources agree on the date."),
         "event_group": st.column_config.TextColumn("Event group"),
-        "_fix": st.column_config.TextColumn("Corrected", help="Corrected by an editor, or added by hand."),
+        "_fix": st.column_config.TextColumn("Corrected", width=140, help="Corrected by an editor, or added by hand."),
     },
     hide_index=True,
     width="stretch",
