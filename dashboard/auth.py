@@ -101,7 +101,13 @@ def ensure_admins_once(team: Team, location: str, emails: list[str]) -> list[str
 def current_actor() -> Actor:
     """The actor this rerun resolved (for the pages); LOCAL before ``resolve_actor`` ran (tests of one page)."""
     actor = st.session_state.get(_ACTOR_KEY)
-    return actor if isinstance(actor, Actor) else LOCAL
+    if isinstance(actor, Actor):
+        return actor
+    try:
+        local = auth_section() is None
+    except SecretsError:
+        local = False
+    return LOCAL if local else Actor(email="", role=None)  # with a login configured, nobody until resolved
 
 
 def resolve_actor(location: str) -> Actor | None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ import pandas as pd
 from dashboard import groups, labels
 from dashboard.text import DocumentText, document_text
 from extract import schema, store
+
+if TYPE_CHECKING:
+    from extract.store.sql_corrections import Corrections
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,6 +123,13 @@ class Dataset:
     group_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # each event's group row
     key_dates: pd.DataFrame = field(default_factory=lambda: empty_table("key_dates"))
     notes: tuple[str, ...] = ()  # what could not be read beside the events (shown, not fatal)
+    # Corrections (a database store only; dashboard/editing.py): whether the store keeps them, every correction,
+    # the events added by hand, the corrections that match no row any more, and the rejected reports.
+    editable: bool = False
+    corrections: pd.DataFrame = field(default_factory=pd.DataFrame)
+    manual: pd.DataFrame = field(default_factory=pd.DataFrame)
+    orphans: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def stamp(self) -> tuple[str, int]:
@@ -279,11 +290,29 @@ def _load_uncached(location: str, version: int) -> Dataset:
     """The one place the dashboard reads the tables: events, documents, groups and key dates from one write."""
     try:
         target = store.open_store(location)
+        if (fixes := getattr(target, "corrections", lambda: None)()) is not None:
+            return corrected_dataset(fixes, location)
         tables, notes = read_tables(target)
     except (store.StoreError, OSError) as err:
         return build_dataset(schema.events_frame(), schema.documents_frame(), location, version, str(err))
     events, documents, group_table, key_dates, version = tables
     return build_dataset(events, documents, location, version, None, group_table, key_dates, notes)
+
+
+def corrected_dataset(fixes: Corrections, location: str) -> Dataset:
+    """The dataset of a database store with its corrections applied (extract/store/corrections.py), from one
+    write: corrected rows, events added by hand, touched groups recomputed; orphans and rejected rows kept."""
+    got = fixes.read()
+    fixed = got.corrected
+    ds = build_dataset(fixed.events, fixed.documents, location, got.version, None, fixed.groups, got.key_dates)
+    return replace(
+        ds,
+        editable=True,
+        corrections=got.corrections,
+        manual=got.manual,
+        orphans=fixed.orphans,
+        rejected=fixed.rejected,
+    )
 
 
 def read_tables(

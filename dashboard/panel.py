@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, groups, labels
+from dashboard import data, editing, groups, labels
 from dashboard.components import SOURCES_PAGE, md_text, safe_url
 from dashboard.text import STYLE, sentence_html
 
@@ -44,6 +44,7 @@ def _published(doc: pd.Series | None) -> str:
 
 def event_panel(ds: data.Dataset, key: str, keep: object = None, filters: data.Filters | None = None) -> None:
     """Draw one event (group) with its reports. `keep` (the sidebar's row mask) marks reports the filters hide."""
+    editing.show_done()
     at = groups.row_of(ds.groups, key)
     if at is None:
         st.info("This event is not in the store any more (the data changed). Pick another one.")
@@ -82,8 +83,13 @@ def event_panel(ds: data.Dataset, key: str, keep: object = None, filters: data.F
             for column, (index, report) in zip(columns, part.iterrows(), strict=False):
                 with column, st.container(border=True):
                     _report(report, by_doc, params, hidden_by_filters=index in hidden)
+                    if ds.editable:
+                        doc_id = str(report["doc_id"])
+                        editing.report_tools(ds, report, by_doc.loc[doc_id] if doc_id in by_doc.index else None)
         if len(reports) > MAX_REPORTS:
             st.caption(f"Showing {MAX_REPORTS} of {len(reports):,} reports; the Events table lists them all.")
+        event_ids = [str(e) for e in reports["event_id"]]
+        editing.history(ds, event_ids, sorted({str(d) for d in reports["doc_id"]} & set(by_doc.index.astype(str))))
 
 
 def _report(report: pd.Series, by_doc: pd.DataFrame, params: dict, *, hidden_by_filters: bool) -> None:
@@ -102,11 +108,12 @@ def _report(report: pd.Series, by_doc: pd.DataFrame, params: dict, *, hidden_by_
     if not report["_dated"] and report["_why_undated"]:
         st.caption(md_text("Undated: " + str(report["_why_undated"])))
     st.html(f'<div class="dl-legend">{sentence_html(str(report["sentence"]), written)}</div>')
-    st.page_link(
-        SOURCES_PAGE,
-        label="Open the source",
-        icon=":material/article:",
-        query_params={**params, "doc": doc_id},
-    )
-    if doc is not None and (link := safe_url(doc["url"])):
+    if doc is not None or not report.get("_manual", False):  # an event added by hand may have no stored article
+        st.page_link(
+            SOURCES_PAGE,
+            label="Open the source",
+            icon=":material/article:",
+            query_params={**params, "doc": doc_id},
+        )
+    if (link := safe_url(doc["url"] if doc is not None else report.get("_manual_url", ""))) is not None:
         st.link_button("Original article", link, icon=":material/open_in_new:")

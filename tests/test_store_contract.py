@@ -117,6 +117,26 @@ def test_it_is_a_store(store: Store) -> None:
     assert store.location
 
 
+def test_corrections_are_a_capability_of_database_stores(store: Store, make_store: Callable[[], Store]) -> None:
+    """A folder keeps none (None); a database keeps them, read corrected through any handle, the version bumped."""
+    from extract.store.corrections import event_locator
+    from extract.store.team import LOCAL
+
+    fixes = store.corrections()
+    if isinstance(store, FileStore):
+        assert fixes is None
+        return
+    assert fixes is not None and fixes.list().empty and fixes.read().corrected.orphans.empty
+    store.write(*run("a", "b"))
+    before = store.version()
+    locator = event_locator(store.read_events().iloc[0], store.read_documents())
+    assert fixes.save(LOCAL, "event", locator, {"summary": "fixed"}, expected_version=0) == 1
+    other = make_store()
+    assert other.version() > before
+    read = other.corrections().read()  # type: ignore[union-attr]
+    assert list(read.corrected.events["summary"]) == ["fixed", "summary of b"] and read.version == other.version()
+
+
 def test_an_empty_store_reads_as_empty_typed_tables(store: Store) -> None:
     assert store.is_empty() and store.version() == 0
     assert list(store.read_events().columns) == schema.EVENT_COLUMN_NAMES and len(store.read_events()) == 0

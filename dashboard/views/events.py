@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard import export
+from dashboard import editing, export
 from dashboard.components import column_config, event_details
 from dashboard.groups import AGREEMENT_WORDS
 from dashboard.sidebar import current_view
@@ -48,6 +48,11 @@ st.caption(
     "Click a column header to sort, select rows to read them, and download exactly these rows below."
 )
 
+editing.show_done()
+editing.orphan_list(view.dataset)
+editing.rejected_list(view.dataset)
+editing.add_event_form(view.dataset)
+
 if not view.count:
     st.info(view.empty_message(), icon=":material/filter_alt_off:")
     st.stop()
@@ -60,13 +65,17 @@ order = keys.sort_values(by, ascending=ascending, na_position="last", kind="stab
 shown = all_events.loc[order[:MAX_TABLE_ROWS]]
 agreement = view.dataset.groups["date_agreement"].to_numpy(dtype=object)[view.dataset.group_of[shown.index.to_numpy()]]
 shown = shown.assign(_agreement=np.vectorize(AGREEMENT_WORDS.get, otypes=[object])(agreement) if len(shown) else [])
+columns = list(SHOWN_COLUMNS)
+if view.dataset.editable:  # a database store: who corrected each row (after the agreement, where it is seen)
+    shown = shown.assign(_fix=editing.mark_words(shown))
+    columns.insert(columns.index("_agreement") + 1, "_fix")
 if len(order) > MAX_TABLE_ROWS:
     st.caption(
         f"The table shows the first {MAX_TABLE_ROWS:,} of {len(order):,} rows in this order; "
         "the downloads hold all of them."
     )
 table = st.dataframe(
-    shown[SHOWN_COLUMNS],
+    shown[columns],
     column_config={
         **column_config(),
         "summary": st.column_config.TextColumn("What happened", width="large"),
@@ -77,6 +86,7 @@ table = st.dataframe(
         ),
         "_agreement": st.column_config.TextColumn("Dates", width=130, help="How far those sources agree on the date."),
         "event_group": st.column_config.TextColumn("Event group"),
+        "_fix": st.column_config.TextColumn("Corrected", width=140, help="Corrected by an editor, or added by hand."),
     },
     hide_index=True,
     width="stretch",
@@ -126,3 +136,4 @@ picked = table.selection.rows if table and table.selection else []
 if picked:
     st.subheader(f"{len(picked):,} selected row{'s' if len(picked) != 1 else ''}")
     event_details(shown.iloc[sorted(picked)], view.dataset.documents, view.filters)
+    editing.correct_rows(view.dataset, shown.iloc[sorted(picked)])

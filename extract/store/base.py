@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from extract.schema import PLAN_MODALITIES, TABLES, typed, typed_documents, typed_events
+
+if TYPE_CHECKING:
+    from extract.store.sql_corrections import Corrections
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,11 @@ class Store(Protocol):
 
     def is_empty(self) -> bool:
         """True when no table has been stored yet (the dashboard then extracts the seeds)."""
+        ...
+
+    def corrections(self) -> Corrections | None:
+        """The store's corrections and events added by hand (extract.store.sql_corrections), or None where the
+        store cannot keep them (a folder: corrections need a database)."""
         ...
 
 

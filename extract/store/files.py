@@ -139,6 +139,10 @@ class FileStore:
             return False
         return not any(self._file(name, fmt).exists() for name, table in TABLES.items() for fmt in table.formats)
 
+    def corrections(self) -> None:
+        """None: corrections need a database store (extract.store.sql_corrections)."""
+        return None
+
     # ------------------------------------------------------------------ writing
 
     def write(

@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,9 @@ from extract.store.base import (
     with_hashes,
 )
 from extract.store.sql_engine import Database, driver_connection
+
+if TYPE_CHECKING:
+    from extract.store.sql_corrections import Corrections
 
 Row = tuple[object, ...]
 _CHUNK = 500  # ids per IN (...) list: well under every database's limit on bound parameters
@@ -93,6 +97,12 @@ class SqlStore:
     def is_empty(self) -> bool:
         """True before the first write."""
         return self.version() == 0
+
+    def corrections(self) -> Corrections:
+        """The store's corrections and events added by hand (extract/store/sql_corrections.py)."""
+        from extract.store.sql_corrections import Corrections
+
+        return Corrections(self)
 
     def read_events(self) -> pd.DataFrame:
         """Every stored event, asserted ones first, then plans, each in the order written (typed)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -232,16 +233,20 @@ class Team:
         actor: str | None = None,
         target_kind: str | None = None,
         target_id: str | None = None,
+        target_ids: Sequence[str] | None = None,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         limit: int = 1000,
     ) -> pd.DataFrame:
-        """The audit log, newest first, filtered: id, at, actor, action, target_kind, target_id, before, after."""
+        """The audit log, newest first, filtered: id, at, actor, action, target_kind, target_id, before, after.
+        ``target_ids``: any of these targets (an event's reports, in one query)."""
         log = table(AUDIT_LOG)
         query = sa.select(log).order_by(log.c.at.desc(), log.c.id.desc()).limit(limit)
         for column, value in (("actor", actor), ("target_kind", target_kind), ("target_id", target_id)):
             if value:
                 query = query.where(log.c[column] == value)
+        if target_ids is not None:
+            query = query.where(log.c.target_id.in_([str(t) for t in target_ids]))
         if since is not None:
             query = query.where(log.c.at >= since)
         if until is not None:
