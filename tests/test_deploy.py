@@ -5,6 +5,7 @@ that never answers stops it with a clear message, within the timeout."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -223,7 +224,7 @@ def test_waiting_retries_until_the_database_answers() -> None:
 
     assert prepare.wait_for_database("x", 10, attempt=attempt, clock=clock, sleep=clock.sleep) is None
     assert len(tries) == 4
-    assert tries[0] == 10 and all(later < earlier for earlier, later in zip(tries, tries[1:], strict=False))
+    assert tries[0] == 10 and all(later < earlier for earlier, later in itertools.pairwise(tries))
 
 
 def test_waiting_gives_up_at_the_timeout_with_the_last_error() -> None:
