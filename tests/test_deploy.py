@@ -113,6 +113,14 @@ def test_sqlite_store_made_ready_then_served(tmp_path: Path) -> None:
     ):
         html = _page(base)
         assert '<div id="root">' in html and "<script" in html  # Streamlit's page, which then opens its websocket
+        check = subprocess.run(
+            [sys.executable, str(ROOT / "deploy" / "healthcheck.py")],
+            env={**os.environ, "PORT": base.rsplit(":", 1)[1]},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert check.returncode == 0 and check.stdout.endswith("/_stcore/health: 'ok'\n"), check
         text = log.read_text()
     assert "schema revision none -> " in text
     assert "first admins: boss@example.org, ann@example.org" in text
