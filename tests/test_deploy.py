@@ -137,8 +137,10 @@ def test_sqlite_store_made_ready_then_served(tmp_path: Path) -> None:
 
 def test_postgresql_store_in_its_own_schema_served_without_seeds(tmp_path: Path) -> None:
     with database("postgresql", tmp_path) as url:
-        with _entrypoint(tmp_path, DATELINE_DATABASE_URL=url, DATELINE_ADMINS="ops@example.org", DATELINE_SEEDS="0"):
-            pass
+        with _entrypoint(
+            tmp_path, DATELINE_DATABASE_URL=url, DATELINE_ADMINS="ops@example.org", DATELINE_SEEDS="0"
+        ) as (base, _):
+            assert '<div id="root">' in _page(base)
         store = open_store(url)
         assert isinstance(store, SqlStore)
         assert _revision(url) == migrate.head()
@@ -247,3 +249,81 @@ def test_waiting_gives_up_at_the_timeout_with_the_last_error() -> None:
     problem = prepare.wait_for_database("x", 7.5, attempt=attempt, clock=clock, sleep=clock.sleep)
     assert problem is not None and problem.startswith("refused ") and "in 7.5 s" in problem
     assert clock.now == pytest.approx(7.5)
+
+
+# --------------------------------------------------------------------------- the README's backup recipes
+
+
+def _fill(url: str) -> SqlStore:
+    from tests.test_store_contract import run
+
+    target = open_store(url)
+    assert isinstance(target, SqlStore)
+    target.write(*run("a", "b", plans=("b",)))
+    Team(target).set_user("ana@example.org", "editor", by=LOCAL)
+    return target
+
+
+def _content(target: SqlStore) -> tuple[list[str], list[str], str | None, dict[str, str]]:
+    users = Team(target).users()
+    return (
+        sorted(target.read_events()["event_id"]),
+        sorted(target.read_documents()["doc_id"]),
+        target.read_text("a"),
+        dict(zip(users["email"], users["role"], strict=True)),
+    )
+
+
+@pytest.mark.parametrize("tool", ["sqlite3", "python"])
+def test_sqlite_online_backup_restores_everything(tool: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'data' / 'dateline.db'}"
+    before = _content(_fill(url))
+    copy = tmp_path / "backups" / "dateline.db"
+    copy.parent.mkdir()
+    if tool == "sqlite3":
+        if not Path("/usr/bin/sqlite3").exists():
+            pytest.skip("no sqlite3 tool here (apt-get install sqlite3)")
+        subprocess.run(["sqlite3", str(tmp_path / "data" / "dateline.db"), f".backup '{copy}'"], check=True)
+    else:  # the README's one-liner
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import sqlite3; sqlite3.connect('{tmp_path / 'data' / 'dateline.db'}').backup(sqlite3.connect('{copy}'))",
+            ],
+            check=True,
+        )
+    from extract.store import sql_engine
+
+    copied = f"sqlite:///{copy}"
+    try:
+        assert _content(open_store(copied)) == before  # type: ignore[arg-type]
+        assert _revision(copied) == migrate.head()
+    finally:
+        sql_engine.dispose(url)
+        sql_engine.dispose(copied)
+
+
+def test_pg_dump_and_pg_restore_of_a_store_schema_restore_everything(tmp_path: Path) -> None:
+    import shutil
+    import urllib.parse
+
+    from extract.store import sql_engine
+    from tests.databases import POSTGRES_URL, _admin
+
+    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.skip("pg_dump and pg_restore are not installed here")
+    with database("postgresql", tmp_path) as url:
+        before = _content(_fill(url))
+        schema = urllib.parse.unquote(url.rsplit("csearch_path", 1)[1]).lstrip("=")
+        server = sa.make_url(POSTGRES_URL)
+        conn = ["--host", server.host or "127.0.0.1", "--port", str(server.port or 5432), "--dbname", server.database]
+        conn += ["--username", server.username] if server.username else []
+        dump = tmp_path / "dateline.dump"
+        subprocess.run(["pg_dump", *conn, f"--schema={schema}", "--format=custom", f"--file={dump}"], check=True)
+        sql_engine.dispose(url)
+        with _admin().begin() as admin:
+            admin.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')  # lost
+        subprocess.run(["pg_restore", *conn, "--no-owner", str(dump)], check=True)
+        assert _content(open_store(url)) == before  # type: ignore[arg-type]
+        assert _revision(url) == migrate.head()
