@@ -148,6 +148,28 @@ def test_postgresql_store_in_its_own_schema_served_without_seeds(tmp_path: Path)
         assert store.is_empty()  # DATELINE_SEEDS=0: nothing extracted
 
 
+@pytest.mark.browser
+def test_the_served_dashboard_works_in_a_browser(data_folder: Path, tmp_path: Path) -> None:
+    """Behind the entry point's settings (XSRF protection, CORS checks, 0.0.0.0) the page opens its WebSocket
+    and draws the store's events, fetching nothing from elsewhere."""
+    from extract.store import FileStore, copy_store
+    from tests.test_browser import _browser, _elsewhere
+
+    url = f"sqlite:///{tmp_path / 'db' / 'dateline.db'}"
+    copy_store(FileStore(data_folder), open_store(url))
+    with (
+        _entrypoint(tmp_path, DATELINE_DATABASE_URL=url, DATELINE_SEEDS="0") as (base, _),
+        _browser() as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(base, wait_until="domcontentloaded")
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+        page.get_by_text("5 of 8 events match").wait_for(timeout=30_000)
+        assert _elsewhere(requests, base) == []
+
+
 def test_an_unreachable_database_stops_the_start_with_a_clear_message(tmp_path: Path) -> None:
     port = _free_port()  # nothing listens there
     url = f"postgresql://dateline:s3cret-pw@127.0.0.1:{port}/dateline"
