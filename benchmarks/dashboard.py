@@ -1,25 +1,36 @@
 """Dashboard speed: filter + figures + serialisation per rerun, figure size, and whole-app reruns (AppTest).
 
-Usage: python benchmarks/dashboard.py [--sizes 100000 1000000] [--no-app]
+Usage: python benchmarks/dashboard.py [--sizes 100000 1000000] [--no-app] [--stores files sqlite postgresql]
+
+The AppTest runs go through each store (a folder of files, a SQLite file, a PostgreSQL schema made for the run
+and dropped after it): the first run, reruns after filter changes, and a change saved by one session and seen
+on another session's next rerun (`save_and_see`; `save_correction` is the write it times).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import datetime as dt
 import os
 import pickle
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.store import postgres_schema  # noqa: E402
 from dashboard import charts, data, timeline_data  # noqa: E402
 from dashboard.synthetic import synthetic_groups, synthetic_tables  # noqa: E402
 from extract import store  # noqa: E402
+from extract.store import sql_engine  # noqa: E402
 
 BUDGET_S = 0.3
 MAX_FIGURE_BYTES = 5_000_000
@@ -97,61 +108,264 @@ def bench_functions(n: int) -> None:
     )
 
 
-def bench_app(n: int) -> None:
-    """Whole-app script time through AppTest: first run (cold cache) and reruns after filter changes."""
+STORES = ("files", "sqlite", "postgresql")
+MARKER = "zqxcorrected"  # a word no synthetic summary holds: the "correction" puts it into one
+NOTHING = "No events match"  # what the Timeline page says when the search finds nothing
+SEE_BUDGET_S = 1.0  # the issue's goal: a correction saved and visible to another session within 1 s
+_WARM: list[bool] = []  # whether an AppTest run has imported the app's modules in this process
+
+
+@contextlib.contextmanager
+def bench_store(kind: str, folder: Path, postgres: str) -> Iterator[str | None]:
+    """A fresh, empty store of the kind: a folder, a SQLite file, or a PostgreSQL schema of its own (dropped
+    after; None when no server answers)."""
+    if kind == "files":
+        yield str(folder / "files")
+    elif kind == "sqlite":
+        url = store.sqlite_location(folder / "sqlite")
+        try:
+            yield url
+        finally:
+            sql_engine.dispose(url)
+    else:
+        with postgres_schema(postgres) as url:
+            yield url
+
+
+@contextlib.contextmanager
+def dashboard_reads(location: str) -> Iterator[None]:
+    """The dashboard's default store is `location` while the block runs (as DATELINE_DATABASE_URL or
+    DATELINE_DATA would make it in a deployment)."""
+    saved = {key: os.environ.get(key) for key in ("DATELINE_DATABASE_URL", "DATELINE_DATA")}
+    os.environ.pop("DATELINE_DATABASE_URL", None)
+    os.environ.pop("DATELINE_DATA", None)
+    os.environ["DATELINE_DATABASE_URL" if "://" in location else "DATELINE_DATA"] = location
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def corrected_event(events: pd.DataFrame) -> str:
+    """The event the benchmark corrects: an asserted, day-dated report inside the Timeline's default range."""
+    rows = events[
+        (events["modality"] == "asserted")
+        & (events["granularity"] == "day")
+        & (events["date_start"] >= pd.Timestamp("2020-01-01"))
+        & (events["date_start"] <= pd.Timestamp("2024-12-31"))
+    ]
+    return str(rows["event_id"].iloc[0])
+
+
+def save_correction(location: str, events: pd.DataFrame, documents: pd.DataFrame, event_id: str, summary: str) -> None:
+    """An editor changes one event's summary in the store at `location`.
+
+    Done here as a plain store write, the way every write reaches the store today: the event's document is
+    written again with its events, the summary changed (the corpus tables are left as they are, as a
+    correction leaves them). Pointing this benchmark at the corrections API means replacing this body with its
+    save call; `save_and_see` times whatever this does.
+    """
+    doc_id = events.loc[events["event_id"] == event_id, "doc_id"].iloc[0]
+    doc_events = events[events["doc_id"] == doc_id].copy()
+    doc_events.loc[doc_events["event_id"] == event_id, "summary"] = summary
+    store.open_store(location).write(doc_events, documents[documents["doc_id"] == doc_id], {})
+
+
+def shows_nothing(at: object) -> bool:
+    """Whether the Timeline page says no event matches the filters."""
+    return any(NOTHING in info.value for info in at.info)  # type: ignore[attr-defined]
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """Wall-clock seconds and this process's CPU seconds (every thread, AppTest's script thread included; a
+    database server's own work not): on a machine shared with other jobs, CPU time is the steadier figure."""
+
+    wall: float
+    cpu: float
+
+    def __add__(self, other: Timing) -> Timing:
+        return Timing(self.wall + other.wall, self.cpu + other.cpu)
+
+    def shown(self, unit: str) -> str:
+        if unit == "ms":
+            return f"{self.wall * 1000:.0f} ms ({self.cpu * 1000:.0f})"
+        return f"{self.wall:.2f} s ({self.cpu:.2f})"
+
+
+def timing(action: Callable[[], object]) -> Timing:
+    """How long `action` takes."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    return Timing(time.perf_counter() - wall, time.process_time() - cpu)
+
+
+def best_rerun(at: object, change: Callable[[], None], undo: Callable[[], None], repeat: int = 3) -> Timing:
+    """The quickest of `repeat` reruns of session `at` right after `change` (each followed by `undo` and a rerun,
+    untimed), by wall-clock time."""
+    found: list[Timing] = []
+    for _ in range(repeat):
+        change()
+        found.append(timing(at.run))  # type: ignore[attr-defined]
+        assert not at.exception, at.exception  # type: ignore[attr-defined]
+        undo()
+        at.run()  # type: ignore[attr-defined]
+    return min(found, key=lambda t: t.wall)
+
+
+def save_and_see(viewer: object, save: Callable[[], None], seen: Callable[[object], bool]) -> tuple[Timing, Timing]:
+    """`save` a change (one session's write), then rerun `viewer` (another session, open on the store) and check
+    with `seen` that its page shows the change. Returns (the save's time, the time of the viewer's next rerun).
+    """
+    saved = timing(save)
+    rerun = timing(viewer.run)  # type: ignore[attr-defined]
+    assert not viewer.exception, viewer.exception  # type: ignore[attr-defined]
+    if not seen(viewer):
+        raise AssertionError("the other session does not show the saved change after its rerun")
+    return saved, rerun
+
+
+def bench_app(n: int, kind: str, location: str) -> dict[str, Timing]:
+    """Whole-app script time through AppTest on one store: filling it, the first run (cold cache), reruns after
+    filter changes, and a change saved by one session and seen on another's next rerun."""
     from streamlit.testing.v1 import AppTest
 
     events, documents = synthetic_tables(n)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        events, groups, key_dates = synthetic_groups(events, documents)
-        tables = store.CorpusTables(events, documents, {"groups": groups, "key_dates": key_dates})
-        # as an extraction run leaves it: the corpus tables are written with the events
-        store.open_store(folder).write(events, documents, {}, replace_all=True, derive=lambda corpus: tables)
-        os.environ["DATELINE_DATA"] = str(folder)
-        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=600)
-        start = time.perf_counter()
-        at.run()
-        first = time.perf_counter() - start
+    events, groups, key_dates = synthetic_groups(events, documents)
+    tables = store.CorpusTables(events, documents, {"groups": groups, "key_dates": key_dates})
+    app = str(ROOT / "dashboard" / "app.py")
+    figures: dict[str, Timing] = {}
+    # as an extraction run leaves it: the corpus tables are written with the events
+    figures["fill"] = timing(
+        lambda: store.open_store(location).write(events, documents, {}, replace_all=True, derive=lambda corpus: tables)
+    )
+    with dashboard_reads(location):
+        if not _WARM:  # the process's first AppTest run imports the app's modules: not the store's cost
+            AppTest.from_file(app, default_timeout=600).run()
+            _WARM.append(True)
+        data.clear_cache()  # each store starts cold, as a freshly started server does
+        at = AppTest.from_file(app, default_timeout=600)
+        figures["first"] = timing(at.run)
         assert not at.exception, at.exception
-        start = time.perf_counter()
-        at.run()
-        warm = time.perf_counter() - start
-        at.multiselect(key="f_types").set_value(["military"])
-        start = time.perf_counter()
-        at.run()
-        filtered = time.perf_counter() - start
-        assert not at.exception, at.exception
-        at.text_input(key="f_text").input("summit")
-        start = time.perf_counter()
-        at.run()
-        searched = time.perf_counter() - start
-        print(
-            f"  AppTest, Timeline page: first run {first:.2f} s (reads + prepares), rerun {warm * 1000:.0f} ms, "
-            f"after an event-type filter {filtered * 1000:.0f} ms, after a search {searched * 1000:.0f} ms"
+        figures["rerun"] = best_rerun(at, lambda: None, lambda: None)
+        figures["filtered"] = best_rerun(
+            at,
+            lambda: at.multiselect(key="f_types").set_value(["military"]),
+            lambda: at.multiselect(key="f_types").set_value([]),
         )
-        at.text_input(key="f_text").input("")
-        at.multiselect(key="f_types").set_value([])
-        at.run()
+        figures["searched"] = best_rerun(
+            at, lambda: at.text_input(key="f_text").input("summit"), lambda: at.text_input(key="f_text").input("")
+        )
+        print(
+            f"  AppTest, Timeline page ({kind}), wall (CPU): first run {figures['first'].shown('s')} (reads + "
+            f"prepares), rerun {figures['rerun'].shown('ms')}, after an event-type filter "
+            f"{figures['filtered'].shown('ms')}, after a search {figures['searched'].shown('ms')} (best of 3)"
+        )
         notes = [c.value for c in at.caption if "monthly totals" in c.value]
-        if notes:
+        if notes and kind == "files":
             print("  on screen (all events): " + notes[0].split(" Drag")[0][:240])
+
+        viewer = AppTest.from_file(app, default_timeout=600)  # another session
+        viewer.run()
+        viewer.text_input(key="f_text").input(MARKER)
+        viewer.run()
+        assert shows_nothing(viewer), "the marker word is already in the table"
+        event_id = corrected_event(events)
+        figures["save"], figures["seen"] = save_and_see(
+            viewer,
+            lambda: save_correction(location, events, documents, event_id, f"{MARKER} summit (military)"),
+            lambda session: not shows_nothing(session),
+        )
+        figures["after"] = timing(viewer.run)
+        print(
+            f"  a change saved ({figures['save'].shown('s')}) and seen by another session's next rerun "
+            f"({figures['seen'].shown('s')}; the rerun after that {figures['after'].shown('ms')})"
+        )
+        # what the other session's rerun spent its time on: the store's tables read again, then prepared
+        read: list[object] = []
+        figures["read"] = timing(lambda: read.append(data.read_tables(store.open_store(location))[0]))
+        ev, docs, group_table, keys, version = read[0]  # type: ignore[misc]
+        figures["prepare"] = timing(lambda: data.build_dataset(ev, docs, location, version, None, group_table, keys))
         at.switch_page("views/events.py").run()
-        start = time.perf_counter()
-        at.run()
-        print(f"  AppTest, Events table page rerun: {(time.perf_counter() - start) * 1000:.0f} ms")
+        figures["table"] = timing(at.run)
+        print(f"  AppTest, Events table page rerun: {figures['table'].shown('ms')}")
+    return figures
+
+
+def print_store_table(n: int, results: dict[str, dict[str, Timing]]) -> None:
+    """One column per store: the figures the issue asks for."""
+    rows = [
+        ("fill the store (write all, corpus tables included)", "fill", "s"),
+        ("app start: first run, cold cache (reads + prepares)", "first", "s"),
+        ("rerun, nothing changed", "rerun", "ms"),
+        ("rerun after an event-type filter", "filtered", "ms"),
+        ("rerun after a search", "searched", "ms"),
+        ("save a change (store write)", "save", "s"),
+        ("another session's next rerun shows it", "seen", "s"),
+        ("save + seen (goal <= 1 s)", "total", "s"),
+        ("- of which: read the tables again", "read", "s"),
+        ("- and prepare them (the cached loader)", "prepare", "s"),
+        ("that session's rerun after", "after", "ms"),
+        ("Events table page rerun", "table", "ms"),
+    ]
+    kinds = list(results)
+    for figures in results.values():
+        figures["total"] = figures["save"] + figures["seen"]
+    print(f"\n== {n:,} events, whole app through AppTest, per store: wall-clock time (this process's CPU time)")
+    print("| | " + " | ".join(kinds) + " |")
+    print("|---|" + "---|" * len(kinds))
+    for label, key, unit in rows:
+        print(f"| {label} | " + " | ".join(results[k][key].shown(unit) for k in kinds) + " |")
+    worst = max(max(f["filtered"].wall, f["searched"].wall) for f in results.values())
+    late = [k for k in kinds if results[k]["total"].wall > SEE_BUDGET_S]
+    print(
+        f"rerun after a filter change: at most {worst * 1000:.0f} ms "
+        f"({'within' if worst <= BUDGET_S else 'OVER'} {BUDGET_S * 1000:.0f} ms); "
+        + (
+            f"saved and seen within {SEE_BUDGET_S:.0f} s: OVER on {', '.join(late)}"
+            if late
+            else "saved and seen within 1 s"
+        )
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--no-app", action="store_true", help="skip the AppTest runs")
+    parser.add_argument(
+        "--stores",
+        nargs="+",
+        choices=STORES,
+        help="stores for the AppTest runs (default: all three at 100,000 events or fewer, the files store above)",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("DATELINE_BENCH_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"),
+        help="server for the PostgreSQL figures (a schema is made in it and dropped)",
+    )
     args = parser.parse_args()
-    print(f"Budget: rerun work <= {BUDGET_S * 1000:.0f} ms at 100,000 events; timeline JSON < 5 MB.")
+    print(
+        f"Budget: rerun work <= {BUDGET_S * 1000:.0f} ms at 100,000 events; timeline JSON < 5 MB; a change saved and "
+        f"seen by another session <= {SEE_BUDGET_S:.0f} s."
+    )
     for n in args.sizes:
         bench_functions(n)
-        if not args.no_app:
-            bench_app(n)
+        if args.no_app:
+            continue
+        kinds = args.stores or (STORES if n <= 100_000 else ("files",))
+        results: dict[str, dict[str, Timing]] = {}
+        for kind in kinds:
+            with tempfile.TemporaryDirectory() as tmp, bench_store(kind, Path(tmp), args.postgres) as location:
+                if location is None:
+                    continue
+                results[kind] = bench_app(n, kind, location)
+        if results:
+            print_store_table(n, results)
 
 
 if __name__ == "__main__":
