@@ -2,7 +2,7 @@
 
 The per-document work is the local run's (``pipeline.Extractor``); only where it runs changes. The inputs are
 read one file at a time (``documents.iter_inputs``) and go out in chunks of ``CHUNK_DOCS`` documents, one Dask
-task each, with at most ``WINDOW_PER_WORKER`` chunks per worker in flight or waiting to be written, so neither
+task each, with at most ``WINDOW_PER_THREAD`` chunks per worker thread in flight or waiting to be written, so neither
 this process nor the scheduler ever holds the whole corpus. Each worker loads the spaCy model once, when it
 joins (a worker plugin; a restarted worker loads it again). Results are written through the store in input
 order, ``BATCH_DOCS`` documents per write, each batch's tables built by ``pipeline.extraction_tables`` (the
@@ -48,8 +48,8 @@ from extract.runs import RunReport
 from extract.schema import documents_frame, events_frame
 from extract.store import Store, is_plan, open_store, read_snapshot
 
-CHUNK_DOCS = 8  # documents per task: big enough to batch them through the model, small enough to retry cheaply
-WINDOW_PER_WORKER = 4  # chunks per worker submitted or finished but not yet written
+CHUNK_DOCS = 16  # documents per task: big enough to batch them through the model, small enough to retry cheaply
+WINDOW_PER_THREAD = 4  # chunks per worker thread submitted, or finished but not yet written
 BATCH_DOCS = 200  # documents per store write (each write reads the stored tables: fewer, larger writes)
 RETRIES = 3  # a task that raises is run again this many times (a dead worker's tasks are rescheduled anyway)
 CONNECT_TIMEOUT_S = 30  # reaching the scheduler
@@ -117,7 +117,7 @@ def connect(scheduler: str, workers: int | None = None) -> Iterator[distributed.
         try:
             client.wait_for_workers(workers or 1, timeout=WORKER_WAIT_S)
         except TimeoutError:
-            joined = len(client.scheduler_info()["workers"])
+            joined = _cluster(client)["n_workers"]
             raise ClusterError(
                 f"{scheduler}: {joined} worker(s) joined within {WORKER_WAIT_S} s, {workers or 1} needed"
             ) from None
@@ -164,7 +164,7 @@ def run_on_cluster(
     with connect(scheduler, workers) as client:
         client.register_plugin(LoadModel(extractor))
         _extract(client, extractor, _chunks(wanted(), chunk_docs), writer, report, progress, total, skipped)
-        report.workers = len(client.scheduler_info()["workers"])
+        report.workers = _cluster(client)["n_workers"]
     report.n_skipped = len(skipped)
     if writer.written or skipped:
         _finish(target, report, writer.doc_ids | skipped, drop_others=resume and not merge)
@@ -183,7 +183,7 @@ def _extract(
 ) -> None:
     """Submit chunks in a bounded window, collect their results, hand them to the writer in input order."""
     run = uuid.uuid4().hex[:8]
-    window = max(2, WINDOW_PER_WORKER * max(1, len(client.scheduler_info()["workers"])))
+    window = max(2, WINDOW_PER_THREAD * max(1, _cluster(client)["total_threads"]))
     submitted: dict[distributed.Future, int] = {}
     waiting: dict[int, list[Document]] = {}  # chunk index -> its documents, until written
     finished: dict[int, list[Result]] = {}  # chunk index -> its results, until its turn to be written
@@ -224,7 +224,7 @@ def _extract(
         if progress is not None:
             now = time.monotonic()
             if now - shown["at"] > 1:  # the worker count is a round trip to the scheduler
-                shown["at"], shown["workers"] = now, len(client.scheduler_info()["workers"])
+                shown["at"], shown["workers"] = now, _cluster(client)["n_workers"]
             note = f"{shown['workers']} workers, {report.words_per_second:,.0f} words/s"
             progress(done + len(skipped), max(total, done + len(skipped)), note)
         while next_write in finished:
@@ -299,6 +299,11 @@ def _finish(target: Store, report: ClusterReport, keep: set[str], drop_others: b
     summary = target.write(events, docs, {}, replace_all=replace_all, derive=corpus_tables)
     report.outputs = list(summary.outputs)
     report.version = summary.version
+
+
+def _cluster(client: distributed.Client) -> dict[str, Any]:
+    """The scheduler's summary (n_workers, total_threads), without every worker's details."""
+    return client.scheduler_info(n_workers=0)
 
 
 def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:

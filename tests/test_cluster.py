@@ -200,7 +200,7 @@ def test_inputs_are_read_a_file_at_a_time_and_sent_in_a_bounded_window(
         progress=lambda done, total, note: seen.append((done, total, len(read))),
     )
     assert report.n_documents == 120 and report.n_events == 120
-    window = cluster.WINDOW_PER_WORKER * 2 * 2  # chunks in flight, two documents each
+    window = cluster.WINDOW_PER_THREAD * 2 * 2  # chunks in flight (two workers of one thread), two documents each
     assert seen[0][1] == 120  # the total is known (counted) before the first result
     assert all(taken <= done + window for done, _, taken in seen)  # never more than a window ahead
     assert seen[-1][0] == 120
