@@ -162,7 +162,7 @@ def run_on_cluster(
 
     writer = _Writer(target, replace_first=not (merge or resume), report=report, batch_docs=batch_docs)
     with connect(scheduler, workers) as client:
-        client.register_plugin(LoadModel(extractor))
+        _load_model(client, extractor)
         _extract(client, extractor, _chunks(wanted(), chunk_docs), writer, report, progress, total, skipped)
         report.workers = _cluster(client)["n_workers"]
     report.n_skipped = len(skipped)
@@ -299,6 +299,20 @@ def _finish(target: Store, report: ClusterReport, keep: set[str], drop_others: b
     summary = target.write(events, docs, {}, replace_all=replace_all, derive=corpus_tables)
     report.outputs = list(summary.outputs)
     report.version = summary.version
+
+
+def _load_model(client: distributed.Client, extractor: Extractor) -> None:
+    """Register the plugin that loads the model on every worker (now, and on each that joins later)."""
+    try:
+        client.register_plugin(LoadModel(extractor))
+    except Exception as exc:  # the workers' own error, sent back as text
+        hint = (
+            "; the workers cannot import Dateline's code: start them in the project's folder with PYTHONPATH set to it "
+            "(see README, Running on a cluster)"
+            if "No module named" in str(exc)
+            else ""
+        )
+        raise ClusterError(f"the workers could not load the model ({type(exc).__name__}: {exc}){hint}") from exc
 
 
 def _cluster(client: distributed.Client) -> dict[str, Any]:
