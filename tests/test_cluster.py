@@ -253,3 +253,13 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path, capsys: pytes
     err = capsys.readouterr().err
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_progress_total_counts_text_files_and_jsonl_lines(tmp_path: Path) -> None:
+    folder = write_texts(tmp_path / "in", a="One.", b="Two.")
+    (folder / "a.meta.json").write_text("{}", encoding="utf-8")  # metadata, not a document
+    (folder / ".hidden.txt").write_text("Hidden.", encoding="utf-8")
+    (folder / "notes.pdf").write_bytes(b"%PDF")
+    (folder / "many.jsonl").write_text('{"id": 1, "text": "x"}\n\n{"id": 2, "text": "y"}\n', encoding="utf-8")
+    assert cluster.count_documents([folder]) == 4
+    assert cluster.count_documents([folder / "a.txt", tmp_path / "missing.txt"]) == 1
