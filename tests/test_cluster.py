@@ -263,3 +263,23 @@ def test_the_progress_total_counts_text_files_and_jsonl_lines(tmp_path: Path) ->
     (folder / "many.jsonl").write_text('{"id": 1, "text": "x"}\n\n{"id": 2, "text": "y"}\n', encoding="utf-8")
     assert cluster.count_documents([folder]) == 4
     assert cluster.count_documents([folder / "a.txt", tmp_path / "missing.txt"]) == 1
+
+
+def test_without_dask_installed_a_local_run_works_as_before(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    inputs = write_texts(tmp_path / "in", a="Talks in 2019.", b="Cuba in 2020.")
+    code = (
+        "import sys\n"
+        "for name in ('dask', 'distributed'): sys.modules[name] = None  # as if not installed\n"
+        "from extract import events, nlp\n"
+        "from tests.fakes import blank_nlp, fake_tables\n"
+        "nlp.load_nlp, events.document_tables = blank_nlp, fake_tables\n"
+        "from extract.__main__ import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    argv = [sys.executable, "-c", code, str(inputs), "--out", str(tmp_path / "out")]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "2 documents, 2 events, 0 problems;" in done.stdout
