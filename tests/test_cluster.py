@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -239,7 +241,7 @@ def test_cli_scheduler_usage_errors_and_dask_missing(
             cli.main([str(inputs), "--out", str(tmp_path / "out"), *argv])
         assert exit_info.value.code == 2
     assert "--resume works with --scheduler only" in capsys.readouterr().err
-    monkeypatch.setitem(__import__("sys").modules, "distributed", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     assert cli.main([str(inputs), "--scheduler", "local", "--out", str(tmp_path / "out")]) == 2
     assert "pip install -r requirements-scale.txt" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
@@ -266,9 +268,6 @@ def test_the_progress_total_counts_text_files_and_jsonl_lines(tmp_path: Path) ->
 
 
 def test_without_dask_installed_a_local_run_works_as_before(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     inputs = write_texts(tmp_path / "in", a="Talks in 2019.", b="Cuba in 2020.")
     code = (
         "import sys\n"
