@@ -1,15 +1,18 @@
-"""Command line: ``python -m extract INPUT... [--db URL] [--out DIR]``, ``python -m extract import DATA_DIR``,
-``python -m extract migrate``, ``python -m extract users`` (extract/cli_users.py)."""
+"""Command line: ``python -m extract INPUT... [--db URL] [--out DIR] [--scheduler ADDRESS]``,
+``python -m extract import DATA_DIR``, ``python -m extract migrate``, ``python -m extract users``
+(extract/cli_users.py)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from extract.runs import RunReport
     from extract.store import Store
 
 DESCRIPTION = "Extract dated events from news articles into events and documents tables."
@@ -78,6 +81,19 @@ files in a folder (--out):
   of the two tables (events and documents.csv); a stored doc_id taken over by
   a different file is warned about.
 
+on a Dask cluster (pip install -r requirements-scale.txt):
+  --scheduler tcp://HOST:8786   extract on the workers of a running Dask
+                  scheduler (each worker loads the model once); "local"
+                  starts a cluster of --workers N processes here (default
+                  one per CPU). Inputs are read one file at a time and sent
+                  in chunks; results are written in batches of documents as
+                  they finish (an interrupted run keeps them), then groups,
+                  cross-source dating and key dates are computed once over
+                  the whole store. A worker that dies: its documents are
+                  extracted elsewhere.
+  --resume        skip inputs stored already with the same text (SHA-256):
+                  finishes an interrupted --scheduler run.
+
 other commands:
   python -m extract import DATA_DIR [--db URL] [--merge]
                   copy a folder of files (tables, texts, scans) into a
@@ -97,7 +113,8 @@ problems and exit codes:
   0  tables written (possibly with some problems; --if-empty: or the store
      already held documents)
   1  nothing written: no document could be read or extracted, or writing failed
-  2  usage error (also: a store location that cannot be opened)
+  2  usage error (also: a store location that cannot be opened; --scheduler
+     without Dask installed)
 """
 
 
@@ -123,6 +140,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar and no warnings (errors still shown)"
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help='extract on a Dask cluster: tcp://HOST:8786, or "local" to start one'
+    )
+    parser.add_argument(
+        "--workers",
+        type=_jobs,
+        metavar="N",
+        help="with --scheduler local: worker processes (default one per CPU); with an address: wait for N to join",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="with --scheduler: skip inputs already stored with the same text"
     )
     return parser
 
@@ -180,6 +209,16 @@ def extract_main(argv: Sequence[str]) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with 2 on usage errors
+    if args.scheduler is None and (args.workers is not None or args.resume):
+        parser.error(f"{'--workers' if args.workers is not None else '--resume'} works with --scheduler only")
+    if args.scheduler is not None and args.jobs != 1:
+        parser.error("--jobs is for the local process pool; with --scheduler use --workers")
+    if args.scheduler is not None and importlib.util.find_spec("distributed") is None:
+        print(
+            "error: --scheduler needs Dask distributed, which is not installed: pip install -r requirements-scale.txt",
+            file=sys.stderr,
+        )
+        return 2
     export = None
     try:
         if args.db:
@@ -207,6 +246,8 @@ def extract_main(argv: Sequence[str]) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     bar = _ProgressBar(enabled=not args.quiet)
+    if args.scheduler is not None:
+        return _cluster_main(args, store, export, bar)
     try:
         report = run_extraction(args.inputs, store, jobs=args.jobs, progress=bar, merge=args.merge)
     except MergeError as exc:
@@ -222,7 +263,43 @@ def extract_main(argv: Sequence[str]) -> int:
         print("interrupted; previous tables left as they were", file=sys.stderr)
         return 130
     bar.close()
+    return _summary(args, report, store, export)
 
+
+def _cluster_main(args: argparse.Namespace, store: Store, export: Store | None, bar: _ProgressBar) -> int:
+    """The --scheduler run: on the cluster, then the same summary as a local run."""
+    from extract.cluster import ClusterError, run_on_cluster
+    from extract.store import StoreError
+
+    where = _where(store)
+    try:
+        report = run_on_cluster(
+            args.inputs, store, args.scheduler, workers=args.workers, progress=bar, merge=args.merge, resume=args.resume
+        )
+    except ClusterError as exc:
+        bar.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (StoreError, OSError) as exc:
+        bar.close()
+        print(f"error: could not write the tables to {where}: {exc}; batches written before are kept", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"interrupted; the batches written to {where} are kept: add --resume to finish", file=sys.stderr)
+        return 130
+    bar.close()
+    if not args.quiet:
+        skipped = f", {report.n_skipped} skipped as stored already (--resume)" if args.resume else ""
+        print(
+            f"{report.workers} workers, {report.words:,} words in {report.seconds:,.1f} s "
+            f"({report.words_per_second:,.0f} words/s){skipped}"
+        )
+    return _summary(args, report, store, export)
+
+
+def _summary(args: argparse.Namespace, report: RunReport, store: Store, export: Store | None) -> int:
+    """Problems and the summary line after a run; returns the exit code."""
     for problem in report.problems:
         if not (args.quiet and problem.severity == "warning"):
             print(problem, file=sys.stderr)
@@ -372,6 +449,8 @@ class _ProgressBar:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True)
+        if total != self.bar.total:  # a cluster run's total is an estimate until the inputs are read
+            self.bar.total = total
         self.bar.update(done - self.bar.n)
         self.bar.set_postfix_str(doc_id[-40:], refresh=False)
 

@@ -36,7 +36,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -112,8 +112,16 @@ def read_inputs(
     ``namespace_jsonl``: a JSONL line's doc_id is ``<the file's doc_id>/<id>`` instead of the bare ``id``, so
     two files that both number their articles 1..N do not collide.
     """
-    documents: list[Document] = []
     problems: list[Problem] = []
+    documents = list(iter_inputs(paths, problems, max_bytes, namespace_jsonl=namespace_jsonl))
+    return documents, problems
+
+
+def iter_inputs(
+    paths: Iterable[Path], problems: list[Problem], max_bytes: int = MAX_BYTES, *, namespace_jsonl: bool = False
+) -> Iterator[Document]:
+    """read_inputs one file at a time: yields the documents in input order and appends the problems met to
+    ``problems`` as it goes, so at most one file's documents (at most ``max_bytes`` of it) are in memory."""
     seen: dict[str, str] = {}  # doc_id -> where it was first read from
     for raw in paths:
         path = Path(raw)
@@ -127,17 +135,16 @@ def read_inputs(
             if not found:
                 problems.append(Problem(str(path), "no input files in this folder (.txt, .md, .html, .jsonl)", WARNING))
             for file, doc_id in found:
-                _add(_read_file(file, doc_id, max_bytes, problems, namespace_jsonl), documents, problems, seen)
+                yield from _new(_read_file(file, doc_id, max_bytes, problems, namespace_jsonl), problems, seen)
         elif kind == "file":
             if path.name.endswith(SIDECAR_SUFFIX):
                 problems.append(Problem(str(path), "a .meta.json sidecar is metadata for another file, not an input"))
                 continue
-            _add(_read_file(path, path.stem, max_bytes, problems, namespace_jsonl), documents, problems, seen)
+            yield from _new(_read_file(path, path.stem, max_bytes, problems, namespace_jsonl), problems, seen)
         elif kind == "other":
             problems.append(Problem(str(path), "not a regular file or folder"))
         else:
             problems.append(Problem(str(path), "no such file or folder"))
-    return documents, problems
 
 
 def documents_from_bytes(
@@ -252,7 +259,8 @@ def _walk(root: Path, problems: list[Problem]) -> Iterable[tuple[Path, str]]:
         yield file, str(rel)[: -len(suffix)] if suffix else str(rel)
 
 
-def _add(docs: list[Document], documents: list[Document], problems: list[Problem], seen: dict[str, str]) -> None:
+def _new(docs: list[Document], problems: list[Problem], seen: dict[str, str]) -> Iterator[Document]:
+    """The documents whose doc_id was not seen before; a repeated one is reported and skipped."""
     for doc in docs:
         if doc.doc_id in seen:
             problems.append(
@@ -260,7 +268,7 @@ def _add(docs: list[Document], documents: list[Document], problems: list[Problem
             )
             continue
         seen[doc.doc_id] = doc.path
-        documents.append(doc)
+        yield doc
 
 
 def _suffix(name: str) -> str:

@@ -388,12 +388,21 @@ def extract_documents(
             run_here(index)
 
     flat = [result for chunk_results in results for result in chunk_results or ()]
-    events, docs, found = _frames(documents, flat)
-    extracted = {r.row["doc_id"]: r for r in flat if isinstance(r, Extracted)}
+    extraction = extraction_tables(documents, flat)
+    extraction.problems.extend(problems)
+    return extraction
+
+
+def extraction_tables(documents: Sequence[Document], results: Sequence[Result]) -> Extraction:
+    """Per-document results (aligned with ``documents``) -> the tables, problems, texts and dating records,
+    as extract_documents returns them; a run extracted in batches (extract.cluster) builds each batch's
+    tables with it, so they are the ones a single run makes of the same documents."""
+    events, docs, found = _frames(list(documents), list(results))
+    extracted = {r.row["doc_id"]: r for r in results if isinstance(r, Extracted)}
     kept = [str(doc_id) for doc_id in docs["doc_id"]]
     texts = {doc_id: extracted[doc_id].text for doc_id in kept if doc_id in extracted}
     datings = {doc_id: extracted[doc_id].dating for doc_id in kept if doc_id in extracted and extracted[doc_id].dating}
-    return Extraction(events, docs, found + problems, texts, datings)
+    return Extraction(events, docs, found, texts, datings)
 
 
 def _frames(documents: list[Document], results: list[Result]) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
@@ -510,9 +519,11 @@ __all__ = [
     "MAX_WORDS",
     "PIECE_CHARS",
     "Extracted",
+    "Extraction",
     "Extractor",
     "cut_to_words",
     "extract_documents",
+    "extraction_tables",
     "parse_document",
     "parse_texts",
     "split_text",
