@@ -83,7 +83,7 @@ def test_cli_merge_keeps_other_documents(tmp_path: Path, fake_engine: None, caps
     (tmp_path / "new" / "a.txt").write_text("Rewritten: only 2030 now.", encoding="utf-8")
     (tmp_path / "new" / "c.txt").write_text("New one from 2001.", encoding="utf-8")
     assert cli.main([str(tmp_path / "new"), "--out", str(out), "--merge"]) == 0
-    assert "(merged)" in capsys.readouterr().out
+    assert "(merged, replaced 1 stored; documents not in this run kept)" in capsys.readouterr().out
     ev, docs = stored(out)
     assert list(docs["doc_id"]) == ["sub/b", "a", "c"]
     assert sorted(ev["time_expression"]) == ["2001", "2019", "2030"]
