@@ -72,6 +72,7 @@ def main() -> None:
         st.Page(VIEWS / "sources.py", title="Sources", icon=":material/article:", url_path="sources"),
         st.Page(VIEWS / "events.py", title="Events table", icon=":material/table:", url_path="events"),
         st.Page(VIEWS / "add.py", title="Add articles", icon=":material/upload_file:", url_path="add"),
+        st.Page(VIEWS / "history.py", title="History", icon=":material/history:", url_path="history"),
     ]
     navigation = st.navigation(pages)
     render_sidebar(dataset)

@@ -14,6 +14,7 @@ from dashboard import charts, components, data, export, groups, ingest, labels, 
 from dashboard.synthetic import synthetic_tables
 from extract import schema
 from extract.store import open_store
+from extract.store.team import LOCAL
 from tests.conftest import ARTICLE_A, fixture_rows
 
 
@@ -264,7 +265,13 @@ def test_reupload_of_a_corrected_file_replaces_the_document(data_folder: Path) -
     report = ingest.extract_uploads([("article.txt", first)], data_folder)
     assert report.accepted == ["article.txt"] and report.replaced == []
     report = ingest.extract_uploads([("article.txt", second)], data_folder)
-    assert report.accepted == ["article.txt"] and report.error is None
+    assert report.accepted == [] and report.rejected == [] and report.error is None  # waits for a "yes"
+    assert report.pending is not None and [c.doc_id for c in report.pending.changes] == ["article"]
+    assert "March 13, 2025" in set(
+        open_store(data_folder).read_events().query("doc_id == 'article'")["time_expression"]
+    )
+    report = ingest.confirm_replacements(report.pending, data_folder, actor=LOCAL)
+    assert report.accepted == ["article.txt"] and report.error is None and report.pending is None
     assert report.replaced == ["article"] and report.documents_replaced == 1
     assert ingest.replaced_text(report.replaced) == "replaced 1 stored document: article"
     stored = open_store(data_folder)
@@ -277,8 +284,9 @@ def test_reupload_of_a_corrected_file_replaces_the_document(data_folder: Path) -
     assert shown.verified and shown.text == second.decode()
     texts = sorted(p.read_bytes() for p in (data_folder / "texts").rglob("*.txt"))
     assert first not in texts and second in texts  # the replaced text is gone from the store
-    again = ingest.extract_uploads([("article.txt", second)], data_folder)  # the same file again
-    assert again.replaced == ["article"] and again.lost_events == 0
+    again = ingest.extract_uploads([("article.txt", second)], data_folder)  # the same file again: stored once
+    assert again.duplicates == {"article": "article"} and again.replaced == [] and again.documents_added == 0
+    assert again.lost_events == 0 and again.rejected == []
 
 
 def test_jsonl_batches_with_the_same_ids_do_not_replace_each_other(data_folder: Path) -> None:
@@ -294,8 +302,15 @@ def test_jsonl_batches_with_the_same_ids_do_not_replace_each_other(data_folder: 
     ids = set(open_store(data_folder).read_documents()["doc_id"])
     assert {"monday/1", "monday/2", "tuesday/1", "tuesday/2"} <= ids
     again = ingest.extract_uploads([("monday.jsonl", batch("Monday, corrected,"))], data_folder)
-    assert again.replaced == ["monday/1", "monday/2"]
-    assert ingest.replaced_text(again.replaced) == "replaced 2 stored documents: monday/1, monday/2"
+    assert again.replaced == [] and again.pending is not None  # ids do not take stored documents over silently
+    assert [(c.doc_id, c.old_events, c.new_events) for c in again.pending.changes] == [
+        ("monday/1", 1, 1),
+        ("monday/2", 1, 1),
+    ]
+    assert "Monday, corrected, 1" in again.pending.texts["monday/1"]
+    done = ingest.confirm_replacements(again.pending, data_folder, actor=LOCAL)
+    assert done.replaced == ["monday/1", "monday/2"]
+    assert ingest.replaced_text(done.replaced) == "replaced 2 stored documents: monday/1, monday/2"
 
 
 def test_timelinejs_escapes_every_text_field() -> None:

@@ -1,4 +1,5 @@
-"""Add articles page: upload files, extract them, merge their events into the data folder."""
+"""Add articles page: upload files, extract them, merge their events into the store; confirm replacements; the
+uploads list (remove, restore) on a database store."""
 
 from __future__ import annotations
 
@@ -7,16 +8,21 @@ import streamlit as st
 from dashboard import data, ingest
 from dashboard.components import md_text, progress_callback
 from dashboard.sidebar import current_view
+from dashboard.uploads_ui import show_pending, show_uploads
 from extract.store import StoreError
 
 view = current_view()
+actor = ingest.current_actor()
 st.title("Add articles")
 st.caption(
     "Upload .txt, .md, .html or .jsonl articles (JSONL: one object with `id` and `text` a line): they are "
-    "extracted, and their events and texts stored with the others (an article uploaded again replaces its earlier "
-    "version). Files and JSONL lines with a problem are named below; the rest goes on, and events already stored "
-    "are kept."
+    "extracted, and their events and texts stored with the others. A file stored already is not stored twice; "
+    "one that would replace a stored document with other content (same name, or same JSONL id) waits for an "
+    "editor to confirm it, showing what would change. Files and JSONL lines with a problem are named below; the "
+    "rest goes on, and events already stored are kept."
 )
+if not actor.can("editor"):
+    st.info("Adding articles needs the editor role; you can see the uploads below.", icon=":material/lock:")
 
 st.session_state.setdefault("add_round", 0)
 files = st.file_uploader(
@@ -25,6 +31,7 @@ files = st.file_uploader(
     accept_multiple_files=True,
     max_upload_size=ingest.MAX_UPLOAD_MB,
     key=f"add_files_{st.session_state['add_round']}",
+    disabled=not actor.can("editor"),
 )
 go = st.button(
     f"Extract {len(files or []):,} file{'s' if len(files or []) != 1 else ''} and add them",
@@ -38,16 +45,21 @@ if go and files:
     with st.status(f"Extracting {len(uploads):,} uploaded files…", expanded=True) as status:
         progress = progress_callback("Checking the files…")
         try:
-            report = ingest.extract_uploads(uploads, data.open_data_store(), progress=progress)
+            report = ingest.extract_uploads(uploads, data.open_data_store(), progress=progress, actor=actor)
         except StoreError as err:  # the store cannot even be opened: nothing was read or written
             report = ingest.UploadReport(rejected=[name for name, _ in uploads], error=str(err))
         if report.error:
             status.update(label="Extraction failed.", state="error")
+        elif report.pending and not report.accepted:
+            status.update(label="Waiting for confirmation.", state="complete")
+        elif not report.accepted and report.duplicates:
+            status.update(label="Already stored.", state="complete")
         elif not report.accepted:
             status.update(label="No file could be added.", state="error")
         else:
             status.update(label="Extraction finished.", state="complete")
     st.session_state["add_report"] = report
+    st.session_state["add_pending"] = report.pending
     st.session_state["add_round"] += 1  # a fresh uploader for the next batch
     st.rerun()  # the loader sees the new tables (its cache key is the store's version)
 
@@ -62,8 +74,13 @@ if report is not None:
             f"The table went from {report.events_before:,} to {report.events_after:,} events ({added:+,}).",
             icon=":material/check_circle:",
         )
-        if report.replaced:
-            st.info(md_text(ingest.replaced_text(report.replaced)), icon=":material/swap_horiz:")
+    if report.replaced:
+        st.info(md_text(ingest.replaced_text(report.replaced)), icon=":material/swap_horiz:")
+    for doc_id, stored_as in report.duplicates.items():
+        st.info(
+            f"**{md_text(doc_id)}**: already stored as **{md_text(stored_as)}** (the same text); not stored again.",
+            icon=":material/content_copy:",
+        )
     for name, problems in report.problems.items():
         listed = "\n".join(f"- {md_text(p)}" for p in problems)
         if name in report.rejected:
@@ -78,6 +95,9 @@ if report is not None:
         st.warning(f"{report.lost_events:,} events of other documents stored before are no longer in the table.")
     if report.run_report:
         st.caption(md_text(report.run_report))
+
+show_pending(actor)
+show_uploads(actor)
 
 st.divider()
 st.caption(
