@@ -111,14 +111,22 @@ def show_uploads(actor: Actor) -> None:
             "Status": uploads["shown"],
         }
     )
-    picked = st.dataframe(
-        shown, hide_index=True, use_container_width=True, on_select="rerun", selection_mode="single-row", key="uploads"
+    st.dataframe(shown, hide_index=True, use_container_width=True, key="uploads")
+    labels = [
+        f"#{r.id} · {r.filename} → {r.doc_id} ({r.shown})"
+        for r in uploads[["id", "filename", "doc_id", "shown"]].itertuples()
+    ]
+    chosen = st.selectbox(
+        "Upload to act on",
+        range(len(labels)),
+        format_func=lambda i: labels[i],
+        index=None,
+        placeholder="Choose an upload to remove it or restore what it replaced (editors)",
+        key="upload_pick",
     )
-    rows = picked.selection.rows if picked is not None else []
-    if not rows:
-        st.caption("Select an upload to remove it or restore what it replaced (editors).")
+    if chosen is None:
         return
-    row = uploads.iloc[rows[0]]
+    row = uploads.iloc[chosen]
     editor = actor.can("editor")
     why = None if editor else "Needs the editor role."
     cols = st.columns(3)

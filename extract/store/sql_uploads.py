@@ -295,11 +295,12 @@ def recorded_write(
     (what a CLI run records)."""
     with store.database.writing() as conn:
         authorize(conn, actor, "editor", "write extracted documents")
+        held = set(stored_hashes(conn, store))
+        run = set(documents["doc_id"].astype(str))
         summary = store.write_in(conn, events, documents, texts, scans=scans, replace_all=replace_all, derive=derive)
-        replaced = len(summary.replaced)
         after = {
-            "added": summary.n_documents - replaced,
-            "replaced": replaced,
+            "added": len(run - held),
+            "replaced": len(run & held),
             "removed": len(summary.removed),
             "removed_ids": list(summary.removed[:20]),
             "events": summary.n_events,
