@@ -374,7 +374,7 @@ GARBAGE = [
     "",
     "\u0000",
 ]
-PAGES = [None, "views/key_dates.py", "views/sources.py", "views/events.py", "views/add.py"]
+PAGES = [None, "views/key_dates.py", "views/sources.py", "views/events.py", "views/add.py", "views/history.py"]
 
 
 QUERY_KEYS = [
