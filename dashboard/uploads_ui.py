@@ -78,8 +78,14 @@ def show_pending(actor: Actor) -> None:
         if report.error:
             st.session_state["add_action"] = ("error", f"Nothing replaced: {report.error}")
         else:
-            undo = " (restorable from the uploads list)" if report.recorded else ""
-            st.session_state["add_action"] = ("success", ingest.replaced_text(report.replaced) + undo)
+            st.session_state["add_report"] = report  # "Last upload" now says what the confirmation wrote
+            n_done = len(report.replaced)
+            undo = (
+                "the previous versions can be restored from the uploads list below"
+                if report.recorded
+                else "a folder of files keeps no previous version"
+            )
+            st.session_state["add_action"] = ("success", f"Replaced {n_done:,} document(s); {undo}.")
         st.rerun()
 
 

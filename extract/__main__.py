@@ -281,6 +281,16 @@ def _cli_actor(store: Store) -> object:
     return CLI
 
 
+def _recorded(target: Store, args: argparse.Namespace) -> object:
+    """The import's write into a database, recorded in its audit log as the CLI's (with its counts)."""
+    import functools
+
+    from extract.store.sql_uploads import recorded_write
+    from extract.store.team import CLI
+
+    return functools.partial(recorded_write, target, actor=CLI, action="import", target=str(args.folder)[:500])
+
+
 def _export_folder(parser: argparse.ArgumentParser, out: str) -> Store:
     from extract.store import FileStore, open_store
 
@@ -340,7 +350,13 @@ def import_main(argv: Sequence[str]) -> int:
                 file=sys.stderr,
             )
             return 1
-        copied = copy_store(source, target, merge=args.merge, derive=corpus_tables if args.merge else None)
+        copied = copy_store(
+            source,
+            target,
+            merge=args.merge,
+            derive=corpus_tables if args.merge else None,
+            write=_recorded(target, args),
+        )
     except (StoreError, OSError) as exc:
         print(f"error: nothing imported into {where}: {exc}", file=sys.stderr)
         return 1

@@ -178,6 +178,10 @@ def test_import_copies_a_data_folder_into_a_database_once(
     assert "already holds 2 documents; add --merge" in capsys.readouterr().err
     assert cli.main(["import", str(data), "--db", url, "--merge", "-q"]) == 0
     assert sorted(open_store(url).read_documents()["doc_id"]) == ["a", "b"]
+    from extract.store.team import Team
+
+    log = Team(database_store).history(actor="cli", action="import")
+    assert list(log["target_id"]) == [str(data)] * 2 and '"added": 2' in log["after"].iloc[-1]
 
 
 def test_import_defaults_to_a_sqlite_file_in_the_folder_which_then_becomes_the_default(

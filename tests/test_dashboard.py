@@ -451,7 +451,8 @@ def test_reupload_with_other_content_waits_for_confirmation_then_says_what_it_re
     assert "Nothing was replaced" in at.warning[0].value  # a folder of files gets the same rule
     assert open_store(data_folder).read_text("good") == "Cuba and Russia met on 2 February 2024."
     at.button(key="confirm_replace").click().run()
-    assert md_text("replaced 1 stored document: good") in " ".join(s.value for s in at.success)
+    assert md_text("replaced 1 stored document: good") in " ".join(i.value for i in at.info)
+    assert "keeps no previous version" in " ".join(s.value for s in at.success)
     assert "history" in " ".join(c.value for c in at.caption)  # a folder keeps none, and the page says so
     assert sorted(open_store(data_folder).read_documents()["doc_id"]) == ["a", "b", "c", "good"]
     assert open_store(data_folder).read_text("good") == "Corrected: Cuba and Russia met on 2 February 2024."
