@@ -149,6 +149,7 @@ def show_uploads(actor: Actor) -> None:
     )
     for col, (label, icon, allowed, action, done) in zip(cols, actions, strict=True):
         if col.button(label, icon=icon, disabled=not (editor and allowed), help=why, key=f"upload_{label}"):
+            st.session_state.pop("add_report", None)  # the last upload's report is old news now
             try:
                 doc_id = action(store, int(row["id"]), actor=actor, derive=corpus_tables)
                 st.session_state["add_action"] = ("success", f"{done.capitalize()} {doc_id} (upload {row['id']}).")
