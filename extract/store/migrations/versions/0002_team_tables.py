@@ -7,7 +7,9 @@ Create Date: 2026-12-02
 ``corrections``: one row per corrected event or document, found again after a re-extraction by its locator
 (the document's content hash, the sentence and the time expression), ``changes`` a JSON object field -> value,
 ``version`` for optimistic locking. ``manual_events``: events an editor added, with their source.
-``uploads``: who uploaded which file as which document, and what an upload replaced (so it can be undone).
+``uploads``: who uploaded which file as which document, its status (stored, duplicate, removed, reverted), and
+what an upload replaced or removed (document row and events as JSON; the texts and scans stay stored while an
+upload references them), so it can be undone (extract/store/sql_uploads.py).
 """
 
 from __future__ import annotations
