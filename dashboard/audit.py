@@ -45,5 +45,7 @@ def changes(before: object, after: object) -> list[tuple[str, str, str]]:
 
 
 def change_text(before: object, after: object) -> str:
-    """The changes on one line: 'role: editor → admin; active: — → True'."""
-    return "; ".join(f"{field}: {old} → {new}" for field, old, new in changes(before, after))
+    """The changes on one line, shortest first (a count or a role before lists of summaries and hashes):
+    'role: editor → admin; active: — → True'."""
+    found = sorted(changes(before, after), key=lambda c: len(c[1]) + len(c[2]))
+    return "; ".join(f"{field}: {old} → {new}" for field, old, new in found)

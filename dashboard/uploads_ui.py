@@ -23,6 +23,10 @@ NO_HISTORY = (
 )
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def _summaries(items: list[str], n: int) -> str:
     if not items:
         return "- (no events)"
@@ -47,15 +51,15 @@ def show_pending(actor: Actor) -> None:
             st.markdown(f"**{md_text(change.doc_id)}** · from {md_text(change.filename)}")
             old, new = st.columns(2)
             old.markdown(
-                f"**Stored now**: {md_text(change.old_title) or '(no title)'} · {change.old_events:,} events\n\n"
+                f"**Stored now**: {md_text(change.old_title) or '(no title)'} · {_n(change.old_events, 'event')}\n\n"
                 + _summaries(change.old_summaries, change.old_events)
             )
             new.markdown(
-                f"**Uploaded**: {md_text(change.new_title) or '(no title)'} · {change.new_events:,} events\n\n"
+                f"**Uploaded**: {md_text(change.new_title) or '(no title)'} · {_n(change.new_events, 'event')}\n\n"
                 + _summaries(change.new_summaries, change.new_events)
             )
     editor = actor.can("editor")
-    left, right = st.columns(2)
+    left, right, _ = st.columns([2, 2, 3])
     replace = left.button(
         f"Replace {n:,} stored document{'s' if n != 1 else ''}",
         type="primary",

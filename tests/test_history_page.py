@@ -89,7 +89,7 @@ def test_uploads_list_confirm_restore_and_remove_in_the_app(db: SqlStore) -> Non
     at.button[0].click().run()
     assert "Nothing was replaced" in at.warning[0].value
     shown = " ".join(visible(m.value) for m in at.markdown)
-    assert "Stored now: good · 1 events" in shown and "Uploaded: good · 1 events" in shown
+    assert "Stored now: good · 1 event" in shown and "Uploaded: good · 1 event" in shown
     at.button(key="confirm_replace").click().run()
     assert db.read_text("good") == "Revised: Cuba and Russia met in 2024."
     assert "can be restored from the uploads list" in " ".join(s.value for s in at.success)

@@ -51,7 +51,9 @@ action = cols[1].selectbox("Action", [ANY_ACTION, *choices["action"]], key="h_ac
 kind = cols[2].selectbox("Target kind", [ANY_KIND, *choices["target_kind"]], key="h_kind")
 target = cols[3].text_input("Target (document, event, user… contains)", key="h_target", max_chars=300)
 today = dt.datetime.now(dt.UTC).date()
-dates = st.date_input("Between", value=(today - dt.timedelta(days=30), today), key="h_dates", max_value=today)
+dates = st.columns([2, 4])[0].date_input(
+    "Between", value=(today - dt.timedelta(days=30), today), key="h_dates", max_value=today
+)
 since = until = None
 if isinstance(dates, tuple | list) and len(dates) == 2:
     since = dt.datetime.combine(dates[0], dt.time(), dt.UTC)
