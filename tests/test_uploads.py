@@ -190,3 +190,15 @@ def test_history_filters_by_person_action_target_and_dates(store: SqlStore) -> N
     choices = team.history_choices()
     assert {"upload", "duplicate upload", "add user"} <= set(choices["action"])
     assert ED in choices["actor"] and "document" in choices["target_kind"]
+
+
+def test_names_with_nul_and_markup_round_trip(store: SqlStore) -> None:
+    name = "batch/a\x00b <b>[x](http://e.example)</b>"
+    upload(store, name)
+    listed = sql_uploads.list_uploads(store)
+    assert listed.iloc[0]["doc_id"] == name and listed.iloc[0]["filename"] == f"{name}.txt"
+    upload_id = int(listed.iloc[0]["id"])
+    assert sql_uploads.remove_upload(store, upload_id, actor=editor(store)) == name
+    assert sql_uploads.restore_upload(store, upload_id, actor=editor(store)) == name
+    assert name in set(store.read_documents()["doc_id"])
+    assert set(Team(store).history(target_kind="document")["target_id"]) == {name.replace("\x00", "\\x00")}

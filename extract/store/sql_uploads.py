@@ -132,7 +132,7 @@ def store_uploads(
         uploads = tables_sql.table(tables_sql.UPLOADS)
         for row in rows:  # before the write: what they keep (replaced texts) is then kept by it
             outcome.upload_ids[row["doc_id"]] = int(
-                conn.execute(sa.insert(uploads).values(**row)).inserted_primary_key[0]
+                conn.execute(sa.insert(uploads).values(**_to_db(row, store))).inserted_primary_key[0]
             )
         if accepted:
             keep = set(accepted)
@@ -153,7 +153,7 @@ def store_uploads(
                     actor,
                     "duplicate upload",
                     "document",
-                    doc_id,
+                    _logged(doc_id),
                     None,
                     {**after, "duplicate_of": row["duplicate_of"]},
                 )
@@ -161,9 +161,9 @@ def store_uploads(
             after.update(describe(documents, events, doc_id))
             if "previous" in row:
                 before = json.loads(row["previous"])
-                record(conn, actor, "replace", "document", doc_id, summary_of(before), after)
+                record(conn, actor, "replace", "document", _logged(doc_id), summary_of(before), after)
             else:
-                record(conn, actor, "upload", "document", doc_id, None, after)
+                record(conn, actor, "upload", "document", _logged(doc_id), None, after)
     return outcome
 
 
@@ -172,12 +172,20 @@ def remove_upload(store: SqlStore, upload_id: int, *, actor: Actor, derive: Deri
     Refused (StoreError) unless the upload is what the store holds now."""
     with store.database.writing() as conn:
         authorize(conn, actor, "editor", "remove an upload")
-        row = _upload(conn, upload_id)
+        row = _upload(conn, store, upload_id)
         _check_current(conn, store, row, "remove it")
         removed = snapshot(conn, store, row["doc_id"])
         _set(conn, upload_id, actor, status="removed", removed=json.dumps(removed, ensure_ascii=False))
         store.write_in(conn, events_frame(), documents_frame(), {}, remove=[row["doc_id"]], derive=derive)
-        record(conn, actor, "remove", "document", row["doc_id"], {**summary_of(removed), "upload": upload_id}, None)
+        record(
+            conn,
+            actor,
+            "remove",
+            "document",
+            _logged(row["doc_id"]),
+            {**summary_of(removed), "upload": upload_id},
+            None,
+        )
         return str(row["doc_id"])
 
 
@@ -186,7 +194,7 @@ def restore_upload(store: SqlStore, upload_id: int, *, actor: Actor, derive: Der
     when the doc_id is stored again meanwhile (remove or replace that first)."""
     with store.database.writing() as conn:
         authorize(conn, actor, "editor", "restore an upload")
-        row = _upload(conn, upload_id)
+        row = _upload(conn, store, upload_id)
         if row["status"] != "removed" or not row["removed"]:
             raise StoreError(f"upload {upload_id} ({row['filename']}) was not removed: nothing to restore")
         if row["doc_id"] in stored_hashes(conn, store):
@@ -194,7 +202,15 @@ def restore_upload(store: SqlStore, upload_id: int, *, actor: Actor, derive: Der
         removed = json.loads(row["removed"])
         _set(conn, upload_id, actor, status="stored", removed=None)
         _put_back(conn, store, removed, derive)
-        record(conn, actor, "restore", "document", row["doc_id"], None, {**summary_of(removed), "upload": upload_id})
+        record(
+            conn,
+            actor,
+            "restore",
+            "document",
+            _logged(row["doc_id"]),
+            None,
+            {**summary_of(removed), "upload": upload_id},
+        )
         return str(row["doc_id"])
 
 
@@ -203,7 +219,7 @@ def restore_previous(store: SqlStore, upload_id: int, *, actor: Actor, derive: D
     the doc_id. Refused unless the upload is what the store holds now."""
     with store.database.writing() as conn:
         authorize(conn, actor, "editor", "restore a previous version")
-        row = _upload(conn, upload_id)
+        row = _upload(conn, store, upload_id)
         if not row["previous"]:
             raise StoreError(f"upload {upload_id} ({row['filename']}) replaced nothing: there is no previous version")
         _check_current(conn, store, row, "restore the previous version")
@@ -216,7 +232,7 @@ def restore_previous(store: SqlStore, upload_id: int, *, actor: Actor, derive: D
             actor,
             "restore previous",
             "document",
-            row["doc_id"],
+            _logged(row["doc_id"]),
             {**summary_of(current), "upload": upload_id},
             summary_of(previous),
         )
@@ -249,7 +265,7 @@ def list_uploads(store: SqlStore, limit: int = 500) -> pd.DataFrame:
             .order_by(uploads.c.id.desc())
             .limit(limit)
         )
-        rows = conn.execute(query).mappings().all()
+        rows = [_from_db(dict(r), store) for r in conn.execute(query).mappings().all()]
     out = []
     for row in rows:
         stored = current.get(row["doc_id"])
@@ -307,7 +323,7 @@ def recorded_write(
             "stored_documents": summary.stored_documents,
             "mode": "replace" if replace_all else "merge",
         }
-        record(conn, actor, action, "run", target, None, after)
+        record(conn, actor, action, "run", _logged(target), None, after)
     return summary
 
 
@@ -394,12 +410,33 @@ def _put_back(conn: sa.Connection, store: SqlStore, snap: Mapping[str, Any], der
     store.write_in(conn, events_frame(snap["events"]), documents_frame([snap["document"]]), {}, derive=derive)
 
 
-def _upload(conn: sa.Connection, upload_id: int) -> Mapping[str, Any]:
+def _upload(conn: sa.Connection, store: SqlStore, upload_id: int) -> Mapping[str, Any]:
     uploads = tables_sql.table(tables_sql.UPLOADS)
     row = conn.execute(sa.select(uploads).where(uploads.c.id == int(upload_id))).mappings().first()
     if row is None:
         raise StoreError(f"no upload {upload_id}")
+    return _from_db(dict(row), store)
+
+
+_NAMES = ("doc_id", "filename", "duplicate_of")  # uploads' text columns that come from a document or a file
+
+
+def _to_db(row: Mapping[str, Any], store: SqlStore) -> dict[str, Any]:
+    """An uploads row as stored: on PostgreSQL, NUL in a name escaped as the store escapes its strings."""
+    if not store.database.escape_nul:
+        return dict(row)
+    return {k: sql_rows.escape(v) if k in _NAMES and isinstance(v, str) else v for k, v in row.items()}
+
+
+def _from_db(row: dict[str, Any], store: SqlStore) -> dict[str, Any]:
+    if store.database.escape_nul:
+        row.update({k: sql_rows.unescape(row[k]) for k in _NAMES if isinstance(row.get(k), str)})
     return row
+
+
+def _logged(target_id: str) -> str:
+    """A target id for the audit log (PostgreSQL's TEXT holds no NUL: shown as \\x00)."""
+    return str(target_id).replace("\x00", "\\x00")
 
 
 def _check_current(conn: sa.Connection, store: SqlStore, row: Mapping[str, Any], what: str) -> None:
