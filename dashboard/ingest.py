@@ -43,7 +43,7 @@ from extract.store import Store, open_store, sql_uploads
 from extract.store.base import concat
 from extract.store.sql import SqlStore
 from extract.store.sql_uploads import text_sha
-from extract.store.team import LOCAL, Actor
+from extract.store.team import LOCAL, Actor, PermissionDenied, Team
 
 UPLOAD_TYPES = [suffix.lstrip(".") for suffix in documents.SUPPORTED_SUFFIXES]
 MAX_UPLOAD_MB = documents.MAX_BYTES // 1_048_576  # the engine refuses larger files; the uploader says so first
@@ -166,13 +166,14 @@ def extract_uploads(
     store: Store | str | Path,
     progress: Progress | None = None,
     *,
-    actor: Actor = LOCAL,
+    actor: Actor,
 ) -> UploadReport:
     """Extract uploaded files and merge their documents into the store; bad files are reported, not fatal.
 
     A content stored already (same SHA-256 of the text) is not extracted again: it is reported (and, in a
     database, recorded) as a duplicate of the stored document. A document whose doc_id is stored with other
-    content is extracted but not written: it waits in ``report.pending`` for ``confirm_replacements``."""
+    content is extracted but not written: it waits in ``report.pending`` for ``confirm_replacements``. ``actor``:
+    who uploads (``current_actor()`` in the app); a database checks the editor role and records it."""
     target = store if isinstance(store, Store) else open_store(store)
     report = UploadReport(recorded=has_history(target))
     found, origin = read_uploads(files, report)
@@ -181,6 +182,8 @@ def extract_uploads(
     names = list(dict.fromkeys(origin.values()))
     with WRITE_LOCK:
         try:
+            if isinstance(target, SqlStore) and not actor.local and not Team(target).actor(actor.email).can("editor"):
+                raise PermissionDenied(f"{actor.email}: uploading articles needs the editor role")  # before extracting
             before = target.read_events()
             stored = target.read_documents()
             by_sha: dict[str, str] = {}

@@ -129,3 +129,22 @@ def test_an_entry_shows_the_fields_that_changed() -> None:
     assert audit.change_text(float("nan"), None) == ""
     assert audit.changes('"old"', '"new"') == [("value", "old", "new")]
     assert len(audit.shown("x" * 1000)) == audit.MAX_VALUE
+
+
+@pytest.mark.usefixtures("one_event_per_document")
+def test_upload_path_on_a_database_records_duplicates_and_refuses_a_viewer(db: SqlStore) -> None:
+    from dashboard import ingest
+
+    files = [("good.txt", b"Cuba and Russia met on 2 February 2024.")]
+    first = ingest.extract_uploads(files, db, actor=LOCAL)
+    assert first.accepted == ["good.txt"] and first.recorded
+    again = ingest.extract_uploads([*files, ("copy.txt", files[0][1])], db, actor=LOCAL)
+    assert again.duplicates == {"good": "good", "copy": "good"} and again.documents_added == 0
+    assert again.rejected == [] and again.accepted == []
+    assert [r for r in sql_uploads.list_uploads(db)["shown"]][:2] == ["duplicate: already stored as good"] * 2
+    Team(db).set_user("vi@example.org", "viewer", by=LOCAL)
+    refused = ingest.extract_uploads(
+        [("new.txt", b"Havana on 3 March 2025.")], db, actor=Team(db).actor("vi@example.org")
+    )
+    assert "PermissionDenied" in (refused.error or "") and "needs the editor role" in refused.error
+    assert refused.rejected == ["new.txt"] and "new" not in set(db.read_documents()["doc_id"])
