@@ -43,7 +43,7 @@ from extract.store import Store, open_store, sql_uploads
 from extract.store.base import concat
 from extract.store.sql import SqlStore
 from extract.store.sql_uploads import text_sha
-from extract.store.team import LOCAL, Actor, PermissionDenied, Team
+from extract.store.team import LOCAL, Actor, PermissionDenied, authorize
 
 UPLOAD_TYPES = [suffix.lstrip(".") for suffix in documents.SUPPORTED_SUFFIXES]
 MAX_UPLOAD_MB = documents.MAX_BYTES // 1_048_576  # the engine refuses larger files; the uploader says so first
@@ -122,12 +122,33 @@ class UploadReport:
 
 
 def current_actor() -> Actor:
-    """Who is using the dashboard: the one place the upload path asks (login sets ``st.session_state.actor``;
-    the local single-user app is LOCAL)."""
+    """Who is using the dashboard: the one place the upload pages ask. ``dashboard.auth.current_actor`` once the
+    login exists; until then the session's ``actor``, else LOCAL (the local single-user app)."""
+    try:
+        from dashboard import auth  # type: ignore[attr-defined]
+    except ImportError:
+        auth = None
+    if auth is not None and hasattr(auth, "current_actor"):
+        return auth.current_actor()
     import streamlit as st
 
     actor = st.session_state.get("actor", LOCAL)
     return actor if isinstance(actor, Actor) else LOCAL
+
+
+def _may_upload(target: Store, actor: Actor) -> None:
+    """PermissionDenied unless ``actor`` is an editor in the store now (LOCAL always is; a named user needs a
+    database store, the only kind with users)."""
+    if actor.local:
+        return
+    if not isinstance(target, SqlStore):
+        raise PermissionDenied(f"{actor.email}: to upload articles as a named user needs a database store")
+    with target.database.reading() as conn:
+        if conn is None:
+            raise PermissionDenied(
+                f"{actor.email} is not a user of this dashboard: to upload articles needs the editor role"
+            )
+        authorize(conn, actor, "editor", "upload articles")
 
 
 def has_history(store: Store) -> bool:
@@ -182,8 +203,7 @@ def extract_uploads(
     names = list(dict.fromkeys(origin.values()))
     with WRITE_LOCK:
         try:
-            if isinstance(target, SqlStore) and not actor.local and not Team(target).actor(actor.email).can("editor"):
-                raise PermissionDenied(f"{actor.email}: uploading articles needs the editor role")  # before extracting
+            _may_upload(target, actor)  # before extracting (the write's own transaction checks again)
             before = target.read_events()
             stored = target.read_documents()
             by_sha: dict[str, str] = {}
@@ -235,6 +255,7 @@ def confirm_replacements(
     names = list(dict.fromkeys(pending.filenames[d] for d in chosen))
     with WRITE_LOCK:
         try:
+            _may_upload(target, actor)
             before, stored = target.read_events(), target.read_documents()
             docs = pending.documents[pending.documents["doc_id"].astype(str).isin(chosen)]
             events = pending.events[pending.events["doc_id"].astype(str).isin(chosen)]
