@@ -121,7 +121,7 @@ def show_uploads(actor: Actor) -> None:
             "Status": uploads["shown"],
         }
     )
-    st.dataframe(shown, hide_index=True, use_container_width=True, key="uploads")
+    st.dataframe(shown, hide_index=True, width="stretch", key="uploads")
     labels = [
         f"#{r.id} · {r.filename} → {r.doc_id} ({r.shown})"
         for r in uploads[["id", "filename", "doc_id", "shown"]].itertuples()

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from extract.store import open_store, sql_uploads
 from extract.store.sql import SqlStore
-from extract.store.team import LOCAL, Actor, Team
+from extract.store.team import LOCAL, Team
 from tests.databases import sqlite_url
 from tests.markdown_check import visible
 from tests.test_dashboard import APP, one_event_per_document  # noqa: F401  (a fixture)
@@ -31,10 +31,8 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SqlStore:
     return store
 
 
-def page(path: str, actor: Actor | None = None) -> AppTest:
+def page(path: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
-    if actor is not None:
-        at.session_state["actor"] = actor
     at.run()
     at.switch_page(path).run()
     assert not at.exception, at.exception
@@ -108,11 +106,15 @@ def test_uploads_list_confirm_restore_and_remove_in_the_app(db: SqlStore) -> Non
     assert not at.exception
 
 
-def test_a_viewer_sees_the_uploads_but_cannot_act(db: SqlStore) -> None:
+def test_a_viewer_sees_the_uploads_but_cannot_act(db: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import ingest
+
     events, docs, texts = run("story")
     sql_uploads.store_uploads(db, events, docs, texts, actor=LOCAL, filenames={"story": "story.txt"})
     Team(db).set_user("vi@example.org", "viewer", by=LOCAL)
-    at = page("views/add.py", actor=Team(db).actor("vi@example.org"))
+    viewer = Team(db).actor("vi@example.org")
+    monkeypatch.setattr(ingest, "current_actor", lambda: viewer)  # the one place the page asks who acts
+    at = page("views/add.py")
     assert "needs the editor role; you are a viewer" in at.info[0].value and not at.get("file_uploader")
     assert [r["File"] for r in table(at)] == ["story.txt"]
     at.selectbox(key="upload_pick").set_value(0).run()
