@@ -38,9 +38,10 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## extract: re-extract the seeds into the store, merged (documents uploaded in the dashboard are kept)
+## extract: re-extract the seeds into the store, merged: a run merges by default, so documents uploaded in
+## the dashboard are kept (only `python -m extract ... --replace` drops what the run did not extract)
 extract: $(VENV)/.runtime
-	DATELINE_DATA=$(DATA) $(BIN)/python -m extract seeds --merge
+	DATELINE_DATA=$(DATA) $(BIN)/python -m extract seeds
 
 ## bench: accuracy and speed figures (needs ../shared)
 bench: $(VENV)/.dev

@@ -83,6 +83,7 @@ def main() -> None:
             url_path="users",
             visibility="visible" if actor.can("admin") else "hidden",
         ),
+        st.Page(VIEWS / "history.py", title="History", icon=":material/history:", url_path="history"),
     ]
     navigation = st.navigation(pages)
     render_sidebar(dataset)

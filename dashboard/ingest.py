@@ -6,11 +6,19 @@ is named with its problem), the documents go through `extract.pipeline.extract_d
 texts included, through `Store.write` (merged: documents with other doc_ids are kept). A document's `path` is
 the upload's name; the Sources page shows its text from the store.
 
-doc_ids: an uploaded `article.txt` is the document `article`, so uploading a corrected `article.txt` later
-replaces it (its events and text too). JSONL lines are `<file stem>/<id>` (`batch.jsonl` line `{"id": 1}` ->
-`batch/1`), so two batches numbered 1..N do not replace each other; re-uploading `batch.jsonl` does. A doc_id
-repeated within one batch of uploads is reported and the later document skipped. Every replaced stored
-document is listed in the report.
+doc_ids: an uploaded `article.txt` is the document `article`. JSONL lines are `<file stem>/<id>` (`batch.jsonl`
+line `{"id": 1}` -> `batch/1`), so two batches numbered 1..N do not meet. A doc_id repeated within one batch of
+uploads is reported and the later document skipped.
+
+Nothing is replaced silently: an upload whose text (SHA-256) is stored already is reported as "already stored
+as DOC" and not extracted again; one whose doc_id is stored with other content (a corrected file, a seed's
+name, a JSONL id of an earlier batch) is extracted but waits in `UploadReport.pending`, with what would change
+(`Change`: titles, event counts, a few summaries), until an editor confirms it (`confirm_replacements`). Into a
+database every write goes through `extract.store.sql_uploads`: the editor role checked, the uploads table and
+the audit log written, in the write's own transaction, and a replacement or removal can be undone there. A
+folder of files gets the same rules (checked before its write) but keeps no history.
+
+The actor: `current_actor()` (the session's `actor`, else LOCAL, the local single-user app).
 
 Writers: `WRITE_LOCK` serialises this server's extractions (one model's worth of CPU at a time); the store's
 write takes its own inter-process lock around read-merge-write, so a cron `python -m extract ... --merge` into
@@ -25,11 +33,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import pandas as pd
+
 from dashboard.data import PROJECT_ROOT
-from extract import documents, pipeline, runs
+from extract import documents, pipeline, runs, schema
 from extract.corpus.steps import corpus_tables
-from extract.store import Store, open_store
-from extract.store.team import LOCAL, Actor, require
+from extract.schema import typed_documents
+from extract.store import Store, open_store, sql_uploads
+from extract.store.base import concat
+from extract.store.sql import SqlStore
+from extract.store.sql_uploads import text_sha
+from extract.store.team import LOCAL, Actor, PermissionDenied, authorize
 
 UPLOAD_TYPES = [suffix.lstrip(".") for suffix in documents.SUPPORTED_SUFFIXES]
 MAX_UPLOAD_MB = documents.MAX_BYTES // 1_048_576  # the engine refuses larger files; the uploader says so first
@@ -37,6 +51,7 @@ SEEDS = PROJECT_ROOT / "seeds"
 Progress = Callable[[int, int, str], None]
 # One extraction at a time per server process: extraction is CPU-bound, and the seeds are extracted once.
 WRITE_LOCK = threading.Lock()
+SHOWN = 5  # event summaries shown per version when a replacement waits for confirmation
 
 
 def extract_seeds(store: Store | str | Path, progress: Progress | None = None) -> runs.RunReport | None:
@@ -59,6 +74,34 @@ def problem_text(problem: documents.Problem, name: str) -> str:
 
 
 @dataclass
+class Change:
+    """What replacing a stored document with an upload would change: old and new title, events, a few
+    summaries."""
+
+    doc_id: str
+    filename: str
+    old_sha256: str
+    old_title: str
+    new_title: str
+    old_events: int
+    new_events: int
+    old_summaries: list[str] = field(default_factory=list)
+    new_summaries: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Pending:
+    """Extracted uploads whose doc_id is stored with other content: written only when an editor confirms."""
+
+    events: pd.DataFrame
+    documents: pd.DataFrame
+    texts: dict[str, str]
+    scans: dict[str, str]
+    filenames: dict[str, str]
+    changes: list[Change]
+
+
+@dataclass
 class UploadReport:
     """What happened to a batch of uploaded files."""
 
@@ -69,10 +112,48 @@ class UploadReport:
     events_after: int = 0
     documents_added: int = 0  # documents this run wrote (new or replacing one with the same doc_id)
     documents_replaced: int = 0
-    replaced: list[str] = field(default_factory=list)  # stored doc_ids this upload replaced
+    replaced: list[str] = field(default_factory=list)  # stored doc_ids this upload replaced (confirmed)
+    duplicates: dict[str, str] = field(default_factory=dict)  # doc_id -> the stored doc_id with the same content
+    pending: Pending | None = None  # replacements waiting for an editor's confirmation
     lost_events: int = 0  # events of other documents that are gone (should stay 0)
     error: str | None = None
     run_report: str = ""
+    recorded: bool = False  # who uploaded what went to the store's uploads table and audit log (a database)
+
+
+def current_actor() -> Actor:
+    """Who is using the dashboard: the one place the upload pages ask. ``dashboard.auth.current_actor`` once the
+    login exists; until then the session's ``actor``, else LOCAL (the local single-user app)."""
+    try:
+        from dashboard import auth  # type: ignore[attr-defined]
+    except ImportError:
+        auth = None
+    if auth is not None and hasattr(auth, "current_actor"):
+        return auth.current_actor()
+    import streamlit as st
+
+    actor = st.session_state.get("actor", LOCAL)
+    return actor if isinstance(actor, Actor) else LOCAL
+
+
+def _may_upload(target: Store, actor: Actor) -> None:
+    """PermissionDenied unless ``actor`` is an editor in the store now (LOCAL always is; a named user needs a
+    database store, the only kind with users)."""
+    if actor.local:
+        return
+    if not isinstance(target, SqlStore):
+        raise PermissionDenied(f"{actor.email}: to upload articles as a named user needs a database store")
+    with target.database.reading() as conn:
+        if conn is None:
+            raise PermissionDenied(
+                f"{actor.email} is not a user of this dashboard: to upload articles needs the editor role"
+            )
+        authorize(conn, actor, "editor", "upload articles")
+
+
+def has_history(store: Store) -> bool:
+    """Whether the store records uploads and the audit log (a database; a folder of files does not)."""
+    return isinstance(store, SqlStore)
 
 
 def read_uploads(
@@ -105,50 +186,217 @@ def extract_uploads(
     files: list[tuple[str, bytes]],
     store: Store | str | Path,
     progress: Progress | None = None,
-    actor: Actor = LOCAL,
+    *,
+    actor: Actor,
 ) -> UploadReport:
-    """Extract uploaded files and merge their documents into the store; bad files are reported, not fatal. The
-    write is refused (report.error) unless ``actor`` is an editor in the store at the moment of writing."""
+    """Extract uploaded files and merge their documents into the store; bad files are reported, not fatal.
+
+    A content stored already (same SHA-256 of the text) is not extracted again: it is reported (and, in a
+    database, recorded) as a duplicate of the stored document. A document whose doc_id is stored with other
+    content is extracted but not written: it waits in ``report.pending`` for ``confirm_replacements``. ``actor``:
+    who uploads (``current_actor()`` in the app); a database checks the editor role and records it."""
     target = store if isinstance(store, Store) else open_store(store)
-    report = UploadReport()
+    report = UploadReport(recorded=has_history(target))
     found, origin = read_uploads(files, report)
     if not found:
         return report
     names = list(dict.fromkeys(origin.values()))
     with WRITE_LOCK:
         try:
+            _may_upload(target, actor)  # before extracting (the write's own transaction checks again)
             before = target.read_events()
-            extraction = pipeline.extract_documents(found, progress=progress)
-            events, docs, failures = extraction.events, extraction.documents, extraction.problems
-            extracted = set(docs["doc_id"].astype(str))
-            summary = None
-            if extracted:
-                require(target, actor, "editor", "upload articles")  # the role as stored now, not as shown
-                summary = target.write(events, docs, extraction.texts, scans=extraction.datings, derive=corpus_tables)
+            stored = target.read_documents()
+            by_sha: dict[str, str] = {}
+            for doc_id, sha in zip(stored["doc_id"].astype(str), stored["sha256"].astype(str), strict=True):
+                by_sha.setdefault(sha, doc_id)
+            fresh, copies = [], []
+            for doc in found:
+                sha = text_sha(doc.text)
+                if sha in by_sha:
+                    report.duplicates[doc.doc_id] = by_sha[sha]
+                    copies.append(doc)
+                else:
+                    by_sha[sha] = doc.doc_id
+                    fresh.append(doc)
+            extraction = pipeline.extract_documents(fresh, progress=progress) if fresh else None
+            events = extraction.events if extraction else schema.events_frame()
+            docs = extraction.documents if extraction else schema.documents_frame()
+            failures = extraction.problems if extraction else []
+            texts = dict(extraction.texts) if extraction else {}
+            scans = dict(extraction.datings) if extraction else {}
+            copy_rows = [{"doc_id": d.doc_id, "title": d.title or "", "path": d.path} for d in copies]
+            texts.update({d.doc_id: d.text for d in copies})
+            docs_all = concat(typed_documents(docs), schema.documents_frame(copy_rows))
+            _write_batch(target, events, docs_all, texts, scans, origin, {}, actor, before, stored, report)
             after = target.read_events()
-        except Exception as err:  # a corrupt stored table, a missing model...: nothing was written
+        except Exception as err:  # a corrupt stored table, a missing model, a refused role...: nothing was written
             report.error = f"{type(err).__name__}: {err}"
             report.rejected += [n for n in names if n not in report.rejected]
             return report
+    extracted = set(docs["doc_id"].astype(str))
     seen = {(name, text) for name, texts in report.problems.items() for text in texts}
     for problem in failures:  # extraction failures name the document's path: the upload's name
         _note(report, seen, problem.path, problem_text(problem, problem.path))
-    accepted = {origin[doc_id] for doc_id in extracted}
+    _tally(report, names, origin, before, after, extracted)
+    report.run_report = f"{len(found):,} articles read, {len(docs):,} extracted, {len(events):,} events found" + (
+        "" if report.documents_added else "; nothing was written"
+    )
+    return report
+
+
+def confirm_replacements(
+    pending: Pending, store: Store | str | Path, *, actor: Actor, doc_ids: list[str] | None = None
+) -> UploadReport:
+    """Write the pending replacements an editor confirmed (``doc_ids``; default all), each only if the stored
+    version is still the one shown (else it is pending again)."""
+    target = store if isinstance(store, Store) else open_store(store)
+    report = UploadReport(recorded=has_history(target))
+    chosen = {c.doc_id: c.old_sha256 for c in pending.changes if doc_ids is None or c.doc_id in doc_ids}
+    names = list(dict.fromkeys(pending.filenames[d] for d in chosen))
+    with WRITE_LOCK:
+        try:
+            _may_upload(target, actor)
+            before, stored = target.read_events(), target.read_documents()
+            docs = pending.documents[pending.documents["doc_id"].astype(str).isin(chosen)]
+            events = pending.events[pending.events["doc_id"].astype(str).isin(chosen)]
+            _write_batch(
+                target,
+                events,
+                docs,
+                pending.texts,
+                pending.scans,
+                pending.filenames,
+                chosen,
+                actor,
+                before,
+                stored,
+                report,
+            )
+            after = target.read_events()
+        except Exception as err:
+            report.error = f"{type(err).__name__}: {err}"
+            report.rejected += names
+            return report
+    _tally(report, names, pending.filenames, before, after, set(chosen))
+    return report
+
+
+def _write_batch(
+    target: Store,
+    events: pd.DataFrame,
+    docs: pd.DataFrame,
+    texts: dict[str, str],
+    scans: dict[str, str],
+    filenames: dict[str, str],
+    confirmed: dict[str, str],
+    actor: Actor,
+    before: pd.DataFrame,
+    stored: pd.DataFrame,
+    report: UploadReport,
+) -> None:
+    """Write what may be written; the replacements not confirmed go to ``report.pending``."""
+    if isinstance(target, SqlStore):
+        outcome = sql_uploads.store_uploads(
+            target,
+            events,
+            docs,
+            texts,
+            actor=actor,
+            filenames=filenames,
+            scans=scans,
+            confirmed=confirmed,
+            derive=corpus_tables,
+        )
+        written, conflicts = outcome.added + outcome.replaced, outcome.conflicts
+        report.duplicates.update(outcome.duplicates)
+        report.replaced = sorted(outcome.replaced)
+    else:  # a folder of files: the same rules, checked before its write (it keeps no history)
+        by_id = dict(zip(stored["doc_id"].astype(str), stored["sha256"].astype(str), strict=True))
+        conflicts, written = {}, []
+        for doc_id in docs["doc_id"].astype(str):
+            if doc_id in report.duplicates:
+                continue
+            if doc_id in by_id and confirmed.get(doc_id) != by_id[doc_id]:
+                conflicts[doc_id] = by_id[doc_id]
+            else:
+                written.append(doc_id)
+        if written:
+            keep = docs["doc_id"].astype(str).isin(written)
+            summary = target.write(
+                events[events["doc_id"].astype(str).isin(written)],
+                docs[keep],
+                {k: v for k, v in texts.items() if k in written},
+                scans={k: v for k, v in scans.items() if k in written},
+                derive=corpus_tables,
+            )
+            report.replaced = sorted(summary.replaced)
+    report.documents_added = len(written)
+    report.documents_replaced = len(report.replaced)
+    if conflicts:
+        report.pending = _pending(events, docs, texts, scans, filenames, conflicts, before, stored)
+
+
+def _pending(
+    events: pd.DataFrame,
+    docs: pd.DataFrame,
+    texts: dict[str, str],
+    scans: dict[str, str],
+    filenames: dict[str, str],
+    conflicts: dict[str, str],
+    before: pd.DataFrame,
+    stored: pd.DataFrame,
+) -> Pending:
+    ids = set(conflicts)
+    titles = dict(zip(stored["doc_id"].astype(str), stored["title"].astype(str), strict=True))
+    new_titles = dict(zip(docs["doc_id"].astype(str), docs["title"].astype(str), strict=True))
+    changes = []
+    for doc_id, old_sha in conflicts.items():
+        old = before[before["doc_id"].astype(str) == doc_id]
+        new = events[events["doc_id"].astype(str) == doc_id]
+        changes.append(
+            Change(
+                doc_id=doc_id,
+                filename=filenames.get(doc_id, ""),
+                old_sha256=old_sha,
+                old_title=titles.get(doc_id, ""),
+                new_title=new_titles.get(doc_id, ""),
+                old_events=len(old),
+                new_events=len(new),
+                old_summaries=[str(s) for s in old["summary"].head(SHOWN)],
+                new_summaries=[str(s) for s in new["summary"].head(SHOWN)],
+            )
+        )
+    return Pending(
+        events=events[events["doc_id"].astype(str).isin(ids)].reset_index(drop=True),
+        documents=docs[docs["doc_id"].astype(str).isin(ids)].reset_index(drop=True),
+        texts={k: v for k, v in texts.items() if k in ids},
+        scans={k: v for k, v in scans.items() if k in ids},
+        filenames={k: v for k, v in filenames.items() if k in ids},
+        changes=changes,
+    )
+
+
+def _tally(
+    report: UploadReport,
+    names: list[str],
+    origin: dict[str, str],
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    extracted: set[str],
+) -> None:
+    """Which files were added, waiting or refused, and the events before and after."""
+    waiting = {c.doc_id for c in report.pending.changes} if report.pending else set()
+    written = {d for d in extracted if d not in waiting and d not in report.duplicates}
+    accepted = {origin[d] for d in written}
+    held = {origin[d] for d in waiting | set(report.duplicates) if d in origin}
     for name in names:
         if name in accepted:
             report.accepted.append(name)
-        elif name not in report.rejected:
+        elif name not in report.rejected and name not in held:
             report.rejected.append(name)
     report.events_before, report.events_after = len(before), len(after)
-    report.documents_added = len(docs)
-    report.replaced = sorted(summary.replaced) if summary else []
-    report.documents_replaced = len(report.replaced)
-    kept_before = before[~before["doc_id"].isin(extracted)]
+    kept_before = before[~before["doc_id"].isin(written)]
     report.lost_events = int((~kept_before["event_id"].isin(set(after["event_id"]))).sum())
-    report.run_report = f"{len(found):,} articles read, {len(docs):,} extracted, {len(events):,} events found" + (
-        "" if summary else "; nothing was written"
-    )
-    return report
 
 
 def replaced_text(doc_ids: list[str], shown: int = 10) -> str:

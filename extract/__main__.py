@@ -76,8 +76,8 @@ files in a folder (--out):
   failed run leaves the previous ones as they were, and a run killed while
   swapping them in is completed by whoever opens the folder next. Nothing is
   written if no document could be extracted. Runs writing into one folder
-  take turns (a lock file, .dateline.lock, in --out), so concurrent --merge
-  runs keep each other's documents. --merge refuses a folder holding only one
+  take turns (a lock file, .dateline.lock, in --out), so concurrent
+  runs keep each other's documents. A merge refuses a folder holding only one
   of the two tables (events and documents.csv); a stored doc_id taken over by
   a different file is warned about.
 
@@ -93,6 +93,14 @@ on a Dask cluster (pip install -r requirements-scale.txt):
                   extracted elsewhere.
   --resume        skip inputs stored already with the same text (SHA-256):
                   finishes an interrupted --scheduler run.
+merging and --replace:
+  A run into an existing store merges: this run's documents replace stored
+  ones with the same doc_id, and every other stored document (uploads from
+  the dashboard, earlier runs) is kept. --merge is accepted and does nothing.
+  --replace makes the stored set exactly this run's: the documents it did
+  not extract are dropped, and their number is printed. Into a database,
+  each run is recorded in the audit log (actor "cli": documents added,
+  replaced, removed).
 
 other commands:
   python -m extract import DATA_DIR [--db URL] [--merge]
@@ -134,7 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--jobs", type=_jobs, default=1, metavar="N", help="processes to use (default 1; 0 = one per CPU)"
     )
-    parser.add_argument("--merge", action="store_true", help="add to the stored tables, replacing re-extracted doc_ids")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--merge",
+        action="store_true",
+        help="accepted for old scripts and does nothing: merging is the default (documents this run did not "
+        "extract are kept; re-extracted doc_ids are replaced)",
+    )
+    mode.add_argument(
+        "--replace",
+        action="store_true",
+        help="make the stored set exactly this run's: every stored document not in it (uploads included) is "
+        "dropped, and how many is printed",
+    )
     parser.add_argument(
         "--if-empty", action="store_true", help="do nothing when the store already holds documents (make run)"
     )
@@ -249,7 +269,9 @@ def extract_main(argv: Sequence[str]) -> int:
     if args.scheduler is not None:
         return _cluster_main(args, store, export, bar)
     try:
-        report = run_extraction(args.inputs, store, jobs=args.jobs, progress=bar, merge=args.merge)
+        report = run_extraction(
+            args.inputs, store, jobs=args.jobs, progress=bar, merge=not args.replace, actor=_cli_actor(store)
+        )
     except MergeError as exc:
         bar.close()
         print(f"error: {exc}", file=sys.stderr)
@@ -274,7 +296,13 @@ def _cluster_main(args: argparse.Namespace, store: Store, export: Store | None, 
     where = _where(store)
     try:
         report = run_on_cluster(
-            args.inputs, store, args.scheduler, workers=args.workers, progress=bar, merge=args.merge, resume=args.resume
+            args.inputs,
+            store,
+            args.scheduler,
+            workers=args.workers,
+            progress=bar,
+            merge=not args.replace,
+            resume=args.resume,
         )
     except ClusterError as exc:
         bar.close()
@@ -318,10 +346,38 @@ def _summary(args: argparse.Namespace, report: RunReport, store: Store, export: 
         print(f"{summary}; nothing written: {reason}", file=sys.stderr)
         return 1
     outputs = ", ".join(report.outputs)
-    print(f"{summary}; wrote {outputs}{' (merged)' if args.merge else ''}")
+    if args.replace:
+        gone = len(report.removed)
+        named = f": {', '.join(report.removed[:10])}{' ...' if gone > 10 else ''}" if gone else ""
+        print(
+            f"{summary}; wrote {outputs} (--replace: removed {gone} stored document{'s' if gone != 1 else ''} "
+            f"not in this run{named})"
+        )
+    else:
+        kept = f", replaced {len(report.replaced)} stored" if report.replaced else ""
+        print(f"{summary}; wrote {outputs} (merged{kept}; documents not in this run kept)")
     if export is not None:
         return _export(store, export, args.quiet)
     return 0
+
+
+def _cli_actor(store: Store) -> object:
+    """Who a CLI write is recorded as, in a database's audit log (None for a folder: it has no log)."""
+    if not hasattr(store, "write_in"):
+        return None
+    from extract.store.team import CLI
+
+    return CLI
+
+
+def _recorded(target: Store, args: argparse.Namespace) -> object:
+    """The import's write into a database, recorded in its audit log as the CLI's (with its counts)."""
+    import functools
+
+    from extract.store.sql_uploads import recorded_write
+    from extract.store.team import CLI
+
+    return functools.partial(recorded_write, target, actor=CLI, action="import", target=str(args.folder)[:500])
 
 
 def _export_folder(parser: argparse.ArgumentParser, out: str) -> Store:
@@ -383,7 +439,13 @@ def import_main(argv: Sequence[str]) -> int:
                 file=sys.stderr,
             )
             return 1
-        copied = copy_store(source, target, merge=args.merge, derive=corpus_tables if args.merge else None)
+        copied = copy_store(
+            source,
+            target,
+            merge=args.merge,
+            derive=corpus_tables if args.merge else None,
+            write=_recorded(target, args),
+        )
     except (StoreError, OSError) as exc:
         print(f"error: nothing imported into {where}: {exc}", file=sys.stderr)
         return 1

@@ -14,7 +14,8 @@ a task that raises is retried ``RETRIES`` times. Batches are committed as they f
 keeps the documents written so far; ``resume`` then skips every input whose doc_id is stored with the same
 content hash (SHA-256 of its text, as the documents table's ``sha256`` column holds it) and finishes the run.
 
-Without ``merge`` the stored set becomes exactly the run's documents, as with the local run: the first batch
+With ``merge`` (the CLI's default) the documents a run did not extract are kept; without it (the CLI's
+``--replace``) the stored set becomes exactly the run's documents, as with the local run: the first batch
 replaces the stored set (unless resuming), and at the end documents stored but not among the inputs are
 dropped. This module imports ``distributed``: import it only when a cluster is asked for.
 """

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extract import pipeline
 from extract.corpus.steps import corpus_tables
 from extract.documents import MAX_BYTES, Problem, read_inputs
 from extract.store import MergeError, Store, StoreError, is_plan, open_store
+
+if TYPE_CHECKING:
+    from extract.store.team import Actor
 
 __all__ = ["MergeError", "RunReport", "StoreError", "run_extraction"]
 
@@ -30,6 +33,7 @@ class RunReport:
     n_read: int = 0  # documents read from the inputs (some may then fail extraction)
     # merge: each stored doc_id this run replaced -> (its stored path, the new document's path)
     replaced: dict[str, tuple[str, str]] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)  # stored doc_ids dropped (not merging: not in this run)
     outputs: list[str] = field(default_factory=list)  # what the store wrote (the files store: table files)
     version: int = 0  # the store's version after the write (0: nothing written)
 
@@ -48,6 +52,7 @@ def run_extraction(
     *,
     max_bytes: int = MAX_BYTES,
     namespace_jsonl: bool = False,
+    actor: Actor | None = None,
     **extract_options: Any,
 ) -> RunReport:
     """Read inputs, extract, and write the tables with their texts through ``store`` (a Store or a location).
@@ -57,6 +62,8 @@ def run_extraction(
     extracted, so stored tables are never replaced by empty ones. Raises StoreError when the stored tables
     cannot be read for merging, MergeError when merging into a store holding only part of them.
     ``namespace_jsonl``: see ``read_inputs``; ``extract_options`` go to ``pipeline.extract_documents``.
+    ``actor``: into a database, the write is recorded in its audit log as this actor's, with its counts (documents
+    added, replaced, removed), in the write's own transaction.
     """
     target = store if isinstance(store, Store) else open_store(store)
     documents, problems = read_inputs(inputs, max_bytes=max_bytes, namespace_jsonl=namespace_jsonl)
@@ -70,10 +77,25 @@ def run_extraction(
     report.n_plans = int(is_plan(events).sum()) if len(events) else 0
     if not len(docs):
         return report
-    summary = target.write(
-        events, docs, extraction.texts, scans=extraction.datings, replace_all=not merge, derive=corpus_tables
-    )
+    options: dict[str, Any] = {"scans": extraction.datings, "replace_all": not merge, "derive": corpus_tables}
+    if actor is not None and hasattr(target, "write_in"):  # a database: the write and its audit entry together
+        from extract.store.sql_uploads import recorded_write
+
+        where = ", ".join(str(p) for p in inputs)[:500]
+        summary = recorded_write(
+            target,  # type: ignore[arg-type]
+            events,
+            docs,
+            extraction.texts,
+            actor=actor,
+            action="extract",
+            target=where,
+            **options,
+        )
+    else:
+        summary = target.write(events, docs, extraction.texts, **options)
     report.replaced = summary.replaced
+    report.removed = list(summary.removed)
     report.outputs = list(summary.outputs)
     report.version = summary.version
     return report

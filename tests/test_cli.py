@@ -83,11 +83,26 @@ def test_cli_merge_keeps_other_documents(tmp_path: Path, fake_engine: None, caps
     (tmp_path / "new" / "a.txt").write_text("Rewritten: only 2030 now.", encoding="utf-8")
     (tmp_path / "new" / "c.txt").write_text("New one from 2001.", encoding="utf-8")
     assert cli.main([str(tmp_path / "new"), "--out", str(out), "--merge"]) == 0
-    assert "(merged)" in capsys.readouterr().out
+    assert "(merged, replaced 1 stored; documents not in this run kept)" in capsys.readouterr().out
     ev, docs = stored(out)
     assert list(docs["doc_id"]) == ["sub/b", "a", "c"]
     assert sorted(ev["time_expression"]) == ["2001", "2019", "2030"]
     assert open_store(out).read_text("a") == "Rewritten: only 2030 now."
+
+
+def test_cli_run_without_flags_keeps_documents_it_did_not_extract_and_replace_drops_them(
+    tmp_path: Path, fake_engine: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert cli.main([str(make_inputs(tmp_path)), "--out", str(out), "-q"]) == 0
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "c.txt").write_text("New one from 2001.", encoding="utf-8")
+    assert cli.main([str(tmp_path / "new"), "--out", str(out)]) == 0  # no flag: a merge
+    assert "(merged; documents not in this run kept)" in capsys.readouterr().out
+    assert sorted(stored(out)[1]["doc_id"]) == ["a", "c", "sub/b"]
+    assert cli.main([str(tmp_path / "new"), "--out", str(out), "--replace"]) == 0
+    assert "(--replace: removed 2 stored documents not in this run: a, sub/b)" in capsys.readouterr().out
+    assert list(stored(out)[1]["doc_id"]) == ["c"]
 
 
 def test_cli_exit_1_and_nothing_written_when_no_document_is_read(
@@ -202,7 +217,9 @@ def test_concurrent_merges_keep_each_others_documents(
     assert sorted(ev["doc_id"]) == ["a", "a", "sub/b", "x", "y"]
 
 
-@pytest.mark.parametrize("argv", [[], ["x", "--jobs", "-1"], ["x", "--jobs", "two"], ["x", "--bogus"]])
+@pytest.mark.parametrize(
+    "argv", [[], ["x", "--jobs", "-1"], ["x", "--jobs", "two"], ["x", "--bogus"], ["x", "--merge", "--replace"]]
+)
 def test_cli_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         cli.main(argv)
@@ -233,8 +250,10 @@ def test_cli_help_explains_inputs_and_exit_codes(capsys: pytest.CaptureFixture[s
         "exit codes",
         "--jobs",
         "--merge",
+        "--replace",
     ):
         assert needle in text
+    assert "accepted for old scripts and does nothing: merging is the default" in " ".join(text.split())
 
 
 def test_progress_bar_only_for_more_than_5_documents(

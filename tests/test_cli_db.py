@@ -64,6 +64,36 @@ def test_db_writes_into_the_database_and_merges(
     assert not list(tmp_path.glob("data*"))  # --db alone writes no folder
 
 
+def test_a_run_keeps_uploaded_documents_unless_replace_and_is_recorded_as_cli(
+    url: str, tmp_path: Path, fake_engine: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from extract.store import sql_uploads
+    from extract.store.team import LOCAL, Team
+    from tests.test_store_contract import run
+
+    assert cli.main([str(inputs(tmp_path / "in")), "--db", url, "-q"]) == 0
+    store = open_store(url)
+    events_, docs, texts = run("uploaded")
+    sql_uploads.store_uploads(store, events_, docs, texts, actor=LOCAL, filenames={"uploaded": "uploaded.txt"})
+    assert cli.main([str(inputs(tmp_path / "in")), "--db", url, "-q"]) == 0  # the cron job, no flag
+    assert sorted(open_store(url).read_documents()["doc_id"]) == ["a", "b", "uploaded"]
+    capsys.readouterr()
+    assert cli.main([str(inputs(tmp_path / "in")), "--db", url, "--replace"]) == 0
+    assert "removed 1 stored document not in this run: uploaded" in capsys.readouterr().out
+    assert sorted(open_store(url).read_documents()["doc_id"]) == ["a", "b"]
+    log = Team(store).history(actor="cli")
+    assert list(log["action"]) == ["extract"] * 3 and set(log["target_kind"]) == {"run"}
+    counts = [json.loads(a) for a in log["after"].iloc[::-1]]
+    assert [(c["added"], c["replaced"], c["removed"], c["mode"]) for c in counts] == [
+        (2, 0, 0, "merge"),
+        (0, 2, 0, "merge"),
+        (0, 2, 1, "replace"),
+    ]
+    assert sql_uploads.list_uploads(store).iloc[0]["shown"] == "no longer stored (removed by another run)"
+
+
 def test_db_and_out_together_export_the_database_to_the_folder(
     url: str, tmp_path: Path, fake_engine: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -148,6 +178,10 @@ def test_import_copies_a_data_folder_into_a_database_once(
     assert "already holds 2 documents; add --merge" in capsys.readouterr().err
     assert cli.main(["import", str(data), "--db", url, "--merge", "-q"]) == 0
     assert sorted(open_store(url).read_documents()["doc_id"]) == ["a", "b"]
+    from extract.store.team import Team
+
+    log = Team(database_store).history(actor="cli", action="import")
+    assert list(log["target_id"]) == [str(data)] * 2 and '"added": 2' in log["after"].iloc[-1]
 
 
 def test_import_defaults_to_a_sqlite_file_in_the_folder_which_then_becomes_the_default(

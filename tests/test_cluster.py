@@ -229,7 +229,13 @@ def test_cli_scheduler_address(scheduler: str, tmp_path: Path, capsys: pytest.Ca
         assert "2 workers, 6 words in" in captured.out and "2 documents, 2 events, 0 problems;" in captured.out
         assert cli.main([*argv, "--resume"]) == 0
         assert "2 skipped as stored already (--resume)" in capsys.readouterr().out
-    assert sorted(open_store(out).read_documents()["doc_id"]) == ["a", "b"]
+        assert sorted(open_store(out).read_documents()["doc_id"]) == ["a", "b"]
+        only_c = write_texts(tmp_path / "c", c="Caracas in 2021.")
+        rest = [str(only_c), "--scheduler", scheduler, "--workers", "2", "--out", str(out)]
+        assert cli.main(rest) == 0  # a run merges: a and b stay
+        assert sorted(open_store(out).read_documents()["doc_id"]) == ["a", "b", "c"]
+        assert cli.main([*rest, "--replace"]) == 0  # the stored set becomes exactly the run's
+    assert sorted(open_store(out).read_documents()["doc_id"]) == ["c"]
 
 
 def test_cli_scheduler_usage_errors_and_dask_missing(

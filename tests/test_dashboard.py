@@ -445,10 +445,15 @@ def test_extractor_failure_on_one_upload_names_it(data_folder: Path, monkeypatch
 
 
 @pytest.mark.usefixtures("one_event_per_document")
-def test_reupload_says_which_documents_it_replaced(data_folder: Path) -> None:
+def test_reupload_with_other_content_waits_for_confirmation_then_says_what_it_replaced(data_folder: Path) -> None:
     upload([("good.txt", b"Cuba and Russia met on 2 February 2024.", "text/plain")])
     at = upload([("good.txt", b"Corrected: Cuba and Russia met on 2 February 2024.", "text/plain")])
+    assert "Nothing was replaced" in at.warning[0].value  # a folder of files gets the same rule
+    assert open_store(data_folder).read_text("good") == "Cuba and Russia met on 2 February 2024."
+    at.button(key="confirm_replace").click().run()
     assert md_text("replaced 1 stored document: good") in " ".join(i.value for i in at.info)
+    assert "keeps no previous version" in " ".join(s.value for s in at.success)
+    assert "history" in " ".join(c.value for c in at.caption)  # a folder keeps none, and the page says so
     assert sorted(open_store(data_folder).read_documents()["doc_id"]) == ["a", "b", "c", "good"]
     assert open_store(data_folder).read_text("good") == "Corrected: Cuba and Russia met on 2 February 2024."
 

@@ -334,8 +334,18 @@ def test_uploads_with_hostile_names_and_ids(hostile_folder: Path) -> None:
     assert any(f"Extracted 2 file(s): {NAME_PAYLOAD}.txt, batch {NAME_PAYLOAD}.jsonl" in text for text in shown)
     assert any(text.startswith(f"batch {NAME_PAYLOAD}.jsonl was added, with these problems") for text in shown)
     at = run_page("views/add.py")
-    at.file_uploader[0].set_value(files[:1]).run()
+    at.file_uploader[0].set_value(files[:1]).run()  # the same file again: stored once
     at.button[0].click().run()
+    shown = check_page(at)
+    assert any(f"{NAME_PAYLOAD}: already stored as {NAME_PAYLOAD} (the same text)" in text for text in shown)
+    changed = [(files[0][0], f"{PAYLOAD} changed on 2 February 2024.".encode(), "text/plain")]
+    at = run_page("views/add.py")
+    at.file_uploader[0].set_value(changed).run()  # other content under a stored name: shown, then confirmed
+    at.button[0].click().run()
+    shown = check_page(at)
+    assert any(text.startswith(f"{NAME_PAYLOAD} · from {NAME_PAYLOAD}.txt") for text in shown)
+    assert any(f"uploaded {NAME_PAYLOAD}" in text and "Uploaded" in text for text in shown)
+    at.button(key="confirm_replace").click().run()
     shown = check_page(at)
     assert any(text == f"replaced 1 stored document: {NAME_PAYLOAD}" for text in shown)
     stored = open_store(hostile_folder).read_documents()
@@ -364,7 +374,7 @@ GARBAGE = [
     "",
     "\u0000",
 ]
-PAGES = [None, "views/key_dates.py", "views/sources.py", "views/events.py", "views/add.py"]
+PAGES = [None, "views/key_dates.py", "views/sources.py", "views/events.py", "views/add.py", "views/history.py"]
 
 
 QUERY_KEYS = [

@@ -14,6 +14,7 @@ from dashboard import charts, components, data, export, groups, ingest, labels, 
 from dashboard.synthetic import synthetic_tables
 from extract import schema
 from extract.store import open_store
+from extract.store.team import LOCAL
 from tests.conftest import ARTICLE_A, fixture_rows
 
 
@@ -207,7 +208,7 @@ def fixture_frames_with_new_text(stored):  # type: ignore[no-untyped-def]
     ],
 )
 def test_unreadable_uploads_are_named_and_not_saved(tmp_path: Path, name: str, payload: bytes, problem: str) -> None:
-    report = ingest.extract_uploads([(name, payload)], tmp_path)
+    report = ingest.extract_uploads([(name, payload)], tmp_path, actor=LOCAL)
     assert report.rejected == [name] and not report.accepted
     assert problem in " ".join(report.problems[name])
     assert open_store(tmp_path).is_empty() and not any(tmp_path.iterdir())  # nothing written, nothing saved
@@ -220,7 +221,7 @@ def test_jsonl_upload_with_a_malformed_line_keeps_the_good_lines(data_folder: Pa
         b'{"id": "up2", "text": "unterminated\n'
         b'{"id": "up3", "text": "China and Iran held talks in Beijing on 2 May 2024.", "outlet": "Wire"}\n'
     )
-    report = ingest.extract_uploads([("batch.jsonl", jsonl)], data_folder)
+    report = ingest.extract_uploads([("batch.jsonl", jsonl)], data_folder, actor=LOCAL)
     assert report.error is None
     assert report.accepted == ["batch.jsonl"] and report.rejected == []
     assert list(report.problems) == ["batch.jsonl"]
@@ -261,10 +262,16 @@ def test_prepare_is_vectorised_and_idempotent() -> None:
 def test_reupload_of_a_corrected_file_replaces_the_document(data_folder: Path) -> None:
     first = b"Russia and Cuba signed a trade agreement on March 13, 2025.\n"
     second = b"Correction: Russia and Cuba signed a trade agreement on 2 May 2024.\n"
-    report = ingest.extract_uploads([("article.txt", first)], data_folder)
+    report = ingest.extract_uploads([("article.txt", first)], data_folder, actor=LOCAL)
     assert report.accepted == ["article.txt"] and report.replaced == []
-    report = ingest.extract_uploads([("article.txt", second)], data_folder)
-    assert report.accepted == ["article.txt"] and report.error is None
+    report = ingest.extract_uploads([("article.txt", second)], data_folder, actor=LOCAL)
+    assert report.accepted == [] and report.rejected == [] and report.error is None  # waits for a "yes"
+    assert report.pending is not None and [c.doc_id for c in report.pending.changes] == ["article"]
+    assert "March 13, 2025" in set(
+        open_store(data_folder).read_events().query("doc_id == 'article'")["time_expression"]
+    )
+    report = ingest.confirm_replacements(report.pending, data_folder, actor=LOCAL)
+    assert report.accepted == ["article.txt"] and report.error is None and report.pending is None
     assert report.replaced == ["article"] and report.documents_replaced == 1
     assert ingest.replaced_text(report.replaced) == "replaced 1 stored document: article"
     stored = open_store(data_folder)
@@ -277,8 +284,11 @@ def test_reupload_of_a_corrected_file_replaces_the_document(data_folder: Path) -
     assert shown.verified and shown.text == second.decode()
     texts = sorted(p.read_bytes() for p in (data_folder / "texts").rglob("*.txt"))
     assert first not in texts and second in texts  # the replaced text is gone from the store
-    again = ingest.extract_uploads([("article.txt", second)], data_folder)  # the same file again
-    assert again.replaced == ["article"] and again.lost_events == 0
+    again = ingest.extract_uploads(
+        [("article.txt", second)], data_folder, actor=LOCAL
+    )  # the same file again: stored once
+    assert again.duplicates == {"article": "article"} and again.replaced == [] and again.documents_added == 0
+    assert again.lost_events == 0 and again.rejected == []
 
 
 def test_jsonl_batches_with_the_same_ids_do_not_replace_each_other(data_folder: Path) -> None:
@@ -288,14 +298,19 @@ def test_jsonl_batches_with_the_same_ids_do_not_replace_each_other(data_folder: 
             for i in (1, 2)
         ).encode()
 
-    first = ingest.extract_uploads([("monday.jsonl", batch("Monday"))], data_folder)
-    second = ingest.extract_uploads([("tuesday.jsonl", batch("Tuesday"))], data_folder)
+    first = ingest.extract_uploads([("monday.jsonl", batch("Monday"))], data_folder, actor=LOCAL)
+    second = ingest.extract_uploads([("tuesday.jsonl", batch("Tuesday"))], data_folder, actor=LOCAL)
     assert first.replaced == [] and second.replaced == []
     ids = set(open_store(data_folder).read_documents()["doc_id"])
     assert {"monday/1", "monday/2", "tuesday/1", "tuesday/2"} <= ids
-    again = ingest.extract_uploads([("monday.jsonl", batch("Monday, corrected,"))], data_folder)
-    assert again.replaced == ["monday/1", "monday/2"]
-    assert ingest.replaced_text(again.replaced) == "replaced 2 stored documents: monday/1, monday/2"
+    again = ingest.extract_uploads([("monday.jsonl", batch("Monday, corrected,"))], data_folder, actor=LOCAL)
+    assert again.replaced == [] and again.pending is not None  # ids do not take stored documents over silently
+    assert [c.doc_id for c in again.pending.changes] == ["monday/1", "monday/2"]
+    assert all(c.old_events == 1 and c.new_events >= 1 for c in again.pending.changes)
+    assert "Monday, corrected, 1" in again.pending.texts["monday/1"]
+    done = ingest.confirm_replacements(again.pending, data_folder, actor=LOCAL)
+    assert done.replaced == ["monday/1", "monday/2"]
+    assert ingest.replaced_text(done.replaced) == "replaced 2 stored documents: monday/1, monday/2"
 
 
 def test_timelinejs_escapes_every_text_field() -> None:

@@ -29,14 +29,22 @@ class CopyReport:
 
 
 def copy_store(
-    source: Store, target: Store, *, merge: bool = False, derive: Derive | None = None, attempts: int = 5
+    source: Store,
+    target: Store,
+    *,
+    merge: bool = False,
+    derive: Derive | None = None,
+    attempts: int = 5,
+    write: Callable[..., WriteSummary] | None = None,
 ) -> CopyReport:
     """Write everything ``source`` holds into ``target``, in one write.
 
     Without ``merge`` the target's set becomes exactly the source's, derived tables included as the source has
     them. With ``merge`` the source's documents replace the target's with the same doc_id and the others stay;
     ``derive`` (the corpus steps) then recomputes the derived tables over the merged set (without it they are
-    left as the target has them). StoreError when the source holds nothing.
+    left as the target has them). StoreError when the source holds nothing. ``write``: what writes into the
+    target, called as ``target.write`` is (default: that; the CLI passes a write that records itself in the
+    database's audit log, extract.store.sql_uploads.recorded_write).
     """
     for _ in range(attempts):  # a write landing in the source while it is read: read again
         before = source.version()
@@ -53,7 +61,7 @@ def copy_store(
     else:
         copied = tuple(name for name, frame in tables.items() if len(frame))
         chosen = _as_stored(tables)
-    summary = target.write(events, documents, texts, scans=scans, replace_all=not merge, derive=chosen)
+    summary = (write or target.write)(events, documents, texts, scans=scans, replace_all=not merge, derive=chosen)
     return CopyReport(summary, len(texts), len(scans), copied, problems)
 
 

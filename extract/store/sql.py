@@ -28,7 +28,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from extract.schema import DOCUMENT_COLUMNS, EVENT_COLUMNS, PLAN_MODALITIES, TABLES, typed_documents, typed_events
-from extract.store import sql_arrow, sql_rows, tables_sql
+from extract.store import sql_arrow, sql_rows, sql_uploads, tables_sql
 from extract.store.base import (
     Corpus,
     Derive,
@@ -229,57 +229,78 @@ class SqlStore:
         derive: Derive | None = None,
     ) -> WriteSummary:
         """Store one run (see Store.write) in one transaction holding the store's lock."""
+        with self._db.writing() as conn:
+            return self.write_in(conn, events, documents, texts, scans=scans, replace_all=replace_all, derive=derive)
+
+    def write_in(
+        self,
+        conn: sa.Connection,
+        events: pd.DataFrame,
+        documents: pd.DataFrame,
+        texts: Mapping[str, str],
+        *,
+        scans: Mapping[str, str] | None = None,
+        replace_all: bool = False,
+        derive: Derive | None = None,
+        remove: Iterable[str] = (),
+    ) -> WriteSummary:
+        """write() inside a write transaction the caller holds (``self.database.writing()``), so a check, the
+        write and its audit record commit or roll back together. ``remove``: stored doc_ids to drop as well
+        (their rows, events and plans)."""
         events, documents = typed_events(events), typed_documents(documents)
         documents, run_texts = with_hashes(documents, texts, "sha256")
         documents, run_scans = with_hashes(documents, scans or {}, "scan_sha256")
         esc = self._db.escape_nul
         changes: dict[str, tuple[int, int]] = {}
-        with self._db.writing() as conn:
-            event_rows = self._fetch(conn, "events", plans_last=True)
-            document_rows = self._fetch(conn, "documents")
-            stored_events = sql_rows.decode_rows(event_rows, EVENT_COLUMNS, esc)
-            stored_docs = sql_rows.decode_rows(document_rows, DOCUMENT_COLUMNS, esc)
-            event_order = np.array([row[0] for row in event_rows], dtype=np.int64)
-            document_order = np.array([row[0] for row in document_rows], dtype=np.int64)
-            replaced: dict[str, tuple[str, str]] = {}
-            removed: tuple[str, ...] = ()
-            if replace_all:
-                removed = tuple(sorted(set(stored_docs["doc_id"]) - set(documents["doc_id"])))
-                all_events, all_docs = events, documents
-                event_order, document_order = _new(len(events)), _new(len(documents))
-            else:
-                replaced = replaced_paths(stored_docs, documents)
-                run = run_doc_ids(events, documents)
-                keep_events = ~stored_events["doc_id"].isin(run).to_numpy()
-                keep_docs = ~stored_docs["doc_id"].isin(run).to_numpy()
-                all_events = concat(stored_events[keep_events], events)
-                all_docs = concat(stored_docs[keep_docs], documents)
-                event_order = np.concatenate([event_order[keep_events], _new(len(events))])
-                document_order = np.concatenate([document_order[keep_docs], _new(len(documents))])
-            derived: dict[str, pd.DataFrame] = {}
-            if derive is not None:
-                result = derive(Corpus(all_events, all_docs, self._scan_reader(conn, all_docs, run_scans)))
-                new_events, new_docs = typed_events(result.events), typed_documents(result.documents)
-                event_order = _carried(all_events, event_order, new_events, ("doc_id", "event_id"))
-                document_order = _carried(all_docs, document_order, new_docs, ("doc_id",))
-                all_events, all_docs, derived = new_events, new_docs, typed_derived(result.tables)
-            _refuse_duplicate_ids(all_docs)
-            event_order = _ordered(event_order, _next(event_rows), is_plan(all_events))
-            document_order = _ordered(document_order, _next(document_rows), None)
+        dropped = {str(doc_id) for doc_id in remove}
+        event_rows = self._fetch(conn, "events", plans_last=True)
+        document_rows = self._fetch(conn, "documents")
+        stored_events = sql_rows.decode_rows(event_rows, EVENT_COLUMNS, esc)
+        stored_docs = sql_rows.decode_rows(document_rows, DOCUMENT_COLUMNS, esc)
+        event_order = np.array([row[0] for row in event_rows], dtype=np.int64)
+        document_order = np.array([row[0] for row in document_rows], dtype=np.int64)
+        replaced: dict[str, tuple[str, str]] = {}
+        removed: tuple[str, ...] = ()
+        if replace_all:
+            removed = tuple(sorted(set(stored_docs["doc_id"]) - set(documents["doc_id"])))
+            all_events, all_docs = events, documents
+            event_order, document_order = _new(len(events)), _new(len(documents))
+        else:
+            replaced = replaced_paths(stored_docs, documents)
+            run = run_doc_ids(events, documents)
+            removed = tuple(sorted(dropped & (set(stored_docs["doc_id"]) - run)))
+            run = run | dropped
+            keep_events = ~stored_events["doc_id"].isin(run).to_numpy()
+            keep_docs = ~stored_docs["doc_id"].isin(run).to_numpy()
+            all_events = concat(stored_events[keep_events], events)
+            all_docs = concat(stored_docs[keep_docs], documents)
+            event_order = np.concatenate([event_order[keep_events], _new(len(events))])
+            document_order = np.concatenate([document_order[keep_docs], _new(len(documents))])
+        derived: dict[str, pd.DataFrame] = {}
+        if derive is not None:
+            result = derive(Corpus(all_events, all_docs, self._scan_reader(conn, all_docs, run_scans)))
+            new_events, new_docs = typed_events(result.events), typed_documents(result.documents)
+            event_order = _carried(all_events, event_order, new_events, ("doc_id", "event_id"))
+            document_order = _carried(all_docs, document_order, new_docs, ("doc_id",))
+            all_events, all_docs, derived = new_events, new_docs, typed_derived(result.tables)
+        _refuse_duplicate_ids(all_docs)
+        event_order = _ordered(event_order, _next(event_rows), is_plan(all_events))
+        document_order = _ordered(document_order, _next(document_rows), None)
 
-            changes["events"] = self._sync(
-                conn, "events", event_rows, sql_rows.encode_rows(all_events, EVENT_COLUMNS, event_order, esc)
-            )
-            changes["documents"] = self._sync(
-                conn, "documents", document_rows, sql_rows.encode_rows(all_docs, DOCUMENT_COLUMNS, document_order, esc)
-            )
-            for name, frame in derived.items():
-                changes[tables_sql.sql_name(name)] = self._write_derived(conn, name, frame)
-            self._store_contents(conn, tables_sql.TEXTS, "text", run_texts)
-            self._store_contents(conn, tables_sql.SCANS, "scan", run_scans)
-            for name, column in ((tables_sql.TEXTS, "sha256"), (tables_sql.SCANS, "scan_sha256")):
-                self._delete_contents(conn, name, set(stored_docs[column]) - set(all_docs[column]))
-            version = self._bump(conn)
+        changes["events"] = self._sync(
+            conn, "events", event_rows, sql_rows.encode_rows(all_events, EVENT_COLUMNS, event_order, esc)
+        )
+        changes["documents"] = self._sync(
+            conn, "documents", document_rows, sql_rows.encode_rows(all_docs, DOCUMENT_COLUMNS, document_order, esc)
+        )
+        for name, frame in derived.items():
+            changes[tables_sql.sql_name(name)] = self._write_derived(conn, name, frame)
+        self._store_contents(conn, tables_sql.TEXTS, "text", run_texts)
+        self._store_contents(conn, tables_sql.SCANS, "scan", run_scans)
+        for name, column in ((tables_sql.TEXTS, "sha256"), (tables_sql.SCANS, "scan_sha256")):
+            gone = set(stored_docs[column]) - set(all_docs[column])
+            self._delete_contents(conn, name, gone - sql_uploads.kept_contents(conn, gone))
+        version = self._bump(conn)
         self.last_changes = changes
         return WriteSummary(
             version=version,

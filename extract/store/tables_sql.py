@@ -206,8 +206,14 @@ def _team_tables(metadata: sa.MetaData) -> None:
         sa.Column("uploaded_by", sa.String(320), nullable=False, server_default=""),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(16), nullable=False, server_default="stored"),
+        sa.Column("scan_sha256", sa.String(64), nullable=False, server_default=""),
+        sa.Column("duplicate_of", sa.Text(), nullable=False, server_default=""),  # status duplicate: the stored doc
         sa.Column("replaces_sha256", sa.String(64), nullable=False, server_default=""),
+        sa.Column("replaces_scan_sha256", sa.String(64), nullable=False, server_default=""),
         sa.Column("previous", sa.Text()),  # JSON: what the upload replaced, enough to restore it
+        sa.Column("removed", sa.Text()),  # JSON: the document and events an editor removed, to restore them
+        sa.Column("updated_by", sa.String(320), nullable=False, server_default=""),
+        sa.Column("updated_at", sa.DateTime(timezone=True)),
         sa.Index("ix_uploads_doc_id", "doc_id"),
         sa.Index("ix_uploads_sha256", "sha256"),
     )

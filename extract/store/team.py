@@ -52,6 +52,7 @@ class Actor:
 
 
 LOCAL = Actor(email="local", role="admin", local=True)
+CLI = Actor(email="cli", role="admin", local=True)  # python -m extract: whoever may run it may write the store
 
 
 def normal_email(email: str) -> str:
@@ -153,6 +154,16 @@ class Team:
             rows = conn.execute(sa.select(users).order_by(users.c.email)).mappings().all()
         return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in users.columns])
 
+    def history_choices(self) -> dict[str, list[str]]:
+        """The distinct actors, actions and target kinds in the audit log (the History page's filter options)."""
+        log = table(AUDIT_LOG)
+        out: dict[str, list[str]] = {}
+        with self.store.database.reading() as conn:
+            for column in ("actor", "action", "target_kind"):
+                query = sa.select(log.c[column]).distinct().order_by(log.c[column])
+                out[column] = [] if conn is None else [str(v) for v in conn.execute(query).scalars()]
+        return out
+
     def has_users(self) -> bool:
         """Whether any active user exists (none: nobody can log in but the configured first admins)."""
         users = table(USERS)
@@ -237,16 +248,26 @@ class Team:
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         limit: int = 1000,
+        action: str | None = None,
+        target_search: str | None = None,
     ) -> pd.DataFrame:
         """The audit log, newest first, filtered: id, at, actor, action, target_kind, target_id, before, after.
-        ``target_ids``: any of these targets (an event's reports, in one query)."""
+        ``target_ids``: any of these targets (an event's reports, in one query).
+        ``target_search``: target ids containing this text (case-insensitive)."""
         log = table(AUDIT_LOG)
         query = sa.select(log).order_by(log.c.at.desc(), log.c.id.desc()).limit(limit)
-        for column, value in (("actor", actor), ("target_kind", target_kind), ("target_id", target_id)):
+        for column, value in (
+            ("actor", actor),
+            ("target_kind", target_kind),
+            ("target_id", target_id),
+            ("action", action),
+        ):
             if value:
                 query = query.where(log.c[column] == value)
         if target_ids is not None:
             query = query.where(log.c.target_id.in_([str(t) for t in target_ids]))
+        if target_search:
+            query = query.where(log.c.target_id.icontains(target_search, autoescape=True))
         if since is not None:
             query = query.where(log.c.at >= since)
         if until is not None:

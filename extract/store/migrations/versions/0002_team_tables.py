@@ -7,7 +7,9 @@ Create Date: 2026-12-02
 ``corrections``: one row per corrected event or document, found again after a re-extraction by its locator
 (the document's content hash, the sentence and the time expression), ``changes`` a JSON object field -> value,
 ``version`` for optimistic locking. ``manual_events``: events an editor added, with their source.
-``uploads``: who uploaded which file as which document, and what an upload replaced (so it can be undone).
+``uploads``: who uploaded which file as which document, its status (stored, duplicate, removed, reverted), and
+what an upload replaced or removed (document row and events as JSON; the texts and scans stay stored while an
+upload references them), so it can be undone (extract/store/sql_uploads.py).
 """
 
 from __future__ import annotations
@@ -84,8 +86,14 @@ def upgrade() -> None:
         sa.Column("uploaded_by", sa.String(320), nullable=False, server_default=""),
         sa.Column("uploaded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(16), nullable=False, server_default="stored"),
+        sa.Column("scan_sha256", sa.String(64), nullable=False, server_default=""),
+        sa.Column("duplicate_of", sa.Text(), nullable=False, server_default=""),  # status duplicate: the stored doc
         sa.Column("replaces_sha256", sa.String(64), nullable=False, server_default=""),
+        sa.Column("replaces_scan_sha256", sa.String(64), nullable=False, server_default=""),
         sa.Column("previous", sa.Text()),  # JSON: what the upload replaced, enough to restore it
+        sa.Column("removed", sa.Text()),  # JSON: the document and events an editor removed, to restore them
+        sa.Column("updated_by", sa.String(320), nullable=False, server_default=""),
+        sa.Column("updated_at", sa.DateTime(timezone=True)),
     )
     op.create_index("ix_uploads_doc_id", "uploads", ["doc_id"])
     op.create_index("ix_uploads_sha256", "uploads", ["sha256"])
