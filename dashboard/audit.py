@@ -45,7 +45,11 @@ def changes(before: object, after: object) -> list[tuple[str, str, str]]:
 
 
 def change_text(before: object, after: object) -> str:
-    """The changes on one line, shortest first (a count or a role before lists of summaries and hashes):
-    'role: editor → admin; active: — → True'."""
+    """The changes on one line, shortest first (a count or a role before lists of summaries and hashes), field
+    names in words, a value set where there was none without the empty before: 'role: editor → admin; n
+    events: 1'."""
     found = sorted(changes(before, after), key=lambda c: len(c[1]) + len(c[2]))
-    return "; ".join(f"{field}: {old} → {new}" for field, old, new in found)
+    return "; ".join(
+        f"{field.replace('_', ' ')}: {new}" if old == "—" else f"{field.replace('_', ' ')}: {old} → {new}"
+        for field, old, new in found
+    )

@@ -154,6 +154,8 @@ def month_histogram(
             "dtick": dtick,
             "rangemode": "tozero",
             "automargin": False,
+            # a little headroom: the tallest month is not cut by the top edge
+            **({"range": [0, top * 1.08]} if top else {}),
         },
     }
     return _figure(traces, layout)
@@ -183,7 +185,7 @@ def source_year_figure(events: pd.DataFrame, top: int = 15) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=table.to_numpy(),
-            x=[str(y) for y in years],
+            x=years,
             y=_lane_names(events, list(table.index)),
             colorscale="Blues",
             text=table.map(lambda v: f"{v:,}" if v else "").to_numpy(),
@@ -196,7 +198,8 @@ def source_year_figure(events: pd.DataFrame, top: int = 15) -> go.Figure:
         height=120 + 28 * len(table),
         margin={"l": 10, "r": 10, "t": 10, "b": 30},
         yaxis={"autorange": "reversed"},
-        xaxis={"type": "category"},  # years as labels, one cell each, not a continuous date axis
+        # one cell a year; labels upright, every year while they fit, else every 5th (not 37 sideways labels)
+        xaxis={"type": "linear", "dtick": 1 if len(years) <= 14 else 5, "tickformat": "d", "tickangle": 0},
     )
     return fig
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard import auth, data
 from dashboard.components import md_text
+from dashboard.labels import counted
 from extract.schema import EVENT_TYPES, GRANULARITIES
 from extract.store import StoreError
 from extract.store.corrections import (
@@ -248,6 +249,7 @@ def event_form(ds: data.Dataset, report: pd.Series) -> None:
         target = st.selectbox(
             "Event to move it into",
             list(options),
+            help=f"Used only with '{MOVE}'.",
             format_func=lambda g: options.get(g, g),
             index=None,
             key=f"{key}-into",
@@ -352,7 +354,9 @@ def _event_fields(key: str, row: Mapping[str, Any] | None = None) -> dict[str, A
     url = st.text_input("Its address (URL)", value=str(row.get("_manual_url", "")), key=f"{key}-url")
     left, right = st.columns(2)
     start = left.date_input("From", value=_day(row.get("date_start")), key=f"{key}-from", format="YYYY-MM-DD")
-    end = right.date_input("To", value=_day(row.get("date_end")), key=f"{key}-to", format="YYYY-MM-DD")
+    end = right.date_input(
+        "To", value=_day(row.get("date_end")), key=f"{key}-to", format="YYYY-MM-DD", help="Empty: the same day."
+    )
     gran = left.selectbox(
         "Precision", GRANULARITIES, index=_index(GRANULARITIES, row.get("granularity") or "day"), key=f"{key}-gran"
     )
@@ -378,6 +382,10 @@ def add_event_form(ds: data.Dataset) -> None:
     if not can_edit(ds):
         return
     with st.expander("Add an event by hand", icon=":material/add:"):
+        st.caption(
+            "An event the articles report but the extractor missed. It is kept apart from the extracted events, so "
+            "a new extraction never removes it; the History page records who added it."
+        )
         key = "fix-add"
         with st.form(key, clear_on_submit=False):
             fields = _event_fields(key)
@@ -405,7 +413,9 @@ def _move_choices(ds: data.Dataset, report: pd.Series) -> dict[str, str]:
     out = {}
     for row in dated.head(MAX_MOVE_CHOICES).to_dict("records"):
         when = "undated" if pd.isna(row["date_start"]) else pd.Timestamp(row["date_start"]).date().isoformat()
-        out[str(row["event_group"])] = f"{when} · {str(row['summary'])[:70]} ({int(row['n_sources'])} sources)"
+        out[str(row["event_group"])] = (
+            f"{when} · {str(row['summary'])[:70]} ({counted(int(row['n_sources']), 'source')})"
+        )
     return out
 
 

@@ -36,6 +36,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from dashboard.data import PROJECT_ROOT
+from dashboard.labels import counted
 from extract import documents, pipeline, runs, schema
 from extract.corpus.steps import corpus_tables
 from extract.schema import typed_documents
@@ -238,8 +239,9 @@ def extract_uploads(
     for problem in failures:  # extraction failures name the document's path: the upload's name
         _note(report, seen, problem.path, problem_text(problem, problem.path))
     _tally(report, names, origin, before, after, extracted)
-    report.run_report = f"{len(found):,} articles read, {len(docs):,} extracted, {len(events):,} events found" + (
-        "" if report.documents_added else "; nothing was written"
+    report.run_report = (
+        f"{counted(len(found), 'article')} read, {len(docs):,} extracted, {counted(len(events), 'event')} found"
+        + ("" if report.documents_added else "; nothing was written")
     )
     return report
 

@@ -216,5 +216,10 @@ def undated_reason(time_expression: str, published_known: bool, date_basis: str)
 def document_undated_reason(basis: str) -> str:
     """Why an article has no publication date."""
     if basis in ("", "unknown"):
-        return "no metadata, no dateline, nothing in the text to infer it from"
+        return "no metadata, no dateline, nothing to infer it from"
     return f"its date could not be read ({basis})"
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number: "1 article", "3 articles", "1,200 events"."""
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"

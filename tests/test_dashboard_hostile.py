@@ -331,7 +331,7 @@ def test_uploads_with_hostile_names_and_ids(hostile_folder: Path) -> None:
     at.button[0].click().run()
     shown = check_page(at)
     assert any(text.startswith(f"empty {NAME_PAYLOAD}.txt was not added") for text in shown)
-    assert any(f"Extracted 2 file(s): {NAME_PAYLOAD}.txt, batch {NAME_PAYLOAD}.jsonl" in text for text in shown)
+    assert any(f"Extracted 2 files: {NAME_PAYLOAD}.txt, batch {NAME_PAYLOAD}.jsonl" in text for text in shown)
     assert any(text.startswith(f"batch {NAME_PAYLOAD}.jsonl was added, with these problems") for text in shown)
     at = run_page("views/add.py")
     at.file_uploader[0].set_value(files[:1]).run()  # the same file again: stored once

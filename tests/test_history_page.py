@@ -55,7 +55,7 @@ def test_history_lists_every_write_newest_first_and_filters(db: SqlStore) -> Non
     assert [r["Action"] for r in rows] == ["change user", "upload", "add user"]
     assert rows[0]["Changes"] == "role: editor → admin"
     assert rows[1]["Who"] == "ed@example.org" and rows[1]["Target"] == f"document: {HOSTILE}"
-    assert "n_events: — → 1" in rows[1]["Changes"] and "file: — → x.txt" in rows[1]["Changes"]
+    assert "n events: 1" in rows[1]["Changes"] and "file: x.txt" in rows[1]["Changes"]
     at.selectbox(key="h_person").set_value("ed@example.org").run()
     assert [r["Action"] for r in table(at)] == ["upload"]
     at.selectbox(key="h_person").set_value("(anyone)").run()
@@ -127,7 +127,9 @@ def test_an_entry_shows_the_fields_that_changed() -> None:
     before = '{"role": "editor", "active": true, "name": "Ana"}'
     after = '{"role": "admin", "active": true, "name": "Ana", "events": ["a", "b"]}'
     assert audit.changes(before, after) == [("role", "editor", "admin"), ("events", "—", "a; b")]
-    assert audit.change_text(None, '{"file": "x.txt"}') == "file: — → x.txt"
+    assert audit.change_text(None, '{"file": "x.txt"}') == "file: x.txt"
+    assert audit.change_text('{"file": "x.txt"}', None) == "file: x.txt → —"
+    assert audit.change_text('{"n_events": 2}', '{"n_events": 3}') == "n events: 2 → 3"
     assert audit.change_text(float("nan"), None) == ""
     assert audit.changes('"old"', '"new"') == [("value", "old", "new")]
     assert len(audit.shown("x" * 1000)) == audit.MAX_VALUE

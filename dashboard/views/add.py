@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import data, ingest
 from dashboard.components import md_text, progress_callback
+from dashboard.labels import counted
 from dashboard.sidebar import current_view
 from dashboard.uploads_ui import show_pending, show_uploads
 from extract.store import StoreError
@@ -32,7 +33,7 @@ if actor.can("editor"):
         key=f"add_files_{st.session_state['add_round']}",
     )
     go = st.button(
-        f"Extract {len(files or []):,} file{'s' if len(files or []) != 1 else ''} and add them",
+        f"Extract {counted(len(files), 'file')} and add them" if files else "Extract the files and add them",
         type="primary",
         disabled=not files,
         icon=":material/play_arrow:",
@@ -73,9 +74,9 @@ if report is not None:
     if report.accepted and not report.error:
         added = report.events_after - report.events_before
         st.success(
-            f"Extracted {len(report.accepted):,} file(s): {md_text(', '.join(report.accepted))} — "
-            f"{report.documents_added:,} documents. "
-            f"The table went from {report.events_before:,} to {report.events_after:,} events ({added:+,}).",
+            f"Extracted {counted(len(report.accepted), 'file')}: {md_text(', '.join(report.accepted))} — "
+            f"{counted(report.documents_added, 'document')} added. "
+            f"The store went from {report.events_before:,} to {report.events_after:,} events ({added:+,}).",
             icon=":material/check_circle:",
         )
     if report.replaced:
@@ -105,6 +106,6 @@ show_uploads(actor)
 
 st.divider()
 st.caption(
-    f"The table now holds {view.total:,} events from {len(view.dataset.documents):,} documents. "
+    f"The store now holds {view.total:,} events from {len(view.dataset.documents):,} documents. "
     "After an extraction run outside the dashboard (`make extract`), press **Reload data** in the sidebar."
 )

@@ -57,7 +57,7 @@ if not view.count:
     st.info(view.empty_message(), icon=":material/filter_alt_off:")
     st.stop()
 
-sort_label = st.selectbox("Order", list(SORTS), key="ev_sort", label_visibility="collapsed")
+sort_label = st.columns([2, 3])[0].selectbox("Order the rows by", list(SORTS), key="ev_sort")
 by, ascending = SORTS[sort_label]
 # Sort only the sort keys of the matching rows, then take whole rows for what is shown (fast at 1M rows).
 keys = all_events.loc[view.keep, by]
@@ -78,13 +78,14 @@ table = st.dataframe(
     shown[columns],
     column_config={
         **column_config(),
-        "summary": st.column_config.TextColumn("What happened", width="large"),
-        "_when_key": st.column_config.TextColumn("When", width=110, help="Undated events say 'undated'."),
-        "source": st.column_config.TextColumn("Source", width="medium"),
+        # widths that keep the agreement column in view at 1280 px (the rest scrolls sideways)
+        "summary": st.column_config.TextColumn("What happened", width=330),
+        "_when_key": st.column_config.TextColumn("When", width=100, help="Undated events say 'undated'."),
+        "source": st.column_config.TextColumn("Source", width=150),
         "_n_sources": st.column_config.NumberColumn(
             "Sources", format="%d", width=65, help="How many sources report this event (its group)."
         ),
-        "_agreement": st.column_config.TextColumn("Dates", width=130, help="How far those sources agree on the date."),
+        "_agreement": st.column_config.TextColumn("Dates", width=125, help="How far those sources agree on the date."),
         "event_group": st.column_config.TextColumn("Event group"),
         "_fix": st.column_config.TextColumn("Corrected", width=140, help="Corrected by an editor, or added by hand."),
     },

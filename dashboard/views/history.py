@@ -97,7 +97,13 @@ picked = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key="h_table",
-    column_config={"Changes": st.column_config.TextColumn("Changes", width="large")},
+    column_config={  # the whole table fits at 1280 px; a selected entry shows every field below
+        "When": st.column_config.TextColumn("When", width=160),
+        "Who": st.column_config.TextColumn("Who", width=75),
+        "Action": st.column_config.TextColumn("Action", width=125),
+        "Target": st.column_config.TextColumn("Target", width=170),
+        "Changes": st.column_config.TextColumn("Changes", width=225),
+    },
 )
 rows = picked.selection.rows if picked is not None else []
 if rows:

@@ -94,7 +94,7 @@ st.dataframe(
         "score": st.column_config.NumberColumn("Score", format="%.2f", width=70),
         "n_sources": st.column_config.NumberColumn("Sources", format="%d", width=70),
         "n_groups": st.column_config.NumberColumn("Events", format="%d", width=70),
-        "summary": st.column_config.TextColumn("Top event that day", width="large"),
+        "summary": st.column_config.TextColumn("Top event that day", width=360),  # the table fits at 1280 px
     },
 )
 

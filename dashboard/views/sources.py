@@ -34,7 +34,7 @@ wanted = st.query_params.get("doc", OVERVIEW)
 if wanted in titles and st.session_state.get("src_doc") != wanted:
     st.session_state["src_doc"] = wanted
 doc = st.selectbox(
-    "Document",
+    "Show all sources, or one document",
     [OVERVIEW, *doc_ids],
     key="src_doc",
     format_func=lambda d: titles.get(d, d) if d else "All sources (overview)",
@@ -77,11 +77,12 @@ if not doc:
         hide_index=True,
         width="stretch",
         column_config={
-            "source": st.column_config.TextColumn("Source"),
-            "events": st.column_config.NumberColumn("Events", format="localized"),
-            "documents": st.column_config.NumberColumn("Documents", format="localized"),
-            "first": st.column_config.DateColumn("First event starts", format="YYYY-MM-DD"),
-            "last": st.column_config.DateColumn("Last event ends", format="YYYY-MM-DD"),
+            # fixed widths: the whole table fits at 1280 px, long titles are cut rather than pushing columns out
+            "source": st.column_config.TextColumn("Source", width=400),
+            "events": st.column_config.NumberColumn("Events", format="localized", width=70),
+            "documents": st.column_config.NumberColumn("Documents", format="localized", width=85),
+            "first": st.column_config.DateColumn("First event starts", format="YYYY-MM-DD", width=125),
+            "last": st.column_config.DateColumn("Last event ends", format="YYYY-MM-DD", width=125),
         },
     )
 
@@ -104,13 +105,13 @@ if not doc:
             on_select="rerun",
             selection_mode="single-row",
             column_config={
-                "month": st.column_config.TextColumn("Month"),
-                "actor": st.column_config.TextColumn("Actor"),
-                "sources": st.column_config.TextColumn("Which sources"),
-                "event_types": st.column_config.TextColumn("Event types"),
-                "kinds": st.column_config.TextColumn("Classified as"),
-                "n_sources": st.column_config.NumberColumn("Sources", format="localized"),
-                "n_events": st.column_config.NumberColumn("Events", format="localized"),
+                "month": st.column_config.TextColumn("Month", width=75),
+                "actor": st.column_config.TextColumn("Actor", width=125),
+                "sources": st.column_config.TextColumn("Which sources", width=240),
+                "event_types": st.column_config.TextColumn("Event types", width=110),
+                "kinds": st.column_config.TextColumn("Classified as", width=95),
+                "n_sources": st.column_config.NumberColumn("Sources", format="localized", width=65),
+                "n_events": st.column_config.NumberColumn("Events", format="localized", width=60),
             },
         )
         rows = picked.selection.rows if picked and picked.selection else []

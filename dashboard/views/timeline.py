@@ -61,6 +61,20 @@ def _day(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def _without_lane_note(without: dict[str, str], limit: int = 6) -> str:
+    """Sources with no lane of their own, grouped by why: "No lane of their own (only undated events, listed
+    below): A; B." rather than the reason repeated after each source."""
+    by_why: dict[str, list[str]] = {}
+    for source, why in without.items():
+        by_why.setdefault(why, []).append(source)
+    parts = []
+    for why, sources in by_why.items():
+        named = "; ".join(md_text(labels.cut(source, 60).rstrip(".")) for source in sources[:limit])
+        more = len(sources) - min(len(sources), limit)
+        parts.append(f"No lane of their own ({md_text(why)}): {named}" + (f"; and {more:,} more" if more else "") + ".")
+    return " ".join(parts)
+
+
 def _remember(state_key: str, widget_key: str, default: str) -> None:
     if widget_key not in st.session_state:
         st.session_state[widget_key] = st.session_state.get(state_key, default)
@@ -180,9 +194,7 @@ if lane_by == "actor":
         else "A report with several actors appears in each of their lanes."
     )
 if parts.sources_without_lane:
-    listed = [f"{md_text(source)} ({md_text(why)})" for source, why in list(parts.sources_without_lane.items())[:6]]
-    more = len(parts.sources_without_lane) - len(listed)
-    notes.append("No lane of their own: " + "; ".join(listed) + (f"; and {more:,} more" if more > 0 else "") + ".")
+    notes.append(_without_lane_note(parts.sources_without_lane))
 st.plotly_chart(
     parts.histogram,
     key="tl_histogram",
@@ -290,10 +302,10 @@ if parts.n_undated:
         width="stretch",
         key="tl_undated",
         column_config={
-            "what": st.column_config.TextColumn("What happened", width=270),
-            "source": st.column_config.TextColumn("Source", width=165),
+            "what": st.column_config.TextColumn("What happened", width=255),
+            "source": st.column_config.TextColumn("Source", width=150),
             "written": st.column_config.TextColumn("Written as", width=95),
-            "why": st.column_config.TextColumn("Why it has no date", width=260),
+            "why": st.column_config.TextColumn("Why it has no date", width=310),
         },
     )
 if not undated_docs.empty:
@@ -303,15 +315,15 @@ if not undated_docs.empty:
         "date the same events."
     )
     st.dataframe(
-        undated_docs.drop(columns=["doc_id"]),
+        undated_docs.drop(columns=["doc_id"]).assign(outlet=undated_docs["outlet"].replace("", "unknown")),
         hide_index=True,
         width="stretch",
         key="tl_undated_docs",
         column_config={
-            "title": st.column_config.TextColumn("Article", width=300),
-            "outlet": st.column_config.TextColumn("Outlet", width=100),
+            "title": st.column_config.TextColumn("Article", width=260),
+            "outlet": st.column_config.TextColumn("Outlet", width=110),
             "events": st.column_config.NumberColumn("Reports", format="%d", width=65),
             "undated": st.column_config.NumberColumn("Undated", format="%d", width=70),
-            "why": st.column_config.TextColumn("Why it has no date", width=260),
+            "why": st.column_config.TextColumn("Why it has no date", width=305),
         },
     )

@@ -46,6 +46,13 @@ st.caption(
     "checked on every page load and every write, so a change here applies at once. Removed users are kept (for "
     "the history) and can be added again."
 )
+if actor.local:
+    st.info(
+        "No login is configured (local single-user mode): whoever opens this dashboard is its admin, and the list "
+        "below takes effect only once team mode is set up (an `[auth]` section in `.streamlit/secrets.toml`; see "
+        "the README's Team mode). Users added now are ready for that day.",
+        icon=":material/info:",
+    )
 notice = st.session_state.pop(_NOTICE, None)
 if notice:
     kind, text = notice
@@ -94,6 +101,9 @@ shown = pd.DataFrame(
     }
 )
 st.markdown(f"**{len(active):,} active user{'s' if len(active) != 1 else ''}** of {len(users):,} known")
+if users.empty:
+    st.caption("No user yet: add one above (their e-mail address and role).")
+    st.stop()
 st.dataframe(
     shown,
     hide_index=True,
