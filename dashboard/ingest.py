@@ -239,9 +239,12 @@ def extract_uploads(
     for problem in failures:  # extraction failures name the document's path: the upload's name
         _note(report, seen, problem.path, problem_text(problem, problem.path))
     _tally(report, names, origin, before, after, extracted)
+    written = "" if report.documents_added else "; nothing was written" + (" yet" if report.pending else "")
+    waiting = "; replacements wait for an editor's confirmation (below)" if report.pending else ""
     report.run_report = (
         f"{counted(len(found), 'article')} read, {len(docs):,} extracted, {counted(len(events), 'event')} found"
-        + ("" if report.documents_added else "; nothing was written")
+        + written
+        + waiting
     )
     return report
 

@@ -71,7 +71,8 @@ def _without_lane_note(without: dict[str, str], limit: int = 6) -> str:
     for why, sources in by_why.items():
         named = "; ".join(md_text(labels.cut(source, 60).rstrip(".")) for source in sources[:limit])
         more = len(sources) - min(len(sources), limit)
-        parts.append(f"No lane of their own ({md_text(why)}): {named}" + (f"; and {more:,} more" if more else "") + ".")
+        sentence = f"No lane of their own ({md_text(why)}): {named}" + (f"; and {more:,} more" if more else "")
+        parts.append(sentence if sentence.endswith("…") else sentence + ".")
     return " ".join(parts)
 
 
