@@ -223,3 +223,18 @@ def document_undated_reason(basis: str) -> str:
 def counted(n: int, word: str, plural: str | None = None) -> str:
     """A count with its noun in the right number: "1 article", "3 articles", "1,200 events"."""
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
+PUBLISHED_BASIS_WORDS = {  # how an article's publication date was found (documents.published_basis), in words
+    "metadata": "from its metadata",
+    "dateline": "from its dateline",
+    "corroborated": "worked out from other sources' reports of the same events",
+    "inferred": "inferred from the dates in its text",
+    "unknown": "unknown",
+    "": "unknown",
+}
+
+
+def published_basis_text(basis: object) -> str:
+    """How a publication date was found, in words ("from its dateline"); an unknown basis as it is."""
+    return PUBLISHED_BASIS_WORDS.get(str(basis or ""), str(basis))

@@ -39,7 +39,7 @@ def _published(doc: pd.Series | None) -> str:
         when = labels.date_text(doc["published"], doc["published"] + pd.offsets.MonthEnd(0), "month")
     elif str(doc["published_granularity"]) == "year":
         when = str(pd.Timestamp(doc["published"]).year)
-    return f"published {when} ({doc['published_basis'] or 'unknown'})"
+    return f"published {when} ({labels.published_basis_text(doc['published_basis'])})"
 
 
 def event_panel(ds: data.Dataset, key: str, keep: object = None, filters: data.Filters | None = None) -> None:

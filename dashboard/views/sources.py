@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data
+from dashboard import charts, data, labels
 from dashboard.components import column_config, date_label, event_details, md_text, safe_url
 from dashboard.sidebar import current_view
 from dashboard.text import STYLE, highlight_html, highlight_spans, sentence_html
@@ -130,7 +130,8 @@ title_slot.title(md_text(str(meta["title"] or doc)))
 published = meta["published"]
 when = (
     f"{date_label(published, published, str(meta['published_granularity']))} "
-    f"({meta['published_granularity'] or 'unknown precision'}, from {meta['published_basis'] or 'unknown'})"
+    f"({'known to the ' + str(meta['published_granularity']) if meta['published_granularity'] else 'precision unknown'}, "
+    f"{labels.published_basis_text(meta['published_basis'])})"
     if pd.notna(published)
     else "unknown"
 )

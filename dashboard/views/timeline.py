@@ -118,8 +118,20 @@ with controls:
     )
     lane_by = lane_by or "source"
     last = max(hi, lo)
-    st.button("2018–2026", on_click=set_date_range, args=(DEFAULT_FROM, DEFAULT_TO), key="tl_p_default")
-    st.button("All dates", on_click=set_date_range, args=(lo, hi), key="tl_p_all")
+    st.button(
+        "2018–2026",
+        on_click=set_date_range,
+        args=(DEFAULT_FROM, DEFAULT_TO),
+        key="tl_p_default",
+        help="Set the sidebar's date range to 2018–2026 (the default).",
+    )
+    st.button(
+        "All dates",
+        on_click=set_date_range,
+        args=(lo, hi),
+        key="tl_p_all",
+        help=f"Set the sidebar's date range to every date in the store ({_day(lo)} to {_day(hi)}).",
+    )
     st.button(
         "Last 12 months",
         on_click=set_date_range,
