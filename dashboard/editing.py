@@ -208,7 +208,7 @@ def report_tools(ds: data.Dataset, report: pd.Series, doc: pd.Series | None) -> 
             return
         event_form(ds, report)
         if doc is not None:
-            document_form(ds, doc)
+            document_form(ds, doc, for_event=str(report["event_id"]))
 
 
 def correct_rows(ds: data.Dataset, rows: pd.DataFrame) -> None:
@@ -286,11 +286,12 @@ def event_form(ds: data.Dataset, report: pd.Series) -> None:
         )
 
 
-def document_form(ds: data.Dataset, doc: pd.Series) -> None:
-    """Correct a report's article: publication date, title, outlet, URL."""
+def document_form(ds: data.Dataset, doc: pd.Series, for_event: str = "") -> None:
+    """Correct a report's article: publication date, title, outlet, URL. ``for_event``: the report whose Edit
+    popover holds the form, in its key (one article's reports can share a page: a panel, a key date's events)."""
     doc_id = str(doc.name if doc.name is not None else doc["doc_id"])
     row = {**doc.to_dict(), "doc_id": doc_id}
-    key = f"fix-doc-{doc_id}"
+    key = f"fix-doc-{doc_id}" + (f"-for-{for_event}" if for_event else "")
     seen = _seen(ds, key, row, int(row.get("_correction_id", 0)), int(row.get("_correction_version", 0)))
     correction_id, version = seen["id"], seen["version"]
     with st.form(key, border=False):

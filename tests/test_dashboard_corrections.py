@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -69,10 +70,31 @@ def test_an_editor_corrects_a_report_and_everyone_sees_it_marked(url: str) -> No
     assert any(b.label == "Undo this correction" for b in again.button)
 
 
+def test_one_article_s_reports_on_one_page_each_get_an_edit_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two reports of one article on one page (a key date lists every event of the day): each Edit popover holds
+    the article's form under a key of its own (the same key twice was a StreamlitDuplicateElementKey crash)."""
+    found = f"sqlite:///{tmp_path / 'dateline.db'}"
+    events, docs, texts = run("a", "b")
+    events = pd.concat([events, run("a", suffix="-2")[0]], ignore_index=True)
+    open_store(found).write(events, docs, texts, derive=corpus_tables)
+    monkeypatch.setenv("DATELINE_DATA", found)
+    monkeypatch.delenv("DATELINE_DATABASE_URL", raising=False)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.query_params["day"] = "2025-03-13"
+    at.switch_page("views/key_dates.py").run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Thu 13 Mar 2025") for s in at.subheader), [s.value for s in at.subheader]
+    keys = {w.key for w in at.text_input if w.key and w.key.startswith("fix-doc-a-")}
+    assert {"fix-doc-a-for-a-outlet", "fix-doc-a-for-a-2-outlet"} <= keys, keys
+
+
 def test_an_article_is_corrected_from_the_panel(url: str) -> None:
     at = panel(url)
-    at.text_input(key="fix-doc-b-outlet").input("Reuters")
-    at.button(key="FormSubmitter:fix-doc-b-Save the article's correction").click().run()
+    at.text_input(key="fix-doc-b-for-b-outlet").input("Reuters")
+    at.button(key="FormSubmitter:fix-doc-b-for-b-Save the article's correction").click().run()
     assert not at.exception and not at.error
     again = panel(url)
     assert "Reuters" in texts(again) and "article corrected by local" in texts(again)
