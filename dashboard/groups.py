@@ -88,12 +88,8 @@ def build_groups(events: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFram
     the mark's style, label and hover, and its lanes (`_lane`, `_actor`).
     """
     n = len(events)
-    group = events["event_group"].astype(str).to_numpy(dtype=object)
     stored = table.drop_duplicates("event_group").set_index("event_group") if len(table) else None
-    # pandas hash lookups: numpy's isin on object arrays compares every pair
-    known = stored.index.get_indexer(group) >= 0 if stored is not None else np.zeros(n, dtype=bool)
-    key = np.where(known, group, OWN_GROUP + events["event_id"].astype(str).to_numpy(dtype=object))
-    codes, keys = pd.factorize(key)
+    codes, keys = pd.factorize(group_keys(events, stored.index if stored is not None else None))
     n_groups = len(keys)
     of_event = codes.astype(np.int64)
 
@@ -179,6 +175,15 @@ def build_groups(events: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFram
     frame["_hover"] = _group_hover(frame, events, best).to_numpy(dtype=object)
     frame["_order"] = np.argsort(frame["date_start"].to_numpy(dtype="datetime64[ns]"), kind="stable")
     return frame.drop(columns=["_single_lane"]), of_event
+
+
+def group_keys(events: pd.DataFrame, stored: pd.Index | None) -> np.ndarray:
+    """Each event's group key: its `event_group` when the stored groups (`stored`: their ids) list it, else
+    OWN_GROUP + its event_id (an event of its own)."""
+    group = events["event_group"].astype(str).to_numpy(dtype=object)
+    # pandas hash lookups: numpy's isin on object arrays compares every pair
+    known = stored.get_indexer(group) >= 0 if stored is not None else np.zeros(len(events), dtype=bool)
+    return np.where(known, group, OWN_GROUP + events["event_id"].astype(str).to_numpy(dtype=object))
 
 
 def add_mark_columns(frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:

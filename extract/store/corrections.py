@@ -97,6 +97,9 @@ class Corrected:
     groups: pd.DataFrame  # the groups the corrections touched recomputed from their members
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # rejected rows (as corrected), with MARKS
     orphans: pd.DataFrame = field(default_factory=pd.DataFrame)  # corrections that found no row, with `reason`
+    # each row of ``events``: the position of the extracted row it comes from in the events given (-1: added by
+    # hand); a row whose doc_id no correction names is that extracted row as given (plus the MARKS' defaults)
+    origin: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 # --------------------------------------------------------------------------- checking what an editor sends
@@ -195,6 +198,7 @@ def apply_corrections(
         frame["_correction_version"] = np.zeros(len(frame), dtype=np.int64)
     events["_manual"] = np.zeros(len(events), dtype=bool)
     events["_manual_url"] = pd.Series("", index=events.index, dtype=object)
+    events["_origin"] = np.arange(len(events), dtype=np.int64)  # popped before returning
     orphans: list[dict[str, Any]] = []
     touched_groups: set[str] = set()
 
@@ -243,10 +247,11 @@ def apply_corrections(
     rejected = events[rejected_mask].drop(columns=["_rejected"], errors="ignore").reset_index(drop=True)
     events = events[~rejected_mask].drop(columns=["_rejected"], errors="ignore").reset_index(drop=True)
     groups = _regroup(events, documents, groups, touched_groups - {""})
-    events = events.drop(columns=["_redated"], errors="ignore")
-    rejected = rejected.drop(columns=["_redated"], errors="ignore")
+    origin = events["_origin"].to_numpy(dtype=np.int64)
+    events = events.drop(columns=["_redated", "_origin"], errors="ignore")
+    rejected = rejected.drop(columns=["_redated", "_origin"], errors="ignore")
     orphan_frame = pd.DataFrame(orphans, columns=[*CORRECTION_COLUMNS, "reason"])
-    return Corrected(events, documents, groups, rejected, orphan_frame)
+    return Corrected(events, documents, groups, rejected, orphan_frame, origin)
 
 
 def _corrections_frame(corrections: pd.DataFrame | None) -> pd.DataFrame:
@@ -452,6 +457,7 @@ def _with_manual(events: pd.DataFrame, manual: pd.DataFrame | None, touched: set
     added["_correction_version"] = manual["version"].astype("int64").to_numpy()
     added["_manual"] = True
     added["_manual_url"] = manual["url"].fillna("").astype(str).to_numpy()
+    added["_origin"] = np.full(len(added), -1, dtype=np.int64)
     if "_rejected" in events:
         added["_rejected"] = False
     return pd.concat([events, added], ignore_index=True)
