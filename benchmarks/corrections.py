@@ -24,7 +24,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard import data  # noqa: E402
+from dashboard import corrected  # noqa: E402
 from dashboard.synthetic import synthetic_groups, synthetic_tables  # noqa: E402
 from extract.store import CorpusTables, open_store  # noqa: E402
 from extract.store.corrections import SPLIT, apply_corrections, event_locator  # noqa: E402
@@ -65,7 +65,7 @@ def measure(url: str, n_events: int, n_corrections: int) -> dict[str, str]:
     read, tables = timed(fixes.read)
     corrections, manual = tables.corrections, tables.manual
     apply, _ = timed(lambda: apply_corrections(stored, docs, store.read_table("groups"), corrections, manual), repeat=3)
-    reload, _ = timed(lambda: data.corrected_dataset(fixes, url), repeat=2)
+    reload, _ = timed(lambda: corrected.full_build(fixes, url), repeat=2)
     # save, then another handle (another session) notices the new version and reads the corrected tables
     other = open_store(url)
     seen = other.version()

@@ -94,54 +94,41 @@ def full_build(fixes: Corrections, location: str) -> Dataset:
 
 def patched(base: Base, corrections: pd.DataFrame, manual: pd.DataFrame, version: int) -> Dataset:
     """The corrected dataset from the base: the corrections applied over its tables, its frames patched."""
-    fixed = apply_corrections(base.events, base.documents, base.groups, corrections, manual)
+    # the groups table is read by key only here: left unsorted
+    fixed = apply_corrections(base.events, base.documents, base.groups, corrections, manual, sort_groups=False)
     old = base.dataset
     docs = fixed.documents.reset_index(drop=True)
     named = set(corrections["doc_id"].astype(str)) if len(corrections) else set()
     origin = fixed.origin
     changed = (origin < 0) | fixed.events["doc_id"].astype(str).isin(named).to_numpy()
     fresh_at, kept_at = np.flatnonzero(changed), np.flatnonzero(~changed)
-    ev = _events(old.events, fixed.events, origin, fresh_at, kept_at, docs)
+    fresh = data.with_documents(data.prepare_events(fixed.events.iloc[fresh_at]), docs)
+    source = origin.copy()
+    source[fresh_at] = -1
+    ev = _overlay(old.events, source, fresh)  # the base's rows where nothing changed
     lanes, _ = data.lane_column(ev, docs)
     ev["_lane"] = lanes  # an object Series, as `data.with_documents` sets it
 
     # the groups to rebuild: those the changed rows are in now, were in before (rejected rows too), and those
     # whose rows' lane names changed (a source renamed: lanes are numbered over the whole table)
-    stored = fixed.groups.drop_duplicates("event_group").set_index("event_group") if len(fixed.groups) else None
-    key = groups.group_keys(ev, stored.index if stored is not None else None)
-    codes, keys = pd.factorize(key)
-    old_keys = old.groups["event_group"].to_numpy(dtype=object)
+    stored = pd.Index(fixed.groups["event_group"].astype(str).unique()) if len(fixed.groups) else None
+    codes, keys = groups.group_codes(ev, stored)
+    touched = np.zeros(len(keys), dtype=bool)
+    touched[codes[fresh_at]] = True
     gone = np.ones(len(old.events), dtype=bool)
     gone[origin[kept_at]] = False
+    lost = np.zeros(len(old.groups), dtype=bool)
+    lost[old.group_of[gone]] = True  # base groups that lost a row (changed or rejected)
+    was = old.group_of[origin[kept_at]]
     renamed = ev["_lane"].to_numpy(dtype=object)[kept_at] != old.events["_lane"].to_numpy(dtype=object)[origin[kept_at]]
-    touched = pd.Index(pd.unique(np.concatenate([key[fresh_at], old_keys[old.group_of[gone]], key[kept_at[renamed]]])))
+    touched[codes[kept_at[lost[was] | renamed]]] = True
     grouped = _groups(old, ev, fixed.groups, keys, codes, touched, origin, kept_at)
     if grouped is None:  # not patchable (never expected): build the groups in full
         grouped, group_of = groups.build_groups(ev, fixed.groups)
     else:
-        group_of = codes.astype(np.int64)
+        group_of = codes
     ds = data.finish_dataset(ev, docs, grouped, group_of, old.location, version, None, old.key_dates, old.notes)
     return _with_corrections(ds, fixed, corrections, manual)
-
-
-def _events(
-    prepared: pd.DataFrame,
-    events: pd.DataFrame,
-    origin: np.ndarray,
-    fresh_at: np.ndarray,
-    kept_at: np.ndarray,
-    docs: pd.DataFrame,
-) -> pd.DataFrame:
-    """The corrected events prepared: the base's prepared rows where nothing changed, the others prepared."""
-    fresh = data.with_documents(data.prepare_events(events.iloc[fresh_at]), docs)
-    kept = prepared.take(origin[kept_at])
-    if not len(fresh_at):
-        return kept.reset_index(drop=True)
-    both = _stack(kept, fresh)
-    order = np.empty(len(events), dtype=np.int64)
-    order[kept_at] = np.arange(len(kept_at))
-    order[fresh_at] = len(kept_at) + np.arange(len(fresh_at))
-    return both.take(order).reset_index(drop=True)
 
 
 def _groups(
@@ -150,46 +137,74 @@ def _groups(
     table: pd.DataFrame,
     keys: np.ndarray,
     codes: np.ndarray,
-    touched: pd.Index,
+    touched: np.ndarray,
     origin: np.ndarray,
     kept_at: np.ndarray,
 ) -> pd.DataFrame | None:
-    """The group frame in `keys` order (as `groups.build_groups` orders it): the touched groups built from their
-    members, the others the base's rows (their best member's position moved to its new row). None: a group
-    the base does not have is not marked touched (then the caller builds them all)."""
-    is_touched = touched.get_indexer(keys) >= 0
-    old_rows = pd.Index(old.groups["event_group"]).get_indexer(keys[~is_touched])
-    if (old_rows < 0).any():
+    """The group frame in `keys` order (as `groups.build_groups` orders it): the `touched` groups built from their
+    members, the others the base's rows (their best member's position moved to its new row). None when the
+    base's rows do not line up (then the caller builds them all)."""
+    n = len(ev)
+    first = np.full(len(keys), n, dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(n, dtype=np.int64))  # each group's first row
+    base_row = np.full(n, -1, dtype=np.int64)
+    base_row[kept_at] = origin[kept_at]
+    old_rows = np.full(len(keys), -1, dtype=np.int64)
+    at = base_row[first[~touched]]
+    if (at < 0).any():
         return None
-    members = np.flatnonzero(is_touched[codes])
-    sub_table = table[touched.get_indexer(table["event_group"].astype(str)) >= 0]
+    old_rows[~touched] = old.group_of[at]
+    # a group whose key changed (the stored table gained or lost its id): built afresh too
+    moved = np.flatnonzero(~touched)[
+        old.groups["event_group"].to_numpy(dtype=object)[old_rows[~touched]] != keys[~touched]
+    ]
+    touched = touched.copy()
+    touched[moved] = True
+    members = np.flatnonzero(touched[codes])
+    wanted = keys[touched]
+    sub_table = table[table["event_group"].astype(str).isin(set(wanted)).to_numpy()]
     fresh, _ = groups.build_groups(ev.iloc[members], sub_table)
     fresh["_best"] = members[fresh["_best"].to_numpy()]
-    new_row = np.full(len(old.events), -1, dtype=np.int64)
-    new_row[origin[kept_at]] = kept_at
-    kept = old.groups.take(old_rows)
-    kept["_best"] = new_row[kept["_best"].to_numpy()]
-    if (kept["_best"].to_numpy() < 0).any():
-        return None
-    fresh_rows = pd.Index(fresh["event_group"]).get_indexer(keys[is_touched])
+    fresh_rows = pd.Index(fresh["event_group"]).get_indexer(wanted)
     if (fresh_rows < 0).any():
         return None
-    both = _stack(kept, fresh)
-    order = np.empty(len(keys), dtype=np.int64)
-    order[~is_touched] = np.arange(len(kept))
-    order[is_touched] = len(kept) + fresh_rows
-    out = both.take(order).reset_index(drop=True)
+    new_row = np.full(len(old.events), -1, dtype=np.int64)
+    new_row[origin[kept_at]] = kept_at
+    source = np.where(touched, -1, old_rows)
+    out = _overlay(old.groups, source, fresh.take(fresh_rows))
+    best = out["_best"].to_numpy(copy=True)
+    best[~touched] = new_row[best[~touched]]
+    if (best < 0).any():
+        return None
+    out["_best"] = best
     out["_order"] = np.argsort(out["date_start"].to_numpy(dtype="datetime64[ns]"), kind="stable")
     return out
 
 
-def _stack(kept: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
-    """The base's rows, then the fresh ones in the same columns and dtypes (a few rows: cast where they differ)."""
-    if not len(fresh):
-        return kept.reset_index(drop=True)
-    fresh = fresh[list(kept.columns)]
-    differ = {c: kept[c].dtype for c in kept.columns if fresh[c].dtype != kept[c].dtype}
-    return pd.concat([kept, fresh.astype(differ) if differ else fresh], ignore_index=True)
+def _overlay(frame: pd.DataFrame, source: np.ndarray, fresh: pd.DataFrame) -> pd.DataFrame:
+    """A new frame whose row i is `frame`'s row source[i], or where source[i] is -1 the next row of `fresh`, in
+    `frame`'s columns and dtypes. Built from runs of consecutive rows (slices, not copies, of Arrow-backed
+    columns: a few chunks more per column); `frame` itself is never changed (copy-on-write)."""
+    n = len(source)
+    if not n:
+        return frame.iloc[0:0].reset_index(drop=True)
+    is_fresh = source < 0
+    cut = np.ones(n, dtype=bool)
+    cut[1:] = (is_fresh[1:] != is_fresh[:-1]) | (~is_fresh[1:] & (source[1:] != source[:-1] + 1))
+    starts = np.flatnonzero(cut)
+    ends = np.append(starts[1:], n)
+    if len(starts) == 1 and not is_fresh[0] and source[0] == 0 and n == len(frame):
+        return frame.reset_index(drop=True)
+    if is_fresh.any():
+        fresh = fresh.reset_index(drop=True)[list(frame.columns)]
+        differ = {c: frame[c].dtype for c in frame.columns if fresh[c].dtype != frame[c].dtype}
+        fresh = fresh.astype(differ) if differ else fresh
+    before = np.cumsum(is_fresh) - is_fresh  # fresh rows before each row
+    parts = [
+        fresh.iloc[before[a] : before[a] + b - a] if is_fresh[a] else frame.iloc[source[a] : source[a] + b - a]
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
 
 
 def _with_corrections(ds: Dataset, fixed: Corrected, corrections: pd.DataFrame, manual: pd.DataFrame) -> Dataset:

@@ -226,22 +226,11 @@ def finish_dataset(
     here) and their groups: each event's group counts, facet codes and the exploded actor lookup."""
     ev["_n_sources"] = grouped["n_sources"].to_numpy()[group_of] if len(ev) else ev["_n_sources"]
     ev["_disagree"] = (grouped["date_agreement"].to_numpy(dtype=object)[group_of] == "conflict") if len(ev) else False
-    codes: dict[str, tuple[np.ndarray, list[str]]] = {}
-    for facet, column in FACET_COLUMNS.items():
-        values = ev[column].astype(str)
-        order = values.value_counts(sort=True)
-        labels_ = [str(v) for v in order.index]
-        lookup = {v: i for i, v in enumerate(labels_)}
-        codes[facet] = (values.map(lookup).to_numpy(dtype=np.int64), labels_)
+    codes = {facet: _ranked(ev[column].astype(str)) for facet, column in FACET_COLUMNS.items()}
     lengths = ev["actors"].map(len).to_numpy(dtype=np.int64) if len(ev) else np.zeros(0, dtype=np.int64)
     rows = np.repeat(np.arange(len(ev), dtype=np.int64), lengths)
     flat = pd.Series([a for lst in ev["actors"] for a in lst], dtype=object)
-    if len(flat):
-        order = flat.value_counts(sort=True)
-        actor_labels = [str(v) for v in order.index]
-        actor_codes = flat.map({v: i for i, v in enumerate(actor_labels)}).to_numpy(dtype=np.int64)
-    else:
-        actor_labels, actor_codes = [], np.zeros(0, dtype=np.int64)
+    actor_codes, actor_labels = _ranked(flat)
     return Dataset(
         ev,
         docs,
@@ -257,6 +246,16 @@ def finish_dataset(
         key_dates if key_dates is not None else empty_table("key_dates"),
         notes,
     )
+
+
+def _ranked(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(each value's code, the values most frequent first): codes index the labels."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64), []
+    order = values.value_counts(sort=True)
+    first, uniques = pd.factorize(values)  # a hash pass; then each distinct value is looked up once
+    rank = pd.Index(order.index).get_indexer(uniques)
+    return rank[first].astype(np.int64), [str(v) for v in order.index]
 
 
 def with_documents(events: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
@@ -283,18 +282,24 @@ def lane_column(events: pd.DataFrame, documents: pd.DataFrame) -> tuple[pd.Serie
     """(each event's lane name, whether its article has a publication date): the lane is the outlet, or a short
     title when the source is an article's title (numbered apart when two would read the same: a whole-table
     step)."""
-    by_doc = documents.drop_duplicates("doc_id", keep="last").set_index("doc_id") if len(documents) else None
-    doc_ids = events["doc_id"].astype(str)
-    if by_doc is not None:
-        outlet = doc_ids.map(by_doc["outlet"].astype(str)).fillna("")
-        published = doc_ids.map(by_doc["published"].notna()).fillna(False).astype(bool)
-    else:
-        outlet = pd.Series("", index=events.index)
-        published = pd.Series(False, index=events.index)
-    source = events["source"].astype(str)
-    known = (outlet.to_numpy(dtype=object) != "") & (outlet.to_numpy(dtype=object) == source.to_numpy(dtype=object))
-    names = labels.lane_names(source, pd.Series(known, index=events.index))
-    return source.map(names).astype(object), published
+    n = len(events)
+    doc_codes, doc_ids = pd.factorize(events["doc_id"].astype(str))  # each distinct doc_id looked up once
+    outlet, published = np.full(len(doc_ids), "", dtype=object), np.zeros(len(doc_ids), dtype=bool)
+    if len(documents):
+        by_doc = documents.drop_duplicates("doc_id", keep="last")
+        at = pd.Index(by_doc["doc_id"].astype(str)).get_indexer(doc_ids)
+        found = at >= 0
+        outlet[found] = by_doc["outlet"].astype(str).to_numpy(dtype=object)[at[found]]
+        published[found] = by_doc["published"].notna().to_numpy()[at[found]]
+    outlet_of, published_of = outlet[doc_codes], published[doc_codes]
+    source_codes, sources = pd.factorize(events["source"].astype(str))
+    source = sources.to_numpy(dtype=object)[source_codes] if n else np.zeros(0, dtype=object)
+    known = (outlet_of != "") & (outlet_of == source)
+    first = np.full(len(sources), n, dtype=np.int64)
+    np.minimum.at(first, source_codes, np.arange(n, dtype=np.int64))  # each source's first row: its lane's name
+    names = labels.lane_names(pd.Series(sources, dtype=object), pd.Series(known[first] if n else known))
+    lane = np.asarray([names[str(s)] for s in sources], dtype=object)
+    return pd.Series(lane[source_codes], index=events.index, dtype=object), pd.Series(published_of, index=events.index)
 
 
 def load_dataset(location: str | Path | None = None) -> Dataset:

@@ -184,11 +184,14 @@ def apply_corrections(
     groups: pd.DataFrame,
     corrections: pd.DataFrame,
     manual: pd.DataFrame | None = None,
+    *,
+    sort_groups: bool = True,
 ) -> Corrected:
     """Extracted tables + corrections (CORRECTION_COLUMNS, ``changes`` a dict) + events added by hand
     (MANUAL_COLUMNS, deleted ones ignored) -> the corrected tables and the orphaned corrections.
 
-    Costs a few lookups over the events (by doc_id) plus the consensus of the touched groups only."""
+    Costs a few lookups over the events (by doc_id) plus the consensus of the touched groups only. The groups
+    come back sorted by date (``sort_groups``; False: the untouched ones in their order, then the touched)."""
     events = _typed(events, EVENT_COLUMN_NAMES, typed_events)
     documents = _typed(documents, DOCUMENT_COLUMN_NAMES, typed_documents)
     corrections = _corrections_frame(corrections)
@@ -215,8 +218,10 @@ def apply_corrections(
         touched_groups |= _follow_sources(events, documents, old_sources)
 
     evs = corrections[corrections["target_kind"] == EVENT]
-    keyed = events.assign(doc_sha256=events["doc_id"].map(_sha_of(documents)).fillna("").astype(str))
-    hits = _match(keyed, evs, LOCATOR, LOCATOR)
+    near = np.flatnonzero(events["doc_id"].astype(str).isin(set(evs["doc_id"])).to_numpy()) if len(evs) else []
+    keyed = events.iloc[near][["doc_id", "sentence", "time_expression"]]  # the rows of the documents named
+    keyed = keyed.assign(doc_sha256=keyed["doc_id"].astype(str).map(_sha_of(documents)).fillna("").astype(str))
+    hits = {cid: np.asarray(near)[rows] for cid, rows in _match(keyed, evs, LOCATOR, LOCATOR).items()}
     moves: dict[str, dict[str, Any]] = {}
     updates = {}
     group_column = events["event_group"].to_numpy(dtype=object)
@@ -245,8 +250,10 @@ def apply_corrections(
     events = _with_manual(events, manual, touched_groups)
     rejected_mask = events["_rejected"].to_numpy(dtype=bool) if "_rejected" in events else np.zeros(len(events), bool)
     rejected = events[rejected_mask].drop(columns=["_rejected"], errors="ignore").reset_index(drop=True)
-    events = events[~rejected_mask].drop(columns=["_rejected"], errors="ignore").reset_index(drop=True)
-    groups = _regroup(events, documents, groups, touched_groups - {""})
+    if rejected_mask.any():  # else no row is copied
+        events = events[~rejected_mask]
+    events = events.drop(columns=["_rejected"], errors="ignore").reset_index(drop=True)
+    groups = _regroup(events, documents, groups, touched_groups - {""}, sort_groups)
     origin = events["_origin"].to_numpy(dtype=np.int64)
     events = events.drop(columns=["_redated", "_origin"], errors="ignore")
     rejected = rejected.drop(columns=["_redated", "_origin"], errors="ignore")
@@ -321,6 +328,10 @@ def _assign(frame: pd.DataFrame, updates: Mapping[str, Mapping[int, Any]]) -> No
             array = current.to_numpy(copy=True)
             array[positions] = list(values.values())
             frame[column] = array
+        elif isinstance(current.dtype, pd.StringDtype) and all(isinstance(v, str) for v in values.values()):
+            array = current.array.copy()  # a few cells set in the string array, not the column converted
+            array[positions] = list(values.values())
+            frame[column] = array
         else:
             array = current.to_numpy(dtype=object, copy=True)
             array[positions] = _object_array(list(values.values()))
@@ -337,7 +348,7 @@ def _object_array(values: list[Any]) -> np.ndarray:
 def _typed(frame: pd.DataFrame, names: list[str], typer: Any) -> pd.DataFrame:
     """A copy of a table (typed when its columns are not the schema's yet: a store's reads are typed already)."""
     if list(frame.columns) == names:
-        return frame.reset_index(drop=True).copy()
+        return frame.reset_index(drop=True)  # a new frame: copy-on-write keeps the caller's unchanged
     return typer(frame).reset_index(drop=True)
 
 
@@ -471,7 +482,9 @@ def _list(value: object) -> list[str]:
     return [str(v) for v in value]  # type: ignore[union-attr]
 
 
-def _regroup(events: pd.DataFrame, documents: pd.DataFrame, groups: pd.DataFrame, touched: set[str]) -> pd.DataFrame:
+def _regroup(
+    events: pd.DataFrame, documents: pd.DataFrame, groups: pd.DataFrame, touched: set[str], sort: bool = True
+) -> pd.DataFrame:
     """The groups table with the touched groups recomputed from their members (a group left empty is gone)."""
     from extract.corpus import groups_table  # the corpus steps import the store: import them when needed
 
@@ -484,4 +497,6 @@ def _regroup(events: pd.DataFrame, documents: pd.DataFrame, groups: pd.DataFrame
     fresh = groups_table(members[EVENT_COLUMN_NAMES], documents)
     kept = groups[~groups["event_group"].astype(str).isin(touched).to_numpy()]
     both = pd.concat([frame for frame in (kept, fresh) if len(frame)] or [groups.iloc[:0]], ignore_index=True)
+    if not sort:
+        return both
     return both.sort_values(["date_start", "event_group"], na_position="last", kind="stable").reset_index(drop=True)
