@@ -29,6 +29,8 @@ from extract import schema, store
 from extract.store.corrections import CORRECTION_COLUMNS, MANUAL_COLUMNS, Corrected, apply_corrections
 from extract.store.sql_corrections import Corrections
 
+MAX_RUNS = 256  # runs of rows a patched frame is stitched from (more: rows taken and copied)
+
 
 @dataclass(frozen=True)
 class Base:
@@ -199,6 +201,9 @@ def _overlay(frame: pd.DataFrame, source: np.ndarray, fresh: pd.DataFrame) -> pd
         fresh = fresh.reset_index(drop=True)[list(frame.columns)]
         differ = {c: frame[c].dtype for c in frame.columns if fresh[c].dtype != frame[c].dtype}
         fresh = fresh.astype(differ) if differ else fresh
+    if len(starts) > MAX_RUNS:  # corrections all over the table: two copies beat thousands of slices
+        both = pd.concat([frame, fresh], ignore_index=True) if is_fresh.any() else frame
+        return both.take(np.where(is_fresh, len(frame) + np.cumsum(is_fresh) - 1, source)).reset_index(drop=True)
     before = np.cumsum(is_fresh) - is_fresh  # fresh rows before each row
     parts = [
         fresh.iloc[before[a] : before[a] + b - a] if is_fresh[a] else frame.iloc[source[a] : source[a] + b - a]

@@ -72,6 +72,7 @@ def test_the_patched_dataset_equals_a_full_build_after_every_kind_of_correction(
     before = store.versions()
     base = corrected.load_base(url)
     assert not base.dataset.problem and len(base.dataset.events) == 1500
+    untouched = (base.dataset.events.copy(), base.dataset.groups.copy(), base.events.copy(), base.groups.copy())
     check(base, url)  # no correction yet
 
     fixes = fixes_of(url)
@@ -124,7 +125,25 @@ def test_the_patched_dataset_equals_a_full_build_after_every_kind_of_correction(
     after = store.versions()
     assert after.data == before.data  # corrections never move the data version: the base stays cached
     assert after.corrections > before.corrections and after.version == after.corrections > before.version
-    assert base.dataset.events["_corrected_by"].eq("").all()  # the cached base was never changed in place
+    for was, now in zip(untouched, (base.dataset.events, base.dataset.groups, base.events, base.groups), strict=True):
+        pd.testing.assert_frame_equal(now, was)  # the cached base was never changed in place
+
+
+def test_corrections_all_over_the_table_are_patched_alike(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_RUNS runs of unchanged rows the frames are taken and copied instead of sliced: the same result."""
+    store = open_store(url)
+    base = corrected.load_base(url)
+    fixes = fixes_of(url)
+    events, docs = store.read_events(), store.read_documents()
+    for i, at in enumerate(range(0, 1500, 97)):
+        row = events.iloc[at]
+        changes = {"rejected": True} if i % 3 == 0 else {"summary": f"fix {i}", "date_start": f"2023-02-0{i % 9 + 1}"}
+        fixes.save(LOCAL, "event", event_locator(row, docs), changes, expected_version=0, target_id=row["event_id"])
+    sliced = check(base, url)
+    monkeypatch.setattr(corrected, "MAX_RUNS", 4)
+    taken = check(base, url)
+    pd.testing.assert_frame_equal(sliced.events, taken.events)
+    pd.testing.assert_frame_equal(sliced.groups, taken.groups)
 
 
 def test_a_data_write_moves_the_data_version_and_a_correction_only_the_other(url: str) -> None:
