@@ -96,15 +96,26 @@ def full_build(fixes: Corrections, location: str) -> Dataset:
 
 def patched(base: Base, corrections: pd.DataFrame, manual: pd.DataFrame, version: int) -> Dataset:
     """The corrected dataset from the base: the corrections applied over its tables, its frames patched."""
-    # the groups table is read by key only here: left unsorted
-    fixed = apply_corrections(base.events, base.documents, base.groups, corrections, manual, sort_groups=False)
     old = base.dataset
+    named = base.events["doc_id"].astype(str).isin(set(corrections["doc_id"].astype(str))).to_numpy()
+    near = _near(base.events, named, corrections, manual)
+    # the corrections applied to the rows they can reach (the groups table is read by key only: left unsorted)
+    fixed = apply_corrections(
+        base.events.iloc[near], base.documents, base.groups, corrections, manual, sort_groups=False
+    )
     docs = fixed.documents.reset_index(drop=True)
-    named = set(corrections["doc_id"].astype(str)) if len(corrections) else set()
-    origin = fixed.origin
-    changed = (origin < 0) | fixed.events["doc_id"].astype(str).isin(named).to_numpy()
+    kept_near = fixed.origin[fixed.origin >= 0]  # the rows of `near` still there (not rejected)
+    stays = np.ones(len(base.events), dtype=bool)
+    stays[near] = False
+    stays[near[kept_near]] = True
+    by_hand = np.flatnonzero(fixed.origin < 0)
+    origin = np.concatenate([np.flatnonzero(stays), np.full(len(by_hand), -1, dtype=np.int64)])
+    changed = np.concatenate([named[stays], np.ones(len(by_hand), dtype=bool)])
     fresh_at, kept_at = np.flatnonzero(changed), np.flatnonzero(~changed)
-    fresh = data.with_documents(data.prepare_events(fixed.events.iloc[fresh_at]), docs)
+    row_of = np.full(len(base.events), -1, dtype=np.int64)  # a base row's row in fixed.events
+    row_of[near[kept_near]] = np.flatnonzero(fixed.origin >= 0)
+    picked = np.concatenate([row_of[origin[fresh_at[origin[fresh_at] >= 0]]], by_hand])
+    fresh = data.with_documents(data.prepare_events(fixed.events.iloc[picked]), docs)
     source = origin.copy()
     source[fresh_at] = -1
     ev = _overlay(old.events, source, fresh)  # the base's rows where nothing changed
@@ -131,6 +142,24 @@ def patched(base: Base, corrections: pd.DataFrame, manual: pd.DataFrame, version
         group_of = codes
     ds = data.finish_dataset(ev, docs, grouped, group_of, old.location, version, None, old.key_dates, old.notes)
     return _with_corrections(ds, fixed, corrections, manual)
+
+
+def _near(events: pd.DataFrame, named: np.ndarray, corrections: pd.DataFrame, manual: pd.DataFrame) -> np.ndarray:
+    """The positions of the rows the corrections can change or regroup (ascending): the rows of the documents
+    they name (`named`), every member of a group those rows are in, of a group a move names (by id, or by
+    a member's event_id), or of a group an event added by hand joins."""
+    group = events["event_group"].astype(str)
+    ids = set(group[named])
+    members: set[str] = set()
+    for changes in corrections["changes"] if len(corrections) else []:
+        if isinstance(changes, dict) and "group" in changes:
+            ids.add(str(changes.get("group") or ""))
+            members.add(str(changes.get("group_with") or ""))
+    if len(manual):
+        ids |= set(manual["event_group"].fillna("").astype(str))
+    with_ids = events["event_id"].astype(str).isin(members - {""}).to_numpy()
+    ids |= set(group[with_ids])
+    return np.flatnonzero(named | with_ids | group.isin(ids - {""}).to_numpy())
 
 
 def _groups(
