@@ -494,8 +494,9 @@ def _regroup(
     if "_redated" in members:  # an editor's date is a claim of its own, whatever weekday its expression names
         redated = members["_redated"].fillna(False).astype(bool)
         members = members.assign(time_expression=members["time_expression"].where(~redated, ""))
+    # the members' documents are all it reads (none stored, as for events added by hand: the table as given)
     their_docs = documents[documents["doc_id"].astype(str).isin(set(members["doc_id"].astype(str))).to_numpy()]
-    fresh = groups_table(members[EVENT_COLUMN_NAMES], their_docs)  # the members' documents are all it reads
+    fresh = groups_table(members[EVENT_COLUMN_NAMES], their_docs if len(their_docs) else documents)
     kept = groups[~groups["event_group"].astype(str).isin(touched).to_numpy()]
     both = pd.concat([frame for frame in (kept, fresh) if len(frame)] or [groups.iloc[:0]], ignore_index=True)
     if not sort:
