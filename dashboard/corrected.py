@@ -5,8 +5,9 @@ The dashboard keeps two datasets of a database store (dashboard/data.py caches t
 - the BASE, by the store's data version (extraction, upload, import): the extracted tables as read, and their
   prepared dataset with no correction (`load_base`): read and prepared once per data write;
 - the CORRECTED dataset, by (data version, corrections version) (`load_corrected`): the corrections and the
-  events added by hand read in one small query (no event read), applied over the base's tables
-  (extract/store/corrections.py: only the touched groups are recomputed), and the base's prepared frames
+  events added by hand read in one small query (no event read), applied to the base rows they can reach
+  (`_near`: the rows of the documents they name and the members of the groups those rows are in or a move
+  or an added event names; extract/store/corrections.py recomputes the touched groups), and the base's frames
   PATCHED: the rows of the documents a correction names and the events added by hand are prepared afresh, every
   other row is the base's row as it is; the groups any of those rows left or joined are rebuilt from their
   members, every other group is the base's. Lanes (numbered over the whole table), each event's group counts,
