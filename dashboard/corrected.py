@@ -27,7 +27,7 @@ import pandas as pd
 from dashboard import data, groups
 from dashboard.data import Dataset
 from extract import schema, store
-from extract.store.corrections import CORRECTION_COLUMNS, MANUAL_COLUMNS, Corrected, apply_corrections
+from extract.store.corrections import CORRECTION_COLUMNS, DOCUMENT, MANUAL_COLUMNS, Corrected, apply_corrections
 from extract.store.sql_corrections import Corrections
 
 MAX_RUNS = 256  # runs of rows a patched frame is stitched from (more: rows taken and copied)
@@ -111,7 +111,16 @@ def patched(base: Base, corrections: pd.DataFrame, manual: pd.DataFrame, version
     stays[near[kept_near]] = True
     by_hand = np.flatnonzero(fixed.origin < 0)
     origin = np.concatenate([np.flatnonzero(stays), np.full(len(by_hand), -1, dtype=np.int64)])
-    changed = np.concatenate([named[stays], np.ones(len(by_hand), dtype=bool)])
+    # the rows that differ from the base's: those a correction matched (marked), and every row of an article
+    # corrected itself (its source, lane and publication date follow)
+    kinds = corrections["target_kind"].astype(str) if len(corrections) else pd.Series([], dtype=str)
+    articles = set(corrections.loc[(kinds == DOCUMENT).to_numpy(), "doc_id"].astype(str)) if len(kinds) else set()
+    real = fixed.origin >= 0
+    differs = np.zeros(len(base.events), dtype=bool)
+    differs[near[fixed.origin[real]]] = (fixed.events["_correction_id"].to_numpy() != 0)[real] | fixed.events.loc[
+        real, "doc_id"
+    ].astype(str).isin(articles).to_numpy()
+    changed = np.concatenate([differs[stays], np.ones(len(by_hand), dtype=bool)])
     fresh_at, kept_at = np.flatnonzero(changed), np.flatnonzero(~changed)
     row_of = np.full(len(base.events), -1, dtype=np.int64)  # a base row's row in fixed.events
     row_of[near[kept_near]] = np.flatnonzero(fixed.origin >= 0)
