@@ -291,8 +291,14 @@ def _match(
     candidates.columns = corr_keys
     candidates = candidates.assign(_pos=np.flatnonzero(near))
     wanted = corrections[corr_keys].astype(str).assign(_cid=corrections.index.to_numpy())
-    joined = wanted.merge(candidates, on=corr_keys, how="inner")
-    return {int(cid): part["_pos"].to_numpy() for cid, part in joined.groupby("_cid", sort=False)}
+    joined = wanted.merge(candidates, on=corr_keys, how="inner")  # in the corrections' order
+    cids, positions = joined["_cid"].to_numpy(dtype=np.int64), joined["_pos"].to_numpy(dtype=np.int64)
+    if not len(cids):
+        return {}
+    order = np.argsort(cids, kind="stable")  # (already in order: the merge keeps the left's)
+    cids, positions = cids[order], positions[order]
+    cut = np.flatnonzero(np.diff(cids)) + 1
+    return {int(part[0]): rows for part, rows in zip(np.split(cids, cut), np.split(positions, cut), strict=True)}
 
 
 def _orphan(row: pd.Series, reason: str) -> dict[str, Any]:
