@@ -12,7 +12,7 @@ import pytest
 
 from dashboard import corrected, data
 from dashboard.synthetic import synthetic_groups, synthetic_tables
-from extract.store import CorpusTables, open_store
+from extract.store import CorpusTables, open_store, sql_engine
 from extract.store.corrections import SPLIT, document_locator, event_locator
 from extract.store.sql import SqlStore
 from extract.store.sql_corrections import Corrections
@@ -174,3 +174,20 @@ def test_the_dashboard_loader_serves_the_patched_dataset_until_the_data_changes(
     assert list(shown) == ["Seen at once"]
     assert_same(second, corrected.full_build(fixes_of(url), url))
     data.clear_cache()
+
+
+def test_a_store_from_before_the_two_versions_gets_both_from_its_version(url: str) -> None:
+    """Migration 0003 down and up again: before it, versions() answers the one version thrice; after it, both
+    parts start at the store's version (its corrections as new as its data)."""
+    store = open_store(url)
+    assert isinstance(store, SqlStore)
+    version = store.version()
+    database_ = sql_engine.Database(url)
+    database_.migrate("0002", down=True)
+    assert store.versions() == (version, version, version)
+    database_.migrate()
+    assert store.versions() == (version, version, version)
+    events, docs = store.read_events(), store.read_documents()
+    fixes_of(url).save(LOCAL, "event", event_locator(events.iloc[0], docs), {"summary": "y"}, expected_version=0)
+    after = store.versions()
+    assert after.data == version and after.corrections == after.version > version
