@@ -10,7 +10,7 @@ Everything here except the two loaders is plain pandas/numpy and can be tested w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +24,7 @@ from dashboard.text import DocumentText, document_text
 from extract import schema, store
 
 if TYPE_CHECKING:
-    from extract.store.sql_corrections import Corrections
+    from dashboard.corrected import Base
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -205,27 +205,32 @@ def build_dataset(
     actor lookup. `group_table` and `key_dates` are the store's tables (missing: every event is its own group)."""
     ev = prepare_events(events)
     docs = documents.reset_index(drop=True)
-    ev = _with_documents(ev, docs)
+    ev = with_documents(ev, docs)
     table = group_table if group_table is not None else empty_table("groups")
     grouped, group_of = groups.build_groups(ev, table)
+    return finish_dataset(ev, docs, grouped, group_of, location, version, problem, key_dates, notes)
+
+
+def finish_dataset(
+    ev: pd.DataFrame,
+    docs: pd.DataFrame,
+    grouped: pd.DataFrame,
+    group_of: np.ndarray,
+    location: str = "",
+    version: int = 0,
+    problem: str | None = None,
+    key_dates: pd.DataFrame | None = None,
+    notes: tuple[str, ...] = (),
+) -> Dataset:
+    """The last steps of `build_dataset` over prepared events (a frame of its own: its group columns are set
+    here) and their groups: each event's group counts, facet codes and the exploded actor lookup."""
     ev["_n_sources"] = grouped["n_sources"].to_numpy()[group_of] if len(ev) else ev["_n_sources"]
     ev["_disagree"] = (grouped["date_agreement"].to_numpy(dtype=object)[group_of] == "conflict") if len(ev) else False
-    codes: dict[str, tuple[np.ndarray, list[str]]] = {}
-    for facet, column in FACET_COLUMNS.items():
-        values = ev[column].astype(str)
-        order = values.value_counts(sort=True)
-        labels_ = [str(v) for v in order.index]
-        lookup = {v: i for i, v in enumerate(labels_)}
-        codes[facet] = (values.map(lookup).to_numpy(dtype=np.int64), labels_)
+    codes = {facet: _ranked(ev[column].astype(str)) for facet, column in FACET_COLUMNS.items()}
     lengths = ev["actors"].map(len).to_numpy(dtype=np.int64) if len(ev) else np.zeros(0, dtype=np.int64)
     rows = np.repeat(np.arange(len(ev), dtype=np.int64), lengths)
     flat = pd.Series([a for lst in ev["actors"] for a in lst], dtype=object)
-    if len(flat):
-        order = flat.value_counts(sort=True)
-        actor_labels = [str(v) for v in order.index]
-        actor_codes = flat.map({v: i for i, v in enumerate(actor_labels)}).to_numpy(dtype=np.int64)
-    else:
-        actor_labels, actor_codes = [], np.zeros(0, dtype=np.int64)
+    actor_codes, actor_labels = _ranked(flat)
     return Dataset(
         ev,
         docs,
@@ -243,21 +248,21 @@ def build_dataset(
     )
 
 
-def _with_documents(events: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+def _ranked(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(each value's code, the values most frequent first): codes index the labels."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64), []
+    order = values.value_counts(sort=True)
+    first, uniques = pd.factorize(values)  # a hash pass; then each distinct value is looked up once
+    rank = pd.Index(order.index).get_indexer(uniques)
+    return rank[first].astype(np.int64), [str(v) for v in order.index]
+
+
+def with_documents(events: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """Columns that need the documents table: `_lane` (the outlet, or a short title when the source is an
     article's title) and `_why_undated` (for undated events: why)."""
-    by_doc = documents.drop_duplicates("doc_id", keep="last").set_index("doc_id") if len(documents) else None
-    doc_ids = events["doc_id"].astype(str)
-    if by_doc is not None:
-        outlet = doc_ids.map(by_doc["outlet"].astype(str)).fillna("")
-        published = doc_ids.map(by_doc["published"].notna()).fillna(False).astype(bool)
-    else:
-        outlet = pd.Series("", index=events.index)
-        published = pd.Series(False, index=events.index)
-    source = events["source"].astype(str)
-    known = (outlet.to_numpy(dtype=object) != "") & (outlet.to_numpy(dtype=object) == source.to_numpy(dtype=object))
-    names = labels.lane_names(source, pd.Series(known, index=events.index))
-    out = events.assign(_lane=source.map(names).astype(object))
+    lanes, published = lane_column(events, documents)
+    out = events.assign(_lane=lanes)
     why = np.full(len(events), "", dtype=object)
     undated = ~events["_dated"].to_numpy(dtype=bool)
     if undated.any():
@@ -273,56 +278,85 @@ def _with_documents(events: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFra
     return out
 
 
+def lane_column(events: pd.DataFrame, documents: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(each event's lane name, whether its article has a publication date): the lane is the outlet, or a short
+    title when the source is an article's title (numbered apart when two would read the same: a whole-table
+    step)."""
+    n = len(events)
+    doc_codes, doc_ids = pd.factorize(events["doc_id"].astype(str))  # each distinct doc_id looked up once
+    outlet, published = np.full(len(doc_ids), "", dtype=object), np.zeros(len(doc_ids), dtype=bool)
+    if len(documents):
+        by_doc = documents.drop_duplicates("doc_id", keep="last")
+        at = pd.Index(by_doc["doc_id"].astype(str)).get_indexer(doc_ids)
+        found = at >= 0
+        outlet[found] = by_doc["outlet"].astype(str).to_numpy(dtype=object)[at[found]]
+        published[found] = by_doc["published"].notna().to_numpy()[at[found]]
+    outlet_of, published_of = outlet[doc_codes], published[doc_codes]
+    source_codes, sources = pd.factorize(events["source"].astype(str))
+    source = sources.to_numpy(dtype=object)[source_codes] if n else np.zeros(0, dtype=object)
+    known = (outlet_of != "") & (outlet_of == source)
+    first = np.full(len(sources), n, dtype=np.int64)
+    np.minimum.at(first, source_codes, np.arange(n, dtype=np.int64))  # each source's first row: its lane's name
+    names = labels.lane_names(pd.Series(sources, dtype=object), pd.Series(known[first] if n else known))
+    lane = np.asarray([names[str(s)] for s in sources], dtype=object)
+    return pd.Series(lane[source_codes], index=events.index, dtype=object), pd.Series(published_of, index=events.index)
+
+
 def load_dataset(location: str | Path | None = None) -> Dataset:
     """The prepared dataset of the store at `location` (default: $DATELINE_DATA), cached until its version changes.
 
-    A store that cannot be opened or read gives an empty dataset whose `problem` says why.
+    A database store: the uncorrected dataset cached by its data version, the corrections patched over it and
+    cached by (data version, corrections version) (dashboard/corrected.py). A store that cannot be opened or
+    read gives an empty dataset whose `problem` says why.
     """
     location = str(location or data_location())
     try:
-        version = store.open_store(location).version()  # cheap: called on every rerun
+        target = store.open_store(location)
+        if (versions := getattr(target, "versions", None)) is not None:
+            found = versions()  # cheap: one small query on every rerun
+            return _cached_corrected(location, found.data, found.corrections)
+        version = target.version()
     except store.StoreError as err:
         return build_dataset(schema.events_frame(), schema.documents_frame(), location, -1, str(err))
     return _cached_dataset(location, version)
 
 
 def _load_uncached(location: str, version: int) -> Dataset:
-    """The one place the dashboard reads the tables: events, documents, groups and key dates from one write."""
+    """The one place the dashboard reads a folder store's tables: events, documents, groups and key dates from
+    one write (a database store: `_base_uncached` and `_corrected_uncached`)."""
     try:
-        target = store.open_store(location)
-        if (fixes := getattr(target, "corrections", lambda: None)()) is not None:
-            return corrected_dataset(fixes, location)
-        tables, notes = read_tables(target)
+        tables, notes = read_tables(store.open_store(location))
     except (store.StoreError, OSError) as err:
         return build_dataset(schema.events_frame(), schema.documents_frame(), location, version, str(err))
     events, documents, group_table, key_dates, version = tables
     return build_dataset(events, documents, location, version, None, group_table, key_dates, notes)
 
 
-def corrected_dataset(fixes: Corrections, location: str) -> Dataset:
-    """The dataset of a database store with its corrections applied (extract/store/corrections.py), from one
-    write: corrected rows, events added by hand, touched groups recomputed; orphans and rejected rows kept."""
-    got = fixes.read()
-    fixed = got.corrected
-    ds = build_dataset(fixed.events, fixed.documents, location, got.version, None, fixed.groups, got.key_dates)
-    return replace(
-        ds,
-        editable=True,
-        corrections=got.corrections,
-        manual=got.manual,
-        orphans=fixed.orphans,
-        rejected=fixed.rejected,
+def _base_uncached(location: str, data_version: int) -> Base:
+    """A database store's extracted tables, as read, and their dataset before any correction."""
+    from dashboard import corrected
+
+    return corrected.load_base(location)
+
+
+def _corrected_uncached(location: str, data_version: int, corrections_version: int) -> Dataset:
+    """A database store's dataset with its corrections: the cached base, patched."""
+    from dashboard import corrected
+
+    return corrected.load_corrected(
+        _cached_base(location, data_version), location, max(data_version, corrections_version)
     )
 
 
 def read_tables(
-    target: store.Store, attempts: int = 5
+    target: store.Store, attempts: int = 5, version: Callable[[], int] | None = None
 ) -> tuple[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, int], tuple[str, ...]]:
     """((events, documents, groups, key_dates, version), notes) from one write of the store: read again when a
-    write landed in between. Groups or key dates that cannot be read are a note, not a failure: the events
-    are shown without them."""
+    write landed in between (`version`: which version tells, default the store's). Groups or key dates that
+    cannot be read are a note, not a failure: the events are shown without them."""
+    version = version or target.version
     for _ in range(attempts):
-        before = target.version()
+        before = version()
         events, documents = target.read_events(), target.read_documents()
         notes: list[str] = []
         extra: dict[str, pd.DataFrame] = {}
@@ -332,7 +366,7 @@ def read_tables(
             except (store.StoreError, OSError, ValueError) as err:
                 extra[name] = empty_table(name)
                 notes.append(f"The {name.replace('_', ' ')} table cannot be read ({err}); shown without it.")
-        after = target.version()
+        after = version()
         if after == before:
             break
     return (events, documents, extra["groups"], extra["key_dates"], after), tuple(notes)
@@ -357,15 +391,21 @@ try:  # Streamlit caches across reruns and sessions; outside Streamlit the plain
     # cache_resource, not cache_data: cache_data pickles the frame on every hit, which at 1M events
     # costs seconds per rerun. The dataset is treated as read-only everywhere.
     _cached_dataset = st.cache_resource(max_entries=3, show_spinner="Loading the events table…")(_load_uncached)
+    # a database store: the base by data version (read + prepared once per extraction or upload), and the
+    # corrected dataset by (data version, corrections version), patched from the base in well under a second
+    _cached_base = st.cache_resource(max_entries=2, show_spinner="Loading the events table…")(_base_uncached)
+    _cached_corrected = st.cache_resource(max_entries=2, show_spinner=False)(_corrected_uncached)
     _cached_text = st.cache_data(max_entries=64, show_spinner=False)(_text_uncached)
 except ImportError:  # pragma: no cover
     _cached_dataset = _load_uncached
+    _cached_base = _base_uncached
+    _cached_corrected = _corrected_uncached
     _cached_text = _text_uncached
 
 
 def clear_cache() -> None:
-    """Forget the cached dataset and texts (the reload control)."""
-    for cached in (_cached_dataset, _cached_text):
+    """Forget the cached datasets and texts (the reload control)."""
+    for cached in (_cached_dataset, _cached_base, _cached_corrected, _cached_text):
         clear = getattr(cached, "clear", None)
         if clear:
             clear()

@@ -97,15 +97,22 @@ def date_key(start: object, end: object, granularity: str) -> str:
 def date_columns(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(readable, sortable) date labels for every row of a frame with date_start, date_end and granularity.
 
-    Each distinct (start, end, granularity) is formatted once.
+    Each distinct (start, end, granularity) is formatted once (and remembered: a patched dataset formats the
+    same dates again).
     """
     if not len(frame):
         return np.zeros(0, dtype=object), np.zeros(0, dtype=object)
     keys = frame[["date_start", "date_end", "granularity"]].astype({"granularity": str})
     codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys))
-    readable = np.asarray([date_text(s, e, g) for s, e, g in uniques], dtype=object)
-    sortable = np.asarray([date_key(s, e, g) for s, e, g in uniques], dtype=object)
+    both = [_date_labels(s, e, g) for s, e, g in uniques]
+    readable = np.asarray([b[0] for b in both], dtype=object)
+    sortable = np.asarray([b[1] for b in both], dtype=object)
     return readable[codes], sortable[codes]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _date_labels(start: object, end: object, granularity: str) -> tuple[str, str]:
+    return date_text(start, end, granularity), date_key(start, end, granularity)
 
 
 _REPORTED = re.compile(r"^(?P<value>.*?)\s*\((?P<n>\d+)\)$")

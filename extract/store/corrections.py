@@ -97,6 +97,9 @@ class Corrected:
     groups: pd.DataFrame  # the groups the corrections touched recomputed from their members
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # rejected rows (as corrected), with MARKS
     orphans: pd.DataFrame = field(default_factory=pd.DataFrame)  # corrections that found no row, with `reason`
+    # each row of ``events``: the position of the extracted row it comes from in the events given (-1: added by
+    # hand); a row whose doc_id no correction names is that extracted row as given (plus the MARKS' defaults)
+    origin: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 # --------------------------------------------------------------------------- checking what an editor sends
@@ -181,11 +184,14 @@ def apply_corrections(
     groups: pd.DataFrame,
     corrections: pd.DataFrame,
     manual: pd.DataFrame | None = None,
+    *,
+    sort_groups: bool = True,
 ) -> Corrected:
     """Extracted tables + corrections (CORRECTION_COLUMNS, ``changes`` a dict) + events added by hand
     (MANUAL_COLUMNS, deleted ones ignored) -> the corrected tables and the orphaned corrections.
 
-    Costs a few lookups over the events (by doc_id) plus the consensus of the touched groups only."""
+    Costs a few lookups over the events (by doc_id) plus the consensus of the touched groups only. The groups
+    come back sorted by date (``sort_groups``; False: the untouched ones in their order, then the touched)."""
     events = _typed(events, EVENT_COLUMN_NAMES, typed_events)
     documents = _typed(documents, DOCUMENT_COLUMN_NAMES, typed_documents)
     corrections = _corrections_frame(corrections)
@@ -195,6 +201,7 @@ def apply_corrections(
         frame["_correction_version"] = np.zeros(len(frame), dtype=np.int64)
     events["_manual"] = np.zeros(len(events), dtype=bool)
     events["_manual_url"] = pd.Series("", index=events.index, dtype=object)
+    events["_origin"] = np.arange(len(events), dtype=np.int64)  # popped before returning
     orphans: list[dict[str, Any]] = []
     touched_groups: set[str] = set()
 
@@ -211,8 +218,10 @@ def apply_corrections(
         touched_groups |= _follow_sources(events, documents, old_sources)
 
     evs = corrections[corrections["target_kind"] == EVENT]
-    keyed = events.assign(doc_sha256=events["doc_id"].map(_sha_of(documents)).fillna("").astype(str))
-    hits = _match(keyed, evs, LOCATOR, LOCATOR)
+    near = np.flatnonzero(events["doc_id"].astype(str).isin(set(evs["doc_id"])).to_numpy()) if len(evs) else []
+    keyed = events.iloc[near][["doc_id", "sentence", "time_expression"]]  # the rows of the documents named
+    keyed = keyed.assign(doc_sha256=keyed["doc_id"].astype(str).map(_sha_of(documents)).fillna("").astype(str))
+    hits = {cid: np.asarray(near)[rows] for cid, rows in _match(keyed, evs, LOCATOR, LOCATOR).items()}
     moves: dict[str, dict[str, Any]] = {}
     updates = {}
     group_column = events["event_group"].to_numpy(dtype=object)
@@ -241,12 +250,15 @@ def apply_corrections(
     events = _with_manual(events, manual, touched_groups)
     rejected_mask = events["_rejected"].to_numpy(dtype=bool) if "_rejected" in events else np.zeros(len(events), bool)
     rejected = events[rejected_mask].drop(columns=["_rejected"], errors="ignore").reset_index(drop=True)
-    events = events[~rejected_mask].drop(columns=["_rejected"], errors="ignore").reset_index(drop=True)
-    groups = _regroup(events, documents, groups, touched_groups - {""})
-    events = events.drop(columns=["_redated"], errors="ignore")
-    rejected = rejected.drop(columns=["_redated"], errors="ignore")
+    if rejected_mask.any():  # else no row is copied
+        events = events[~rejected_mask]
+    events = events.drop(columns=["_rejected"], errors="ignore").reset_index(drop=True)
+    groups = _regroup(events, documents, groups, touched_groups - {""}, sort_groups)
+    origin = events["_origin"].to_numpy(dtype=np.int64)
+    events = events.drop(columns=["_redated", "_origin"], errors="ignore")
+    rejected = rejected.drop(columns=["_redated", "_origin"], errors="ignore")
     orphan_frame = pd.DataFrame(orphans, columns=[*CORRECTION_COLUMNS, "reason"])
-    return Corrected(events, documents, groups, rejected, orphan_frame)
+    return Corrected(events, documents, groups, rejected, orphan_frame, origin)
 
 
 def _corrections_frame(corrections: pd.DataFrame | None) -> pd.DataFrame:
@@ -279,8 +291,14 @@ def _match(
     candidates.columns = corr_keys
     candidates = candidates.assign(_pos=np.flatnonzero(near))
     wanted = corrections[corr_keys].astype(str).assign(_cid=corrections.index.to_numpy())
-    joined = wanted.merge(candidates, on=corr_keys, how="inner")
-    return {int(cid): part["_pos"].to_numpy() for cid, part in joined.groupby("_cid", sort=False)}
+    joined = wanted.merge(candidates, on=corr_keys, how="inner")  # in the corrections' order
+    cids, positions = joined["_cid"].to_numpy(dtype=np.int64), joined["_pos"].to_numpy(dtype=np.int64)
+    if not len(cids):
+        return {}
+    order = np.argsort(cids, kind="stable")  # (already in order: the merge keeps the left's)
+    cids, positions = cids[order], positions[order]
+    cut = np.flatnonzero(np.diff(cids)) + 1
+    return {int(part[0]): rows for part, rows in zip(np.split(cids, cut), np.split(positions, cut), strict=True)}
 
 
 def _orphan(row: pd.Series, reason: str) -> dict[str, Any]:
@@ -316,6 +334,10 @@ def _assign(frame: pd.DataFrame, updates: Mapping[str, Mapping[int, Any]]) -> No
             array = current.to_numpy(copy=True)
             array[positions] = list(values.values())
             frame[column] = array
+        elif isinstance(current.dtype, pd.StringDtype) and all(isinstance(v, str) for v in values.values()):
+            array = current.array.copy()  # a few cells set in the string array, not the column converted
+            array[positions] = list(values.values())
+            frame[column] = array
         else:
             array = current.to_numpy(dtype=object, copy=True)
             array[positions] = _object_array(list(values.values()))
@@ -332,7 +354,7 @@ def _object_array(values: list[Any]) -> np.ndarray:
 def _typed(frame: pd.DataFrame, names: list[str], typer: Any) -> pd.DataFrame:
     """A copy of a table (typed when its columns are not the schema's yet: a store's reads are typed already)."""
     if list(frame.columns) == names:
-        return frame.reset_index(drop=True).copy()
+        return frame.reset_index(drop=True)  # a new frame: copy-on-write keeps the caller's unchanged
     return typer(frame).reset_index(drop=True)
 
 
@@ -452,6 +474,7 @@ def _with_manual(events: pd.DataFrame, manual: pd.DataFrame | None, touched: set
     added["_correction_version"] = manual["version"].astype("int64").to_numpy()
     added["_manual"] = True
     added["_manual_url"] = manual["url"].fillna("").astype(str).to_numpy()
+    added["_origin"] = np.full(len(added), -1, dtype=np.int64)
     if "_rejected" in events:
         added["_rejected"] = False
     return pd.concat([events, added], ignore_index=True)
@@ -465,7 +488,9 @@ def _list(value: object) -> list[str]:
     return [str(v) for v in value]  # type: ignore[union-attr]
 
 
-def _regroup(events: pd.DataFrame, documents: pd.DataFrame, groups: pd.DataFrame, touched: set[str]) -> pd.DataFrame:
+def _regroup(
+    events: pd.DataFrame, documents: pd.DataFrame, groups: pd.DataFrame, touched: set[str], sort: bool = True
+) -> pd.DataFrame:
     """The groups table with the touched groups recomputed from their members (a group left empty is gone)."""
     from extract.corpus import groups_table  # the corpus steps import the store: import them when needed
 
@@ -475,7 +500,11 @@ def _regroup(events: pd.DataFrame, documents: pd.DataFrame, groups: pd.DataFrame
     if "_redated" in members:  # an editor's date is a claim of its own, whatever weekday its expression names
         redated = members["_redated"].fillna(False).astype(bool)
         members = members.assign(time_expression=members["time_expression"].where(~redated, ""))
-    fresh = groups_table(members[EVENT_COLUMN_NAMES], documents)
+    # the members' documents are all it reads (none stored, as for events added by hand: the table as given)
+    their_docs = documents[documents["doc_id"].astype(str).isin(set(members["doc_id"].astype(str))).to_numpy()]
+    fresh = groups_table(members[EVENT_COLUMN_NAMES], their_docs if len(their_docs) else documents)
     kept = groups[~groups["event_group"].astype(str).isin(touched).to_numpy()]
     both = pd.concat([frame for frame in (kept, fresh) if len(frame)] or [groups.iloc[:0]], ignore_index=True)
+    if not sort:
+        return both
     return both.sort_values(["date_start", "event_group"], na_position="last", kind="stable").reset_index(drop=True)

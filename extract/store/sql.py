@@ -20,7 +20,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,18 @@ if TYPE_CHECKING:
     from extract.store.sql_corrections import Corrections
 
 Row = tuple[object, ...]
+
+
+class Versions(NamedTuple):
+    """A database store's versions: ``version`` grows on every write; ``data`` is the version of the last write
+    of the extracted tables (extraction, upload, import), ``corrections`` of the last correction or event added
+    by hand (migration 0003). Every write sets ``version`` and one of the two, so ``version`` is the larger."""
+
+    version: int
+    data: int
+    corrections: int
+
+
 _CHUNK = 500  # ids per IN (...) list: well under every database's limit on bound parameters
 
 
@@ -93,6 +105,21 @@ class SqlStore:
                     continue  # the server restarted since the pooled connection was made: once more, anew
                 raise
         return 0  # pragma: no cover - the loop returns or raises
+
+    def versions(self) -> Versions:
+        """(version, data, corrections): the store's version, the last write of the extracted tables, the last
+        write of a correction or an event added by hand (see Versions); one small query. A database not
+        migrated to 0003 yet: both parts are its version."""
+        with self._db.reading(older=True) as conn:
+            if conn is None:
+                return Versions(0, 0, 0)
+            if not self._db.at_head():  # older than migration 0003: no such columns yet
+                found = conn.exec_driver_sql(f"SELECT version FROM {tables_sql.STATE} WHERE id = 1").scalar()
+                return Versions(int(found or 0), int(found or 0), int(found or 0))
+            row = conn.exec_driver_sql(
+                f"SELECT version, data_version, corrections_version FROM {tables_sql.STATE} WHERE id = 1"
+            ).first()
+            return Versions(*(int(v or 0) for v in row)) if row else Versions(0, 0, 0)
 
     def is_empty(self) -> bool:
         """True before the first write."""
@@ -404,13 +431,15 @@ class SqlStore:
         for chunk in _chunks(sorted(sha for sha in shas if sha)):
             conn.execute(table.delete().where(table.c.sha256.in_(chunk)))
 
-    def _bump(self, conn: sa.Connection) -> int:
+    def _bump(self, conn: sa.Connection, *, corrections: bool = False) -> int:
         """The new version: the previous plus one, or the time in microseconds when larger (so a database made
-        anew never repeats a version a running dashboard has cached)."""
+        anew never repeats a version a running dashboard has cached). It is also the new ``data_version``, or
+        with ``corrections`` (a correction, an event added by hand) the new ``corrections_version``."""
         state = tables_sql.table(tables_sql.STATE)
         previous = conn.execute(sa.select(state.c.version).where(state.c.id == 1)).scalar()
         version = max(int(previous or 0) + 1, time.time_ns() // 1000)
-        values = {"version": version, "written_at": dt.datetime.now(dt.UTC)}
+        part = "corrections_version" if corrections else "data_version"
+        values = {"version": version, part: version, "written_at": dt.datetime.now(dt.UTC)}
         if previous is None:
             conn.execute(state.insert().values(id=1, **values))
         else:

@@ -140,6 +140,11 @@ class Corrections:
             out.append(item)
         return pd.DataFrame(out, columns=list(MANUAL_COLUMNS))
 
+    def read_fixes(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(every correction, every event added by hand) from one snapshot: two small queries, no events read."""
+        with self._db.reading() as conn:
+            return self._list(conn), self._manual(conn)
+
     def find(self, kind: str, locator: Mapping[str, str]) -> dict[str, Any] | None:
         """The stored correction at a locator (a dict of CORRECTION_COLUMNS), None when there is none."""
         with self._db.reading() as conn:
@@ -192,7 +197,7 @@ class Corrections:
                     return 0
                 conn.execute(table.delete().where(table.c.id == old["id"]))
                 record(conn, actor, "undo correction", kind, target or old["event_id"], before, None)
-                self.store._bump(conn)
+                self.store._bump(conn, corrections=True)
                 return 0
             text = json.dumps(changes, ensure_ascii=False, sort_keys=True)
             if old is None:
@@ -219,7 +224,7 @@ class Corrections:
                 )
             if before != changes:
                 record(conn, actor, "correct", kind, target or (old or {}).get("event_id", ""), before, changes)
-            self.store._bump(conn)
+            self.store._bump(conn, corrections=True)
         return version
 
     def remove(self, actor: Actor, correction_id: int, *, expected_version: int) -> None:
@@ -234,7 +239,7 @@ class Corrections:
                 return
             conn.execute(table.delete().where(table.c.id == old["id"]))
             record(conn, actor, "undo correction", kind, target, json.loads(old["changes"]), None)
-            self.store._bump(conn)
+            self.store._bump(conn, corrections=True)
 
     def reattach(
         self, actor: Actor, correction_id: int, locator: Mapping[str, str], *, expected_version: int, target_id: str
@@ -265,7 +270,7 @@ class Corrections:
             )
             before = {name: self._out(old[name]) for name in LOCATOR}
             record(conn, actor, "reattach correction", kind, target_id or target, before, dict(locator))
-            self.store._bump(conn)
+            self.store._bump(conn, corrections=True)
         return version
 
     # ------------------------------------------------------------------ events added by hand
@@ -291,7 +296,7 @@ class Corrections:
                 )
             )
             record(conn, actor, "add event", EVENT, MANUAL_PREFIX + mid, None, values)
-            self.store._bump(conn)
+            self.store._bump(conn, corrections=True)
         return MANUAL_PREFIX + mid
 
     def edit_event(self, actor: Actor, event_id: str, fields: Mapping[str, Any], *, expected_version: int) -> int:
@@ -339,7 +344,7 @@ class Corrections:
                 before,
                 None if delete else after,
             )
-            self.store._bump(conn)
+            self.store._bump(conn, corrections=True)
         return version
 
     # ------------------------------------------------------------------ helpers

@@ -155,6 +155,10 @@ class Database:
                     _CURRENT.add(self.url)
             yield conn
 
+    def at_head(self) -> bool:
+        """Whether this process has seen the database's schema at head (after a read or a write through it)."""
+        return self.url in _CURRENT
+
     def readable(self) -> bool:
         """Whether there is anything to read (False: no file, no tables yet); StoreError for a schema this code
         cannot read. Checked once per process, then free."""

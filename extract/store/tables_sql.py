@@ -115,6 +115,9 @@ def _fixed_tables(metadata: sa.MetaData) -> None:
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.Column("written_at", sa.DateTime(timezone=True)),
+        # migration 0003: the last write of the extracted tables, and of the corrections (version: the larger)
+        sa.Column("data_version", sa.BigInteger(), nullable=False, server_default="0"),
+        sa.Column("corrections_version", sa.BigInteger(), nullable=False, server_default="0"),
         sa.CheckConstraint("id = 1", name="ck_store_state_one_row"),
     )
     sa.Table(
