@@ -1,0 +1,577 @@
+"""Store-side queries: what the dashboard's filters select, counted and paged by the store, not in memory.
+
+    q = open_query(store)                       # any store: SQL on SQLite/PostgreSQL, DuckDB over a folder's Parquet
+    f = QueryFilters(date_from=..., sources=("Reuters",), text="strike")
+    q.report_counts(f)    # reports matching, per-facet counts (each under the other filters), left out by each filter
+    q.event_counts(f)     # the same for events (groups): shown, dated, undated, left out
+    q.histogram(f, "events")                    # events per month and type; longer periods spread over their months
+    q.timeline(f, "events", "source")           # lanes, dense lanes as monthly totals, the rows to draw (limited)
+    q.page(f, order_by="date_start", descending=True, offset=0, limit=100)  # the events table, one page
+
+`QueryFilters` mirrors dashboard/data.py's `Filters` field for field, and every answer is the one the dashboard's
+pandas functions give over the same tables (tests/test_query.py checks them on random filters, on every store):
+an event's number of sources and "sources disagree" come from its group in the groups table (an event whose
+group the table does not list is an event of its own, one source); text search is every word of the query,
+lower-cased, found in the summary or the sentence; dates compare the event's period (an end before its start
+counts as the start) with the range. This is the groundwork the dashboard adopts next: it does not call it yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from extract.schema import EVENT_TYPES, TABLES
+from extract.store.query_backends import Backend, backend_for
+
+FACET_COLUMNS: dict[str, str] = {
+    "sources": "source",
+    "event_types": "event_type",
+    "granularities": "granularity",
+    "date_bases": "date_basis",
+}
+SEVERAL = "Several sources"  # the lane of an event more than one source reports (dashboard.groups.SEVERAL)
+NO_ACTOR = "(no actor)"
+MONTH_DAYS = 31  # a period up to this long counts in its first month; a longer one is spread over its months
+LANE_LIMIT, MAX_POINTS, MAX_SPANS = 1_500, 6_000, 2_500  # as dashboard/timeline_chart.py
+REPORTS, EVENTS = "reports", "events"
+_DTYPES = {c.name: c.dtype for c in TABLES["events"].columns}
+ORDERABLE = (*(c.name for c in TABLES["events"].columns if c.dtype != "list"), "n_sources")
+
+
+@dataclass(frozen=True)
+class QueryFilters:
+    """What the sidebar selects (as dashboard.data.Filters). Empty tuples mean 'no restriction'."""
+
+    date_from: dt.date | None = dt.date(2018, 1, 1)
+    date_to: dt.date | None = dt.date(2026, 12, 31)
+    sources: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    granularities: tuple[str, ...] = ()
+    date_bases: tuple[str, ...] = ()
+    text: str = ""
+    include_hypothetical: bool = False
+    include_undated: bool = False
+    min_sources: int = 1
+    disagree: bool = False
+
+    @classmethod
+    def of(cls, filters: Any) -> QueryFilters:
+        """The same selection from any object with these fields (dashboard.data.Filters)."""
+        return cls(**{f.name: getattr(filters, f.name) for f in fields(cls)})
+
+    def active(self) -> list[str]:
+        """Names of the filters that restrict anything (as Filters.active)."""
+        names = []
+        if self.date_from is not None or self.date_to is not None or not self.include_undated:
+            names.append("date")
+        names += [f for f in ("sources", "actors", "event_types", "granularities", "date_bases") if getattr(self, f)]
+        if self.words():
+            names.append("text")
+        if not self.include_hypothetical:
+            names.append("modality")
+        if self.min_sources > 1:
+            names.append("min_sources")
+        if self.disagree:
+            names.append("disagree")
+        return names
+
+    def without(self, name: str) -> QueryFilters:
+        """The same filters with one cleared."""
+        if name == "date":
+            return replace(self, date_from=None, date_to=None, include_undated=True)
+        if name == "text":
+            return replace(self, text="")
+        if name == "modality":
+            return replace(self, include_hypothetical=True)
+        if name == "min_sources":
+            return replace(self, min_sources=1)
+        if name == "disagree":
+            return replace(self, disagree=False)
+        return replace(self, **{name: ()})
+
+    def words(self) -> list[str]:
+        """The search's words, lower-cased."""
+        return self.text.strip().lower().split()
+
+
+@dataclass
+class ReportCounts:
+    """Reports (rows of the events table): how many match, each facet value's count under the other filters,
+    and what each filter alone leaves out (as dashboard.data.left_out: 'undated', 'out_of_range', 'several')."""
+
+    matching: int
+    dated: int
+    facets: dict[str, dict[str, int]]
+    left_out: dict[str, int]
+
+
+@dataclass
+class EventCounts:
+    """Events (groups): how many have a report that matches, how many of those have a date, how many undated
+    events pass every filter but the date, and what each filter alone leaves out."""
+
+    shown: int
+    dated: int
+    undated: int
+    left_out: dict[str, int]
+
+
+@dataclass
+class Histogram:
+    """Marks per month by event type, as dashboard.charts.month_histogram counts them: `fine` holds periods up to
+    MONTH_DAYS long (month: months since 1970-01, event_type, n); `coarse` the longer ones (first, last month, n),
+    each spread evenly over its months."""
+
+    fine: pd.DataFrame
+    coarse: pd.DataFrame
+
+    def per_month(self, x_range: tuple[dt.date, dt.date] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(months since 1970-01, counts[month, EVENT_TYPES], spread[month]) over the chart's months."""
+        months = np.concatenate([self.fine["month"].to_numpy(np.int64), self.coarse["first"].to_numpy(np.int64)])
+        if not len(months):
+            return np.zeros(0, np.int64), np.zeros((0, len(EVENT_TYPES)), np.int64), np.zeros(0)
+        lo, hi = int(months.min()), int(months.max())
+        if len(self.coarse):
+            hi = max(hi, int(self.coarse["last"].max()))
+        if x_range is not None:
+            lo = max(lo, int(np.datetime64(x_range[0], "M").astype(np.int64)))
+            hi = min(hi, int(np.datetime64(x_range[1], "M").astype(np.int64)))
+        width = max(hi - lo + 1, 1)
+        counts = np.zeros((width, len(EVENT_TYPES)), np.int64)
+        code = {kind: i for i, kind in enumerate(EVENT_TYPES)}
+        for month, kind, n in self.fine[["month", "event_type", "n"]].itertuples(index=False):
+            if kind in code and lo <= month <= hi:
+                counts[month - lo, code[kind]] += n
+        spread = np.zeros(width)
+        for first, last, n in self.coarse[["first", "last", "n"]].itertuples(index=False):
+            a, b = max(first, lo), min(last, hi)
+            if b >= a:
+                spread[a - lo : b - lo + 1] += n / (last - first + 1)
+        return np.arange(lo, lo + width), counts, spread
+
+
+@dataclass
+class Timeline:
+    """What the timeline draws: each lane's dated marks (lane, n, spans; 'Several sources' first, then the
+    busiest), the lanes drawn as monthly totals (over the lane limit, then the densest until the rest fit),
+    their totals (lane, month since 1970-01, n), and the marks of the other lanes in date order."""
+
+    lanes: pd.DataFrame
+    dense: tuple[str, ...]
+    months: pd.DataFrame
+    rows: pd.DataFrame
+    truncated: bool = False  # more marks than max_points outside the dense lanes (not expected: see dense)
+
+
+@dataclass
+class _Sql:
+    """A statement under construction: its bound parameters."""
+
+    backend: Backend
+    params: dict[str, object] = field(default_factory=dict)
+
+    def add(self, value: object) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+    def strings(self, values: tuple[str, ...]) -> list[str]:
+        return [self.add(self.backend.dialect.string_param(str(v))) for v in values]
+
+
+class Query:
+    """Store-side filtering, counting and paging over one store (see the module docstring)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.d = backend.dialect
+
+    # ------------------------------------------------------------------ the relation and the filters
+
+    def _base(self, groups: bool) -> str:
+        """Every event with its fixed period (ds, de) and, with ``groups``, its group's facts: gk (the group's key,
+        '~' + event_id for an event of its own), known, n_src, disagree, and the group's consensus."""
+        ev = self.backend.events_relation()
+        de = "CASE WHEN e.date_end IS NULL OR e.date_end < e.date_start THEN e.date_start ELSE e.date_end END"
+        cols = f"e.*, e.date_start AS ds, {de} AS de"
+        if not groups:
+            return f"(SELECT {cols} FROM {ev} e)"
+        return (
+            f"(SELECT {cols}, CASE WHEN g.event_group IS NULL THEN 0 ELSE 1 END AS known, "
+            "CASE WHEN g.event_group IS NULL THEN '~' || e.event_id ELSE e.event_group END AS gk, "
+            "CASE WHEN g.event_group IS NULL OR g.n_sources IS NULL OR g.n_sources < 1 THEN 1 "
+            "ELSE g.n_sources END AS n_src, "
+            "CASE WHEN g.date_agreement = 'conflict' THEN 1 ELSE 0 END AS disagree, "
+            "CASE WHEN g.event_group IS NULL THEN e.date_start ELSE g.date_start END AS g_ds, "
+            "CASE WHEN g.event_group IS NULL THEN 'single' ELSE g.date_agreement END AS g_agree "
+            f"FROM {ev} e LEFT JOIN {self.backend.groups_relation()} g ON g.event_group = e.event_group)"
+        )
+
+    @staticmethod
+    def _needs_groups(filters: QueryFilters) -> bool:
+        return filters.min_sources > 1 or filters.disagree
+
+    def _in_range(self, s: _Sql, f: QueryFilters) -> str:
+        parts = ["r.ds IS NOT NULL"]
+        if f.date_to is not None:
+            parts.append(f"r.ds <= {s.add(self.d.date_param(f.date_to))}")
+        if f.date_from is not None:
+            parts.append(f"r.de >= {s.add(self.d.date_param(f.date_from))}")
+        return "(" + " AND ".join(parts) + ")"
+
+    def _mask(self, s: _Sql, f: QueryFilters, name: str) -> str:
+        """The SQL condition of one active filter over the relation ``r``."""
+        if name == "date":
+            inside = self._in_range(s, f)
+            return f"({inside} OR r.ds IS NULL)" if f.include_undated else inside
+        if name in FACET_COLUMNS:
+            return f"r.{FACET_COLUMNS[name]} IN ({', '.join(s.strings(getattr(f, name)))})"
+        if name == "actors":
+            return self.d.any_actor("r.actors", s.strings(f.actors))
+        if name == "text":
+            words = f.words()
+            ascii_only = all(w.isascii() for w in words)
+            hay = self.d.lower("r.summary || ' ' || r.sentence", ascii_only)
+            return "(" + " AND ".join(self.d.contains(hay, p) for p in s.strings(tuple(words))) + ")"
+        if name == "modality":
+            return "r.modality = 'asserted'"
+        if name == "min_sources":
+            return f"r.n_src >= {s.add(int(f.min_sources))}"
+        if name == "disagree":
+            return "r.disagree = 1"
+        raise ValueError(f"unknown filter {name!r}")
+
+    def _where(self, s: _Sql, f: QueryFilters, skip: str | None = None) -> str:
+        conds = [self._mask(s, f, n) for n in f.active() if n != skip]
+        return " AND ".join(conds) if conds else "1 = 1"
+
+    @staticmethod
+    def _flag(cond: str) -> str:
+        return f"CASE WHEN {cond} THEN 1 ELSE 0 END"
+
+    def _flags(self, s: _Sql, f: QueryFilters, extra: str = "") -> tuple[str, list[str]]:
+        """A subquery with one 0/1 column per active filter (m_NAME), r.ds's presence (dated) and ``extra``."""
+        names = f.active()
+        cols = [f"{self._flag(self._mask(s, f, n))} AS m_{n}" for n in names]
+        cols.append(f"{self._flag('r.ds IS NOT NULL')} AS dated")
+        base = self._base(self._needs_groups(f) or "r.gk" in extra)
+        sql = f"(SELECT {', '.join(cols)}{', ' + extra if extra else ''} FROM {base} r)"
+        return sql, names
+
+    # ------------------------------------------------------------------ counts
+
+    def report_counts(self, filters: QueryFilters) -> ReportCounts:
+        """Reports matching, per-facet counts and what each filter leaves out: one scan, plus one for actors."""
+        if not self.backend.stored():
+            return ReportCounts(0, 0, {facet: {} for facet in [*FACET_COLUMNS, "actors"]}, {})
+        s = _Sql(self.backend)
+        facet_cols = list(FACET_COLUMNS.values())
+        flags, names = self._flags(s, filters, ", ".join(f"r.{c}" for c in facet_cols))
+        keys = [*facet_cols, "dated", *(f"m_{n}" for n in names)]
+        cube = self._run(f"SELECT {', '.join(keys)}, COUNT(*) AS n FROM {flags} x GROUP BY {', '.join(keys)}", s)
+        n = cube["n"].to_numpy(np.int64)
+        masks = {name: cube[f"m_{name}"].to_numpy(np.int64) == 1 for name in names}
+        keep = np.ones(len(cube), bool)
+        for mask in masks.values():
+            keep &= mask
+        facets: dict[str, dict[str, int]] = {}
+        for facet, column in FACET_COLUMNS.items():
+            others = _combine(masks, len(cube), skip=facet)
+            sums = pd.Series(np.where(others, n, 0)).groupby(cube[column].astype(str).to_numpy()).sum()
+            facets[facet] = {str(k): int(v) for k, v in sums.sort_values(ascending=False, kind="stable").items()}
+        facets["actors"] = self._actor_counts(filters)
+        dated = cube["dated"].to_numpy(np.int64) == 1
+        out: dict[str, int] = {}
+        fails = np.zeros(len(cube), np.int64)
+        for mask in masks.values():
+            fails += ~mask
+        for name, mask in masks.items():
+            others = _combine(masks, len(cube), skip=name)
+            parts = (
+                {"undated": others & ~dated & ~mask, "out_of_range": others & dated & ~mask}
+                if name == "date"
+                else {name: others & ~mask}
+            )
+            for part, rows in parts.items():
+                if (count := int(n[rows].sum())) > 0:
+                    out[part] = count
+        if masks and (several := int(n[fails >= 2].sum())):
+            out["several"] = several
+        return ReportCounts(int(n[keep].sum()), int(n[keep & dated].sum()), facets, out)
+
+    def _actor_counts(self, filters: QueryFilters) -> dict[str, int]:
+        s = _Sql(self.backend)
+        base = self._base(self._needs_groups(filters))
+        where = self._where(s, filters, skip="actors")
+        found = self._run(
+            f"SELECT a.value AS actor, COUNT(*) AS n FROM {base} r, {self.d.unnest_actors('r.actors', 'a')} "
+            f"WHERE {where} GROUP BY a.value",
+            s,
+        )
+        found = found.sort_values(["n", "actor"], ascending=[False, True], kind="stable")
+        return {str(a): int(c) for a, c in zip(found["actor"], found["n"], strict=True)}
+
+    def event_counts(self, filters: QueryFilters) -> EventCounts:
+        """Events (groups) shown, dated and undated, and what each filter alone leaves out, as the dashboard
+        counts them (data.left_out with groups): one scan grouped by event."""
+        if not self.backend.stored():
+            return EventCounts(0, 0, 0, {})
+        s = _Sql(self.backend)
+        flags, names = self._flags(s, filters, "r.gk, CASE WHEN r.g_ds IS NULL THEN 0 ELSE 1 END AS g_dated")
+        every = " AND ".join(f"m_{n} = 1" for n in names) or "1 = 1"
+        aggs = [f"MAX({self._flag(every)}) AS s", "MAX(g_dated) AS g_dated"]
+        no_date = " AND ".join(f"m_{n} = 1" for n in names if n != "date") or "1 = 1"
+        aggs.append(f"MAX({self._flag(no_date)}) AS nd")
+        parts: list[str] = []
+        for name in names:
+            others = " AND ".join(f"m_{o} = 1" for o in names if o != name) or "1 = 1"
+            if name == "date":
+                for part, dated in (("undated", 0), ("out_of_range", 1)):
+                    aggs.append(f"MAX({self._flag(f'{others} AND m_date = 0 AND dated = {dated}')}) AS o_{part}")
+                    parts.append(part)
+            else:
+                aggs.append(f"MAX({self._flag(f'{others} AND m_{name} = 0')}) AS o_{name}")
+                parts.append(name)
+        fails = " + ".join(f"(1 - m_{n})" for n in names) or "0"
+        sums = ["SUM(s) AS shown", "SUM(s * g_dated) AS dated", "SUM(nd * (1 - g_dated)) AS undated"]
+        sums += [f"SUM((1 - s) * o_{p}) AS o_{p}" for p in parts]
+        sql = (
+            f"SELECT {', '.join(sums)} FROM (SELECT gk, {', '.join(aggs)} FROM {flags} x "
+            f"WHERE {fails} <= 1 OR ({no_date}) GROUP BY gk) t"
+        )
+        got = {k: _int(v) for k, v in self._run(sql, s).iloc[0].items()}  # SUM over no rows: NULL
+        left = {p: got[f"o_{p}"] for p in parts if got[f"o_{p}"] > 0}
+        return EventCounts(got["shown"], got["dated"], got["undated"], left)
+
+    def count(self, filters: QueryFilters, unit: str = REPORTS) -> int:
+        """How many reports (or events) match."""
+        if not self.backend.stored():
+            return 0
+        s = _Sql(self.backend)
+        base = self._base(self._needs_groups(filters) or unit == EVENTS)
+        what = "COUNT(DISTINCT r.gk)" if unit == EVENTS else "COUNT(*)"
+        return int(self._run(f"SELECT {what} AS n FROM {base} r WHERE {self._where(s, filters)}", s)["n"].iloc[0])
+
+    # ------------------------------------------------------------------ marks: histogram, timeline
+
+    def _marks(self, s: _Sql, filters: QueryFilters, unit: str, lane_by: str | None = None) -> str:
+        """The marks that pass: reports, or events (groups with a passing report, their consensus date, type and
+        actors); each with ds, de, event_type, actors, ord and, with ``lane_by``, its lane."""
+        if unit == REPORTS:
+            base = self._base(self._needs_groups(filters))
+            lane = {"source": "r.source", "event type": "r.event_type", "actor": "r.actors"}.get(lane_by or "", "''")
+            cols = "r.*, " + ("'' AS lane" if lane_by == "actor" else f"{lane} AS lane")
+            return f"(SELECT {cols} FROM {base} r WHERE {self._where(s, filters)})"
+        base = self._base(True)
+        passing = f"(SELECT DISTINCT r.gk FROM {base} r WHERE {self._where(s, filters)})"
+        g = self.backend.groups_relation()
+        gde = "CASE WHEN g.date_end IS NULL OR g.date_end < g.date_start THEN g.date_start ELSE g.date_end END"
+        shared = "event_group, ds, de, granularity, date_basis, summary, actors, event_type, n_src, agreement, ord"
+        own = (
+            "SELECT r.gk AS event_group, r.ds, r.de, r.granularity, r.date_basis, r.summary, r.actors, "
+            "r.event_type, 1 AS n_src, 'single' AS agreement, r.ord, r.source AS best_source "
+            f"FROM {base} r WHERE r.known = 0 AND r.gk IN {passing}"
+        )
+        stored = (
+            f"SELECT g.event_group, g.date_start AS ds, {gde} AS de, g.granularity, g.date_basis, g.summary, "
+            "g.actors, g.event_type, CASE WHEN g.n_sources IS NULL OR g.n_sources < 1 THEN 1 ELSE g.n_sources END, "
+            "g.date_agreement, m.ord, m.source "
+            f"FROM {g} g JOIN (SELECT r.gk, r.ord, r.source, ROW_NUMBER() OVER (PARTITION BY r.gk ORDER BY "
+            "CASE WHEN r.ds IS NULL THEN 1 ELSE 0 END, COALESCE(r.confidence, 0) DESC, r.ord) AS k "
+            f"FROM {base} r WHERE r.known = 1 AND r.gk IN {passing}) m ON m.gk = g.event_group AND m.k = 1"
+        )
+        lane = {
+            "source": f"CASE WHEN n_src >= 2 THEN '{SEVERAL}' ELSE best_source END",
+            "event type": "event_type",
+            "actor": f"COALESCE({self.d.first_actor('actors')}, '{NO_ACTOR}')",
+        }.get(lane_by or "", "''")
+        return f"(SELECT {shared}, {lane} AS lane FROM ({own} UNION ALL {stored}) u)"
+
+    def histogram(self, filters: QueryFilters, unit: str = EVENTS) -> Histogram:
+        """Marks per month and type (periods up to MONTH_DAYS), and the longer periods by first and last month."""
+        if not self.backend.stored():
+            return Histogram(
+                pd.DataFrame(columns=["month", "event_type", "n"]), pd.DataFrame(columns=["first", "last", "n"])
+            )
+        s = _Sql(self.backend)
+        marks = self._marks(s, filters, unit)
+        length = self.d.days("m.ds", "m.de") + " + 1"
+        first, last = self.d.month("m.ds"), self.d.month("m.de")
+        rows = self._run(
+            f"SELECT CASE WHEN {length} > {MONTH_DAYS} THEN 1 ELSE 0 END AS coarse, {first} AS first, "
+            f"CASE WHEN {length} > {MONTH_DAYS} THEN {last} ELSE {first} END AS last, "
+            f"CASE WHEN {length} > {MONTH_DAYS} THEN '' ELSE m.event_type END AS event_type, COUNT(*) AS n "
+            f"FROM {marks} m WHERE m.ds IS NOT NULL GROUP BY 1, 2, 3, 4",
+            s,
+        )
+        for column in ("coarse", "first", "last", "n"):
+            rows[column] = rows[column].astype(np.int64)
+        coarse = rows["coarse"] == 1
+        fine = rows.loc[~coarse, ["first", "event_type", "n"]].rename(columns={"first": "month"})
+        return Histogram(fine.reset_index(drop=True), rows.loc[coarse, ["first", "last", "n"]].reset_index(drop=True))
+
+    def timeline(
+        self,
+        filters: QueryFilters,
+        unit: str = EVENTS,
+        lane_by: str = "source",
+        *,
+        lane_limit: int = LANE_LIMIT,
+        max_points: int = MAX_POINTS,
+    ) -> Timeline:
+        """Lanes, dense lanes' monthly totals and the other lanes' marks (dated ones only), by the same rule as
+        dashboard/timeline_chart.py: a lane over ``lane_limit`` marks is totals, then the densest until the rest
+        fit ``max_points`` marks and MAX_SPANS periods. Lanes by source, event type or actor (a report with two
+        actors is in two lanes; an event's actor is its first)."""
+        if not self.backend.stored():
+            nothing = pd.DataFrame(columns=["lane", "n", "spans"])
+            return Timeline(nothing, (), pd.DataFrame(columns=["lane", "month", "n"]), pd.DataFrame())
+        s = _Sql(self.backend)
+        marks, lane_expr = self._lane_marks(s, filters, unit, lane_by)
+        span = self._flag("m.de > m.ds")
+        lanes = self._run(
+            f"SELECT {lane_expr} AS lane, COUNT(*) AS n, SUM({span}) AS spans FROM {marks} "
+            f"WHERE m.ds IS NOT NULL GROUP BY {lane_expr}",
+            s,
+        )
+        lanes["lane"] = lanes["lane"].astype(str)
+        lanes[["n", "spans"]] = lanes[["n", "spans"]].astype(np.int64)
+        lanes = lanes.assign(_top=lanes["lane"] != SEVERAL).sort_values(
+            ["_top", "n", "lane"], ascending=[True, False, True], kind="stable"
+        )
+        lanes = lanes.drop(columns="_top").reset_index(drop=True)
+        dense = _dense(lanes, lane_limit, max_points)
+        month = self.d.month("m.ds")
+        s2 = _Sql(self.backend)
+        marks2, lane2 = self._lane_marks(s2, filters, unit, lane_by)
+        if dense:
+            held = s2.strings(dense)
+            months = self._run(
+                f"SELECT {lane2} AS lane, {month} AS month, COUNT(*) AS n FROM {marks2} WHERE m.ds IS NOT NULL "
+                f"AND {lane2} IN ({', '.join(held)}) GROUP BY {lane2}, {month} ORDER BY 1, 2",
+                s2,
+            )
+        else:
+            months = pd.DataFrame({"lane": [], "month": [], "n": []})
+        s3 = _Sql(self.backend)
+        marks3, lane3 = self._lane_marks(s3, filters, unit, lane_by)
+        skip = f" AND {lane3} NOT IN ({', '.join(s3.strings(dense))})" if dense else ""
+        rows = self._run(
+            f"SELECT m.*, {lane3} AS lane_name FROM {marks3} WHERE m.ds IS NOT NULL{skip} "
+            f"ORDER BY m.ds, m.ord LIMIT {int(max_points) + 1}",
+            s3,
+        )
+        truncated = len(rows) > max_points
+        rows = self._rows(rows.head(max_points)).drop(columns=["lane"], errors="ignore")
+        rows = rows.rename(columns={"lane_name": "lane"})
+        return Timeline(lanes, dense, months.astype({"month": np.int64, "n": np.int64}), rows, truncated)
+
+    def _lane_marks(self, s: _Sql, filters: QueryFilters, unit: str, lane_by: str) -> tuple[str, str]:
+        """(FROM item of the marks as ``m``, lane expression): reports by actor are joined to their actors."""
+        marks = self._marks(s, filters, unit, lane_by)
+        if unit == REPORTS and lane_by == "actor":
+            return self._actor_marks(marks), "m.actor"
+        return f"{marks} m", "m.lane"
+
+    def _actor_marks(self, marks: str) -> str:
+        unnest = self.d.unnest_actors("m0.actors", "a")
+        has = f"{self.d.first_actor('m0.actors')} IS NOT NULL"
+        # the marks relation appears twice: its parameters are shared (same names, same values)
+        return (
+            f"(SELECT m0.*, a.value AS actor FROM {marks} m0, {unnest} "
+            f"UNION ALL SELECT m0.*, '{NO_ACTOR}' AS actor FROM {marks} m0 WHERE NOT ({has})) m"
+        )
+
+    # ------------------------------------------------------------------ the events table
+
+    def page(
+        self,
+        filters: QueryFilters,
+        *,
+        order_by: str = "date_start",
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> pd.DataFrame:
+        """One page of the matching reports (the events table's columns plus n_sources and date_agreement),
+        sorted by ``order_by`` (empty dates last), ties in the store's order."""
+        if order_by not in ORDERABLE:
+            raise ValueError(f"cannot sort by {order_by!r}: one of {', '.join(ORDERABLE)}")
+        if not self.backend.stored():
+            return pd.DataFrame(columns=[*_DTYPES, "n_sources", "date_agreement"])
+        s = _Sql(self.backend)
+        base = self._base(True)
+        column = "r.n_src" if order_by == "n_sources" else f"r.{order_by}"
+        text = order_by != "n_sources" and _DTYPES[order_by] == "string"
+        key = self.d.text_order(column) if text else column
+        nulls = f"CASE WHEN {column} IS NULL THEN 1 ELSE 0 END"
+        cols = ", ".join(f"r.{c}" for c in [c.name for c in TABLES["events"].columns])
+        sql = (
+            f"SELECT {cols}, r.n_src AS n_sources, "
+            f"r.g_agree AS date_agreement FROM {base} r "
+            f"WHERE {self._where(s, filters)} ORDER BY {nulls}, {key} {'DESC' if descending else 'ASC'}, r.ord "
+            f"LIMIT {int(limit)} OFFSET {int(offset)}"
+        )
+        return self._rows(self._run(sql, s))
+
+    # ------------------------------------------------------------------ running
+
+    def _run(self, sql: str, s: _Sql) -> pd.DataFrame:
+        return self.backend.run(sql, s.params)
+
+    def _rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows as typed values: dates as datetime64, lists as lists."""
+        out = frame.copy()
+        for column in out.columns:
+            if column in ("date_start", "date_end", "ds", "de"):
+                out[column] = pd.to_datetime(out[column]).astype("datetime64[ns]")
+            elif column in ("actors", "locations", "sources", "reported_dates"):
+                out[column] = [_as_list(v) for v in out[column]]
+        return out
+
+
+def _as_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [str(v) for v in json.loads(value or "[]")]
+    return [str(v) for v in list(value)]  # type: ignore[call-overload]
+
+
+def _int(value: object) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
+
+
+def _combine(masks: dict[str, np.ndarray], n: int, skip: str | None = None) -> np.ndarray:
+    keep = np.ones(n, bool)
+    for name, mask in masks.items():
+        if name != skip:
+            keep &= mask
+    return keep
+
+
+def _dense(lanes: pd.DataFrame, lane_limit: int, max_points: int) -> tuple[str, ...]:
+    """Lanes drawn as monthly totals: over lane_limit, then the densest until the rest fit (timeline_chart)."""
+    n, spans = lanes["n"].to_numpy(np.int64), lanes["spans"].to_numpy(np.int64)
+    dense = n > lane_limit
+    points, bars = int(n[~dense].sum()), int(spans[~dense].sum())
+    for lane in np.argsort(-n, kind="stable"):
+        if points <= max_points and bars <= MAX_SPANS:
+            break
+        if not dense[lane]:
+            dense[lane] = True
+            points -= int(n[lane])
+            bars -= int(spans[lane])
+    return tuple(str(x) for x in lanes["lane"].to_numpy()[dense])
+
+
+def open_query(store: Any) -> Query:
+    """Store-side queries over a store opened with extract.store.open_store."""
+    return Query(backend_for(store))
