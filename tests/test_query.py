@@ -219,7 +219,14 @@ def test_timeline_lanes_totals_and_rows(stored, unit: str, lane_by: str) -> None
         id_column = "event_group" if unit == query.EVENTS else "event_id"
         drawn_pairs = Counter(zip(drawn["id"], drawn["lane"], strict=True))
         assert Counter(zip(got.rows[id_column], got.rows["lane"], strict=True)) == drawn_pairs
-        assert got.rows["ds"].is_monotonic_increasing
+        assert got.rows["date_start"].is_monotonic_increasing
+        if len(got.rows):  # each mark's own fields: the group's consensus, or the report's
+            table = ds.groups if unit == query.EVENTS else ds.events
+            want = table.drop_duplicates(id_column).set_index(id_column).loc[got.rows[id_column]]
+            for column in ("date_start", "event_type", "summary"):
+                assert list(got.rows[column]) == list(want[column]), column
+            if unit == query.EVENTS:
+                assert list(got.rows["n_sources"]) == list(want["n_sources"])
         totals = ref[ref["lane"].isin(got.dense)].groupby(["lane", "month"]).size()
         cells = zip(got.months["lane"], got.months["month"], strict=True)
         assert dict(zip(cells, got.months["n"], strict=True)) == totals.to_dict()

@@ -40,6 +40,19 @@ NO_ACTOR = "(no actor)"
 MONTH_DAYS = 31  # a period up to this long counts in its first month; a longer one is spread over its months
 LANE_LIMIT, MAX_POINTS, MAX_SPANS = 1_500, 6_000, 2_500  # as dashboard/timeline_chart.py
 REPORTS, EVENTS = "reports", "events"
+_GROUP_FIELDS = [
+    "date_start",
+    "date_end",
+    "granularity",
+    "date_basis",
+    "summary",
+    "actors",
+    "event_type",
+    "n_sources",
+    "sources",
+    "reported_dates",
+    "date_agreement",
+]
 _DTYPES = {c.name: c.dtype for c in TABLES["events"].columns}
 ORDERABLE = (*(c.name for c in TABLES["events"].columns if c.dtype != "list"), "n_sources")
 
@@ -362,37 +375,63 @@ class Query:
     # ------------------------------------------------------------------ marks: histogram, timeline
 
     def _marks(self, s: _Sql, filters: QueryFilters, unit: str, lane_by: str | None = None) -> str:
-        """The marks that pass: reports, or events (groups with a passing report, their consensus date, type and
-        actors); each with ds, de, event_type, actors, ord and, with ``lane_by``, its lane."""
+        """SELECT of the dated marks that pass, one row each (two for a report with two actors, by actor): key
+        (event_id, or the group's key), own (1: a report, or an event of its own: its row is rid), rid, ord, ds,
+        de, event_type, lane, span (1: a period), first and last month, days (the period's length). Events are
+        groups with a passing report, at their consensus date, type and first actor; by source, an event more
+        than one source reports is in the 'Several sources' lane, the others in their best report's source."""
+        month, last = self.d.month("r.ds"), self.d.month("r.de")
+        tail = (
+            f"{self._flag('r.de > r.ds')} AS span, {month} AS first_month, {last} AS last_month, "
+            f"{self.d.days('r.ds', 'r.de')} + 1 AS days"
+        )
+        actor = f"COALESCE({self.d.first_actor('r.actors')}, '{NO_ACTOR}')"
         if unit == REPORTS:
             base = self._base(self._needs_groups(filters))
-            lane = {"source": "r.source", "event type": "r.event_type", "actor": "r.actors"}.get(lane_by or "", "''")
-            cols = "r.*, " + ("'' AS lane" if lane_by == "actor" else f"{lane} AS lane")
-            return f"(SELECT {cols} FROM {base} r WHERE {self._where(s, filters)})"
+            where = f"r.ds IS NOT NULL AND {self._where(s, filters)}"
+            head = "r.event_id AS key, 1 AS own, r.rid, r.ord, r.ds, r.de, r.event_type"
+            if lane_by != "actor":
+                lane = {"source": "r.source", "event type": "r.event_type"}.get(lane_by or "", "''")
+                return f"SELECT {head}, {lane} AS lane, {tail} FROM {base} r WHERE {where}"
+            unnest = self.d.unnest_actors("r.actors", "a")
+            return (
+                f"SELECT {head}, a.value AS lane, {tail} FROM {base} r, {unnest} WHERE {where} UNION ALL "
+                f"SELECT {head}, '{NO_ACTOR}' AS lane, {tail} FROM {base} r "
+                f"WHERE {where} AND {self.d.first_actor('r.actors')} IS NULL"
+            )
         base = self._base(True)
-        passing = f"(SELECT DISTINCT r.gk FROM {base} r WHERE {self._where(s, filters)})"
-        g = self.backend.groups_relation()
-        gde = "CASE WHEN g.date_end IS NULL OR g.date_end < g.date_start THEN g.date_start ELSE g.date_end END"
-        shared = "event_group, ds, de, granularity, date_basis, summary, actors, event_type, n_src, agreement, ord"
+        lane = {"source": "r.source", "event type": "r.event_type", "actor": actor}.get(lane_by or "", "''")
         own = (
-            "SELECT r.gk AS event_group, r.ds, r.de, r.granularity, r.date_basis, r.summary, r.actors, "
-            "r.event_type, 1 AS n_src, 'single' AS agreement, r.ord, r.source AS best_source "
-            f"FROM {base} r WHERE r.known = 0 AND r.gk IN {passing}"
+            f"SELECT r.gk AS key, 1 AS own, r.rid, r.ord, r.ds, r.de, r.event_type, {lane} AS lane, {tail} "
+            f"FROM {base} r WHERE r.known = 0 AND r.ds IS NOT NULL AND {self._where(s, filters)}"
         )
-        stored = (
-            f"SELECT g.event_group, g.date_start AS ds, {gde} AS de, g.granularity, g.date_basis, g.summary, "
-            "g.actors, g.event_type, CASE WHEN g.n_sources IS NULL OR g.n_sources < 1 THEN 1 ELSE g.n_sources END, "
-            "g.date_agreement, m.ord, m.source "
-            f"FROM {g} g JOIN (SELECT r.gk, r.ord, r.source, ROW_NUMBER() OVER (PARTITION BY r.gk ORDER BY "
-            "CASE WHEN r.ds IS NULL THEN 1 ELSE 0 END, COALESCE(r.confidence, 0) DESC, r.ord) AS k "
-            f"FROM {base} r WHERE r.known = 1 AND r.gk IN {passing}) m ON m.gk = g.event_group AND m.k = 1"
-        )
-        lane = {
-            "source": f"CASE WHEN n_src >= 2 THEN '{SEVERAL}' ELSE best_source END",
-            "event type": "event_type",
-            "actor": f"COALESCE({self.d.first_actor('actors')}, '{NO_ACTOR}')",
+        visible = f"(SELECT DISTINCT r.event_group FROM {base} r WHERE r.known = 1 AND {self._where(s, filters)})"
+        gde = "CASE WHEN g.date_end IS NULL OR g.date_end < g.date_start THEN g.date_start ELSE g.date_end END"
+        n_src = "CASE WHEN g.n_sources IS NULL OR g.n_sources < 1 THEN 1 ELSE g.n_sources END"
+        best, best_join = "NULL", ""
+        if lane_by == "source":  # the group's best report: dated first, the most confident, the first stored
+            ev = self.backend.events_relation()
+            visible2 = f"(SELECT DISTINCT r.event_group FROM {base} r WHERE r.known = 1 AND {self._where(s, filters)})"
+            best_join = (
+                f"LEFT JOIN (SELECT e.event_group AS bg, e.source AS bs, ROW_NUMBER() OVER (PARTITION BY "
+                "e.event_group ORDER BY CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, "
+                f"COALESCE(e.confidence, 0) DESC, e.ord) AS k FROM {ev} e WHERE e.event_group IN {visible2}) b "
+                "ON b.bg = g.event_group AND b.k = 1"
+            )
+            best = "b.bs"
+        known_lane = {
+            "source": f"CASE WHEN {n_src} >= 2 THEN '{SEVERAL}' ELSE {best} END",
+            "event type": "g.event_type",
+            "actor": actor.replace("r.actors", "g.actors"),
         }.get(lane_by or "", "''")
-        return f"(SELECT {shared}, {lane} AS lane FROM ({own} UNION ALL {stored}) u)"
+        stored_tail = tail.replace("r.", "g.")
+        stored = (
+            f"SELECT g.event_group AS key, 0 AS own, NULL AS rid, 0 AS ord, g.ds, g.de, g.event_type, "
+            f"{known_lane} AS lane, {stored_tail} FROM (SELECT g0.*, g0.date_start AS ds, "
+            f"{gde.replace('g.', 'g0.')} AS de FROM {self.backend.groups_relation()} g0) g "
+            f"JOIN {visible} v ON v.event_group = g.event_group {best_join} WHERE g.ds IS NOT NULL"
+        )
+        return f"{own} UNION ALL {stored}"
 
     def histogram(self, filters: QueryFilters, unit: str = EVENTS) -> Histogram:
         """Marks per month and type (periods up to MONTH_DAYS), and the longer periods by first and last month."""
@@ -402,20 +441,21 @@ class Query:
             )
         s = _Sql(self.backend)
         marks = self._marks(s, filters, unit)
-        length = self.d.days("m.ds", "m.de") + " + 1"
-        first, last = self.d.month("m.ds"), self.d.month("m.de")
+        coarse = f"m.days > {MONTH_DAYS}"
         rows = self._run(
-            f"SELECT CASE WHEN {length} > {MONTH_DAYS} THEN 1 ELSE 0 END AS coarse, {first} AS first, "
-            f"CASE WHEN {length} > {MONTH_DAYS} THEN {last} ELSE {first} END AS last, "
-            f"CASE WHEN {length} > {MONTH_DAYS} THEN '' ELSE m.event_type END AS event_type, COUNT(*) AS n "
-            f"FROM {marks} m WHERE m.ds IS NOT NULL GROUP BY 1, 2, 3, 4",
+            f"SELECT CASE WHEN {coarse} THEN 1 ELSE 0 END AS coarse, m.first_month AS first, "
+            f"CASE WHEN {coarse} THEN m.last_month ELSE m.first_month END AS last, "
+            f"CASE WHEN {coarse} THEN '' ELSE m.event_type END AS event_type, COUNT(*) AS n "
+            f"FROM ({marks}) m GROUP BY 1, 2, 3, 4",
             s,
         )
         for column in ("coarse", "first", "last", "n"):
             rows[column] = rows[column].astype(np.int64)
-        coarse = rows["coarse"] == 1
-        fine = rows.loc[~coarse, ["first", "event_type", "n"]].rename(columns={"first": "month"})
-        return Histogram(fine.reset_index(drop=True), rows.loc[coarse, ["first", "last", "n"]].reset_index(drop=True))
+        is_coarse = rows["coarse"] == 1
+        fine = rows.loc[~is_coarse, ["first", "event_type", "n"]].rename(columns={"first": "month"})
+        return Histogram(
+            fine.reset_index(drop=True), rows.loc[is_coarse, ["first", "last", "n"]].reset_index(drop=True)
+        )
 
     def timeline(
         self,
@@ -429,65 +469,88 @@ class Query:
         """Lanes, dense lanes' monthly totals and the other lanes' marks (dated ones only), by the same rule as
         dashboard/timeline_chart.py: a lane over ``lane_limit`` marks is totals, then the densest until the rest
         fit ``max_points`` marks and MAX_SPANS periods. Lanes by source, event type or actor (a report with two
-        actors is in two lanes; an event's actor is its first)."""
+        actors is in two lanes; an event's actor is its first). The marks are made once, in a temporary table."""
         if not self.backend.stored():
             nothing = pd.DataFrame(columns=["lane", "n", "spans"])
             return Timeline(nothing, (), pd.DataFrame(columns=["lane", "month", "n"]), pd.DataFrame())
         s = _Sql(self.backend)
-        marks, lane_expr = self._lane_marks(s, filters, unit, lane_by)
-        span = self._flag("m.de > m.ds")
-        lanes = self._run(
-            f"SELECT {lane_expr} AS lane, COUNT(*) AS n, SUM({span}) AS spans FROM {marks} "
-            f"WHERE m.ds IS NOT NULL GROUP BY {lane_expr}",
-            s,
-        )
-        lanes["lane"] = lanes["lane"].astype(str)
-        lanes[["n", "spans"]] = lanes[["n", "spans"]].astype(np.int64)
-        lanes = lanes.assign(_top=lanes["lane"] != SEVERAL).sort_values(
-            ["_top", "n", "lane"], ascending=[True, False, True], kind="stable"
-        )
-        lanes = lanes.drop(columns="_top").reset_index(drop=True)
-        dense = _dense(lanes, lane_limit, max_points)
-        month = self.d.month("m.ds")
-        s2 = _Sql(self.backend)
-        marks2, lane2 = self._lane_marks(s2, filters, unit, lane_by)
-        if dense:
-            held = s2.strings(dense)
-            months = self._run(
-                f"SELECT {lane2} AS lane, {month} AS month, COUNT(*) AS n FROM {marks2} WHERE m.ds IS NOT NULL "
-                f"AND {lane2} IN ({', '.join(held)}) GROUP BY {lane2}, {month} ORDER BY 1, 2",
-                s2,
-            )
-        else:
-            months = pd.DataFrame({"lane": [], "month": [], "n": []})
-        s3 = _Sql(self.backend)
-        marks3, lane3 = self._lane_marks(s3, filters, unit, lane_by)
-        skip = f" AND {lane3} NOT IN ({', '.join(s3.strings(dense))})" if dense else ""
-        rows = self._run(
-            f"SELECT m.*, {lane3} AS lane_name FROM {marks3} WHERE m.ds IS NOT NULL{skip} "
-            f"ORDER BY m.ds, m.ord LIMIT {int(max_points) + 1}",
-            s3,
-        )
-        truncated = len(rows) > max_points
-        rows = self._rows(rows.head(max_points)).drop(columns=["lane"], errors="ignore")
-        rows = rows.rename(columns={"lane_name": "lane"})
-        return Timeline(lanes, dense, months.astype({"month": np.int64, "n": np.int64}), rows, truncated)
-
-    def _lane_marks(self, s: _Sql, filters: QueryFilters, unit: str, lane_by: str) -> tuple[str, str]:
-        """(FROM item of the marks as ``m``, lane expression): reports by actor are joined to their actors."""
         marks = self._marks(s, filters, unit, lane_by)
-        if unit == REPORTS and lane_by == "actor":
-            return self._actor_marks(marks), "m.actor"
-        return f"{marks} m", "m.lane"
+        with self.backend.session() as run:
+            run(self.backend.temp_table("dl_marks", marks), s.params)
+            lanes = run("SELECT lane, COUNT(*) AS n, SUM(span) AS spans FROM dl_marks GROUP BY lane", {})
+            lanes["lane"] = lanes["lane"].astype(str)
+            lanes[["n", "spans"]] = lanes[["n", "spans"]].astype(np.int64)
+            lanes = lanes.assign(_top=lanes["lane"] != SEVERAL).sort_values(
+                ["_top", "n", "lane"], ascending=[True, False, True], kind="stable"
+            )
+            lanes = lanes.drop(columns="_top").reset_index(drop=True)
+            dense = _dense(lanes, lane_limit, max_points)
+            s2 = _Sql(self.backend)
+            held = ", ".join(s2.strings(dense))
+            months = pd.DataFrame({"lane": [], "month": [], "n": []})
+            if dense:
+                months = run(
+                    "SELECT lane, first_month AS month, COUNT(*) AS n FROM dl_marks "
+                    f"WHERE lane IN ({held}) GROUP BY lane, first_month ORDER BY 1, 2",
+                    s2.params,
+                )
+            skip = f"WHERE lane NOT IN ({held}) " if dense else ""
+            picks = run(
+                f"SELECT key, own, rid, lane, ds, ord FROM dl_marks {skip}ORDER BY ds, ord LIMIT {int(max_points) + 1}",
+                s2.params,
+            )
+            truncated = len(picks) > max_points
+            picks = picks.head(max_points)
+            rows = self._mark_rows(run, picks, unit)
+        months = months.astype({"month": np.int64, "n": np.int64})
+        return Timeline(lanes, dense, months, rows, truncated)
 
-    def _actor_marks(self, marks: str) -> str:
-        unnest = self.d.unnest_actors("m0.actors", "a")
-        has = f"{self.d.first_actor('m0.actors')} IS NOT NULL"
-        # the marks relation appears twice: its parameters are shared (same names, same values)
-        return (
-            f"(SELECT m0.*, a.value AS actor FROM {marks} m0, {unnest} "
-            f"UNION ALL SELECT m0.*, '{NO_ACTOR}' AS actor FROM {marks} m0 WHERE NOT ({has})) m"
-        )
+    def _mark_rows(self, run: Any, picks: pd.DataFrame, unit: str) -> pd.DataFrame:
+        """The picked marks' rows, in the picks' order, with their lane: the events table's columns for reports
+        and events of their own, the groups table's for the others (as dashboard/groups.py builds them)."""
+        s = _Sql(self.backend)
+        rids = [int(r) for r in picks.loc[picks["own"].astype(int) == 1, "rid"].drop_duplicates()]
+        cols = ", ".join(f"e.{c}" for c in _DTYPES)
+        parts = []
+        if rids:
+            own = run(
+                f"SELECT e.rid, {cols} FROM {self.backend.events_relation()} e WHERE e.rid IN "
+                f"({', '.join(s.add(r) for r in rids)})",
+                s.params,
+            )
+            parts.append(own)
+        keys = [str(k) for k in picks.loc[picks["own"].astype(int) == 0, "key"]]
+        groups = pd.DataFrame()
+        if keys:
+            s2 = _Sql(self.backend)
+            groups = run(
+                f"SELECT g.* FROM {self.backend.groups_relation()} g WHERE g.event_group IN "
+                f"({', '.join(s2.strings(tuple(keys)))})",
+                s2.params,
+            )
+        own_rows = self._rows(parts[0]) if parts else pd.DataFrame(columns=["rid", *_DTYPES])
+        picks = picks.assign(pos=np.arange(len(picks)))
+        if unit == REPORTS:
+            out = picks[["pos", "rid", "lane"]].merge(own_rows, on="rid", how="left")
+            return out.sort_values("pos").drop(columns=["pos", "rid"]).reset_index(drop=True)
+        own = own_rows.assign(
+            event_group="~" + own_rows["event_id"].astype(str),
+            n_sources=1,
+            sources=[[source] for source in own_rows["source"]],
+            reported_dates=[[] for _ in range(len(own_rows))],
+            date_agreement="single",
+        )[["rid", "event_group", *_GROUP_FIELDS]]
+        stored = self._rows(groups)
+        if len(stored):
+            stored = stored.drop_duplicates("event_group")
+            stored["n_sources"] = np.maximum(stored["n_sources"].fillna(1).astype(np.int64), 1)
+        stored = stored.reindex(columns=["event_group", *_GROUP_FIELDS]).astype({"event_group": object})
+        picks = picks.astype({"key": object})
+        mine = picks["own"].astype(int) == 1
+        own_picks = picks.loc[mine, ["pos", "rid", "lane"]].merge(own, on="rid").drop(columns="rid")
+        stored_picks = picks.loc[~mine, ["pos", "key", "lane"]].merge(stored, left_on="key", right_on="event_group")
+        out = pd.concat([own_picks, stored_picks.drop(columns="key")], ignore_index=True).sort_values("pos")
+        return out.drop(columns="pos").reset_index(drop=True)
 
     # ------------------------------------------------------------------ the events table
 

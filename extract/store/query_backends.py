@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import pandas as pd
 from extract.schema import PLAN_MODALITIES, TABLES
 from extract.store import sql_rows
 
+Runner = Callable[[str, Mapping[str, object]], pd.DataFrame]
 PLAN_OFFSET = 1 << 50  # ord of a plan: after every asserted event (row_order stays far below this)
 EVENT_COLUMNS = [c.name for c in TABLES["events"].columns]
 GROUP_COLUMNS = [c.name for c in TABLES["groups"].columns]
@@ -150,7 +151,18 @@ class Backend:
         raise NotImplementedError
 
     def run(self, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
+        """The rows one SELECT returns."""
+        with self.session() as run:
+            return run(sql, params)
+
+    def session(self) -> contextlib.AbstractContextManager[Runner]:
+        """Statements on one connection, one snapshot: a temporary table made in it lasts until it ends. Yields
+        run(sql, params) -> the rows (an empty frame for a statement that returns none)."""
         raise NotImplementedError
+
+    def temp_table(self, name: str, select: str) -> str:
+        """The statement making a temporary table from a SELECT, gone when the statements are done."""
+        return f"CREATE TEMP TABLE {name} AS {select}"
 
 
 class SqlBackend(Backend):
@@ -167,30 +179,58 @@ class SqlBackend(Backend):
     def events_relation(self) -> str:
         plans = ", ".join(f"'{m}'" for m in PLAN_MODALITIES)
         return (
-            f"(SELECT e.*, (CASE WHEN e.modality IN ({plans}) THEN {PLAN_OFFSET} ELSE 0 END + e.row_order) AS ord "
-            "FROM events e)"
+            f"(SELECT e.*, e.row_order AS rid, "
+            f"(CASE WHEN e.modality IN ({plans}) THEN {PLAN_OFFSET} ELSE 0 END + e.row_order) AS ord FROM events e)"
         )
 
     def groups_relation(self) -> str:
         return "event_groups"
 
-    def run(self, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
+    def temp_table(self, name: str, select: str) -> str:
+        if self.dialect.name == "postgresql":
+            return f"CREATE TEMP TABLE {name} ON COMMIT DROP AS {select}"
+        return f"CREATE TEMP TABLE {name} AS {select}"
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Runner]:
         import sqlalchemy as sa
 
+        temps: list[str] = []
         with self.db.reading() as conn:
             if conn is None:
                 raise LookupError("nothing is stored yet")
             if self.dialect.name == "sqlite":
                 raw = conn.connection.driver_connection
                 raw.create_function("dateline_lower", 1, _lower, deterministic=True)
-            result = conn.execute(sa.text(sql), dict(params))
-            rows = result.fetchall()
-            frame = pd.DataFrame([tuple(r) for r in rows], columns=list(result.keys()))
-        if self.dialect.escape_nul:
-            for column in frame.columns:
-                if frame[column].dtype == object:
-                    frame[column] = frame[column].map(lambda v: sql_rows.unescape(v) if isinstance(v, str) else v)
-        return frame
+            else:  # compiling a plan costs more than these statements take: no JIT; room to sort and hash
+                conn.exec_driver_sql("SET LOCAL jit = off")
+                conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+
+            def run(sql: str, params: Mapping[str, object]) -> pd.DataFrame:
+                result = conn.execute(sa.text(sql), dict(params))
+                if not result.returns_rows:
+                    temps.extend(_TEMP.findall(sql))
+                    return pd.DataFrame()
+                frame = pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
+                if self.dialect.escape_nul:
+                    for column in frame.columns:
+                        if frame[column].dtype == object:
+                            frame[column] = frame[column].map(_unescape)
+                return frame
+
+            try:
+                yield run
+            finally:
+                if self.dialect.name == "sqlite":  # PostgreSQL's go with the transaction
+                    for name in temps:
+                        conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def _unescape(value: object) -> object:
+    return sql_rows.unescape(value) if isinstance(value, str) else value
+
+
+_TEMP = re.compile(r"^CREATE TEMP TABLE (\w+)")
 
 
 def _lower(value: str | None) -> str | None:
@@ -258,7 +298,8 @@ class DuckBackend(Backend):
         if not parts:
             cursor.register("dl_frame_none", _typed_frame(pd.DataFrame(), "events"))
             parts.append(f"SELECT {select}, CAST(0 AS BIGINT) AS ord FROM dl_frame_none")
-        cursor.execute(f"CREATE OR REPLACE TEMP VIEW dl_events AS {' UNION ALL '.join(parts)}")
+        union = " UNION ALL ".join(parts)
+        cursor.execute(f"CREATE OR REPLACE TEMP VIEW dl_events AS SELECT *, ord AS rid FROM ({union})")
         gdates = {c.name for c in TABLES["groups"].columns if c.dtype == "datetime"}
         gselect = ", ".join(f"CAST({c} AS DATE) AS {c}" if c in gdates else c for c in GROUP_COLUMNS)
         parquet = root / "groups.parquet"
@@ -270,9 +311,18 @@ class DuckBackend(Backend):
             source = "dl_frame_groups"
         cursor.execute(f"CREATE OR REPLACE TEMP VIEW event_groups AS SELECT {gselect} FROM {source}")
 
-    def run(self, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
+    def temp_table(self, name: str, select: str) -> str:
+        return f"CREATE OR REPLACE TEMP TABLE {name} AS {select}"
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Runner]:
         with self._views() as cursor:
-            return cursor.execute(_PLACEHOLDER.sub(r"$\1", sql), dict(params)).df()
+
+            def run(sql: str, params: Mapping[str, object]) -> pd.DataFrame:
+                cursor.execute(_PLACEHOLDER.sub(r"$\1", sql), dict(params))
+                return cursor.df() if cursor.description else pd.DataFrame()
+
+            yield run
 
 
 def _typed_frame(frame: pd.DataFrame | None, name: str) -> Any:
