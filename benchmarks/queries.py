@@ -1,6 +1,7 @@
 """Store-side query speed (extract/store/query.py) on synthetic events in each store; prints a table.
 
 Usage: python benchmarks/queries.py [--sizes 100000 1000000] [--stores files sqlite postgresql] [--cache DIR]
+       [--repeat 3] [--drop]
 
 The stores are built once per size and kept between runs (building 1,000,000 events takes minutes): the files
 store and the SQLite file under --cache (default /tmp/dateline-query-bench), PostgreSQL in a schema of the local
@@ -119,6 +120,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--stores", nargs="+", default=["files", "sqlite", "postgresql"])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/dateline-query-bench"))
+    parser.add_argument("--repeat", type=int, default=3, help="warm runs per query (the best is printed)")
     parser.add_argument("--drop", action="store_true", help="remove the cached stores and PostgreSQL schemas")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
@@ -137,7 +139,7 @@ def main() -> None:
                 q = query.open_query(target)
                 total_cold = total_warm = 0.0
                 for name, fn in operations(q, f).items():
-                    cold, warm = measure(fn)
+                    cold, warm = measure(fn, args.repeat)
                     total_cold, total_warm = total_cold + cold, total_warm + warm
                     rows[(f"{label}: {name}", kind)] = f"{cold:.2f} / {warm:.2f}"
                 rows[(f"{label}: all of the above", kind)] = f"{total_cold:.2f} / {total_warm:.2f}"
@@ -145,7 +147,7 @@ def main() -> None:
             tables.clear() if kind == args.stores[-1] else None
         table = pd.Series(rows).unstack()[args.stores]
         table = table.reindex(list(dict.fromkeys(k for k, _ in rows)))
-        print(f"\n{n:,} synthetic events (seconds: cold / warm, best of 3), {dt.datetime.now():%Y-%m-%d %H:%M}")
+        print(f"\n{n:,} synthetic events (seconds: cold / warm, best of {args.repeat}), {dt.datetime.now():%Y-%m-%d %H:%M}")
         print(table.to_string())
 
 

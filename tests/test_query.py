@@ -267,3 +267,19 @@ def test_an_empty_store_answers_zero(tmp_path) -> None:  # type: ignore[no-untyp
         assert q.report_counts(query.QueryFilters()).matching == 0
         assert q.event_counts(query.QueryFilters()).shown == 0
         assert q.page(query.QueryFilters()).empty
+
+
+def test_a_folder_held_only_as_csv_answers_the_same(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    events, documents, tables = _tables()
+    folder = tmp_path / "data"
+    store.open_store(str(folder)).write(events, documents, {}, replace_all=True, derive=lambda corpus: tables)
+    q = query.open_query(store.open_store(str(folder)))
+    cases = [query.QueryFilters(), query.QueryFilters(actors=("O'Neil",), min_sources=2, include_undated=True)]
+    before = [(q.report_counts(f), q.event_counts(f), q.page(f, limit=30)) for f in cases]
+    for name in ("events", "plans", "groups"):
+        (folder / f"{name}.parquet").unlink()  # an old folder: CSV only
+    q = query.open_query(store.open_store(str(folder)))
+    for f, (reports, evs, page) in zip(cases, before, strict=True):
+        assert q.report_counts(f) == reports
+        assert q.event_counts(f) == evs
+        assert list(q.page(f, limit=30)["event_id"]) == list(page["event_id"])

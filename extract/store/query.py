@@ -408,17 +408,11 @@ class Query:
         visible = f"(SELECT DISTINCT r.event_group FROM {base} r WHERE r.known = 1 AND {self._where(s, filters)})"
         gde = "CASE WHEN g.date_end IS NULL OR g.date_end < g.date_start THEN g.date_start ELSE g.date_end END"
         n_src = "CASE WHEN g.n_sources IS NULL OR g.n_sources < 1 THEN 1 ELSE g.n_sources END"
-        best, best_join = "NULL", ""
-        if lane_by == "source":  # the group's best report: dated first, the most confident, the first stored
-            ev = self.backend.events_relation()
-            visible2 = f"(SELECT DISTINCT r.event_group FROM {base} r WHERE r.known = 1 AND {self._where(s, filters)})"
-            best_join = (
-                f"LEFT JOIN (SELECT e.event_group AS bg, e.source AS bs, ROW_NUMBER() OVER (PARTITION BY "
-                "e.event_group ORDER BY CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, "
-                f"COALESCE(e.confidence, 0) DESC, e.ord) AS k FROM {ev} e WHERE e.event_group IN {visible2}) b "
-                "ON b.bg = g.event_group AND b.k = 1"
-            )
-            best = "b.bs"
+        ev = self.backend.events_relation()
+        best = (  # the group's best report (dated first, the most confident, the first stored): its source
+            f"(SELECT e.source FROM {ev} e WHERE e.event_group = g.event_group ORDER BY "
+            "CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, COALESCE(e.confidence, 0) DESC, e.ord LIMIT 1)"
+        )
         known_lane = {
             "source": f"CASE WHEN {n_src} >= 2 THEN '{SEVERAL}' ELSE {best} END",
             "event type": "g.event_type",
@@ -429,7 +423,7 @@ class Query:
             f"SELECT g.event_group AS key, 0 AS own, NULL AS rid, 0 AS ord, g.ds, g.de, g.event_type, "
             f"{known_lane} AS lane, {stored_tail} FROM (SELECT g0.*, g0.date_start AS ds, "
             f"{gde.replace('g.', 'g0.')} AS de FROM {self.backend.groups_relation()} g0) g "
-            f"JOIN {visible} v ON v.event_group = g.event_group {best_join} WHERE g.ds IS NOT NULL"
+            f"JOIN {visible} v ON v.event_group = g.event_group WHERE g.ds IS NOT NULL"
         )
         return f"{own} UNION ALL {stored}"
 
@@ -495,40 +489,35 @@ class Query:
                     s2.params,
                 )
             skip = f"WHERE lane NOT IN ({held}) " if dense else ""
-            picks = run(
-                f"SELECT key, own, rid, lane, ds, ord FROM dl_marks {skip}ORDER BY ds, ord LIMIT {int(max_points) + 1}",
-                s2.params,
+            pick = (
+                f"SELECT key, own, rid, lane, ds, ord FROM dl_marks {skip}ORDER BY ds, ord LIMIT {int(max_points) + 1}"
             )
+            run(self.backend.temp_table("dl_pick", pick), s2.params)
+            picks = run("SELECT * FROM dl_pick ORDER BY ds, ord", {})
             truncated = len(picks) > max_points
-            picks = picks.head(max_points)
-            rows = self._mark_rows(run, picks, unit)
+            rows = self._mark_rows(run, picks.head(max_points), unit)
         months = months.astype({"month": np.int64, "n": np.int64})
         return Timeline(lanes, dense, months, rows, truncated)
 
     def _mark_rows(self, run: Any, picks: pd.DataFrame, unit: str) -> pd.DataFrame:
         """The picked marks' rows, in the picks' order, with their lane: the events table's columns for reports
         and events of their own, the groups table's for the others (as dashboard/groups.py builds them)."""
-        s = _Sql(self.backend)
-        rids = [int(r) for r in picks.loc[picks["own"].astype(int) == 1, "rid"].drop_duplicates()]
         cols = ", ".join(f"e.{c}" for c in _DTYPES)
-        parts = []
-        if rids:
-            own = run(
-                f"SELECT e.rid, {cols} FROM {self.backend.events_relation()} e WHERE e.rid IN "
-                f"({', '.join(s.add(r) for r in rids)})",
-                s.params,
+        parts = [
+            run(
+                f"SELECT e.rid, {cols} FROM {self.backend.events_relation()} e "
+                "WHERE e.rid IN (SELECT p.rid FROM dl_pick p WHERE p.own = 1)",
+                {},
             )
-            parts.append(own)
-        keys = [str(k) for k in picks.loc[picks["own"].astype(int) == 0, "key"]]
+        ]
         groups = pd.DataFrame()
-        if keys:
-            s2 = _Sql(self.backend)
+        if unit == EVENTS:
             groups = run(
-                f"SELECT g.* FROM {self.backend.groups_relation()} g WHERE g.event_group IN "
-                f"({', '.join(s2.strings(tuple(keys)))})",
-                s2.params,
+                f"SELECT g.* FROM {self.backend.groups_relation()} g "
+                "WHERE g.event_group IN (SELECT p.key FROM dl_pick p WHERE p.own = 0)",
+                {},
             )
-        own_rows = self._rows(parts[0]) if parts else pd.DataFrame(columns=["rid", *_DTYPES])
+        own_rows = self._rows(parts[0]).reindex(columns=["rid", *_DTYPES])
         picks = picks.assign(pos=np.arange(len(picks)))
         if unit == REPORTS:
             out = picks[["pos", "rid", "lane"]].merge(own_rows, on="rid", how="left")
@@ -570,19 +559,28 @@ class Query:
         if not self.backend.stored():
             return pd.DataFrame(columns=[*_DTYPES, "n_sources", "date_agreement"])
         s = _Sql(self.backend)
-        base = self._base(True)
+        base = self._base(self._needs_groups(filters) or order_by == "n_sources")
         column = "r.n_src" if order_by == "n_sources" else f"r.{order_by}"
         text = order_by != "n_sources" and _DTYPES[order_by] == "string"
         key = self.d.text_order(column) if text else column
         nulls = f"CASE WHEN {column} IS NULL THEN 1 ELSE 0 END"
-        cols = ", ".join(f"r.{c}" for c in [c.name for c in TABLES["events"].columns])
-        sql = (
-            f"SELECT {cols}, r.n_src AS n_sources, "
-            f"r.g_agree AS date_agreement FROM {base} r "
-            f"WHERE {self._where(s, filters)} ORDER BY {nulls}, {key} {'DESC' if descending else 'ASC'}, r.ord "
-            f"LIMIT {int(limit)} OFFSET {int(offset)}"
+        pick = (
+            f"SELECT r.rid FROM {base} r WHERE {self._where(s, filters)} "
+            f"ORDER BY {nulls}, {key} {'DESC' if descending else 'ASC'}, r.ord LIMIT {int(limit)} OFFSET {int(offset)}"
         )
-        return self._rows(self._run(sql, s))
+        cols = ", ".join(f"r.{c}" for c in _DTYPES)
+        with self.backend.session() as run:
+            rids = [int(v) for v in run(pick, s.params).get("rid", [])]
+            if not rids:
+                return pd.DataFrame(columns=[*_DTYPES, "n_sources", "date_agreement"])
+            s2 = _Sql(self.backend)  # the page's rows, with their group's facts
+            rows = run(
+                f"SELECT r.rid, {cols}, r.n_src AS n_sources, r.g_agree AS date_agreement FROM {self._base(True)} r "
+                f"WHERE r.rid IN ({', '.join(s2.add(v) for v in rids)})",
+                s2.params,
+            )
+        rows = rows.set_index("rid").loc[rids].reset_index(drop=True)
+        return self._rows(rows)
 
     # ------------------------------------------------------------------ running
 
