@@ -147,7 +147,9 @@ def main() -> None:
             tables.clear() if kind == args.stores[-1] else None
         table = pd.Series(rows).unstack()[args.stores]
         table = table.reindex(list(dict.fromkeys(k for k, _ in rows)))
-        print(f"\n{n:,} synthetic events (seconds: cold / warm, best of {args.repeat}), {dt.datetime.now():%Y-%m-%d %H:%M}")
+        print(
+            f"\n{n:,} synthetic events (seconds: cold / warm, best of {args.repeat}), {dt.datetime.now():%Y-%m-%d %H:%M}"
+        )
         print(table.to_string())
 
 
