@@ -283,3 +283,20 @@ def test_a_folder_held_only_as_csv_answers_the_same(tmp_path) -> None:  # type: 
         assert q.report_counts(f) == reports
         assert q.event_counts(f) == evs
         assert list(q.page(f, limit=30)["event_id"]) == list(page["event_id"])
+
+
+def test_a_large_write_refreshes_postgresql_statistics(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The store's queries are planned on the tables' statistics: a write that changes many rows refreshes them
+    (ANALYZE, inside the write), so a fresh table is not planned as an empty one."""
+    import sqlalchemy as sa
+
+    events, documents = synthetic_tables(12_000, seed=3)
+    with database("postgresql", tmp_path) as url:
+        target = store.open_store(url)
+        target.write(events.head(50), documents, {})
+        with target.database.engine().connect() as conn:
+            reltuples = sa.text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('events')")
+            assert conn.execute(reltuples).scalar() < 1  # a small write: not analyzed (-1: never)
+        target.write(events, documents, {}, replace_all=True)
+        with target.database.engine().connect() as conn:
+            assert conn.execute(reltuples).scalar() > 10_000
