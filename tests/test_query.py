@@ -46,21 +46,23 @@ def _store(kind: str, folder) -> Iterator[str]:  # type: ignore[no-untyped-def]
     if kind == "files":
         yield str(folder / "data")
         return
-    with database(kind, folder) as url:
+    with database(kind.split("+")[0], folder) as url:
         yield url
 
 
-@pytest.fixture(scope="module", params=["files", "sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["files", "sqlite", "postgresql", "sqlite+duckdb"])
 def stored(request, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """(Query, reference Dataset) over one store holding the synthetic tables."""
-    folder = tmp_path_factory.mktemp(request.param)
+    """(Query, reference Dataset) over one store holding the synthetic tables ("+duckdb": a database store
+    queried through its DuckDB copy)."""
+    folder = tmp_path_factory.mktemp(request.param.replace("+", "-"))
     events, documents, tables = _tables()
     with _store(request.param, folder) as location:
         target = store.open_store(location)
         target.write(events, documents, {}, replace_all=True, derive=lambda corpus: tables)
         (ev, docs, group_table, key_dates, version), _ = data.read_tables(target)
         ds = data.build_dataset(ev, docs, location, version, None, group_table, key_dates)
-        yield query.open_query(target), ds
+        engine = "duckdb" if request.param.endswith("+duckdb") else "sql"
+        yield query.open_query(target, engine), ds
 
 
 def random_filters(rng: np.random.Generator, ds: data.Dataset) -> data.Filters:
@@ -300,3 +302,15 @@ def test_a_large_write_refreshes_postgresql_statistics(tmp_path) -> None:  # typ
         target.write(events, documents, {}, replace_all=True)
         with target.database.engine().connect() as conn:
             assert conn.execute(reltuples).scalar() > 10_000
+
+
+def test_the_duckdb_copy_follows_the_stores_writes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    events, documents = synthetic_tables(400, seed=9)
+    target = store.open_store(f"sqlite:///{tmp_path / 'd.db'}")
+    first = documents["doc_id"].isin(events["doc_id"].head(100))
+    target.write(events[events["doc_id"].isin(documents.loc[first, "doc_id"])], documents[first], {})
+    q = query.open_query(target, "duckdb")
+    every = query.QueryFilters(date_from=None, date_to=None, include_hypothetical=True, include_undated=True)
+    assert q.count(every) == int(events["doc_id"].isin(documents.loc[first, "doc_id"]).sum())
+    target.write(events, documents, {}, replace_all=True)
+    assert q.count(every) == len(events)  # the next query reads the new version's copy

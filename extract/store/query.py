@@ -633,6 +633,8 @@ def _dense(lanes: pd.DataFrame, lane_limit: int, max_points: int) -> tuple[str, 
     return tuple(str(x) for x in lanes["lane"].to_numpy()[dense])
 
 
-def open_query(store: Any) -> Query:
-    """Store-side queries over a store opened with extract.store.open_store."""
-    return Query(backend_for(store))
+def open_query(store: Any, engine: str = "sql") -> Query:
+    """Store-side queries over a store opened with extract.store.open_store. A database store answers in SQL;
+    with ``engine="duckdb"`` through a copy of its tables in DuckDB, made once per store version (faster from
+    about 100,000 events: see README, Store-side queries). A folder of files always answers through DuckDB."""
+    return Query(backend_for(store, engine))
