@@ -163,6 +163,9 @@ def main() -> None:
             f"\n{n:,} synthetic events (seconds: cold / warm, best of {args.repeat}), {dt.datetime.now():%Y-%m-%d %H:%M}"
         )
         print(table.to_string())
+        print("\n| | " + " | ".join(table.columns) + " |\n|---|" + "---|" * len(table.columns))
+        for label, values in table.iterrows():
+            print(f"| {label} | " + " | ".join(str(v) for v in values) + " |")
 
 
 def drop(args: argparse.Namespace) -> None:

@@ -1,6 +1,7 @@
 """Store-side queries: what the dashboard's filters select, counted and paged by the store, not in memory.
 
     q = open_query(store)                       # any store: SQL on SQLite/PostgreSQL, DuckDB over a folder's Parquet
+    q = open_query(store, "duckdb")             # a database store through a DuckDB copy (once per store version)
     f = QueryFilters(date_from=..., sources=("Reuters",), text="strike")
     q.report_counts(f)    # reports matching, per-facet counts (each under the other filters), left out by each filter
     q.event_counts(f)     # the same for events (groups): shown, dated, undated, left out
