@@ -112,6 +112,7 @@ def operations(q: query.Query, f: query.QueryFilters) -> dict[str, Callable[[], 
         "histogram (events)": lambda: q.histogram(f, query.EVENTS),
         "timeline (events by source)": lambda: q.timeline(f, query.EVENTS, "source"),
         "timeline (reports by actor)": lambda: q.timeline(f, query.REPORTS, "actor"),
+        "chronology (300 newest events)": lambda: q.chronology(f),
         "events table page 1": lambda: q.page(f, order_by="date_start", descending=True),
         "events table page 400": lambda: q.page(f, order_by="date_start", offset=39_900, limit=100),
     }

@@ -234,6 +234,19 @@ def test_timeline_lanes_totals_and_rows(stored, unit: str, lane_by: str) -> None
         assert dict(zip(cells, got.months["n"], strict=True)) == totals.to_dict()
 
 
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_chronology_lists_the_events_the_dashboard_lists(stored, newest_first: bool) -> None:  # type: ignore[no-untyped-def]
+    q, ds = stored
+    for filters in _cases(ds, 6)[:8]:
+        keep = data.combine(data.dataset_masks(ds, filters), len(ds.events))
+        shown = groups.visible(ds.group_of, keep, len(ds.groups))
+        want = groups.chronology(ds.groups, shown, newest_first, 40)
+        got = q.chronology(query.QueryFilters.of(filters), newest_first, 40)
+        assert list(got["event_group"]) == list(want["event_group"]), filters
+        assert list(got["n_sources"]) == list(want["sources"])
+        assert list(got["summary"]) == list(want["what"])
+
+
 @pytest.mark.parametrize(
     ("order_by", "descending"), [("date_start", False), ("date_start", True), ("source", False), ("confidence", True)]
 )

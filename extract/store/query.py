@@ -375,12 +375,15 @@ class Query:
 
     # ------------------------------------------------------------------ marks: histogram, timeline
 
-    def _marks(self, s: _Sql, filters: QueryFilters, unit: str, lane_by: str | None = None) -> str:
+    def _marks(
+        self, s: _Sql, filters: QueryFilters, unit: str, lane_by: str | None = None, *, first_stored: bool = False
+    ) -> str:
         """SELECT of the dated marks that pass, one row each (two for a report with two actors, by actor): key
         (event_id, or the group's key), own (1: a report, or an event of its own: its row is rid), rid, ord, ds,
         de, event_type, lane, span (1: a period), first and last month, days (the period's length). Events are
         groups with a passing report, at their consensus date, type and first actor; by source, an event more
-        than one source reports is in the 'Several sources' lane, the others in their best report's source."""
+        than one source reports is in the 'Several sources' lane, the others in their best report's source.
+        ``first_stored``: an event's ord is its first stored report's (the dashboard's order of events), not 0."""
         month, last = self.d.month("r.ds"), self.d.month("r.de")
         tail = (
             f"{self._flag('r.de > r.ds')} AS span, {month} AS first_month, {last} AS last_month, "
@@ -420,8 +423,9 @@ class Query:
             "actor": actor.replace("r.actors", "g.actors"),
         }.get(lane_by or "", "''")
         stored_tail = tail.replace("r.", "g.")
+        first = f"(SELECT MIN(e.ord) FROM {ev} e WHERE e.event_group = g.event_group)" if first_stored else "0"
         stored = (
-            f"SELECT g.event_group AS key, 0 AS own, NULL AS rid, 0 AS ord, g.ds, g.de, g.event_type, "
+            f"SELECT g.event_group AS key, 0 AS own, NULL AS rid, {first} AS ord, g.ds, g.de, g.event_type, "
             f"{known_lane} AS lane, {stored_tail} FROM (SELECT g0.*, g0.date_start AS ds, "
             f"{gde.replace('g.', 'g0.')} AS de FROM {self.backend.groups_relation()} g0) g "
             f"JOIN {visible} v ON v.event_group = g.event_group WHERE g.ds IS NOT NULL"
@@ -499,6 +503,22 @@ class Query:
             rows = self._mark_rows(run, picks.head(max_points), unit)
         months = months.astype({"month": np.int64, "n": np.int64})
         return Timeline(lanes, dense, months, rows, truncated)
+
+    def chronology(self, filters: QueryFilters, newest_first: bool = True, limit: int = 300) -> pd.DataFrame:
+        """The dated events (groups) that pass, in date order (events on one day in the order their first reports
+        were stored), newest first or oldest first, at most ``limit``: the groups table's columns (an event of
+        its own: its report's), as dashboard/groups.py's chronology picks them."""
+        if not self.backend.stored():
+            return pd.DataFrame(columns=["event_group", *_GROUP_FIELDS])
+        s = _Sql(self.backend)
+        marks = self._marks(s, filters, EVENTS, first_stored=True)
+        way = "DESC" if newest_first else "ASC"
+        with self.backend.session() as run:
+            pick = f"SELECT key, own, rid, '' AS lane, ds, ord FROM ({marks}) m ORDER BY ds {way}, ord {way}"
+            run(self.backend.temp_table("dl_pick", f"{pick} LIMIT {int(limit)}"), s.params)
+            picks = run(f"SELECT * FROM dl_pick ORDER BY ds {way}, ord {way}", {})
+            rows = self._mark_rows(run, picks, EVENTS)
+        return rows.drop(columns="lane")
 
     def _mark_rows(self, run: Any, picks: pd.DataFrame, unit: str) -> pd.DataFrame:
         """The picked marks' rows, in the picks' order, with their lane: the events table's columns for reports

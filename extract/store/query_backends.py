@@ -324,6 +324,7 @@ class DuckBackend(Backend):
 
 
 _MIRRORS: dict[str, tuple[int, Any]] = {}  # database URL -> (version, DuckDB connection holding its copy)
+_BUILDING: dict[str, threading.Lock] = {}  # database URL -> held while its copy is being made
 
 
 class MirrorBackend(DuckBackend):
@@ -351,11 +352,19 @@ class MirrorBackend(DuckBackend):
         import duckdb
 
         key = self.store.location
-        version = self.store.version()
         with _DUCK_LOCK:
-            held = _MIRRORS.get(key)
-        if held is not None and held[0] == version:
-            return held[1].cursor()
+            building = _BUILDING.setdefault(key, threading.Lock())
+        with building:  # one copy made at a time per database: sessions arriving meanwhile wait for it
+            version = self.store.version()
+            with _DUCK_LOCK:
+                held = _MIRRORS.get(key)
+            if held is not None and held[0] == version:
+                return held[1].cursor()
+            return self._copy(key, duckdb)
+
+    def _copy(self, key: str, duckdb: Any) -> Any:
+        with _DUCK_LOCK:
+            _MIRRORS.pop(key, None)  # the old version's copy goes once the sessions reading it are done
         for _ in range(5):  # the tables of one write: read again when a write landed in between
             before = self.store.version()
             events, groups = self.store.read_events(), self.store.read_table("groups")
