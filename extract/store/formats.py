@@ -47,6 +47,11 @@ def csv_frame(frame: pd.DataFrame, columns: tuple[Column, ...], *, join_lists: b
 
 def write_parquet(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path) -> None:
     """A typed frame -> a Parquet file with list and timestamp columns."""
+    pq.write_table(arrow_table(frame, columns), path)
+
+
+def arrow_table(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pa.Table:
+    """A typed frame -> an Arrow table with list and timestamp columns (what the Parquet files hold)."""
     arrays = []
     for col in columns:
         values = frame[col.name]
@@ -57,7 +62,7 @@ def write_parquet(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path) 
         else:
             arrays.append(pa.array(values, type=_ARROW_TYPES[col.dtype], from_pandas=True))
     schema = pa.schema([pa.field(col.name, _ARROW_TYPES[col.dtype]) for col in columns])
-    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), path)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def write_csv(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path) -> None:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from extract.store.sql_corrections import Corrections
 
 Row = tuple[object, ...]
+_ANALYZE_ROWS = 10_000  # rows a write deletes and inserts in a table before it refreshes the table's statistics
 
 
 class Versions(NamedTuple):
@@ -328,6 +329,7 @@ class SqlStore:
             gone = set(stored_docs[column]) - set(all_docs[column])
             self._delete_contents(conn, name, gone - sql_uploads.kept_contents(conn, gone))
         version = self._bump(conn)
+        self._analyze(conn, changes)
         self.last_changes = changes
         return WriteSummary(
             version=version,
@@ -339,6 +341,16 @@ class SqlStore:
             removed=removed,
             outputs=(self._db.display,),
         )
+
+    def _analyze(self, conn: sa.Connection, changes: Mapping[str, tuple[int, int]]) -> None:
+        """PostgreSQL: refresh the planner's statistics of the tables a write changed much, inside the write.
+        Store-side queries (extract/store/query.py) group and join whole tables; planned on statistics of an
+        emptier table they sort a million rows on disk instead of hashing them (autovacuum may be off or late)."""
+        if self._db.kind != "postgresql":
+            return
+        names = [name for name, (deleted, inserted) in changes.items() if deleted + inserted >= _ANALYZE_ROWS]
+        if names:
+            conn.exec_driver_sql(f"ANALYZE {', '.join(names)}")
 
     def _scan_reader(
         self, conn: sa.Connection, documents: pd.DataFrame, run_scans: Mapping[str, str]
