@@ -15,14 +15,15 @@ from dashboard import auth, data, ingest  # noqa: E402
 from dashboard.components import md_text, progress_callback  # noqa: E402
 from dashboard.sidebar import render_sidebar  # noqa: E402
 from extract.store import StoreError, upgrade_store  # noqa: E402
+from extract.store.team import Actor  # noqa: E402
 
 VIEWS = (
     Path(__file__).resolve().parent / "views"
 )  # not "pages/": Streamlit would treat that folder as v1 multipage pages
 
 
-def first_start_extraction(location: str) -> None:
-    """No tables in the store yet: extract seeds/ once, with visible progress."""
+def first_start_extraction(location: str, actor: Actor) -> None:
+    """No tables in the store yet: extract seeds/ once, with visible progress (an editor's visit; recorded)."""
     if st.session_state.get("_seed_attempted"):
         return
     try:
@@ -31,12 +32,15 @@ def first_start_extraction(location: str) -> None:
             return
     except StoreError:
         return  # load_dataset reports why the store cannot be read
+    if not actor.can("editor"):
+        st.info("The store is empty: the bundled example articles are extracted on an editor's first visit.")
+        return
     st.session_state["_seed_attempted"] = True
     where = md_text(data.shown_location(location))
     with st.status(f"First start: extracting the articles in seeds/ into {where}…", expanded=True) as status:
         progress = progress_callback("Starting…")
         try:
-            report = ingest.extract_seeds(store, progress=progress)
+            report = ingest.extract_seeds(store, progress=progress, actor=actor)
         except Exception as err:
             status.update(label=f"Extraction of seeds/ failed: {md_text(err)}", state="error")
             st.warning(
@@ -65,7 +69,7 @@ def main() -> None:
     actor = auth.resolve_actor(location)  # every rerun: the role as the users table says now
     if actor is None:
         return  # the login page, "not a user", or why team mode cannot start: nothing else is drawn
-    first_start_extraction(location)
+    first_start_extraction(location, actor)
     dataset = data.load_dataset(location)
     if dataset.problem:
         st.error(f"The tables in {shown} cannot be read: {md_text(dataset.problem)}", icon=":material/error:")

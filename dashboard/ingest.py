@@ -55,14 +55,17 @@ WRITE_LOCK = threading.Lock()
 SHOWN = 5  # event summaries shown per version when a replacement waits for confirmation
 
 
-def extract_seeds(store: Store | str | Path, progress: Progress | None = None) -> runs.RunReport | None:
-    """Extract seeds/ into an empty store (None when the store holds tables already, e.g. another session's)."""
+def extract_seeds(
+    store: Store | str | Path, progress: Progress | None = None, *, actor: Actor = LOCAL
+) -> runs.RunReport | None:
+    """Extract seeds/ into an empty store (None when the store holds tables already, e.g. another session's).
+    Into a database the write needs ``actor`` to be an editor and is recorded in the audit log as theirs."""
     target = store if isinstance(store, Store) else open_store(store)
     with WRITE_LOCK:
         if not target.is_empty():
             return None
         # merge: should a cron run have written into the store meanwhile, its documents are kept.
-        return runs.run_extraction([SEEDS], target, progress=progress, merge=True)
+        return runs.run_extraction([SEEDS], target, progress=progress, merge=True, actor=actor)
 
 
 def problem_text(problem: documents.Problem, name: str) -> str:

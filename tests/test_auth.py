@@ -293,3 +293,20 @@ def test_hostile_emails_are_text_on_every_auth_page(team_url: str) -> None:
     at.selectbox(key="user_gone").select(f"x{HOSTILE_EMAIL}".lower())
     at.button(key="user_remove_go").click().run()
     assert any("was removed" in text for text in check_page(at))
+
+
+@pytest.mark.usefixtures("one_event_per_document")
+def test_only_an_editor_s_first_visit_fills_an_empty_store_and_it_is_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with database("sqlite", tmp_path) as url:  # an empty store in team mode
+        monkeypatch.setenv("DATELINE_DATABASE_URL", url)
+        team_of(url).set_user("vera@example.org", "viewer", by=LOCAL)
+        team_of(url).set_user("ed@example.org", "editor", by=LOCAL)
+        at = app({"email": "vera@example.org"})
+        assert any("extracted on an editor's first visit" in i.value for i in at.info)
+        assert open_store(url).is_empty()
+        app({"email": "ed@example.org"})
+        assert not open_store(url).is_empty()
+        log = team_of(url).history(actor="ed@example.org")
+        assert list(log["action"]) == ["extract"] and "seeds" in log["target_id"].iloc[0]
