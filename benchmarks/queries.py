@@ -177,8 +177,9 @@ def drop(args: argparse.Namespace) -> None:
     shutil.rmtree(args.cache, ignore_errors=True)
     engine = sa.create_engine(sql_engine.Database(POSTGRES).url, poolclass=sa.NullPool)
     with engine.begin() as conn:
-        names = conn.exec_driver_sql(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'dateline_query_bench_%'"
+        names = conn.execute(
+            sa.text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :pattern"),
+            {"pattern": "dateline_query_bench_%"},
         ).scalars()
         for name in list(names):
             conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
