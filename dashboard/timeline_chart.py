@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import groups as grp
-from dashboard import labels
+from dashboard import timeline_labels as tl
 from extract.schema import EVENT_TYPES
 
 TYPE_COLOURS: dict[str, str] = {
@@ -39,17 +39,18 @@ LANE_LIMIT = 1_500  # events in one lane above which the lane is drawn as monthl
 MAX_POINTS = 6_000  # markers + spans drawn one by one, over all lanes
 MAX_SPANS = 2_500  # spans are SVG bars: keep them fewer
 DAY_MS = 86_400_000
-LANE_PX = 46
+LANE_PX = tl.LANE_PX
 # The plot's left margin holds the lane names (labels.short_title keeps them to 34 characters); the events
 # per month chart uses the same margins, so both x axes line up.
 MARGIN = {"l": 235, "r": 16}
-PLOT_PX = 600  # the narrowest plot area expected (1280 px window, sidebar open): labels are placed for it
-CHAR_PX = 6.3  # average width of a label character at 11 px
-MAX_LABELS = 36
+PLOT_PX = tl.PLOT_PX  # the narrowest plot area expected (1280 px window, sidebar open): labels are placed for it
+# The 'Several sources' lane is this much taller (of a lane), on top: rows for the labels of the events the
+# most sources report.
+SEVERAL_EXTRA = 0.6
 MIN_BAR_PX = 4  # a period narrower than this is drawn as a point at its middle (a bar would not show)
 WHISKER_PX = 7  # the spread bar through a mark reaches this far beyond it on each side
 SLOTS = (0, -1, 1)  # rows within a lane, tried in this order, for marks that would overlap
-SLOT_HEIGHT = 0.3  # of a lane
+SLOT_HEIGHT = tl.ROW  # of a lane
 HOVER = "%{hovertext}<extra></extra>"
 TRACE_COLUMNS = ["_id", "_hover", "date_start", "_end_excl", "_x", "_y", "_hollow", "_faded", "n_sources"]
 SPREAD_STYLE = {
@@ -81,6 +82,7 @@ GROUP_CHART_COLUMNS = [
     "_hi",
     "_spread",
     "_conf",
+    "_n_reports",
     "summary",
 ]
 
@@ -256,14 +258,15 @@ def _marks_figure(
         present.add("size")
     if aggregated:
         traces.append(_monthly_totals(rows, codes, lanes, in_dense))
-    labelled = _place_labels(detail, span, grouped) if len(detail) else detail.iloc[0:0]
+    extra = SEVERAL_EXTRA if grouped and lanes[:1] == [grp.SEVERAL] else 0.0
+    labelled = _place_labels(detail, span, grouped, extra) if len(detail) else detail.iloc[0:0]
     if len(labelled):
         traces.append(
             {
                 "type": "scatter",
                 "mode": "text",
                 "x": _iso(labelled["_label_x"]),
-                "y": labelled["_y"].to_numpy(),
+                "y": labelled["_label_y"].to_numpy(dtype=float),
                 "text": _fixed(labelled["_label"]),
                 "textposition": labelled["_label_pos"].to_numpy(dtype=str),
                 "textfont": {"size": 11, "color": "#262730", "shadow": "auto"},
@@ -278,7 +281,7 @@ def _marks_figure(
     traces += _style_legend(present)
     n_lanes = max(len(lanes), 1)
     layout = {
-        "height": height or min(1100, 150 + LANE_PX * n_lanes),
+        "height": height or min(1100, round(150 + LANE_PX * (n_lanes + extra))),
         "margin": {**MARGIN, "t": 40, "b": 92},
         "barmode": "overlay",
         "dragmode": "zoom",
@@ -297,7 +300,7 @@ def _marks_figure(
         "legend2": {
             "orientation": "h",
             "yanchor": "top",
-            "y": -34 / (LANE_PX * n_lanes + 40),
+            "y": -34 / (LANE_PX * (n_lanes + extra) + 40),
             "x": 0,
             "yref": "paper",
             "font": {"size": 11, "color": "#555"},
@@ -308,7 +311,7 @@ def _marks_figure(
             "tickmode": "array",
             "tickvals": list(range(len(lanes))),
             "ticktext": [_lane_tick(lane, titles) for lane in lanes],
-            "range": [n_lanes - 0.5, -0.5],
+            "range": [n_lanes - 0.5, -0.5 - extra],
             "showgrid": False,
             "zeroline": False,
             "fixedrange": True,
@@ -327,7 +330,8 @@ def _marks_figure(
                 "layer": "below",
             }
             for i in range(1, len(lanes), 2)
-        ],
+        ]
+        + _leaders(labelled),
         "meta": {
             "aggregated": sorted(aggregated),
             "lanes": lanes,
@@ -594,82 +598,62 @@ def _extents(
     return left, right
 
 
-def _label_texts(summary: str, n_sources: int) -> list[str]:
-    """A mark's label: its summary's first words; for an event several sources report, with how many, then a
-    shorter cut, then the count alone, so the count shows where the words do not fit."""
-    if n_sources < 2:
-        return [t for t in [labels.short_summary(summary)] if t]
-    count = f" · {n_sources} sources"
-    texts = [labels.short_summary(summary) + count, labels.short_summary(summary, 22) + count, f"{n_sources} sources"]
-    return [t for t in dict.fromkeys(texts) if not t.startswith(" ·")]
-
-
-def _free_spot(
-    i: int,
-    width: float,
-    left: np.ndarray,
-    right: np.ndarray,
-    lane_y: np.ndarray,
-    boxes_y: np.ndarray,
-    boxes_left: np.ndarray,
-    boxes_right: np.ndarray,
-    placed: list[tuple[float, float, float]],
-) -> tuple[float, float, str, float] | None:
-    """(start px, end px, text position, anchor px) of a label `width` wide right or left of mark i, where it
-    overlaps no other mark and no label already placed; None when neither side is free."""
-    near = np.abs(boxes_y - lane_y[i]) < 0.3
-    near[i] = False
-    for start, position, anchor in (
-        (right[i] + 4, "middle right", right[i] + 1),
-        (left[i] - 4 - width, "middle left", left[i] - 1),
-    ):
-        end = start + width
-        if start < -8 or end > PLOT_PX + MARGIN["r"]:
-            continue
-        if (near & (boxes_left < end) & (boxes_right > start)).any():
-            continue
-        if any(abs(y - lane_y[i]) < 0.4 and start < b + 6 and a < end + 6 for y, a, b in placed):
-            continue
-        return start, end, position, anchor
-    return None
-
-
-def _place_labels(rows: pd.DataFrame, span: tuple[np.datetime64, np.datetime64], grouped: bool) -> pd.DataFrame:
-    """The marks that get a text label, and where: most sources first, then most confident, then latest; a
-    label goes right of its mark (or left of it) where it overlaps no other label and no other mark.
-
-    Placed for the narrowest expected plot (PLOT_PX): on a wider screen labels only get more room.
-    """
+def _place_labels(
+    rows: pd.DataFrame, span: tuple[np.datetime64, np.datetime64], grouped: bool, top_extra: float
+) -> pd.DataFrame:
+    """The marks that get a text label (`dashboard.timeline_labels`: most important first), with the label's
+    text, side, anchor date and row (`_label`, `_label_pos`, `_label_x`, `_label_y`)."""
     left, right = _extents(rows, span, grouped)
-    ms = _ms_per_px(span)
-    inside = (right >= 0) & (left <= PLOT_PX)
-    n_sources = rows["n_sources"].to_numpy() if grouped else np.ones(len(rows), dtype=np.int64)
+    n = len(rows)
+    n_sources = rows["n_sources"].to_numpy() if grouped else np.ones(n, dtype=np.int64)
+    n_reports = rows["_n_reports"].to_numpy() if "_n_reports" in rows else np.ones(n, dtype=np.int64)
     conf = rows["_conf"].to_numpy() if grouped else rows["confidence"].astype(float).fillna(0).to_numpy()
-    order = np.lexsort((-left, -conf, -n_sources))
-    order = order[inside[order]][: MAX_LABELS * 8]
-    lane_y = rows["_y"].to_numpy()
-    summaries = rows["summary"].to_numpy(dtype=object)
-    boxes_y, boxes_left, boxes_right = lane_y.copy(), left - 2, right + 2  # the marks, then labels, are obstacles
-    placed: list[tuple[float, float, float]] = []
-    chosen: list[tuple[int, str, str, np.datetime64]] = []
-    for i in order:
-        for text in _label_texts(summaries[i], int(n_sources[i])):
-            spot = _free_spot(i, len(text) * CHAR_PX, left, right, lane_y, boxes_y, boxes_left, boxes_right, placed)
-            if spot is not None:
-                start, end, position, anchor = spot
-                placed.append((lane_y[i], start, end))
-                chosen.append((i, text, position, span[0] + np.timedelta64(int(anchor * ms), "ms")))
-                break
-        if len(chosen) >= MAX_LABELS:
-            break
-    if not chosen:
-        return rows.iloc[0:0].assign(_label="", _label_pos="", _label_x=pd.Series(dtype="datetime64[ns]"))
-    out = rows.iloc[[c[0] for c in chosen]]
-    return out.assign(
-        _label=[html.escape(c[1], quote=False) for c in chosen],
-        _label_pos=[c[2] for c in chosen],
-        _label_x=np.asarray([c[3] for c in chosen], dtype="datetime64[ns]"),
+    placed = tl.place_labels(
+        rows["summary"].to_numpy(dtype=object),
+        n_sources,
+        n_reports,
+        conf,
+        rows["_y"].to_numpy(dtype=float),
+        rows["_code"].to_numpy(),
+        left,
+        right,
+        _sizes(rows) / 2,
+        top_extra,
     )
+    if not placed:
+        return rows.iloc[0:0].assign(
+            _label="", _label_pos="", _label_x=pd.Series(dtype="datetime64[ns]"), _label_y=np.zeros(0)
+        )
+    ms = _ms_per_px(span)
+    out = rows.iloc[[p.index for p in placed]]
+    return out.assign(
+        _label=[html.escape(p.text, quote=False) for p in placed],
+        _label_pos=[p.position for p in placed],
+        _label_x=np.asarray([span[0] + np.timedelta64(int(p.anchor_px * ms), "ms") for p in placed], "datetime64[ns]"),
+        _label_y=[p.y for p in placed],
+    )
+
+
+def _leaders(labelled: pd.DataFrame) -> list[dict[str, object]]:
+    """Thin lines (layout shapes: no trace to click or hover) from labels set on a row of their own, above or
+    below their mark, to the mark."""
+    if "_label_y" not in labelled:
+        return []
+    off = labelled[np.abs(labelled["_label_y"].to_numpy() - labelled["_y"].to_numpy()) > 1e-6]
+    return [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "y",
+            "x0": x0,
+            "y0": float(y0),
+            "x1": x1,
+            "y1": float(y1),
+            "line": {"color": "#8c8c8c", "width": 0.8},
+            "layer": "below",
+        }
+        for x0, y0, x1, y1 in zip(_iso(off["_label_x"]), off["_label_y"], _iso(off["_x"]), off["_y"], strict=True)
+    ]
 
 
 def _figure(traces: list[dict[str, object]], layout: dict[str, object]) -> go.Figure:
