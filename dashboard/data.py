@@ -22,14 +22,13 @@ import pandas as pd
 from dashboard import groups, labels
 from dashboard.text import DocumentText, document_text
 from extract import schema, store
+from extract.store.query import DEFAULT_FROM, DEFAULT_TO, QueryFilters
 
 if TYPE_CHECKING:
     from dashboard.corrected import Base
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-DEFAULT_FROM = dt.date(2018, 1, 1)
-DEFAULT_TO = dt.date(2026, 12, 31)
 
 # Facets: filter name -> events column. Actors are a list column and handled apart.
 FACET_COLUMNS: dict[str, str] = {
@@ -415,52 +414,9 @@ def clear_cache() -> None:
 # Filters
 
 
-@dataclass(frozen=True)
-class Filters:
-    """What the sidebar selects. Empty tuples mean 'no restriction'."""
-
-    date_from: dt.date | None = DEFAULT_FROM
-    date_to: dt.date | None = DEFAULT_TO
-    sources: tuple[str, ...] = ()
-    actors: tuple[str, ...] = ()
-    event_types: tuple[str, ...] = ()
-    granularities: tuple[str, ...] = ()
-    date_bases: tuple[str, ...] = ()
-    text: str = ""
-    include_hypothetical: bool = False
-    include_undated: bool = False
-    min_sources: int = 1
-    disagree: bool = False  # only events whose sources disagree on the date
-
-    def active(self) -> list[str]:
-        """Names of the filters that restrict anything."""
-        names = []
-        if self.date_from is not None or self.date_to is not None or not self.include_undated:
-            names.append("date")
-        names += [f for f in ("sources", "actors", "event_types", "granularities", "date_bases") if getattr(self, f)]
-        if self.text.strip():
-            names.append("text")
-        if not self.include_hypothetical:
-            names.append("modality")
-        if self.min_sources > 1:
-            names.append("min_sources")
-        if self.disagree:
-            names.append("disagree")
-        return names
-
-    def without(self, name: str) -> Filters:
-        """The same filters with one of them cleared (see `active` for the names)."""
-        if name == "date":
-            return replace(self, date_from=None, date_to=None, include_undated=True)
-        if name == "text":
-            return replace(self, text="")
-        if name == "modality":
-            return replace(self, include_hypothetical=True)
-        if name == "min_sources":
-            return replace(self, min_sources=1)
-        if name == "disagree":
-            return replace(self, disagree=False)
-        return replace(self, **{name: ()})
+# What the sidebar selects: the store-side queries' filters (one definition for both; empty tuples mean
+# 'no restriction', `active()` names the filters that restrict anything, `without(name)` clears one).
+Filters = QueryFilters
 
 
 def _ts(day: dt.date) -> np.datetime64:

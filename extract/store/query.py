@@ -58,12 +58,16 @@ _DTYPES = {c.name: c.dtype for c in TABLES["events"].columns}
 ORDERABLE = (*(c.name for c in TABLES["events"].columns if c.dtype != "list"), "n_sources")
 
 
+DEFAULT_FROM = dt.date(2018, 1, 1)  # the dashboard's default date window
+DEFAULT_TO = dt.date(2026, 12, 31)
+
+
 @dataclass(frozen=True)
 class QueryFilters:
     """What the sidebar selects (as dashboard.data.Filters). Empty tuples mean 'no restriction'."""
 
-    date_from: dt.date | None = dt.date(2018, 1, 1)
-    date_to: dt.date | None = dt.date(2026, 12, 31)
+    date_from: dt.date | None = DEFAULT_FROM
+    date_to: dt.date | None = DEFAULT_TO
     sources: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     event_types: tuple[str, ...] = ()

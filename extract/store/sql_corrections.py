@@ -49,19 +49,11 @@ if TYPE_CHECKING:
     from extract.store import Store
     from extract.store.sql import SqlStore
 
-MANUAL_FIELDS = (
-    "doc_id",
-    "source",
-    "url",
-    "date_start",
-    "date_end",
-    "granularity",
-    "summary",
-    "event_type",
-    "actors",
-    "locations",
-    "sentence",
-    "event_group",
+# What an editor sets on an event added by hand: its columns but the bookkeeping ones.
+MANUAL_FIELDS = tuple(
+    c
+    for c in MANUAL_COLUMNS
+    if c not in ("id", "deleted", "version", "created_by", "created_at", "updated_by", "updated_at")
 )
 
 
