@@ -565,3 +565,19 @@ def test_marks_that_would_overlap_sit_on_different_rows() -> None:
     fig = charts.timeline_figure(ds.events, "source")
     ys = sorted(y for t in fig.data if t.mode == "markers" and t.customdata is not None for y in t.y)
     assert len(set(ys)) == 3 and max(ys) - min(ys) == pytest.approx(0.6)
+
+
+def test_upload_progress_says_the_rate_and_time_left_once_measurable() -> None:
+    progress_text = components.progress_text
+    assert progress_text(0, 300, "a", started=100.0, now=100.5) == "0 of 300 documents · a"
+    assert (
+        progress_text(12, 300, "b", started=100.0, now=105.0)
+        == "12 of 300 documents · 2.4 a second · about 2 min left · b"
+    )
+    assert (
+        progress_text(290, 300, "c", started=0.0, now=29.0) == "290 of 300 documents · 10 a second · about 1 s left · c"
+    )
+    done = progress_text(300, 300, "[x](http://h)", started=0.0, now=30.0)
+    assert (
+        done == f"300 of 300 documents · 10 a second · {components.md_text('[x](http://h)')}"
+    )  # a name is text, not a link
