@@ -303,6 +303,7 @@ def _cluster_main(args: argparse.Namespace, store: Store, export: Store | None, 
             progress=bar,
             merge=not args.replace,
             resume=args.resume,
+            actor=_cli_actor(store),
         )
     except ClusterError as exc:
         bar.close()

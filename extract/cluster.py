@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import distributed
 
@@ -45,9 +45,12 @@ from extract.documents import (
     iter_inputs,
 )
 from extract.pipeline import Extractor, Result, cut_to_words, extraction_tables
-from extract.runs import RunReport
+from extract.runs import RunReport, write_recorded
 from extract.schema import documents_frame, events_frame
 from extract.store import Store, is_plan, open_store, read_snapshot
+
+if TYPE_CHECKING:
+    from extract.store.team import Actor
 
 CHUNK_DOCS = 16  # documents per task: big enough to batch them through the model, small enough to retry cheaply
 WINDOW_PER_THREAD = 4  # chunks per worker thread submitted, or finished but not yet written
@@ -134,6 +137,7 @@ def run_on_cluster(
     progress: ClusterProgress | None = None,
     merge: bool = False,
     resume: bool = False,
+    actor: Actor | None = None,
     extractor: Extractor | None = None,
     chunk_docs: int = CHUNK_DOCS,
     batch_docs: int = BATCH_DOCS,
@@ -141,7 +145,8 @@ def run_on_cluster(
 ) -> ClusterReport:
     """Extract ``inputs`` on the cluster ``scheduler`` names (see ``connect``) and write them through ``store``.
 
-    ``merge``/``progress`` as for runs.run_extraction; ``resume`` skips inputs stored already with the same
+    ``merge``/``progress``/``actor`` as for runs.run_extraction (each batch and the last write recorded in a
+    database's audit log as ``actor``'s); ``resume`` skips inputs stored already with the same
     content hash. Nothing is written when no document could be extracted (and none was skipped). Raises
     ClusterError when the cluster cannot be used or a task fails for good, StoreError when a write fails;
     either way the batches written before stay.
@@ -161,14 +166,16 @@ def run_on_cluster(
                 continue
             yield document
 
+    where = ", ".join(str(p) for p in inputs)[:500]
     writer = _Writer(target, replace_first=not (merge or resume), report=report, batch_docs=batch_docs)
+    writer.actor, writer.where = actor, where
     with connect(scheduler, workers) as client:
         _load_model(client, extractor)
         _extract(client, extractor, _chunks(wanted(), chunk_docs), writer, report, progress, total, skipped)
         report.workers = _cluster(client)["n_workers"]
     report.n_skipped = len(skipped)
     if writer.written or skipped:
-        _finish(target, report, writer.doc_ids | skipped, drop_others=resume and not merge)
+        _finish(target, report, writer.doc_ids | skipped, drop_others=resume and not merge, actor=actor, where=where)
     return report
 
 
@@ -250,6 +257,8 @@ class _Writer:
         self.results: list[Result] = []
         self.doc_ids: set[str] = set()  # the documents written
         self.written = False
+        self.actor: Actor | None = None  # who the writes are recorded as (a database's audit log)
+        self.where = ""
 
     @property
     def pending(self) -> int:
@@ -269,10 +278,14 @@ class _Writer:
         events, docs = extraction.events, extraction.documents
         if not len(docs):
             return
-        summary = self.target.write(
+        summary = write_recorded(
+            self.target,
             events,
             docs,
             extraction.texts,
+            actor=self.actor,
+            where=self.where,
+            action="extract (cluster batch)",
             scans=extraction.datings,
             replace_all=self.replace_first and not self.written,
         )
@@ -286,7 +299,9 @@ class _Writer:
         report.version = summary.version
 
 
-def _finish(target: Store, report: ClusterReport, keep: set[str], drop_others: bool) -> None:
+def _finish(
+    target: Store, report: ClusterReport, keep: set[str], drop_others: bool, actor: Actor | None, where: str
+) -> None:
     """The corpus steps once, over the whole stored set; ``drop_others``: first drop the stored documents that
     are not in ``keep`` (a resumed run without --merge leaves exactly its inputs, as a single run does)."""
     events, docs = events_frame(), documents_frame()
@@ -297,7 +312,17 @@ def _finish(target: Store, report: ClusterReport, keep: set[str], drop_others: b
             events = stored_events[stored_events["doc_id"].astype(str).isin(keep)]
             docs = stored_docs[stored_docs["doc_id"].astype(str).isin(keep)]
             replace_all = True  # the kept rows as stored (texts and scans by their hashes), the others dropped
-    summary = target.write(events, docs, {}, replace_all=replace_all, derive=corpus_tables)
+    summary = write_recorded(
+        target,
+        events,
+        docs,
+        {},
+        actor=actor,
+        where=where,
+        action="extract (cluster, corpus steps)",
+        replace_all=replace_all,
+        derive=corpus_tables,
+    )
     report.outputs = list(summary.outputs)
     report.version = summary.version
 

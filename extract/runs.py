@@ -17,9 +17,14 @@ from extract.documents import MAX_BYTES, Problem, read_inputs
 from extract.store import MergeError, Store, StoreError, is_plan, open_store
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import pandas as pd
+
+    from extract.store import WriteSummary
     from extract.store.team import Actor
 
-__all__ = ["MergeError", "RunReport", "StoreError", "run_extraction"]
+__all__ = ["MergeError", "RunReport", "StoreError", "run_extraction", "write_recorded"]
 
 
 @dataclass
@@ -41,6 +46,26 @@ class RunReport:
     def written(self) -> bool:
         """True when the tables were written."""
         return bool(self.version)
+
+
+def write_recorded(
+    target: Store,
+    events: pd.DataFrame,
+    documents: pd.DataFrame,
+    texts: Mapping[str, str],
+    *,
+    actor: Actor | None,
+    where: str,
+    action: str = "extract",
+    **options: Any,
+) -> WriteSummary:
+    """``target.write``; into a database with an ``actor``, in one transaction with its audit entry (the role
+    checked there, the documents added, replaced and removed recorded as the actor's)."""
+    if actor is not None and hasattr(target, "write_in"):
+        from extract.store.sql_uploads import recorded_write
+
+        return recorded_write(target, events, documents, texts, actor=actor, action=action, target=where, **options)  # type: ignore[arg-type]
+    return target.write(events, documents, texts, **options)
 
 
 def run_extraction(
@@ -78,22 +103,8 @@ def run_extraction(
     if not len(docs):
         return report
     options: dict[str, Any] = {"scans": extraction.datings, "replace_all": not merge, "derive": corpus_tables}
-    if actor is not None and hasattr(target, "write_in"):  # a database: the write and its audit entry together
-        from extract.store.sql_uploads import recorded_write
-
-        where = ", ".join(str(p) for p in inputs)[:500]
-        summary = recorded_write(
-            target,  # type: ignore[arg-type]
-            events,
-            docs,
-            extraction.texts,
-            actor=actor,
-            action="extract",
-            target=where,
-            **options,
-        )
-    else:
-        summary = target.write(events, docs, extraction.texts, **options)
+    where = ", ".join(str(p) for p in inputs)[:500]
+    summary = write_recorded(target, events, docs, extraction.texts, actor=actor, where=where, **options)
     report.replaced = summary.replaced
     report.removed = list(summary.removed)
     report.outputs = list(summary.outputs)

@@ -288,3 +288,18 @@ def test_without_dask_installed_a_local_run_works_as_before(tmp_path: Path) -> N
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "2 documents, 2 events, 0 problems;" in done.stdout
+
+
+def test_cluster_runs_into_a_database_are_in_its_audit_log(scheduler: str, tmp_path: Path) -> None:
+    from extract.store.sql import SqlStore
+    from extract.store.team import Team
+
+    inputs = write_texts(tmp_path / "in", a="Talks in 2019.", b="Cuba in 2020.")
+    with database("sqlite", tmp_path) as url, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cluster, "Extractor", lambda: FAKE)
+        assert cli.main([str(inputs), "--scheduler", scheduler, "--db", url]) == 0
+        store = open_store(url)
+        assert isinstance(store, SqlStore)
+        log = Team(store).history(actor="cli")
+    assert list(log["action"]) == ["extract (cluster, corpus steps)", "extract (cluster batch)"]
+    assert '"added": 2' in log["after"].iloc[1] and str(inputs) in log["target_id"].iloc[1]
