@@ -13,6 +13,8 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.text import STYLE, sentence_html
+from extract.store import StoreError
+from extract.store.sql import SqlStore
 
 SOURCES_PAGE = "views/sources.py"
 MAX_DETAILS = 20
@@ -155,3 +157,21 @@ def md_text(text: object) -> str:
     flat = _LAYOUT.sub(" ", str(text))
     defused = _AUTOLINK.sub(lambda m: m.group(0) + ZWSP, flat)
     return "".join(_HTML_ENTITIES.get(ch) or ("\\" + ch if ch in _MD_ESCAPED else ch) for ch in defused)
+
+
+def database_store_or_stop(needs: str) -> SqlStore:
+    """The dashboard's store when it is a database; otherwise a message ("The history needs a database store",
+    or why the store cannot be opened) and the page stops there."""
+    try:
+        store = data.open_data_store()
+    except StoreError as err:
+        st.error(f"The store cannot be opened: {md_text(err)}", icon=":material/error:")
+        st.stop()
+    if not isinstance(store, SqlStore):
+        st.info(
+            f"{needs} a database store: {md_text(data.shown_location(store.location))} is a folder of files, which "
+            "keeps none. `python -m extract import DATA_DIR` copies the folder into a database (SQLite by default).",
+            icon=":material/info:",
+        )
+        st.stop()
+    return store

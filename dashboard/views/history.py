@@ -8,10 +8,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import audit, data
-from dashboard.components import md_text
+from dashboard import audit
+from dashboard.components import database_store_or_stop, md_text
 from extract.store import StoreError
-from extract.store.sql import SqlStore
 from extract.store.team import Team
 
 LIMIT = 1000
@@ -25,18 +24,7 @@ st.caption(
     "newest first: who, when, what, and what changed."
 )
 
-try:
-    store = data.open_data_store()
-except StoreError as err:
-    st.error(f"The store cannot be opened: {md_text(err)}", icon=":material/error:")
-    st.stop()
-if not isinstance(store, SqlStore):
-    st.info(
-        "The history needs a database store; this dashboard reads a folder of files, which keeps none. "
-        "`python -m extract import DATA_DIR` copies the folder into a database (SQLite by default).",
-        icon=":material/info:",
-    )
-    st.stop()
+store = database_store_or_stop("The history needs")
 
 team = Team(store)
 try:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data
-from dashboard.components import md_text
+from dashboard import auth
+from dashboard.components import database_store_or_stop, md_text
 from extract.store import StoreError
-from extract.store.sql import SqlStore
 from extract.store.tables_sql import ROLES
 from extract.store.team import Team
 
@@ -27,18 +26,7 @@ if not actor.can("admin"):
     )
     st.stop()
 
-try:
-    store = data.open_data_store()
-except StoreError as err:
-    st.error(f"The store cannot be opened: {md_text(err)}", icon=":material/error:")
-    st.stop()
-if not isinstance(store, SqlStore):
-    st.info(
-        f"Users need a database store: {md_text(data.shown_location(store.location))} is a folder of files. "
-        "Run `python -m extract import DATA_DIR` to move it into a database.",
-        icon=":material/info:",
-    )
-    st.stop()
+store = database_store_or_stop("Managing users needs")
 team = Team(store)
 
 st.caption(
