@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import auth, data, ingest  # noqa: E402
+from dashboard import auth, data, ingest, scaled  # noqa: E402
 from dashboard.components import md_text, progress_callback  # noqa: E402
 from dashboard.sidebar import render_sidebar  # noqa: E402
 from extract.store import StoreError, upgrade_store  # noqa: E402
@@ -70,7 +70,8 @@ def main() -> None:
     if actor is None:
         return  # the login page, "not a user", or why team mode cannot start: nothing else is drawn
     first_start_extraction(location, actor)
-    dataset = data.load_dataset(location)
+    # a large store answers the filters itself (dashboard/scaled.py); a small one is loaded whole
+    dataset = scaled.load_summary(location) if scaled.use_queries(location) else data.load_dataset(location)
     if dataset.problem:
         st.error(f"The tables in {shown} cannot be read: {md_text(dataset.problem)}", icon=":material/error:")
     pages = [
@@ -93,7 +94,8 @@ def main() -> None:
     render_sidebar(dataset)
     with st.sidebar:
         st.divider()
-        st.caption(f"Data: {shown} · {len(dataset.events):,} events · {len(dataset.documents):,} documents")
+        n_documents = dataset.n_documents if dataset.scaled else len(dataset.documents)
+        st.caption(f"Data: {shown} · {dataset.n_events:,} events · {n_documents:,} documents")
         if st.button(
             "Reload data",
             icon=":material/refresh:",
@@ -101,6 +103,7 @@ def main() -> None:
             help="Read the tables again (they are re-read by themselves whenever the store is written).",
         ):
             data.clear_cache()
+            scaled.clear_cache()
             st.rerun()
     navigation.run()
 

@@ -164,6 +164,27 @@ class Dataset:
             return {}
         return dict(self.events[["source", "_lane"]].drop_duplicates("source").itertuples(index=False))
 
+    scaled = False  # a small store, loaded whole (dashboard/scaled.py: a large one, queried)
+
+    @property
+    def n_events(self) -> int:
+        return len(self.events)
+
+    @property
+    def n_undated(self) -> int:
+        """Events with no resolved date."""
+        return int((~self.events["_dated"]).sum()) if len(self.events) else 0
+
+    @property
+    def n_hypothetical(self) -> int:
+        """Events whose modality is not 'asserted'."""
+        return int(self.events["_hypothetical"].sum()) if len(self.events) else 0
+
+    @property
+    def most_sources(self) -> int:
+        """The most sources one event has."""
+        return int(self.groups["n_sources"].max()) if len(self.groups) else 1
+
     @property
     def n_conflicts(self) -> int:
         """How many events (groups) have sources that disagree on the date."""

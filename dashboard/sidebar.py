@@ -14,6 +14,9 @@ import streamlit as st
 from dashboard import charts, data
 from dashboard.components import md_text
 from dashboard.data import Dataset, Filters
+from dashboard.scaled import QueryView, Summary, open_view_query
+
+Facts = Dataset | Summary  # what the sidebar reads: a loaded store, or a large store's summary
 
 # Widget keys in session state, one per Filters field.
 KEYS = {
@@ -50,6 +53,8 @@ class View:
     masks: dict[str, np.ndarray]
     keep: np.ndarray  # which rows of dataset.events pass
 
+    scaled = False  # a large store's pages get a scaled.QueryView instead
+
     @cached_property
     def events(self) -> pd.DataFrame:
         """The filtered, prepared events (all columns)."""
@@ -85,8 +90,8 @@ class View:
         return data.explain_empty(self.dataset, self.filters, self.masks)
 
 
-def current_view() -> View:
-    """The view the router computed for this run."""
+def current_view() -> View | QueryView:
+    """The view the router computed for this run (a QueryView: a large store, see dashboard/scaled.py)."""
     return st.session_state[VIEW_KEY]
 
 
@@ -105,7 +110,7 @@ def _known(values: object, options: set[str]) -> list[str]:
 _COUNT_SUFFIX = re.compile(r" \([\d,]+\)$")
 
 
-def _state_from_filters(filters: Filters, ds: Dataset) -> dict[str, object]:
+def _state_from_filters(filters: Filters, ds: Facts) -> dict[str, object]:
     state: dict[str, object] = {}
     for field_name, key in KEYS.items():
         value = getattr(filters, field_name)
@@ -115,7 +120,7 @@ def _state_from_filters(filters: Filters, ds: Dataset) -> dict[str, object]:
     return state
 
 
-def filters_from_state(ds: Dataset) -> Filters:
+def filters_from_state(ds: Facts) -> Filters:
     """The Filters the widgets currently hold (values that are not options are dropped)."""
     ss = st.session_state
     values = {field_name: ss.get(key) for field_name, key in KEYS.items()}
@@ -129,7 +134,7 @@ def filters_from_state(ds: Dataset) -> Filters:
     return Filters(**values)
 
 
-def set_filters(filters: Filters, ds: Dataset) -> None:
+def set_filters(filters: Filters, ds: Facts) -> None:
     """Put filters into the widgets' state (call before the widgets are drawn, or from a callback)."""
     st.session_state.update(_state_from_filters(filters, ds))
 
@@ -140,17 +145,17 @@ def set_date_range(start: dt.date | None, end: dt.date | None) -> None:
     st.session_state[KEYS["date_to"]] = end
 
 
-def _reset(ds: Dataset) -> None:
+def _reset(ds: Facts) -> None:
     set_filters(Filters(), ds)
 
 
-def widget_date_bounds(ds: Dataset) -> tuple[dt.date, dt.date]:
+def widget_date_bounds(ds: Facts) -> tuple[dt.date, dt.date]:
     """The earliest and latest day the date widgets accept: the data's span, at least 1900 to 2100."""
     lo, hi = ds.date_bounds()
     return min(lo, data.DEFAULT_FROM, dt.date(1900, 1, 1)), max(hi, dt.date(2100, 12, 31))
 
 
-def _init_state(ds: Dataset) -> None:
+def _init_state(ds: Facts) -> None:
     """First run of a session: filters come from the URL (a crafted link is corrected, and says so). Later runs:
     from the widgets."""
     ss = st.session_state
@@ -191,18 +196,25 @@ def _counts_help(counts: dict[str, int], shown: int = 8) -> str:
     return f"Numbers in brackets: events in the whole table. With your other filters: {head}{more}."
 
 
-def render_sidebar(ds: Dataset) -> View:
+def _view(ds: Facts, filters: Filters) -> tuple[View | QueryView, dict[str, dict[str, int]]]:
+    """The filtered view and each facet value's count under the other filters."""
+    if isinstance(ds, Summary):
+        view = QueryView(ds, filters, open_view_query(ds.location))
+        return view, view.counts.facets
+    masks = data.dataset_masks(ds, filters)
+    keep = data.combine(masks, len(ds.events))
+    return View(ds, filters, masks, keep), data.facet_counts(ds, filters, masks)
+
+
+def render_sidebar(ds: Facts) -> View | QueryView:
     """Draw the filters, keep the URL in step, and return the filtered view."""
     _init_state(ds)
     filters = filters_from_state(ds)
-    masks = data.dataset_masks(ds, filters)
-    keep = data.combine(masks, len(ds.events))
-    counts = data.facet_counts(ds, filters, masks)
+    view, counts = _view(ds, filters)
     sb = st.sidebar
-    view = View(ds, filters, masks, keep)
     left = view.left_out_text()
     sb.markdown(
-        f"**{int(keep.sum()):,}** of {len(ds.events):,} events match" + (f"  \n:small[:gray[{left}]]" if left else "")
+        f"**{view.count:,}** of {view.total:,} events match" + (f"  \n:small[:gray[{left}]]" if left else "")
     )
     for note in st.session_state.pop("_link_notes", None) or ():
         sb.warning(md_text(note), icon=":material/link_off:")
@@ -219,7 +231,7 @@ def render_sidebar(ds: Dataset) -> View:
     sb.checkbox(
         "Include undated events",
         key=KEYS["include_undated"],
-        help=f"{int((~ds.events['_dated']).sum()) if len(ds.events) else 0:,} events have no resolved date; "
+        help=f"{ds.n_undated:,} events have no resolved date; "
         "they cannot be drawn on a timeline but can be listed in the table.",
     )
     sb.text_input(
@@ -240,14 +252,14 @@ def render_sidebar(ds: Dataset) -> View:
             placeholder=f"All {label.lower()}" + (f" ({kept:,} events)" if kept is not None else ""),
             help=_counts_help(counts[field_name]),
         )
-    n_hyp = int(ds.events["_hypothetical"].sum()) if len(ds.events) else 0
+    n_hyp = ds.n_hypothetical
     sb.toggle(
         f"Include hypothetical and planned ({n_hyp:,})",
         key=KEYS["include_hypothetical"],
         help="Events whose modality is not 'asserted' (e.g. 'may', 'plans to') are hidden by default.",
     )
     grouped = ds.has_groups
-    most = int(ds.groups["n_sources"].max()) if len(ds.groups) else 1
+    most = ds.most_sources
     sb.number_input(
         "Reported by at least N sources",
         min_value=1,

@@ -189,6 +189,21 @@ class Timeline:
 
 
 @dataclass
+class Extent:
+    """The whole store at a glance: reports, undated ones, hypothetical or planned ones, whether any is grouped,
+    the first and last day covered, events (groups) whose sources disagree, and the most sources of one event."""
+
+    reports: int
+    undated: int
+    hypothetical: int
+    grouped: bool
+    first: dt.date | None
+    last: dt.date | None
+    conflicts: int
+    most_sources: int
+
+
+@dataclass
 class _Sql:
     """A statement under construction: its bound parameters."""
 
@@ -376,6 +391,35 @@ class Query:
         base = self._base(self._needs_groups(filters) or unit == EVENTS)
         what = "COUNT(DISTINCT r.gk)" if unit == EVENTS else "COUNT(*)"
         return int(self._run(f"SELECT {what} AS n FROM {base} r WHERE {self._where(s, filters)}", s)["n"].iloc[0])
+
+    def extent(self) -> Extent:
+        """The store's totals and span (two small scans: events, groups)."""
+        if not self.backend.stored():
+            return Extent(0, 0, 0, False, None, None, 0, 1)
+        s = _Sql(self.backend)
+        got = self._run(
+            "SELECT COUNT(*) AS n, SUM(CASE WHEN r.ds IS NULL THEN 1 ELSE 0 END) AS undated, "
+            "SUM(CASE WHEN r.modality = 'asserted' THEN 0 ELSE 1 END) AS hyp, "
+            "MAX(CASE WHEN r.event_group IS NULL OR r.event_group = '' THEN 0 ELSE 1 END) AS grouped, "
+            f"MIN(r.ds) AS first, MAX(r.de) AS last FROM {self._base(False)} r",
+            s,
+        ).iloc[0]
+        g = self._run(
+            "SELECT SUM(CASE WHEN g.date_agreement = 'conflict' THEN 1 ELSE 0 END) AS conflicts, "
+            f"MAX(g.n_sources) AS most FROM {self.backend.groups_relation()} g",
+            s,
+        ).iloc[0]
+        first, last = (None if pd.isna(v) else pd.Timestamp(v).date() for v in (got["first"], got["last"]))
+        return Extent(
+            _int(got["n"]),
+            _int(got["undated"]),
+            _int(got["hyp"]),
+            bool(_int(got["grouped"])),
+            first,
+            last,
+            _int(g["conflicts"]),
+            max(_int(g["most"]), 1),
+        )
 
     # ------------------------------------------------------------------ marks: histogram, timeline
 
