@@ -272,7 +272,8 @@ def _ranked(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """(each value's code, the values most frequent first): codes index the labels."""
     if not len(values):
         return np.zeros(0, dtype=np.int64), []
-    order = values.value_counts(sort=True)
+    counted = values.value_counts(sort=False)
+    order = counted.iloc[np.lexsort((counted.index.astype(str), -counted.to_numpy()))]  # ties by name, as the store
     first, uniques = pd.factorize(values)  # a hash pass; then each distinct value is looked up once
     rank = pd.Index(order.index).get_indexer(uniques)
     return rank[first].astype(np.int64), [str(v) for v in order.index]
@@ -549,7 +550,9 @@ def left_out_text(counts: Mapping[str, int], lead: str = "Left out") -> str:
     """'Left out: 12 undated, 19 hypothetical or planned' (empty when nothing is left out)."""
     if not counts:
         return ""
-    parts = [f"{n:,} {LEFT_OUT_WORDS.get(name, name)}" for name, n in counts.items()]
+    order = {name: i for i, name in enumerate(LEFT_OUT_WORDS)}  # one order, whoever counted
+    named = sorted(counts.items(), key=lambda item: order.get(item[0], len(order)))
+    parts = [f"{n:,} {LEFT_OUT_WORDS.get(name, name)}" for name, n in named]
     return f"{lead}: " + ", ".join(parts)
 
 

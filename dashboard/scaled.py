@@ -65,14 +65,15 @@ def _size_uncached(location: str, data_version: int) -> int:
 
 
 def use_queries(location: str) -> bool:
-    """Whether the store is large enough to be queried rather than loaded (False for one that cannot be read:
-    the loader says why)."""
+    """Whether the store is large enough to be queried rather than loaded (False for one that cannot be read or
+    holds nothing: the loader says why)."""
     threshold = query_threshold()
     try:
         where, data_version, _ = stamp_of(location)
-        return threshold == 0 or _cached_size(where, data_version) >= threshold
+        size = _cached_size(where, data_version)
     except (store.StoreError, LookupError, OSError):
         return False
+    return size > 0 and size >= threshold  # an empty store is loaded: its pages say how to fill it
 
 
 @dataclass(frozen=True)
@@ -155,9 +156,7 @@ def _summary_uncached(location: str, data_version: int, corrections_version: int
     names = labels.lane_names(pd.Series(sources, dtype=object), pd.Series(known, dtype=bool)) if sources else {}
     lanes = {source: str(names[source]) for source in sources}
     titles = frozenset(lane for source, lane in lanes.items() if source not in outlets)
-    return Summary(
-        location, data_version, extent, counts, len(documents), lanes, titles, None, corrections_version
-    )
+    return Summary(location, data_version, extent, counts, len(documents), lanes, titles, None, corrections_version)
 
 
 def load_summary(location: str) -> Summary:
