@@ -1,6 +1,8 @@
 """Dashboard speed: filter + figures + serialisation per rerun, figure size, and whole-app reruns (AppTest).
 
 Usage: python benchmarks/dashboard.py [--sizes 100000 1000000] [--no-app] [--stores files sqlite postgresql]
+       python benchmarks/dashboard.py --scaled [--sizes 1000000] [--documents 100000] [--stores ...]
+(--scaled: a large store, queried by the store: benchmarks/dashboard_scaled.py)
 
 The AppTest runs go through each store (a folder of files, a SQLite file, a PostgreSQL schema made for the run
 and dropped after it): the first run, reruns after filter changes, and a change saved by one session and seen
@@ -357,6 +359,11 @@ def print_store_table(n: int, results: dict[str, dict[str, Timing]]) -> None:
 
 
 def main() -> None:
+    if "--scaled" in sys.argv:  # a large store through the store-side queries: its own benchmark
+        from benchmarks import dashboard_scaled
+
+        dashboard_scaled.main(sys.argv[1:])
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--no-app", action="store_true", help="skip the AppTest runs")

@@ -493,8 +493,8 @@ def combine(masks: Mapping[str, np.ndarray], n: int, skip: str | None = None) ->
 
 
 LEFT_OUT_WORDS = {
-    "out_of_range": "outside the date range",
     "undated": "undated",
+    "out_of_range": "outside the date range",
     "sources": "by the source filter",
     "actors": "by the actor filter",
     "event_types": "by the event type filter",
