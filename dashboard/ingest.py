@@ -28,6 +28,7 @@ the same store and an upload cannot lose each other's documents.
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -186,6 +187,36 @@ def read_uploads(
     return found, origin
 
 
+LARGE_BATCH = 100  # documents from which an upload is shared among worker processes
+
+
+def upload_jobs(n_documents: int, environ: dict[str, str] | None = None) -> int:
+    """Processes that extract an upload: one for a small batch; for LARGE_BATCH documents or more,
+    DATELINE_UPLOAD_JOBS (0: one per CPU; default: one per CPU, at most 4, each loading the model once)."""
+    if n_documents < LARGE_BATCH:
+        return 1
+    raw = (os.environ if environ is None else environ).get("DATELINE_UPLOAD_JOBS", "")
+    cpus = os.cpu_count() or 1
+    try:
+        wanted = int(raw) if raw.strip() else min(cpus, 4)
+    except ValueError:
+        wanted = min(cpus, 4)
+    return max(1, min(cpus if wanted <= 0 else wanted, n_documents))
+
+
+def _counting_words(progress: Progress | None, fresh: list[documents.Document], workers: int) -> Progress | None:
+    """The progress callback, told the words done so far (the batch's mean per document: a worker reports a
+    chunk at a time) and the workers, for a large batch."""
+    if progress is None or len(fresh) < LARGE_BATCH:
+        return progress
+    mean = sum(len(doc.text.split()) for doc in fresh) / len(fresh)
+
+    def tick(done: int, total: int, doc_id: str) -> None:
+        progress(done, total, doc_id, words=round(done * mean), workers=workers)  # type: ignore[call-arg]
+
+    return tick
+
+
 def extract_uploads(
     files: list[tuple[str, bytes]],
     store: Store | str | Path,
@@ -222,7 +253,9 @@ def extract_uploads(
                 else:
                     by_sha[sha] = doc.doc_id
                     fresh.append(doc)
-            extraction = pipeline.extract_documents(fresh, progress=progress) if fresh else None
+            jobs = upload_jobs(len(fresh))
+            ticks = _counting_words(progress, fresh, jobs)
+            extraction = pipeline.extract_documents(fresh, jobs, progress=ticks) if fresh else None
             events = extraction.events if extraction else schema.events_frame()
             docs = extraction.documents if extraction else schema.documents_frame()
             failures = extraction.problems if extraction else []

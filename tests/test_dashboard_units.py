@@ -581,3 +581,53 @@ def test_upload_progress_says_the_rate_and_time_left_once_measurable() -> None:
     assert (
         done == f"300 of 300 documents · 10 a second · {components.md_text('[x](http://h)')}"
     )  # a name is text, not a link
+
+
+def test_large_upload_progress_says_words_a_second_and_workers() -> None:
+    text = components.progress_text(200, 400, "d", started=0.0, now=20.0, words=60_000, workers=2)
+    assert text == "200 of 400 documents · 10 a second · 3,000 words a second · 2 workers · about 20 s left · d"
+    assert "1 worker ·" in components.progress_text(1, 400, "d", started=0.0, now=0.5, workers=1)
+
+
+def test_large_uploads_are_shared_among_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import ingest
+    from extract.documents import Document
+
+    monkeypatch.setattr(ingest.os, "cpu_count", lambda: 8)
+    assert ingest.upload_jobs(ingest.LARGE_BATCH - 1, {}) == 1
+    assert ingest.upload_jobs(ingest.LARGE_BATCH, {}) == 4
+    assert ingest.upload_jobs(ingest.LARGE_BATCH, {"DATELINE_UPLOAD_JOBS": "0"}) == 8
+    assert ingest.upload_jobs(ingest.LARGE_BATCH, {"DATELINE_UPLOAD_JOBS": "2"}) == 2
+    assert ingest.upload_jobs(ingest.LARGE_BATCH, {"DATELINE_UPLOAD_JOBS": "many"}) == 4
+    seen: list[tuple] = []
+    docs = [Document(doc_id=f"d{i}", text="one two three four", path="") for i in range(ingest.LARGE_BATCH)]
+    tick = ingest._counting_words(lambda *args, **kw: seen.append((args, kw)), docs, 3)
+    tick(10, 100, "d9")
+    assert seen == [((10, 100, "d9"), {"words": 40, "workers": 3})]
+    plain = lambda *args: None  # noqa: E731
+    assert ingest._counting_words(plain, docs[:5], 1) is plain  # a small batch: documents only
+
+
+def test_a_large_upload_extracted_by_two_workers_stores_what_one_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import ingest
+    from extract.store import open_store
+
+    lines = [
+        json.dumps({"id": f"n{i}", "text": f"On March {i + 1}, 2024, Russia and Cuba signed agreement number {i}."})
+        for i in range(6)
+    ]
+    files = [("batch.jsonl", "\n".join(lines).encode())]
+    monkeypatch.setattr(ingest, "LARGE_BATCH", 4)
+    seen: list[dict] = []
+    tables = []
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("DATELINE_UPLOAD_JOBS", jobs)
+        where = tmp_path / f"jobs{jobs}"
+        report = ingest.extract_uploads(files, where, lambda *a, **kw: seen.append(kw), actor=LOCAL)
+        assert report.documents_added == 6 and not report.error, report
+        tables.append(open_store(where).read_events().sort_values("event_id").reset_index(drop=True))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    assert len(tables[0]) >= 6
+    assert {kw["workers"] for kw in seen} == {1, 2} and seen[-1]["words"] > 0
