@@ -79,27 +79,45 @@ def month_histogram(
     kinds = events["_type_code"].to_numpy()[dated]
     length_days = (events["_end_excl"] - events["date_start"]).dt.days.to_numpy()[dated]
     coarse = length_days > MONTH_DAYS
+    if not len(months):
+        return month_counts_histogram(
+            np.zeros(0, np.int64), np.zeros((0, len(EVENT_TYPES)), np.int64), None, x_range, unit
+        )
+    lo, hi = int(months.min()), int(months.max())
+    if coarse.any():
+        hi = max(hi, int(last[coarse].max()))
+    if x_range is not None:
+        lo = max(lo, int(np.datetime64(x_range[0], "M").astype(np.int64)))
+        hi = min(hi, int(np.datetime64(x_range[1], "M").astype(np.int64)))
+    width = max(hi - lo + 1, 1)
+    fine = ~coarse & (kinds >= 0) & (months >= lo) & (months <= hi)
+    counts = np.bincount(
+        (months[fine] - lo) * len(EVENT_TYPES) + kinds[fine], minlength=width * len(EVENT_TYPES)
+    ).reshape(width, len(EVENT_TYPES))
+    spread = _spread_counts(months[coarse], last[coarse], lo, hi) if coarse.any() else np.zeros(width)
+    return month_counts_histogram(np.arange(lo, lo + width), counts, spread, x_range, unit)
+
+
+def month_counts_histogram(
+    grid: np.ndarray,
+    counts: np.ndarray,
+    spread: np.ndarray | None,
+    x_range: tuple[dt.date, dt.date] | None = None,
+    unit: str = "events",
+) -> go.Figure:
+    """The events-per-month chart from counts: `grid` (months since 1970-01), `counts[month, EVENT_TYPES]` and
+    `spread[month]` (the longer periods' share of each month), as `extract.store.query.Histogram.per_month`
+    gives them for a store too large to load."""
     traces: list[dict[str, object]] = []
     top = 0.0
-    if len(months):
-        lo, hi = int(months.min()), int(months.max())
-        if coarse.any():
-            hi = max(hi, int(last[coarse].max()))
-        if x_range is not None:
-            lo = max(lo, int(np.datetime64(x_range[0], "M").astype(np.int64)))
-            hi = min(hi, int(np.datetime64(x_range[1], "M").astype(np.int64)))
-        width = max(hi - lo + 1, 1)
-        grid = np.arange(lo, lo + width)
+    width = len(grid)
+    if width:
+        spread = np.zeros(width) if spread is None else spread
         starts = grid.astype("datetime64[M]")
         days = ((grid + 1).astype("datetime64[M]").astype("datetime64[D]") - starts.astype("datetime64[D]")).astype(
             np.int64
         )
         labels = np.datetime_as_string(starts, unit="M")
-        fine = ~coarse & (kinds >= 0) & (months >= lo) & (months <= hi)
-        counts = np.bincount(
-            (months[fine] - lo) * len(EVENT_TYPES) + kinds[fine], minlength=width * len(EVENT_TYPES)
-        ).reshape(width, len(EVENT_TYPES))
-        spread = _spread_counts(months[coarse], last[coarse], lo, hi) if coarse.any() else np.zeros(width)
         top = float((counts.sum(axis=1) + spread).max()) if width else 0.0
         bar = {"width": days * DAY_MS * 0.92, "offset": 0}
         for k, kind in enumerate(EVENT_TYPES):

@@ -143,8 +143,8 @@ def timeline_figure(
     lane_by: str = "source",
     x_range: tuple[dt.date, dt.date] | None = None,
     *,
-    lane_limit: int = LANE_LIMIT,
-    max_points: int = MAX_POINTS,
+    lane_limit: int | None = None,
+    max_points: int | None = None,
     height: int | None = None,
     titles: set[str] | None = None,
 ) -> go.Figure:
@@ -159,8 +159,8 @@ def timeline_figure(
         lane_by,
         x_range,
         undated=int((~events["_dated"]).sum()),
-        lane_limit=lane_limit,
-        max_points=max_points,
+        lane_limit=LANE_LIMIT if lane_limit is None else lane_limit,
+        max_points=MAX_POINTS if max_points is None else max_points,
         height=height,
         titles=titles or set(),
         grouped=False,
@@ -172,8 +172,8 @@ def group_timeline_figure(
     lane_by: str = "source",
     x_range: tuple[dt.date, dt.date] | None = None,
     *,
-    lane_limit: int = LANE_LIMIT,
-    max_points: int = MAX_POINTS,
+    lane_limit: int | None = None,
+    max_points: int | None = None,
     titles: set[str] | None = None,
 ) -> go.Figure:
     """Events (groups) on lanes: one mark each, bigger the more sources report it, with whiskers over the
@@ -187,8 +187,8 @@ def group_timeline_figure(
         lane_by,
         x_range,
         undated=int((~groups["_dated"]).sum()),
-        lane_limit=lane_limit,
-        max_points=max_points,
+        lane_limit=LANE_LIMIT if lane_limit is None else lane_limit,
+        max_points=MAX_POINTS if max_points is None else max_points,
         height=None,
         titles=titles or set(),
         grouped=True,
@@ -231,10 +231,93 @@ def _marks_figure(
     rows = rows.assign(_code=codes)
     is_span = rows["_span"].to_numpy(dtype=bool)
     dense = _dense_lanes(codes, is_span, len(lanes), lane_limit, max_points)
-    aggregated = {lanes[i] for i in np.flatnonzero(dense)}
+    aggregated = [lanes[i] for i in np.flatnonzero(dense)]
     in_dense = dense[codes] if len(codes) else np.zeros(0, dtype=bool)
-    span = _x_span(x_range, rows)
-    detail = _layout_marks(rows[~in_dense], span)
+    totals = _monthly_totals(rows, codes, lanes, in_dense) if aggregated else None
+    return _draw(
+        rows[~in_dense],
+        lanes,
+        merged,
+        aggregated,
+        totals,
+        _x_span(x_range, rows),
+        x_range,
+        undated=undated,
+        height=height,
+        titles=titles,
+        grouped=grouped,
+    )
+
+
+def store_timeline_figure(
+    marks: pd.DataFrame,
+    lanes: pd.DataFrame,
+    dense: tuple[str, ...] | list[str],
+    months: pd.DataFrame,
+    lane_by: str,
+    x_range: tuple[dt.date, dt.date],
+    *,
+    names: dict[str, str] | None = None,
+    titles: set[str] | None = None,
+    grouped: bool = True,
+    undated: int = 0,
+) -> go.Figure:
+    """The timeline of a store too large to load (extract/store/query.py `Query.timeline`): the same drawing
+    as `timeline_figure` / `group_timeline_figure`, from the lanes the store counted (lane, n: every lane,
+    'Several sources' first, then the busiest), the lanes it drew as monthly totals (`dense`; their totals in
+    `months`: lane, month since 1970-01, n), and the other lanes' marks (`marks`: prepared rows with `_id` and
+    `_lane_key`, the lane they are counted in). `names`: a lane's name as shown (a source's lane name)."""
+    names = names or {}
+    keys = [str(k) for k in lanes["lane"]]
+    shown = [names.get(k, k) or "(unknown)" for k in keys]
+    code_of = {k: i for i, k in enumerate(keys)}
+    merged = 0
+    if len(shown) > MAX_LANES:
+        merged = len(shown) - (MAX_LANES - 1)
+        shown = [*shown[: MAX_LANES - 1], f"{merged:,} other {lane_by}s"]
+        code_of = {k: min(i, MAX_LANES - 1) for k, i in code_of.items()}
+    codes = np.asarray([code_of.get(str(k), 0) for k in marks["_lane_key"]], dtype=np.int64)
+    rows = marks.assign(_code=codes)
+    aggregated = [names.get(k, k) or "(unknown)" for k in dense]
+    totals = None
+    if len(dense) and len(months):
+        cells = months.assign(code=[code_of.get(str(k), 0) for k in months["lane"]])
+        cells = cells.groupby(["code", "month"], as_index=False)["n"].sum()
+        totals = _totals_trace(
+            cells["code"].to_numpy(np.int64), cells["month"].to_numpy(np.int64), cells["n"].to_numpy(np.int64), shown
+        )
+    return _draw(
+        rows,
+        shown,
+        merged,
+        aggregated,
+        totals,
+        _x_span(x_range, rows),
+        x_range,
+        undated=undated,
+        height=None,
+        titles=titles or set(),
+        grouped=grouped,
+    )
+
+
+def _draw(
+    rows: pd.DataFrame,
+    lanes: list[str],
+    merged: int,
+    aggregated: list[str],
+    totals: dict[str, object] | None,
+    span: tuple[np.datetime64, np.datetime64],
+    x_range: tuple[dt.date, dt.date] | None,
+    *,
+    undated: int,
+    height: int | None,
+    titles: set[str],
+    grouped: bool,
+) -> go.Figure:
+    """The figure: the marks drawn one by one (`rows`, with their lane `_code`), the monthly totals' trace of
+    the lanes too dense for that, labels, the style legend and the lanes."""
+    detail = _layout_marks(rows, span)
     detail_span = detail["_bar"].to_numpy(dtype=bool)
 
     traces: list[dict[str, object]] = []
@@ -256,8 +339,8 @@ def _marks_figure(
         present.add("faded")
     if grouped and (detail["n_sources"].to_numpy() > 1).any():
         present.add("size")
-    if aggregated:
-        traces.append(_monthly_totals(rows, codes, lanes, in_dense))
+    if totals is not None:
+        traces.append(totals)
     extra = SEVERAL_EXTRA if grouped and lanes[:1] == [grp.SEVERAL] else 0.0
     labelled = _place_labels(detail, span, grouped, extra) if len(detail) else detail.iloc[0:0]
     if len(labelled):
@@ -333,7 +416,7 @@ def _marks_figure(
         ]
         + _leaders(labelled),
         "meta": {
-            "aggregated": sorted(aggregated),
+            "aggregated": sorted(set(aggregated)),
             "lanes": lanes,
             "merged_lanes": merged,
             "drawn": len(detail),
@@ -543,8 +626,11 @@ def _monthly_totals(rows: pd.DataFrame, codes: np.ndarray, lanes: list[str], in_
     width = int(months.max()) - first + 1
     flat = np.bincount(lane_of * width + (months - first), minlength=len(lanes) * width)
     cells = np.flatnonzero(flat)
-    n = flat[cells]
-    cell_lane, cell_month = cells // width, cells % width + first
+    return _totals_trace(cells // width, cells % width + first, flat[cells], lanes)
+
+
+def _totals_trace(cell_lane: np.ndarray, cell_month: np.ndarray, n: np.ndarray, lanes: list[str]) -> dict[str, object]:
+    """One grey cell per lane and month (months since 1970-01), darker with more events."""
     starts = cell_month.astype("datetime64[M]")
     days = ((cell_month + 1).astype("datetime64[M]").astype("datetime64[D]") - starts.astype("datetime64[D]")).astype(
         np.int64
@@ -561,7 +647,7 @@ def _monthly_totals(rows: pd.DataFrame, codes: np.ndarray, lanes: list[str], in_
         "width": 0.8,
         "marker": {"color": np.log10(n), "colorscale": [[0, "#d9d9d9"], [1, "#252525"]], "cmin": 0},
         "name": "events per month",
-        "customdata": np.full(len(cells), ""),
+        "customdata": np.full(len(n), ""),
         "hovertext": np.char.add(hover, "</i>"),
         "hovertemplate": HOVER,
     }

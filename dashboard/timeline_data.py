@@ -38,6 +38,7 @@ class TimelineParts:
     undated: pd.DataFrame  # what happened, source, written as, why undated
     undated_documents: pd.DataFrame  # articles with no publication date, and why
     sources_without_lane: dict[str, str] = field(default_factory=dict)  # source -> why it has no lane
+    n_undated_documents: int | None = None  # articles without a publication date (None: all are listed)
 
 
 def titles_in(ds: data.Dataset) -> set[str]:

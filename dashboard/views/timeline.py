@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, groups, labels, timeline_data
+from dashboard import charts, groups, labels, scaled_timeline, timeline_data
 from dashboard.components import event_details, md_text
 from dashboard.data import DEFAULT_FROM, DEFAULT_TO, left_out_text
 from dashboard.panel import event_panel
@@ -146,16 +146,21 @@ if not view.count:
     st.stop()
 
 order = st.session_state.get("tl_order") or ORDERS[0]
-parts = timeline_data.timeline_parts(
-    ds,
-    view.masks,
-    view.keep,
-    mode=mode,
-    lane_by=lane_by,
-    x_range=(start, end),
-    newest_first=order == ORDERS[0],
-    titles=timeline_data.titles_in(ds),
-)
+if view.scaled:  # a large store: the store counts and picks what is drawn (dashboard/scaled_timeline.py)
+    parts = scaled_timeline.timeline_parts(
+        view, mode=mode, lane_by=lane_by, x_range=(start, end), newest_first=order == ORDERS[0]
+    )
+else:
+    parts = timeline_data.timeline_parts(
+        ds,
+        view.masks,
+        view.keep,
+        mode=mode,
+        lane_by=lane_by,
+        x_range=(start, end),
+        newest_first=order == ORDERS[0],
+        titles=timeline_data.titles_in(ds),
+    )
 unit = "events" if mode == EVENTS else "reports"
 if mode == EVENTS:
     headline = (
@@ -227,7 +232,7 @@ st.caption(
 pick = st.session_state.get(PICK) or {}
 link = st.query_params.get("event")
 if not pick.get("ids") and link:
-    if groups.row_of(ds.groups, link) is not None:
+    if scaled_timeline.event_exists(view, link) if view.scaled else groups.row_of(ds.groups, link) is not None:
         pick = {"where": "link", "ids": [link], "mode": EVENTS}
     else:
         st.info(
@@ -239,6 +244,12 @@ if not pick.get("ids") and link:
 
 def _show_pick() -> None:
     ids = pick.get("ids") or []
+    if view.scaled:
+        if pick.get("mode") == REPORTS and mode == REPORTS:
+            scaled_timeline.show_reports(view, ids)
+        elif pick.get("mode") != REPORTS:
+            scaled_timeline.show_events(view, ids)
+        return
     if pick.get("mode") == REPORTS and mode == REPORTS:
         chosen = ds.events[view.keep & ds.events["event_id"].isin(ids).to_numpy()].sort_values("date_start")
         st.subheader(f"{len(chosen):,} selected report{'s' if len(chosen) != 1 else ''}")
@@ -322,10 +333,12 @@ if parts.n_undated:
         },
     )
 if not undated_docs.empty:
+    n_docs = parts.n_undated_documents or len(undated_docs)
     st.caption(
-        f"{len(undated_docs):,} article{'s have' if len(undated_docs) != 1 else ' has'} no publication date, so "
+        f"{n_docs:,} article{'s have' if n_docs != 1 else ' has'} no publication date, so "
         "dates written relative to it ('on Tuesday', 'last week') cannot be resolved unless other sources "
-        "date the same events."
+        "date the same events"
+        + (f" (the first {len(undated_docs):,} are listed)." if n_docs > len(undated_docs) else ".")
     )
     st.dataframe(
         undated_docs.drop(columns=["doc_id"]).assign(outlet=undated_docs["outlet"].replace("", "unknown")),

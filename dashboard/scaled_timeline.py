@@ -1,0 +1,290 @@
+"""The Timeline page over a store too large to load (dashboard/scaled.py): the same `TimelineParts` as
+dashboard/timeline_data.py computes in memory, from the store's answers (extract/store/query.py and
+extract/store/query_details.py). Only what is drawn or listed travels: the lanes' counts, the dense lanes'
+monthly totals, at most MAX_POINTS marks (with the reports behind them, to style and label them as the
+in-memory chart does), the histogram's monthly counts, the chronology's rows and the first undated ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, groups, labels, timeline_chart
+from dashboard.components import event_details
+from dashboard.panel import event_panel
+from dashboard.scaled import QueryView, Summary
+from dashboard.timeline_data import CHRONOLOGY_ROWS, EVENTS, UNDATED_ROWS, TimelineParts, _undated_frame
+from extract import store
+from extract.store.query import EVENTS as Q_EVENTS
+from extract.store.query import REPORTS as Q_REPORTS
+from extract.store.query import QueryFilters
+from extract.store.query_details import Details
+
+MAX_PANELS = 5
+
+
+def _unit(mode: str) -> str:
+    return Q_EVENTS if mode == EVENTS else Q_REPORTS
+
+
+def _documents_uncached(location: str, version: int) -> pd.DataFrame:
+    """The store's documents table (a row per article, no text), once per store version."""
+    return store.open_store(location).read_documents()
+
+
+_documents_cached = st.cache_resource(max_entries=2, show_spinner=False)(_documents_uncached)
+
+
+def documents(summary: Summary) -> pd.DataFrame:
+    """The documents table of the summary's store version."""
+    try:
+        return _documents_cached(summary.location, summary.version)
+    except (store.StoreError, LookupError, OSError):
+        return data.empty_table("documents")
+
+
+def prepare_reports(rows: pd.DataFrame, summary: Summary, docs: pd.DataFrame) -> pd.DataFrame:
+    """Reports (the events table's columns) with the derived columns the chart, the panel and the lists read
+    (data.prepare_events; `_lane`: the source's lane name over the whole store; `_why_undated`)."""
+    if not len(rows):
+        rows = data.empty_table("events")
+    prepared = data.prepare_events(rows.drop(columns=[c for c in ("rid", "ord", "lane") if c in rows]))
+    ids = set(prepared["doc_id"].astype(str))
+    part = docs[docs["doc_id"].astype(str).isin(ids)] if len(docs) else docs
+    out = data.with_documents(prepared, part)
+    lanes = summary.source_lanes
+    out["_lane"] = [lanes.get(s, s) for s in out["source"].astype(str)]
+    return out
+
+
+def event_frame(
+    details: Details, keys: Sequence[str], summary: Summary, docs: pd.DataFrame, table: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """(the events' reports, prepared; their group frame, as dashboard/groups.py builds it; each report's row in
+    it) for a few events. `table`: their rows of the groups table when already read."""
+    members = details.members(keys)
+    reports = prepare_reports(members, summary, docs)
+    if table is None:
+        named = [str(k) for k in keys] + [str(g) for g in reports["event_group"] if str(g)]
+        table = details.groups(named)
+    frame, of_event = groups.build_groups(reports, table.reset_index(drop=True) if len(table) else pd.DataFrame())
+    return reports, frame, of_event
+
+
+def _chronology(rows: pd.DataFrame) -> pd.DataFrame:
+    """The chronology table's columns (groups.chronology) from the store's rows."""
+    if not len(rows):
+        return pd.DataFrame(columns=["when", "what", "sources", "agreement", "type", "event_group"])
+    start = rows["date_start"]
+    end = rows["date_end"].where(rows["date_end"].notna() & (rows["date_end"] >= start), start)
+    when, _ = labels.date_columns(rows.assign(date_end=end))
+    return pd.DataFrame(
+        {
+            "when": when,
+            "what": rows["summary"].to_numpy(),
+            "sources": rows["n_sources"].to_numpy(),
+            "agreement": rows["date_agreement"].astype(str).map(groups.AGREEMENT_WORDS).fillna("").to_numpy(),
+            "type": rows["event_type"].to_numpy(),
+            "event_group": rows["event_group"].to_numpy(),
+        }
+    )
+
+
+def _marks(details: Details, rows: pd.DataFrame, mode: str, summary: Summary, docs: pd.DataFrame) -> pd.DataFrame:
+    """The timeline's rows (Timeline.rows) as the chart's prepared marks, with `_id` and `_lane_key`."""
+    if mode == EVENTS:
+        if not len(rows):
+            empty = groups.build_groups(prepare_reports(pd.DataFrame(), summary, docs), pd.DataFrame())[0]
+            return empty.assign(_id=pd.Series(dtype=object), _lane_key=pd.Series(dtype=object))
+        keys = [str(k) for k in rows["event_group"]]
+        stored = rows[[not k.startswith(groups.OWN_GROUP) for k in keys]].drop(columns="lane")
+        _, frame, _ = event_frame(details, keys, summary, docs, stored)
+        at = pd.Index(frame["event_group"].astype(str)).get_indexer(keys)
+        found = at >= 0
+        marks = frame.iloc[at[found]].reset_index(drop=True)
+        return marks.assign(_id=np.asarray(keys, dtype=object)[found], _lane_key=rows["lane"].to_numpy()[found])
+    prepared = prepare_reports(rows, summary, docs)
+    lane = rows["lane"].to_numpy() if len(rows) else np.zeros(0, dtype=object)
+    return prepared.assign(_id=prepared["event_id"].to_numpy(), _lane_key=lane)
+
+
+def timeline_parts(
+    view: QueryView,
+    *,
+    mode: str = EVENTS,
+    lane_by: str = "source",
+    x_range: tuple[dt.date, dt.date],
+    newest_first: bool = True,
+) -> TimelineParts:
+    """The Timeline page's content for a QueryView: the same parts as timeline_data.timeline_parts, from the
+    store (lanes beyond the chart's limits are monthly totals, counted by the store)."""
+    query, filters, summary = view.query, view.filters, view.summary
+    details = Details(query)
+    unit = _unit(mode)
+    docs = documents(summary)
+    counts = view.counts
+    if mode == EVENTS:
+        found = query.event_counts(filters)
+        n_marks, n_undated, left = found.dated, found.undated, dict(found.left_out)
+    else:
+        n_marks, left = counts.dated, dict(counts.left_out)
+        n_undated = -1  # from the list's count below
+    left.pop("undated", None)  # listed on the page, not left out
+    drawn = query.timeline(
+        filters, unit, lane_by, lane_limit=timeline_chart.LANE_LIMIT, max_points=timeline_chart.MAX_POINTS
+    )
+    marks = _marks(details, drawn.rows, mode, summary, docs)
+    figure = timeline_chart.store_timeline_figure(
+        marks,
+        drawn.lanes,
+        drawn.dense,
+        drawn.months,
+        lane_by,
+        x_range,
+        names=summary.source_lanes if lane_by == "source" else None,
+        titles=set(summary.title_lanes),
+        grouped=mode == EVENTS,
+    )
+    grid, per_type, spread = query.histogram(filters, unit).per_month(x_range)
+    histogram = charts.month_counts_histogram(
+        grid, per_type, spread, x_range, unit="events" if mode == EVENTS else "reports"
+    )
+    chronology = _chronology(query.chronology(filters, newest_first, CHRONOLOGY_ROWS))
+    n_listed, keys = details.undated(filters, unit, UNDATED_ROWS)
+    if mode != EVENTS:
+        n_undated = n_listed
+    undated = _undated(details, keys, mode, summary, docs)
+    by_source = details.sources(filters)
+    undated_docs, n_undated_docs = _undated_documents(details, filters, docs)
+    return TimelineParts(
+        mode=mode,
+        figure=figure,
+        histogram=histogram,
+        n_marks=n_marks,
+        n_reports=counts.dated,
+        n_sources=int((by_source["drawn"] > 0).sum()),
+        n_undated=n_undated,
+        left_out=left,
+        chronology=chronology,
+        n_chronology=found.dated if mode == EVENTS else query.event_counts(filters).dated,
+        undated=undated,
+        undated_documents=undated_docs,
+        sources_without_lane=_sources_without_lane(by_source, summary, figure, mode, lane_by),
+        n_undated_documents=n_undated_docs,
+    )
+
+
+def _undated(details: Details, keys: list[str], mode: str, summary: Summary, docs: pd.DataFrame) -> pd.DataFrame:
+    """The first undated events (or reports) that pass every filter but the date: what, source, as written, why."""
+    if not keys:
+        return _undated_frame()
+    if mode == EVENTS:
+        reports, frame, _ = event_frame(details, keys, summary, docs)
+        at = pd.Index(frame["event_group"].astype(str)).get_indexer(keys)
+        rows = frame.iloc[at[at >= 0]]
+        return _undated_frame(rows["summary"].to_numpy(), reports.iloc[rows["_best"].to_numpy()])
+    reports = prepare_reports(details.members([groups.OWN_GROUP + k for k in keys]), summary, docs)
+    return _undated_frame(reports["summary"].to_numpy(), reports)
+
+
+def _undated_documents(details: Details, filters: QueryFilters, docs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The first UNDATED_ROWS articles without a publication date, with their reports under the filters but the
+    date (and how many of those are undated), and how many such articles there are."""
+    columns = ["title", "outlet", "events", "undated", "why", "doc_id"]
+    missing = docs[docs["published"].isna()] if len(docs) else docs
+    if not len(missing):
+        return pd.DataFrame(columns=columns), 0
+    first = missing.head(UNDATED_ROWS)
+    ids = first["doc_id"].astype(str)
+    found = details.document_counts(filters, list(ids)).set_index("doc_id")  # type: ignore[arg-type]
+    total = ids.map(found["events"]).fillna(0).astype(int)
+    dated = ids.map(found["dated"]).fillna(0).astype(int)
+    frame = pd.DataFrame(
+        {
+            "title": first["title"].to_numpy(),
+            "outlet": first["outlet"].to_numpy(),
+            "events": total.to_numpy(),
+            "undated": (total - dated).to_numpy(),
+            "why": [labels.document_undated_reason(str(b)) for b in first["published_basis"]],
+            "doc_id": ids.to_numpy(),
+        }
+    )
+    return frame, len(missing)
+
+
+def _sources_without_lane(
+    by_source: pd.DataFrame, summary: Summary, figure: object, mode: str, lane_by: str
+) -> dict[str, str]:
+    """Sources whose reports pass the filters but the date and that have no lane of their own, and why (as
+    timeline_data._sources_without_lane)."""
+    if lane_by != "source" or not len(by_source):
+        return {}
+    meta = getattr(getattr(figure, "layout", None), "meta", None) or {}
+    if meta.get("merged_lanes"):
+        return {}
+    lanes = set(meta.get("lanes", []))
+    out: dict[str, str] = {}
+    for source, candidates, dated, drawn in by_source.itertuples(index=False):
+        if not candidates or summary.source_lanes.get(source, source) in lanes:
+            continue
+        if not dated:
+            out[source] = "only undated events, listed below"
+        elif not drawn:
+            out[source] = "no dated events in the date range"
+        elif mode == EVENTS:
+            out[source] = f"every event it reports is reported by other sources too (the '{groups.SEVERAL}' lane)"
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- what a click opens
+
+
+def event_exists(view: QueryView, key: str) -> bool:
+    """Whether the store holds the event a link names (a group's key, or '~' + an event id of its own)."""
+    details = Details(view.query)
+    _, frame, _ = event_frame(details, [key], view.summary, documents(view.summary))
+    return groups.row_of(frame, key) is not None
+
+
+def show_events(view: QueryView, keys: Sequence[str]) -> None:
+    """The panels of the picked events (at most MAX_PANELS), each with all its reports."""
+    details = Details(view.query)
+    docs = documents(view.summary)
+    head = list(dict.fromkeys(keys))[:MAX_PANELS]
+    reports, frame, of_event = event_frame(details, head, view.summary, docs)
+    found = [key for key in head if groups.row_of(frame, key) is not None]
+    if not found:
+        return
+    n_picked = len(found) + max(len(keys) - len(head), 0)
+    passing = details.passing(view.filters, list(reports["event_id"].astype(str)))
+    keep = reports["event_id"].astype(str).isin(passing).to_numpy()
+    part = docs[docs["doc_id"].astype(str).isin(set(reports["doc_id"].astype(str)))] if len(docs) else docs
+    ds = data.Dataset(
+        events=reports,
+        documents=part,
+        groups=frame,
+        group_of=of_event,
+        location=view.summary.location,
+        version=view.summary.version,
+    )
+    st.subheader("Selected event" if n_picked == 1 else f"{n_picked:,} selected events")
+    for key in found:
+        event_panel(ds, key, keep, view.filters)  # type: ignore[arg-type]
+    if n_picked > len(found):
+        st.caption(f"Showing the first {len(found)} of {n_picked:,} selected events.")
+
+
+def show_reports(view: QueryView, ids: Sequence[str]) -> None:
+    """The picked reports that pass the filters, in date order, with their details."""
+    details = Details(view.query)
+    docs = documents(view.summary)
+    passing = details.passing(view.filters, list(ids))
+    rows = details.members([groups.OWN_GROUP + i for i in ids if i in passing])
+    chosen = prepare_reports(rows, view.summary, docs).sort_values("date_start", kind="stable")
+    st.subheader(f"{len(chosen):,} selected report{'s' if len(chosen) != 1 else ''}")
+    event_details(chosen, docs, view.filters)  # type: ignore[arg-type]
