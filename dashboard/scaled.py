@@ -156,9 +156,7 @@ def _summary_uncached(location: str, data_version: int, corrections_version: int
     names = labels.lane_names(pd.Series(sources, dtype=object), pd.Series(known, dtype=bool)) if sources else {}
     lanes = {source: str(names[source]) for source in sources}
     titles = frozenset(lane for source, lane in lanes.items() if source not in outlets)
-    return Summary(
-        location, data_version, extent, counts, len(documents), lanes, titles, None, corrections_version
-    )
+    return Summary(location, data_version, extent, counts, len(documents), lanes, titles, None, corrections_version)
 
 
 def load_summary(location: str) -> Summary:

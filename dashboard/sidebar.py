@@ -213,9 +213,7 @@ def render_sidebar(ds: Facts) -> View | QueryView:
     view, counts = _view(ds, filters)
     sb = st.sidebar
     left = view.left_out_text()
-    sb.markdown(
-        f"**{view.count:,}** of {view.total:,} events match" + (f"  \n:small[:gray[{left}]]" if left else "")
-    )
+    sb.markdown(f"**{view.count:,}** of {view.total:,} events match" + (f"  \n:small[:gray[{left}]]" if left else ""))
     for note in st.session_state.pop("_link_notes", None) or ():
         sb.warning(md_text(note), icon=":material/link_off:")
     low, high = widget_date_bounds(ds)
