@@ -24,6 +24,7 @@ from extract.store.query import EVENTS as Q_EVENTS
 from extract.store.query import REPORTS as Q_REPORTS
 from extract.store.query import QueryFilters
 from extract.store.query_details import Details
+from extract.store.query_timeline import timeline_pass
 
 MAX_PANELS = 5
 
@@ -135,9 +136,17 @@ def timeline_parts(
         n_marks, left = counts.dated, dict(counts.left_out)
         n_undated = -1  # from the list's count below
     left.pop("undated", None)  # listed on the page, not left out
-    drawn = query.timeline(
-        filters, unit, lane_by, lane_limit=timeline_chart.LANE_LIMIT, max_points=timeline_chart.MAX_POINTS
+    page = timeline_pass(
+        query,
+        filters,
+        unit,
+        lane_by,
+        newest_first=newest_first,
+        chronology_rows=CHRONOLOGY_ROWS,
+        lane_limit=timeline_chart.LANE_LIMIT,
+        max_points=timeline_chart.MAX_POINTS,
     )
+    drawn = page.timeline
     marks = _marks(details, drawn.rows, mode, summary, docs)
     figure = timeline_chart.store_timeline_figure(
         marks,
@@ -150,11 +159,12 @@ def timeline_parts(
         titles=set(summary.title_lanes),
         grouped=mode == EVENTS,
     )
-    grid, per_type, spread = query.histogram(filters, unit).per_month(x_range)
+    grid, per_type, spread = page.histogram.per_month(x_range)
     histogram = charts.month_counts_histogram(
         grid, per_type, spread, x_range, unit="events" if mode == EVENTS else "reports"
     )
-    chronology = _chronology(query.chronology(filters, newest_first, CHRONOLOGY_ROWS))
+    rows = page.chronology if page.chronology is not None else query.chronology(filters, newest_first, CHRONOLOGY_ROWS)
+    chronology = _chronology(rows)
     n_listed, keys = details.undated(filters, unit, UNDATED_ROWS)
     if mode != EVENTS:
         n_undated = n_listed
