@@ -22,7 +22,6 @@ from dashboard.timeline_data import CHRONOLOGY_ROWS, EVENTS, UNDATED_ROWS, Timel
 from extract import store
 from extract.store.query import EVENTS as Q_EVENTS
 from extract.store.query import REPORTS as Q_REPORTS
-from extract.store.query import QueryFilters
 from extract.store.query_details import Details
 from extract.store.query_timeline import timeline_pass
 
@@ -128,14 +127,8 @@ def timeline_parts(
     details = Details(query)
     unit = _unit(mode)
     docs = documents(summary)
+    missing = docs[docs["published"].isna()] if len(docs) else docs
     counts = view.counts
-    if mode == EVENTS:
-        found = query.event_counts(filters)
-        n_marks, n_undated, left = found.dated, found.undated, dict(found.left_out)
-    else:
-        n_marks, left = counts.dated, dict(counts.left_out)
-        n_undated = -1  # from the list's count below
-    left.pop("undated", None)  # listed on the page, not left out
     page = timeline_pass(
         query,
         filters,
@@ -143,9 +136,17 @@ def timeline_parts(
         lane_by,
         newest_first=newest_first,
         chronology_rows=CHRONOLOGY_ROWS,
+        undated_rows=UNDATED_ROWS,
+        doc_ids=list(missing["doc_id"].astype(str)[:UNDATED_ROWS]),
         lane_limit=timeline_chart.LANE_LIMIT,
         max_points=timeline_chart.MAX_POINTS,
     )
+    if mode == EVENTS:
+        found = query.event_counts(filters)
+        n_marks, n_chronology, left = page.n_marks, page.n_marks, dict(found.left_out)
+    else:
+        n_marks, n_chronology, left = counts.dated, query.event_counts(filters).dated, dict(counts.left_out)
+    left.pop("undated", None)  # listed on the page, not left out
     drawn = page.timeline
     marks = _marks(details, drawn.rows, mode, summary, docs)
     figure = timeline_chart.store_timeline_figure(
@@ -165,27 +166,23 @@ def timeline_parts(
     )
     rows = page.chronology if page.chronology is not None else query.chronology(filters, newest_first, CHRONOLOGY_ROWS)
     chronology = _chronology(rows)
-    n_listed, keys = details.undated(filters, unit, UNDATED_ROWS)
-    if mode != EVENTS:
-        n_undated = n_listed
-    undated = _undated(details, keys, mode, summary, docs)
-    by_source = details.sources(filters)
-    undated_docs, n_undated_docs = _undated_documents(details, filters, docs)
+    undated = _undated(details, page.undated, mode, summary, docs)
+    undated_docs = _undated_documents(page.documents, missing)
     return TimelineParts(
         mode=mode,
         figure=figure,
         histogram=histogram,
         n_marks=n_marks,
         n_reports=counts.dated,
-        n_sources=int((by_source["drawn"] > 0).sum()),
-        n_undated=n_undated,
+        n_sources=int((page.sources["drawn"] > 0).sum()),
+        n_undated=page.n_undated,
         left_out=left,
         chronology=chronology,
-        n_chronology=found.dated if mode == EVENTS else query.event_counts(filters).dated,
+        n_chronology=n_chronology,
         undated=undated,
         undated_documents=undated_docs,
-        sources_without_lane=_sources_without_lane(by_source, summary, figure, mode, lane_by),
-        n_undated_documents=n_undated_docs,
+        sources_without_lane=_sources_without_lane(page.sources, summary, figure, mode, lane_by),
+        n_undated_documents=len(missing),
     )
 
 
@@ -202,19 +199,18 @@ def _undated(details: Details, keys: list[str], mode: str, summary: Summary, doc
     return _undated_frame(reports["summary"].to_numpy(), reports)
 
 
-def _undated_documents(details: Details, filters: QueryFilters, docs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The first UNDATED_ROWS articles without a publication date, with their reports under the filters but the
-    date (and how many of those are undated), and how many such articles there are."""
+def _undated_documents(found: pd.DataFrame, missing: pd.DataFrame) -> pd.DataFrame:
+    """The first UNDATED_ROWS articles without a publication date (`missing`), with their reports under the
+    filters but the date (`found`: doc_id, events, dated) and how many of those are undated."""
     columns = ["title", "outlet", "events", "undated", "why", "doc_id"]
-    missing = docs[docs["published"].isna()] if len(docs) else docs
     if not len(missing):
-        return pd.DataFrame(columns=columns), 0
+        return pd.DataFrame(columns=columns)
     first = missing.head(UNDATED_ROWS)
     ids = first["doc_id"].astype(str)
-    found = details.document_counts(filters, list(ids)).set_index("doc_id")  # type: ignore[arg-type]
+    found = found.set_index("doc_id")
     total = ids.map(found["events"]).fillna(0).astype(int)
     dated = ids.map(found["dated"]).fillna(0).astype(int)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "title": first["title"].to_numpy(),
             "outlet": first["outlet"].to_numpy(),
@@ -224,7 +220,6 @@ def _undated_documents(details: Details, filters: QueryFilters, docs: pd.DataFra
             "doc_id": ids.to_numpy(),
         }
     )
-    return frame, len(missing)
 
 
 def _sources_without_lane(

@@ -1,7 +1,8 @@
-"""The Timeline page's store-side work in one pass: the marks that pass the filters are made once (a temporary
-table), and the lanes, the dense lanes' monthly totals, the marks to draw, the events per month and the
-chronology are all read from it, instead of one scan of the whole table each (`Query.timeline`,
-`Query.histogram`, `Query.chronology` answer the same, separately).
+"""The Timeline page's store-side work in one pass: the reports that pass every filter but the date are read
+once into a temporary table (dl_nd, with a flag for the date filter), the marks made once from it (dl_marks),
+and the lanes, the dense lanes' monthly totals, the marks to draw, the events per month, the chronology, the
+sources behind them and the first undated events are all read from those, instead of one scan of the whole
+table each (`Query.timeline`, `Query.histogram`, `Query.chronology` and `Details` answer the same, separately).
 
     page = timeline_pass(open_query(store, "duckdb"), filters, "events", "source", newest_first=True)
     page.timeline, page.histogram, page.chronology, page.n_marks
@@ -12,7 +13,9 @@ dashboard's order in both the drawn marks and the chronology.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +25,7 @@ from extract.store.query import (
     LANE_LIMIT,
     MAX_POINTS,
     MONTH_DAYS,
+    NO_ACTOR,
     REPORTS,
     SEVERAL,
     Histogram,
@@ -31,6 +35,9 @@ from extract.store.query import (
     _dense,
     _Sql,
 )
+
+SOURCE_COLUMNS = ["source", "candidates", "dated", "drawn"]
+DOCUMENT_COLUMNS = ["doc_id", "events", "dated"]
 
 
 @dataclass
@@ -42,6 +49,10 @@ class TimelinePage:
     histogram: Histogram
     chronology: pd.DataFrame | None
     n_marks: int
+    sources: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SOURCE_COLUMNS))  # as Details.sources
+    n_undated: int = 0  # undated events (reports) passing every filter but the date
+    undated: list[str] = field(default_factory=list)  # the first of them (as Details.undated)
+    documents: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DOCUMENT_COLUMNS))
 
 
 def _empty(unit: str) -> TimelinePage:
@@ -62,18 +73,23 @@ def timeline_pass(
     *,
     newest_first: bool = True,
     chronology_rows: int = 300,
+    undated_rows: int = 200,
+    doc_ids: Sequence[str] = (),
     lane_limit: int = LANE_LIMIT,
     max_points: int = MAX_POINTS,
 ) -> TimelinePage:
-    """Timeline, histogram and chronology of the marks that pass (see the module docstring). By actor, a
-    report is a mark in each of its actors' lanes: its histogram is then `Query.histogram`'s own scan."""
+    """Timeline, histogram and chronology of the marks that pass, the sources behind them, the first
+    ``undated_rows`` undated ones and the reports of the articles ``doc_ids`` (see the module docstring). By
+    actor, a report is a mark in each of its actors' lanes: its histogram is then `Query.histogram`'s scan."""
     backend = query.backend
     if not backend.stored():
         return _empty(unit)
-    s = _Sql(backend)
-    marks = query._marks(s, filters, unit, lane_by, first_stored=unit == EVENTS)
     with backend.session() as run:
-        run(backend.temp_table("dl_marks", marks), s.params)
+        _passing(query, run, filters, unit)
+        if unit == EVENTS:
+            _event_marks(query, run, lane_by)
+        else:
+            _report_marks(query, run, lane_by)
         lanes = run("SELECT lane, COUNT(*) AS n, SUM(span) AS spans FROM dl_marks GROUP BY lane", {})
         lanes["lane"] = lanes["lane"].astype(str)
         lanes[["n", "spans"]] = lanes[["n", "spans"]].astype(np.int64)
@@ -96,7 +112,7 @@ def timeline_pass(
         run(backend.temp_table("dl_pick", pick), s2.params)
         picks = run("SELECT * FROM dl_pick ORDER BY ds, ord", {})
         truncated = len(picks) > max_points
-        rows = query._mark_rows(run, picks.head(max_points), unit)
+        rows = query._mark_rows(run, picks.head(max_points), unit) if len(picks) else pd.DataFrame()
         histogram = None
         if not (unit == REPORTS and lane_by == "actor"):
             histogram = _histogram(run)
@@ -114,11 +130,144 @@ def timeline_pass(
             )
             chosen = run(f"SELECT * FROM dl_pick ORDER BY ds {way}, ord {way}", {})
             chronology = query._mark_rows(run, chosen, EVENTS).drop(columns="lane")
+        sources = run(
+            "SELECT r.source AS source, COUNT(*) AS candidates, "
+            "SUM(CASE WHEN r.ds IS NOT NULL THEN 1 ELSE 0 END) AS dated, "
+            "SUM(CASE WHEN r.ds IS NOT NULL AND r.in_date = 1 THEN 1 ELSE 0 END) AS drawn FROM dl_nd r GROUP BY r.source",
+            {},
+        )
+        picked = (
+            "SELECT r.gk AS k, MIN(r.ord) AS o FROM dl_nd r WHERE r.g_ds IS NULL GROUP BY r.gk"
+            if unit == EVENTS
+            else "SELECT r.event_id AS k, r.ord AS o FROM dl_nd r WHERE r.ds IS NULL"
+        )
+        undated = run(
+            f"WITH u AS ({picked}) SELECT u.k, (SELECT COUNT(*) FROM u) AS total FROM u ORDER BY u.o "
+            f"LIMIT {int(undated_rows)}",
+            {},
+        )
+        documents = pd.DataFrame(columns=DOCUMENT_COLUMNS)
+        if doc_ids:
+            s3 = _Sql(backend)
+            documents = run(
+                "SELECT r.doc_id AS doc_id, COUNT(*) AS events, "
+                "SUM(CASE WHEN r.ds IS NOT NULL THEN 1 ELSE 0 END) AS dated FROM dl_nd r "
+                f"WHERE r.doc_id IN ({', '.join(s3.strings(tuple(doc_ids)))}) GROUP BY r.doc_id",
+                s3.params,
+            )
     if histogram is None:
         histogram = query.histogram(filters, unit)
     months = months.astype({"month": np.int64, "n": np.int64})
     n_marks = int(lanes["n"].sum()) if not (unit == REPORTS and lane_by == "actor") else -1
-    return TimelinePage(Timeline(lanes, dense, months, rows, truncated), histogram, chronology, n_marks)
+    n_undated = int(undated["total"].iloc[0]) if len(undated) else 0
+    return TimelinePage(
+        Timeline(lanes, dense, months, rows, truncated),
+        histogram,
+        chronology,
+        n_marks,
+        _counted(sources, SOURCE_COLUMNS),
+        n_undated,
+        [str(k) for k in undated["k"]] if len(undated) else [],
+        _counted(documents, DOCUMENT_COLUMNS),
+    )
+
+
+def _counted(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A key column (text) and counts (integers; SUM over no rows is NULL)."""
+    rows = rows.reindex(columns=columns)
+    rows[columns[0]] = rows[columns[0]].astype(str)
+    for column in columns[1:]:
+        rows[column] = pd.to_numeric(rows[column]).fillna(0).astype("int64")
+    return rows
+
+
+def _passing(query: Query, run: Any, filters: QueryFilters, unit: str) -> None:
+    """dl_nd: the reports passing every filter but the date, the columns the page reads, and ``in_date`` (1:
+    the date filter passes them too); for events, with their group's facts (known, gk, event_group, g_ds)."""
+    s = _Sql(query.backend)
+    in_date = query._mask(s, filters, "date") if "date" in filters.active() else "1 = 1"
+    cols = "r.rid, r.ord, r.ds, r.de, r.event_type, r.source, r.actors, r.doc_id, r.event_id"
+    if unit == EVENTS:
+        cols += ", r.known, r.gk, r.event_group, r.g_ds"
+    base = query._base(unit == EVENTS or query._needs_groups(filters))
+    select = (
+        f"SELECT {cols}, CASE WHEN {in_date} THEN 1 ELSE 0 END AS in_date FROM {base} r "
+        f"WHERE {query._where(s, filters, skip='date')}"
+    )
+    run(query.backend.temp_table("dl_nd", select), s.params)
+
+
+def _tail(d: Any, x: str) -> str:
+    """A mark's span flag, first and last month and length in days (as Query._marks)."""
+    return (
+        f"CASE WHEN {x}.de > {x}.ds THEN 1 ELSE 0 END AS span, {d.month(f'{x}.ds')} AS first_month, "
+        f"{d.month(f'{x}.de')} AS last_month, {d.days(f'{x}.ds', f'{x}.de')} + 1 AS days"
+    )
+
+
+def _report_marks(query: Query, run: Any, lane_by: str) -> None:
+    """dl_marks of single reports (as Query._marks): a report in each of its actors' lanes, by actor."""
+    d = query.d
+    head = f"r.event_id AS key, 1 AS own, r.rid, r.ord, r.ds, r.de, r.event_type, {{lane}} AS lane, {_tail(d, 'r')}"
+    where = "r.in_date = 1 AND r.ds IS NOT NULL"
+    if lane_by != "actor":
+        lane = {"source": "r.source", "event type": "r.event_type"}.get(lane_by, "''")
+        select = f"SELECT {head.format(lane=lane)} FROM dl_nd r WHERE {where}"
+    else:
+        select = (
+            f"SELECT {head.format(lane='a.value')} FROM dl_nd r, {d.unnest_actors('r.actors', 'a')} WHERE {where} "
+            f"UNION ALL SELECT {head.format(lane=repr(NO_ACTOR))} FROM dl_nd r "
+            f"WHERE {where} AND {d.first_actor('r.actors')} IS NULL"
+        )
+    run(query.backend.temp_table("dl_marks", select), {})
+
+
+def _event_marks(query: Query, run: Any, lane_by: str) -> None:
+    """The events' marks as `Query._marks` makes them (with ``first_stored``), from dl_nd: each visible group's
+    first stored report and, by source, its best report's source (dated first, the most confident, the first
+    stored: dl_best), then the marks (dl_marks): the events of their own from dl_nd, the stored groups from the
+    groups table."""
+    backend, d = query.backend, query.d
+    run(backend.temp_table("dl_pass", "SELECT * FROM dl_nd r WHERE r.in_date = 1"), {})
+    ev = backend.events_relation()
+    visible = "SELECT DISTINCT p.event_group FROM dl_pass p WHERE p.known = 1"
+    if lane_by == "source":
+        best = (
+            "ROW_NUMBER() OVER (PARTITION BY e.event_group ORDER BY CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, "
+            "COALESCE(e.confidence, 0) DESC, e.ord)"
+        )
+        members = (
+            f"SELECT b.event_group, b.source, b.first FROM (SELECT e.event_group, e.source, "
+            f"MIN(e.ord) OVER (PARTITION BY e.event_group) AS first, {best} AS rn FROM {ev} e "
+            f"WHERE e.event_group IN ({visible})) b WHERE b.rn = 1"
+        )
+    else:
+        members = (
+            f"SELECT e.event_group, '' AS source, MIN(e.ord) AS first FROM {ev} e "
+            f"WHERE e.event_group IN ({visible}) GROUP BY e.event_group"
+        )
+    run(backend.temp_table("dl_best", members), {})
+
+    actor = f"COALESCE({d.first_actor('r.actors')}, '{NO_ACTOR}')"
+    lane = {"source": "r.source", "event type": "r.event_type", "actor": actor}.get(lane_by, "''")
+    own = (
+        f"SELECT r.gk AS key, 1 AS own, r.rid, r.ord, r.ds, r.de, r.event_type, {lane} AS lane, {_tail(d, 'r')} "
+        "FROM dl_pass r WHERE r.known = 0 AND r.ds IS NOT NULL"
+    )
+    n_src = "CASE WHEN g.n_sources IS NULL OR g.n_sources < 1 THEN 1 ELSE g.n_sources END"
+    stored_lane = {
+        "source": f"CASE WHEN {n_src} >= 2 THEN '{SEVERAL}' ELSE b.source END",
+        "event type": "g.event_type",
+        "actor": actor.replace("r.actors", "g.actors"),
+    }.get(lane_by, "''")
+    gde = "CASE WHEN g0.date_end IS NULL OR g0.date_end < g0.date_start THEN g0.date_start ELSE g0.date_end END"
+    stored = (
+        f"SELECT g.event_group AS key, 0 AS own, NULL AS rid, b.first AS ord, g.ds, g.de, g.event_type, "
+        f"{stored_lane} AS lane, {_tail(d, 'g')} FROM (SELECT g0.*, g0.date_start AS ds, {gde} AS de "
+        f"FROM {backend.groups_relation()} g0) g JOIN dl_best b ON b.event_group = g.event_group "
+        "WHERE g.ds IS NOT NULL"
+    )
+    run(backend.temp_table("dl_marks", f"{own} UNION ALL {stored}"), {})
 
 
 def _histogram(run: object) -> Histogram:
