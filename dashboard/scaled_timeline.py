@@ -22,6 +22,7 @@ from dashboard.timeline_data import CHRONOLOGY_ROWS, EVENTS, UNDATED_ROWS, Timel
 from extract import store
 from extract.store.query import EVENTS as Q_EVENTS
 from extract.store.query import REPORTS as Q_REPORTS
+from extract.store.query import EventCounts, Query, QueryFilters
 from extract.store.query_details import Details
 from extract.store.query_timeline import timeline_pass
 
@@ -122,7 +123,55 @@ def timeline_parts(
     newest_first: bool = True,
 ) -> TimelineParts:
     """The Timeline page's content for a QueryView: the same parts as timeline_data.timeline_parts, from the
-    store (lanes beyond the chart's limits are monthly totals, counted by the store)."""
+    store (lanes beyond the chart's limits are monthly totals, counted by the store). Kept for the last few
+    choices of this store version: a rerun that changes no filter (a click, a selection) asks the store nothing."""
+    summary = view.summary
+    key = (
+        summary.location,
+        summary.version,
+        summary.corrections_version,
+        repr(view.filters),
+        mode,
+        lane_by,
+        x_range,
+        newest_first,
+        timeline_chart.LANE_LIMIT,
+        timeline_chart.MAX_POINTS,
+    )
+    return _parts_cached(view, key)
+
+
+def _parts_uncached(_view: QueryView, key: tuple) -> TimelineParts:
+    mode, lane_by, x_range, newest_first = key[4:8]
+    return compute_parts(_view, mode=mode, lane_by=lane_by, x_range=x_range, newest_first=newest_first)
+
+
+_parts_cached = st.cache_resource(max_entries=8, show_spinner=False)(_parts_uncached)
+
+
+def _event_counts_uncached(_query: Query, _filters: QueryFilters, key: tuple) -> EventCounts:
+    return _query.event_counts(_filters)
+
+
+_event_counts_cached = st.cache_resource(max_entries=8, show_spinner=False)(_event_counts_uncached)
+
+
+def event_counts(view: QueryView) -> EventCounts:
+    """Events shown, dated, undated and left out by each filter (Query.event_counts), kept per filters."""
+    summary = view.summary
+    key = (summary.location, summary.version, summary.corrections_version, repr(view.filters))
+    return _event_counts_cached(view.query, view.filters, key)
+
+
+def compute_parts(
+    view: QueryView,
+    *,
+    mode: str = EVENTS,
+    lane_by: str = "source",
+    x_range: tuple[dt.date, dt.date],
+    newest_first: bool = True,
+) -> TimelineParts:
+    """timeline_parts, computed (not kept)."""
     query, filters, summary = view.query, view.filters, view.summary
     details = Details(query)
     unit = _unit(mode)
@@ -142,10 +191,10 @@ def timeline_parts(
         max_points=timeline_chart.MAX_POINTS,
     )
     if mode == EVENTS:
-        found = query.event_counts(filters)
+        found = event_counts(view)
         n_marks, n_chronology, left = page.n_marks, page.n_marks, dict(found.left_out)
     else:
-        n_marks, n_chronology, left = counts.dated, query.event_counts(filters).dated, dict(counts.left_out)
+        n_marks, n_chronology, left = counts.dated, event_counts(view).dated, dict(counts.left_out)
     left.pop("undated", None)  # listed on the page, not left out
     drawn = page.timeline
     marks = _marks(details, drawn.rows, mode, summary, docs)

@@ -44,16 +44,14 @@ class Details:
         s = _Sql(self.backend)
         own = tuple(k[len(OWN) :] for k in keys if k.startswith(OWN))
         stored = tuple(k for k in keys if not k.startswith(OWN))
-        where = []
+        parts = []  # one condition each: an OR of the two would read every row's every column
+        head = f"SELECT e.rid, e.ord, {_COLUMNS} FROM {self.backend.events_relation()} e WHERE"
         if stored:
-            where.append(f"e.event_group IN ({', '.join(s.strings(stored))})")
+            parts.append(f"{head} e.event_group IN ({', '.join(s.strings(stored))})")
         if own:
-            where.append(f"e.event_id IN ({', '.join(s.strings(own))})")
-        rows = self.query._run(
-            f"SELECT e.rid, e.ord, {_COLUMNS} FROM {self.backend.events_relation()} e "
-            f"WHERE {' OR '.join(where)} ORDER BY e.ord",
-            s,
-        )
+            parts.append(f"{head} e.event_id IN ({', '.join(s.strings(own))})")
+        rows = self.query._run(" UNION ALL ".join(parts), s)
+        rows = rows.drop_duplicates("rid").sort_values("ord", kind="stable") if len(rows) else rows
         return self.query._rows(rows).reset_index(drop=True) if len(rows) else self._empty()
 
     def groups(self, keys: Sequence[str]) -> pd.DataFrame:
