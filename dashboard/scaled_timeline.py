@@ -96,22 +96,35 @@ def _chronology(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _marks(details: Details, rows: pd.DataFrame, mode: str, summary: Summary, docs: pd.DataFrame) -> pd.DataFrame:
-    """The timeline's rows (Timeline.rows) as the chart's prepared marks, with `_id` and `_lane_key`."""
-    if mode == EVENTS:
-        if not len(rows):
-            empty = groups.build_groups(prepare_reports(pd.DataFrame(), summary, docs), pd.DataFrame())[0]
-            return empty.assign(_id=pd.Series(dtype=object), _lane_key=pd.Series(dtype=object))
-        keys = [str(k) for k in rows["event_group"]]
-        stored = rows[[not k.startswith(groups.OWN_GROUP) for k in keys]].drop(columns="lane")
-        _, frame, _ = event_frame(details, keys, summary, docs, stored)
-        at = pd.Index(frame["event_group"].astype(str)).get_indexer(keys)
-        found = at >= 0
-        marks = frame.iloc[at[found]].reset_index(drop=True)
-        return marks.assign(_id=np.asarray(keys, dtype=object)[found], _lane_key=rows["lane"].to_numpy()[found])
-    prepared = prepare_reports(rows, summary, docs)
-    lane = rows["lane"].to_numpy() if len(rows) else np.zeros(0, dtype=object)
-    return prepared.assign(_id=prepared["event_id"].to_numpy(), _lane_key=lane)
+def _event_marks_and_undated(
+    details: Details, rows: pd.DataFrame, undated: list[str], summary: Summary, docs: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the chart's prepared marks of the timeline's events, with `_id` and `_lane_key`; the first undated
+    events' list) from one read of their reports (Details.members) and one build of their groups."""
+    keys = [str(k) for k in rows["event_group"]] if len(rows) else []
+    if not keys and not undated:
+        empty = groups.build_groups(prepare_reports(pd.DataFrame(), summary, docs), pd.DataFrame())[0]
+        return empty.assign(_id=pd.Series(dtype=object), _lane_key=pd.Series(dtype=object)), _undated_frame()
+    table = rows[[not k.startswith(groups.OWN_GROUP) for k in keys]].drop(columns="lane") if keys else None
+    more = [k for k in undated if not k.startswith(groups.OWN_GROUP)]
+    if more:
+        extra = details.groups(more)
+        table = extra if table is None or not len(table) else pd.concat([table, extra], ignore_index=True)
+    reports, frame, _ = event_frame(
+        details, keys + undated, summary, docs, table if table is not None else pd.DataFrame()
+    )
+    index = pd.Index(frame["event_group"].astype(str))
+    at = index.get_indexer(keys)
+    found = at >= 0
+    marks = frame.iloc[at[found]].reset_index(drop=True)
+    lanes = rows["lane"].to_numpy()[found] if keys else np.zeros(0, dtype=object)
+    marks = marks.assign(_id=np.asarray(keys, dtype=object)[found], _lane_key=lanes)
+    listed = _undated_frame()
+    if undated:
+        at = index.get_indexer(undated)
+        chosen = frame.iloc[at[at >= 0]]
+        listed = _undated_frame(chosen["summary"].to_numpy(), reports.iloc[chosen["_best"].to_numpy()])
+    return marks, listed
 
 
 def timeline_parts(
@@ -197,7 +210,13 @@ def compute_parts(
         n_marks, n_chronology, left = counts.dated, event_counts(view).dated, dict(counts.left_out)
     left.pop("undated", None)  # listed on the page, not left out
     drawn = page.timeline
-    marks = _marks(details, drawn.rows, mode, summary, docs)
+    if mode == EVENTS:
+        marks, undated = _event_marks_and_undated(details, drawn.rows, page.undated, summary, docs)
+    else:
+        marks = prepare_reports(drawn.rows, summary, docs)
+        lane = drawn.rows["lane"].to_numpy() if len(drawn.rows) else np.zeros(0, dtype=object)
+        marks = marks.assign(_id=marks["event_id"].to_numpy(), _lane_key=lane)
+        undated = _undated_reports(details, page.undated, summary, docs)
     figure = timeline_chart.store_timeline_figure(
         marks,
         drawn.lanes,
@@ -215,7 +234,6 @@ def compute_parts(
     )
     rows = page.chronology if page.chronology is not None else query.chronology(filters, newest_first, CHRONOLOGY_ROWS)
     chronology = _chronology(rows)
-    undated = _undated(details, page.undated, mode, summary, docs)
     undated_docs = _undated_documents(page.documents, missing)
     return TimelineParts(
         mode=mode,
@@ -235,16 +253,11 @@ def compute_parts(
     )
 
 
-def _undated(details: Details, keys: list[str], mode: str, summary: Summary, docs: pd.DataFrame) -> pd.DataFrame:
-    """The first undated events (or reports) that pass every filter but the date: what, source, as written, why."""
-    if not keys:
+def _undated_reports(details: Details, ids: list[str], summary: Summary, docs: pd.DataFrame) -> pd.DataFrame:
+    """The first undated reports that pass every filter but the date: what, source, as written, why."""
+    if not ids:
         return _undated_frame()
-    if mode == EVENTS:
-        reports, frame, _ = event_frame(details, keys, summary, docs)
-        at = pd.Index(frame["event_group"].astype(str)).get_indexer(keys)
-        rows = frame.iloc[at[at >= 0]]
-        return _undated_frame(rows["summary"].to_numpy(), reports.iloc[rows["_best"].to_numpy()])
-    reports = prepare_reports(details.members([groups.OWN_GROUP + k for k in keys]), summary, docs)
+    reports = prepare_reports(details.members([groups.OWN_GROUP + k for k in ids]), summary, docs)
     return _undated_frame(reports["summary"].to_numpy(), reports)
 
 
