@@ -311,10 +311,23 @@ def _sources_without_lane(
 # ---------------------------------------------------------------------------------------------- what a click opens
 
 
+def _opened_uncached(_view: QueryView, key: tuple) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    return event_frame(Details(_view.query), list(key[-1]), _view.summary, documents(_view.summary))
+
+
+_opened_cached = st.cache_resource(max_entries=16, show_spinner=False)(_opened_uncached)
+
+
+def opened(view: QueryView, keys: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """event_frame of the events a click or a link opened, kept per store version (reruns with a panel open
+    read them once)."""
+    summary = view.summary
+    return _opened_cached(view, (summary.location, summary.version, summary.corrections_version, tuple(keys)))
+
+
 def event_exists(view: QueryView, key: str) -> bool:
     """Whether the store holds the event a link names (a group's key, or '~' + an event id of its own)."""
-    details = Details(view.query)
-    _, frame, _ = event_frame(details, [key], view.summary, documents(view.summary))
+    _, frame, _ = opened(view, [key])
     return groups.row_of(frame, key) is not None
 
 
@@ -323,7 +336,7 @@ def show_events(view: QueryView, keys: Sequence[str]) -> None:
     details = Details(view.query)
     docs = documents(view.summary)
     head = list(dict.fromkeys(keys))[:MAX_PANELS]
-    reports, frame, of_event = event_frame(details, head, view.summary, docs)
+    reports, frame, of_event = opened(view, head)
     found = [key for key in head if groups.row_of(frame, key) is not None]
     if not found:
         return
