@@ -85,7 +85,7 @@ def timeline_pass(
     if not backend.stored():
         return _empty(unit)
     with backend.session() as run:
-        _passing(query, run, filters, unit)
+        _passing(query, run, filters, unit, lane_by)
         if unit == EVENTS:
             _event_marks(query, run, lane_by)
         else:
@@ -181,12 +181,14 @@ def _counted(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return rows
 
 
-def _passing(query: Query, run: Any, filters: QueryFilters, unit: str) -> None:
+def _passing(query: Query, run: Any, filters: QueryFilters, unit: str, lane_by: str) -> None:
     """dl_nd: the reports passing every filter but the date, the columns the page reads, and ``in_date`` (1:
     the date filter passes them too); for events, with their group's facts (known, gk, event_group, g_ds)."""
     s = _Sql(query.backend)
     in_date = query._mask(s, filters, "date") if "date" in filters.active() else "1 = 1"
-    cols = "r.rid, r.ord, r.ds, r.de, r.event_type, r.source, r.actors, r.doc_id, r.event_id"
+    cols = "r.rid, r.ord, r.ds, r.de, r.event_type, r.source, r.doc_id, r.event_id"
+    if lane_by == "actor":  # a list: copied only when lanes need it
+        cols += ", r.actors"
     if unit == EVENTS:
         cols += ", r.known, r.gk, r.event_group, r.g_ds"
     base = query._base(unit == EVENTS or query._needs_groups(filters))
@@ -228,9 +230,8 @@ def _event_marks(query: Query, run: Any, lane_by: str) -> None:
     stored: dl_best), then the marks (dl_marks): the events of their own from dl_nd, the stored groups from the
     groups table."""
     backend, d = query.backend, query.d
-    run(backend.temp_table("dl_pass", "SELECT * FROM dl_nd r WHERE r.in_date = 1"), {})
     ev = backend.events_relation()
-    visible = "SELECT DISTINCT p.event_group FROM dl_pass p WHERE p.known = 1"
+    visible = "SELECT DISTINCT p.event_group FROM dl_nd p WHERE p.in_date = 1 AND p.known = 1"
     if lane_by == "source":
         best = (
             "ROW_NUMBER() OVER (PARTITION BY e.event_group ORDER BY CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, "
@@ -252,7 +253,7 @@ def _event_marks(query: Query, run: Any, lane_by: str) -> None:
     lane = {"source": "r.source", "event type": "r.event_type", "actor": actor}.get(lane_by, "''")
     own = (
         f"SELECT r.gk AS key, 1 AS own, r.rid, r.ord, r.ds, r.de, r.event_type, {lane} AS lane, {_tail(d, 'r')} "
-        "FROM dl_pass r WHERE r.known = 0 AND r.ds IS NOT NULL"
+        "FROM dl_nd r WHERE r.in_date = 1 AND r.known = 0 AND r.ds IS NOT NULL"
     )
     n_src = "CASE WHEN g.n_sources IS NULL OR g.n_sources < 1 THEN 1 ELSE g.n_sources END"
     stored_lane = {
