@@ -293,3 +293,19 @@ def test_x_range_outside_the_data_draws_nothing(location: str) -> None:
     parts = scaled_timeline.timeline_parts(view, x_range=(dt.date(1990, 1, 1), dt.date(1990, 12, 31)))
     assert parts.n_marks == 0 and not _ids(parts.figure)
     assert parts.chronology.empty
+
+
+def test_the_fixture_store_without_groups_reads_the_same(data_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/conftest.py's small store (no groups table: every event is an event of its own)."""
+    pages = []
+    for scaled_mode in (False, True):
+        at = _run(str(data_folder), monkeypatch, scaled_mode)
+        first = _page(at)
+        at.segmented_control(key="tl_mode").set_value(timeline_data.REPORTS).run()
+        assert not at.exception
+        pages.append((first, _page(at)))
+    for memory, stored in zip(*pages, strict=True):
+        assert stored[0] == memory[0] and stored[0]
+        assert stored[1:3] == memory[1:3]
+        for a, b in zip(stored[3], memory[3], strict=True):
+            pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
