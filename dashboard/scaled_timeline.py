@@ -204,10 +204,21 @@ def compute_parts(
         max_points=timeline_chart.MAX_POINTS,
     )
     if mode == EVENTS:
-        found = event_counts(view)
-        n_marks, n_chronology, left = page.n_marks, page.n_marks, dict(found.left_out)
-    else:
-        n_marks, n_chronology, left = counts.dated, event_counts(view).dated, dict(counts.left_out)
+        n_marks, n_chronology, left = page.n_marks, page.n_marks, dict(event_counts(view).left_out)
+        rows = page.chronology
+    else:  # the chronology lists events: their marks, without lanes or marks to draw
+        events = timeline_pass(
+            query,
+            filters,
+            Q_EVENTS,
+            "event type",
+            newest_first=newest_first,
+            chronology_rows=CHRONOLOGY_ROWS,
+            lane_limit=0,
+            max_points=0,
+        )
+        n_marks, n_chronology, left = counts.dated, events.n_marks, dict(counts.left_out)
+        rows = events.chronology
     left.pop("undated", None)  # listed on the page, not left out
     drawn = page.timeline
     if mode == EVENTS:
@@ -232,8 +243,7 @@ def compute_parts(
     histogram = charts.month_counts_histogram(
         grid, per_type, spread, x_range, unit="events" if mode == EVENTS else "reports"
     )
-    rows = page.chronology if page.chronology is not None else query.chronology(filters, newest_first, CHRONOLOGY_ROWS)
-    chronology = _chronology(rows)
+    chronology = _chronology(rows if rows is not None else pd.DataFrame())
     undated_docs = _undated_documents(page.documents, missing)
     return TimelineParts(
         mode=mode,
