@@ -1,8 +1,10 @@
 """The Timeline page over a store too large to load (dashboard/scaled.py): the same `TimelineParts` as
-dashboard/timeline_data.py computes in memory, from the store's answers (extract/store/query.py and
+dashboard/timeline_data.py computes in memory, from the store's answers (one pass per rerun:
+extract/store/query_timeline.py; the events' counts: extract/store/query.py; an event's reports:
 extract/store/query_details.py). Only what is drawn or listed travels: the lanes' counts, the dense lanes'
 monthly totals, at most MAX_POINTS marks (with the reports behind them, to style and label them as the
-in-memory chart does), the histogram's monthly counts, the chronology's rows and the first undated ones.
+in-memory chart does), the histogram's monthly counts, the chronology's rows and the first undated ones. The
+parts are kept per store version and choices, so a rerun that changes no filter asks the store nothing.
 """
 
 from __future__ import annotations
