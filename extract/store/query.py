@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from extract.schema import EVENT_TYPES, TABLES
+from extract.store import query_ready
 from extract.store.query_backends import Backend, backend_for
 
 FACET_COLUMNS: dict[str, str] = {
@@ -231,6 +232,8 @@ class Query:
     def _base(self, groups: bool) -> str:
         """Every event with its fixed period (ds, de) and, with ``groups``, its group's facts: gk (the group's key,
         '~' + event_id for an event of its own), known, n_src, disagree, and the group's consensus."""
+        if ready := self.backend.ready_relation():
+            return ready  # made once per store version, with the group's facts (query_ready.py)
         ev = self.backend.events_relation()
         de = "CASE WHEN e.date_end IS NULL OR e.date_end < e.date_start THEN e.date_start ELSE e.date_end END"
         cols = f"e.*, e.date_start AS ds, {de} AS de"
@@ -271,7 +274,8 @@ class Query:
         if name == "text":
             words = f.words()
             ascii_only = all(w.isascii() for w in words)
-            hay = self.d.lower("r.summary || ' ' || r.sentence", ascii_only)
+            ready = self.backend.ready_relation() is not None  # the text lower-cased once per version
+            hay = "r.dl_txt" if ready else self.d.lower("r.summary || ' ' || r.sentence", ascii_only)
             return "(" + " AND ".join(self.d.contains(hay, p) for p in s.strings(tuple(words))) + ")"
         if name == "modality":
             return "r.modality = 'asserted'"
@@ -306,9 +310,14 @@ class Query:
             return ReportCounts(0, 0, {facet: {} for facet in [*FACET_COLUMNS, "actors"]}, {})
         s = _Sql(self.backend)
         facet_cols = list(FACET_COLUMNS.values())
-        flags, names = self._flags(s, filters, ", ".join(f"r.{c}" for c in facet_cols))
-        keys = [*facet_cols, "dated", *(f"m_{n}" for n in names)]
-        cube = self._run(f"SELECT {', '.join(keys)}, COUNT(*) AS n FROM {flags} x GROUP BY {', '.join(keys)}", s)
+        coded = self.backend.ready_relation() is not None  # grouped by the facets' code, named after (query_ready)
+        flags, names = self._flags(s, filters, "r.fc" if coded else ", ".join(f"r.{c}" for c in facet_cols))
+        keys = ["fc" if coded else ", ".join(facet_cols), "dated", *(f"m_{n}" for n in names)]
+        cube_sql = f"SELECT {', '.join(keys)}, COUNT(*) AS n FROM {flags} x GROUP BY {', '.join(keys)}"
+        if coded:
+            named = ", ".join(f"f.{c}" for c in facet_cols)
+            cube_sql = f"SELECT {named}, x.* FROM ({cube_sql}) x JOIN {query_ready.READY_FACETS} f ON f.fc = x.fc"
+        cube = self._run(cube_sql, s)
         n = cube["n"].to_numpy(np.int64)
         masks = {name: cube[f"m_{name}"].to_numpy(np.int64) == 1 for name in names}
         keep = np.ones(len(cube), bool)
@@ -357,7 +366,8 @@ class Query:
         if not self.backend.stored():
             return EventCounts(0, 0, 0, {})
         s = _Sql(self.backend)
-        flags, names = self._flags(s, filters, "r.gk, CASE WHEN r.g_ds IS NULL THEN 0 ELSE 1 END AS g_dated")
+        key = "r.gid AS gk" if self.backend.ready_relation() else "r.gk"  # a code groups faster than the key
+        flags, names = self._flags(s, filters, f"{key}, CASE WHEN r.g_ds IS NULL THEN 0 ELSE 1 END AS g_dated")
         every = " AND ".join(f"m_{n} = 1" for n in names) or "1 = 1"
         aggs = [f"MAX({self._flag(every)}) AS s", "MAX(g_dated) AS g_dated"]
         no_date = " AND ".join(f"m_{n} = 1" for n in names if n != "date") or "1 = 1"

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from extract.schema import PLAN_MODALITIES, TABLES
-from extract.store import sql_rows
+from extract.store import query_ready, sql_rows
 
 Runner = Callable[[str, Mapping[str, object]], pd.DataFrame]
 PLAN_OFFSET = 1 << 50  # ord of a plan: after every asserted event (row_order stays far below this)
@@ -150,6 +150,10 @@ class Backend:
     def groups_relation(self) -> str:
         raise NotImplementedError
 
+    def ready_relation(self) -> str | None:
+        """A table holding ``Query._base``'s columns already (extract/store/query_ready.py), or None."""
+        return None
+
     def run(self, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
         """The rows one SELECT returns."""
         with self.session() as run:
@@ -254,10 +258,13 @@ class DuckBackend(Backend):
         self.dialect = DuckDialect()
 
     def events_relation(self) -> str:
-        return "dl_events"
+        return query_ready.events_view()  # the ready table, made once per store version (query_ready.py)
 
     def groups_relation(self) -> str:
-        return "event_groups"
+        return query_ready.READY_GROUPS
+
+    def ready_relation(self) -> str | None:
+        return query_ready.READY
 
     def _connection(self) -> Any:
         import duckdb
@@ -274,7 +281,10 @@ class DuckBackend(Backend):
         with self.store._reading():  # the folder's shared lock: one write's files, whole
             cursor = self._connection()
             try:
-                self._make_views(cursor)
+                slot, version = str(Path(self.store.root).resolve()), self.store.version()
+                if not query_ready.is_ready(slot, version):  # once per version: the files read into memory
+                    self._make_views(cursor)
+                    query_ready.ensure_ready(slot, cursor, version, "dl_events", "event_groups")
                 yield cursor
             finally:
                 cursor.close()
@@ -339,6 +349,15 @@ class MirrorBackend(DuckBackend):
 
     def stored(self) -> bool:
         return self.store.database.readable()
+
+    def events_relation(self) -> str:
+        return "dl_events"
+
+    def groups_relation(self) -> str:
+        return "event_groups"
+
+    def ready_relation(self) -> str | None:
+        return None
 
     @contextlib.contextmanager
     def _views(self) -> Iterator[Any]:

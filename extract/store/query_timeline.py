@@ -232,7 +232,12 @@ def _event_marks(query: Query, run: Any, lane_by: str) -> None:
     backend, d = query.backend, query.d
     ev = backend.events_relation()
     visible = "SELECT DISTINCT p.event_group FROM dl_nd p WHERE p.in_date = 1 AND p.known = 1"
-    if lane_by == "source":
+    if backend.ready_relation():  # each group's first and best report, found once per store version
+        members = (
+            f"SELECT g.event_group, {'g.dl_best_source' if lane_by == 'source' else repr('')} AS source, "
+            f"g.dl_first AS first FROM {backend.groups_relation()} g WHERE g.event_group IN ({visible})"
+        )
+    elif lane_by == "source":
         best = (
             "ROW_NUMBER() OVER (PARTITION BY e.event_group ORDER BY CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, "
             "COALESCE(e.confidence, 0) DESC, e.ord)"

@@ -1,0 +1,90 @@
+"""One table per store version that every DuckDB query reads: the events with their group's facts joined in.
+
+Every store-side query filters the events with their group's facts (the group's key, its number of sources,
+whether its sources disagree, its consensus date: extract/store/query.py `Query._base`). Joined at each query,
+the million-row join with the groups table is most of each query's time. DuckDB backends (a folder's Parquet
+files, a database's copy) make it once per store version instead, in the process's DuckDB:
+
+- ``dl_ready``: every event column, ``rid``, ``ord``, the fixed period (``ds``, ``de``), the group's facts
+  (``known``, ``gk``, ``n_src``, ``disagree``, ``g_ds``, ``g_agree``), the lower-cased text searched
+  (``dl_txt``), and two codes that group faster than the strings they stand for: ``gid`` (the group's key)
+  and ``fc`` (the combination of the four facets: ``dl_ready_facets`` says which), in memory, in store order;
+- ``dl_ready_groups``: the groups table, with each group's first stored report (``dl_first``) and its best
+  report's source (``dl_best_source``: dated first, the most confident, the first stored), in memory.
+
+A query's ``_base`` is then ``dl_ready`` itself, and the events and groups relations read the same tables. The
+answers are the same (tests/test_query.py runs every query on the DuckDB backends); only where they are read
+from changes. Made while no other session of the process makes it; a session that finds it stale waits.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from extract.schema import TABLES
+
+READY, READY_GROUPS, READY_FACETS = "dl_ready", "dl_ready_groups", "dl_ready_facets"
+FACETS = ("source", "event_type", "granularity", "date_basis")  # the sidebar's facets, counted by their code
+EVENT_COLUMNS = [c.name for c in TABLES["events"].columns]
+GROUP_COLUMNS = [c.name for c in TABLES["groups"].columns]
+_LOCK = threading.Lock()
+_MADE: dict[str, object] = {}  # a DuckDB database (its backend's name for it) -> the key its tables were made for
+
+
+def is_ready(slot: str, key: object) -> bool:
+    """Whether the ready tables of the DuckDB database ``slot`` were made for ``key`` (a store version)."""
+    with _LOCK:
+        return _MADE.get(slot) == key
+
+
+def ensure_ready(slot: str, cursor: Any, key: object, events: str, groups: str) -> None:
+    """Make ``dl_ready`` and ``dl_ready_groups`` in the DuckDB database ``slot`` (``cursor``'s) from the
+    ``events`` and ``groups`` relations, unless they were made for ``key`` already."""
+    with _LOCK:
+        if _MADE.get(slot) == key:
+            return
+        de = "CASE WHEN e.date_end IS NULL OR e.date_end < e.date_start THEN e.date_start ELSE e.date_end END"
+        best = (  # a group's best report: dated first, the most confident, the first stored (its lane by source)
+            "ROW_NUMBER() OVER (PARTITION BY e.event_group ORDER BY CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, "
+            "COALESCE(e.confidence, 0) DESC, e.ord)"
+        )
+        cursor.execute(
+            f"CREATE OR REPLACE TABLE {READY_GROUPS} AS SELECT {', '.join('g.' + c for c in GROUP_COLUMNS)}, "
+            f"b.dl_first, b.dl_best_source FROM {groups} g LEFT JOIN (SELECT e.event_group, e.source AS dl_best_source, "
+            f"MIN(e.ord) OVER (PARTITION BY e.event_group) AS dl_first, {best} AS rn FROM {events} e "
+            "WHERE e.event_group IS NOT NULL AND e.event_group <> '' QUALIFY rn = 1) b ON b.event_group = g.event_group"
+        )
+        facets = ", ".join(FACETS)
+        cursor.execute(
+            f"CREATE OR REPLACE TABLE {READY_FACETS} AS SELECT CAST(row_number() OVER () AS INTEGER) AS fc, {facets} "
+            f"FROM (SELECT DISTINCT {facets} FROM {events})"
+        )
+        same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM e.{c}" for c in FACETS)
+        gk = "CASE WHEN g.event_group IS NULL THEN '~' || e.event_id ELSE e.event_group END"
+        cursor.execute(
+            f"CREATE OR REPLACE TABLE {READY} AS SELECT e.*, e.date_start AS ds, {de} AS de, "
+            "CASE WHEN g.event_group IS NULL THEN 0 ELSE 1 END AS known, "
+            f"{gk} AS gk, dense_rank() OVER (ORDER BY {gk}) AS gid, f.fc, "
+            "CASE WHEN g.event_group IS NULL OR g.n_sources IS NULL OR g.n_sources < 1 THEN 1 "
+            "ELSE g.n_sources END AS n_src, "
+            "CASE WHEN g.date_agreement = 'conflict' THEN 1 ELSE 0 END AS disagree, "
+            "CASE WHEN g.event_group IS NULL THEN e.date_start ELSE g.date_start END AS g_ds, "
+            "CASE WHEN g.event_group IS NULL THEN 'single' ELSE g.date_agreement END AS g_agree, "
+            "lower(e.summary || ' ' || e.sentence) AS dl_txt "
+            f"FROM {events} e LEFT JOIN (SELECT * FROM {READY_GROUPS} WHERE event_group IS NOT NULL "
+            "QUALIFY row_number() OVER (PARTITION BY event_group) = 1) g ON g.event_group = e.event_group "
+            f"JOIN {READY_FACETS} f ON {same} ORDER BY e.ord"
+        )
+        _MADE[slot] = key
+
+
+def forget(slot: str) -> None:
+    """The DuckDB database is closed or replaced: its ready tables are gone with it."""
+    with _LOCK:
+        _MADE.pop(slot, None)
+
+
+def events_view() -> str:
+    """The events relation over the ready table (the event columns, rid, ord)."""
+    return f"(SELECT {', '.join(EVENT_COLUMNS)}, ord, rid FROM {READY})"
