@@ -207,6 +207,8 @@ class MirrorBackend(DuckBackend):
                     return
                 with _LOCK:
                     _MIRRORS[key] = attached
+            mirror.arrow = None
+            pa.default_memory_pool().release_unused()  # the Arrow copy's memory back to the system
         finally:
             with _LOCK:
                 _SAVING.discard(threading.current_thread())
