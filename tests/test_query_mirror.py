@@ -167,22 +167,22 @@ _READS = {"n": 0}
 
 @pytest.fixture(autouse=True)
 def _counted_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Count the reads of a table into a copy (query_mirror._read)."""
-    read = query_mirror._read
+    """Count the reads of the store's tables into a copy (query_mirror._read_all)."""
+    read = query_mirror._read_all
     _READS["n"] = 0
 
-    def counted(store: object, name: str) -> pa.Table:
+    def counted(store: object) -> dict[str, pa.Table]:
         _READS["n"] += 1
-        return read(store, name)
+        return read(store)
 
-    monkeypatch.setattr(query_mirror, "_read", counted)
+    monkeypatch.setattr(query_mirror, "_read_all", counted)
 
 
 def test_a_restarted_process_attaches_the_saved_copy(url: str, tmp_path: Path) -> None:
     store = open_store(url)
     q = query.open_query(store, "duckdb")
     before = (q.report_counts(EVERY), q.page(EVERY, limit=50))
-    assert _count_reads() == 3  # events, groups, documents: once
+    assert _count_reads() == 1  # the tables read once
     query_mirror.wait_saved()
     saved = list((tmp_path / "cache").glob("mirror-*.duckdb"))
     assert len(saved) == 1 and not list((tmp_path / "cache").glob("*.part"))
@@ -193,7 +193,7 @@ def test_a_restarted_process_attaches_the_saved_copy(url: str, tmp_path: Path) -
     q = query.open_query(open_store(url), "duckdb")
     assert q.report_counts(EVERY) == before[0]
     pd.testing.assert_frame_equal(q.page(EVERY, limit=50), before[1])
-    assert _count_reads() == 3  # attached, not read again
+    assert _count_reads() == 1  # attached, not read again
 
     fixes = fixes_of(url)
     events, docs = store.read_events(), store.read_documents()
@@ -201,11 +201,11 @@ def test_a_restarted_process_attaches_the_saved_copy(url: str, tmp_path: Path) -
     fixes.save(LOCAL, "event", event_locator(row, docs), {"summary": "Seen at once"}, expected_version=0)
     found = q.page(query.QueryFilters(text="seen at once", include_undated=True, include_hypothetical=True))
     assert list(found["event_id"]) == [row["event_id"]]  # laid over the attached copy
-    assert _count_reads() == 3
+    assert _count_reads() == 1
 
     store.write(events[events["doc_id"] == "doc0"], docs[docs["doc_id"] == "doc0"], {})  # a data write
     assert q.count(EVERY) == len(store.read_events())
-    assert _count_reads() == 6  # a new copy
+    assert _count_reads() == 2  # a new copy
     query_mirror.wait_saved()
     assert len(list((tmp_path / "cache").glob("mirror-*.duckdb"))) == 1  # the old version's file removed
     found = q.page(query.QueryFilters(text="seen at once", include_undated=True, include_hypothetical=True))
@@ -222,10 +222,10 @@ def test_a_damaged_saved_copy_is_made_again(tmp_path: Path, monkeypatch: pytest.
     query_mirror.forget()
     assert query.open_query(open_store(url), "duckdb").count(EVERY) == 300
     query_mirror.wait_saved()
-    assert _count_reads() == 6
+    assert _count_reads() == 2
     query_mirror.forget()
     assert query.open_query(open_store(url), "duckdb").count(EVERY) == 300
-    assert _count_reads() == 6  # the file made again is whole
+    assert _count_reads() == 2  # the file made again is whole
     query_mirror.forget()
 
 
@@ -237,7 +237,7 @@ def test_without_a_cache_folder_the_copy_stays_in_memory(tmp_path: Path, monkeyp
     assert not list(tmp_path.rglob("mirror-*"))
     query_mirror.forget()
     assert query.open_query(open_store(url), "duckdb").count(EVERY) == 300
-    assert _count_reads() == 6
+    assert _count_reads() == 2
     query_mirror.forget()
 
 

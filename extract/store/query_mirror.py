@@ -25,6 +25,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
+import itertools
 import os
 import threading
 import time
@@ -48,6 +49,8 @@ CACHE_ENV = "DATELINE_CACHE"  # the cache folder; "off" keeps the copy in memory
 CACHE_FOLDER = ".dateline-cache"  # under the data folder (a SQLite store: beside its file) when none is set
 FORMAT = 1  # the layout of a cached copy: a copy of another layout is never read (and is cleaned away)
 MANUAL_OFFSET = 2 * PLAN_OFFSET  # ord of an event added by hand: after the plans, in the order they were added
+READ_PARTS = {"events": 2, "groups": 2}  # ranges of row_order a table is read in, at once
+READERS = 2  # threads reading them
 STALE_S = 3600  # a half-written file older than this is a copy that died: removed
 _TABLES = ("events", "groups", "documents")
 _RELATIONS = {"events": "dl_events", "groups": "event_groups", "documents": "dl_documents"}
@@ -191,7 +194,7 @@ class MirrorBackend(DuckBackend):
         what a restarted process attaches; this one's memory is given back."""
         try:
             try:
-                _write_file(mirror, path)
+                _write_file(mirror.arrow or {}, path)
             except Exception:
                 return
             _clean(path)
@@ -217,7 +220,7 @@ class MirrorBackend(DuckBackend):
         """The base tables, typed as Arrow, all from one data write (read again when one landed in between)."""
         for _ in range(5):
             before = self.store.versions().data
-            tables = {name: _read(self.store, name) for name in _TABLES}
+            tables = _read_all(self.store)
             after = self.store.versions().data
             if after == before:
                 break
@@ -322,26 +325,53 @@ def _reach(corrections: pd.DataFrame, manual: pd.DataFrame) -> tuple[set[str], s
 # --------------------------------------------------------------------------- reading and typing the tables
 
 
-def _read(store: Any, name: str) -> pa.Table:
-    """One table of the store as Arrow, typed as the store's reader types it (strings without NULL, dates
-    within pandas' range, lists as lists), with ``dl_ord``: its position in the store's reading order (events:
-    asserted ones first, then plans, each by row_order)."""
+def _read_all(store: Any) -> dict[str, pa.Table]:
+    """The base tables, each read in READ_PARTS ranges of row_order by READERS threads at once (the drivers
+    let go of the interpreter while they read)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(name, bounds) for name in _TABLES for bounds in _ranges(store, name, READ_PARTS.get(name, 1))]
+    with ThreadPoolExecutor(READERS, thread_name_prefix="dateline-mirror-read") as pool:
+        parts = list(pool.map(lambda job: _read(store, *job), jobs))
+    return {name: pa.concat_tables([p for (n, _), p in zip(jobs, parts, strict=True) if n == name]) for name in _TABLES}
+
+
+def _ranges(store: Any, name: str, parts: int) -> list[tuple[int, int] | None]:
+    """``parts`` ranges [lo, hi) of row_order covering the table (one None: the whole table)."""
+    db = store.database
+    if parts < 2 or not _stored(db, name):
+        return [None]
+    found = sql_arrow.fetch(db, f"SELECT min(row_order) AS lo, max(row_order) AS hi FROM {tables_sql.sql_name(name)}")
+    lo, hi = found.column("lo")[0].as_py(), found.column("hi")[0].as_py()
+    if lo is None or hi is None:
+        return [None]
+    cuts = [int(lo) + (int(hi) + 1 - int(lo)) * i // parts for i in range(parts + 1)]
+    return [(a, b) for a, b in itertools.pairwise(cuts)]
+
+
+def _stored(db: Any, name: str) -> bool:
+    return db.readable() and (name in tables_sql.FIRST_TABLES or db.has_table(tables_sql.sql_name(name)))
+
+
+def _read(store: Any, name: str, bounds: tuple[int, int] | None = None) -> pa.Table:
+    """One table of the store (the rows with row_order in ``bounds``) as Arrow, typed as the store's reader
+    types it (strings without NULL, dates within pandas' range, lists as lists); events with ``ord`` and
+    ``rid`` (their place in the store's reading order: asserted ones by row_order, then plans), the others with
+    ``dl_ord`` (row_order)."""
     db = store.database
     columns = TABLES[name].columns
-    sql_name = tables_sql.sql_name(name)
-    if not db.readable() or (name not in tables_sql.FIRST_TABLES and not db.has_table(sql_name)):
+    if not _stored(db, name):
         raw = pa.table({})
     else:
         names = ", ".join([tables_sql.ROW_ORDER, *(c.name for c in columns)])
-        raw = sql_arrow.fetch(db, f"SELECT {names} FROM {sql_name}")
+        where = f" WHERE row_order >= {int(bounds[0])} AND row_order < {int(bounds[1])}" if bounds else ""
+        raw = sql_arrow.fetch(db, f"SELECT {names} FROM {tables_sql.sql_name(name)}{where}")
     n = raw.num_rows
     arrays = {c.name: _typed(raw.column(c.name) if n else pa.nulls(0), c, db.escape_nul) for c in columns}
     order = raw.column(tables_sql.ROW_ORDER).cast(pa.int64()) if n else pa.array([], pa.int64())
     if name == "events":
         plans = pc.fill_null(pc.is_in(arrays["modality"], pa.array(PLAN_MODALITIES)), False)
-        order = pc.add(order, pc.multiply(plans.cast(pa.int64()), PLAN_OFFSET))
-    if name == "events":
-        arrays["ord"] = arrays["rid"] = order
+        arrays["ord"] = arrays["rid"] = pc.add(order, pc.multiply(plans.cast(pa.int64()), PLAN_OFFSET))
     else:
         arrays["dl_ord"] = order
     return pa.table(arrays)
@@ -462,22 +492,24 @@ def _attach(path: Path, data: int) -> _Mirror | None:
     return _Mirror(conn, data, path)
 
 
-def _write_file(mirror: _Mirror, path: Path) -> None:
+def _write_file(tables: dict[str, pa.Table], path: Path) -> None:
     """The in-memory base written to a file of its own, then renamed into place (never half a file under the
-    name)."""
+    name). A DuckDB of its own on one thread: the queries served meanwhile keep every core."""
+    import duckdb
+
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
-    cursor = mirror.cursor()
     try:
-        cursor.execute(f"ATTACH {_quote(str(partial))} AS dl_new")
+        conn = duckdb.connect(str(partial), config={"threads": 1})
         try:
-            for name in _TABLES:
-                cursor.execute(f"CREATE TABLE dl_new.{_RELATIONS[name]} AS SELECT * FROM {mirror.relation(name)}")
+            for name, table in tables.items():
+                conn.register("dl_source", table)
+                conn.execute(f"CREATE TABLE {_RELATIONS[name]} AS SELECT * FROM dl_source")
+                conn.unregister("dl_source")
         finally:
-            cursor.execute("DETACH dl_new")
+            conn.close()
         os.replace(partial, path)
     finally:
-        cursor.close()
         for leftover in (partial, partial.with_name(partial.name + ".wal")):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
