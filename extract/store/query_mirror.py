@@ -22,7 +22,6 @@ read and a few hundred rows, not a new copy.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import hashlib
 import itertools
@@ -54,7 +53,7 @@ READERS = 2  # threads reading them
 STALE_S = 3600  # a half-written file older than this is a copy that died: removed
 _TABLES = ("events", "groups", "documents")
 _RELATIONS = {"events": "dl_events", "groups": "event_groups", "documents": "dl_documents"}
-_MARKS = ("doc_id", "event_id", "event_group")
+_QUIET = "SET enable_progress_bar = false"  # no progress bar on the terminal for a long statement
 
 
 @dataclass
@@ -78,6 +77,7 @@ class _Mirror:
     def cursor(self) -> Any:
         """A cursor whose views ``dl_events`` and ``event_groups`` show the base with the overlay."""
         cursor = self.conn.cursor()
+        cursor.execute(_QUIET)
         for name, table in (self.arrow or {}).items():
             cursor.register(f"dl_arrow_{name}", table)  # no copy: DuckDB scans the Arrow columns
         events, groups, n = self.relation("events"), self.relation("groups"), self.overlay
@@ -182,7 +182,7 @@ class MirrorBackend(DuckBackend):
         if folder is not None:
             path = _cached_path(folder, key, data)
             mirror.saving = threading.Thread(
-                target=self._save, args=(key, mirror, path), name="dateline-mirror-save", daemon=True
+                target=self._save, args=(key, mirror, path), name="dateline-mirror-save", daemon=False
             )
             with _LOCK:
                 _SAVING.add(mirror.saving)
@@ -429,6 +429,7 @@ def _parse_lists(texts: pa.Array) -> pa.Array:
 
     conn = duckdb.connect(":memory:")
     try:
+        conn.execute(_QUIET)
         conn.register("dl_texts", pa.table({"i": pa.array(np.arange(len(texts))), "t": texts}))
         found = conn.sql(_LISTS).to_arrow_table()
     finally:
@@ -502,6 +503,7 @@ def _write_file(tables: dict[str, pa.Table], path: Path) -> None:
     try:
         conn = duckdb.connect(str(partial), config={"threads": 1})
         try:
+            conn.execute(_QUIET)
             for name, table in tables.items():
                 conn.register("dl_source", table)
                 conn.execute(f"CREATE TABLE {_RELATIONS[name]} AS SELECT * FROM dl_source")
@@ -516,14 +518,12 @@ def _write_file(tables: dict[str, pa.Table], path: Path) -> None:
 
 
 def wait_saved(timeout: float | None = None) -> None:
-    """Wait for the copies being saved to the cache folder (tests; the process's exit waits for them too)."""
+    """Wait for the copies being saved to the cache folder (tests). The process's exit waits for them too (not
+    daemon threads: DuckDB stops reading Arrow once the interpreter is shutting down)."""
     with _LOCK:
         pending = list(_SAVING)
     for thread in pending:
         thread.join(timeout)
-
-
-atexit.register(wait_saved, 60.0)  # not torn down mid-write (a half-written file is removed later anyway)
 
 
 def _clean(path: Path) -> None:
