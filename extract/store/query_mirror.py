@@ -258,15 +258,20 @@ def overlay(mirror: _Mirror, corrections: pd.DataFrame, manual: pd.DataFrame) ->
         conn.register("dl_q_docs", pa.table({"doc_id": pa.array(sorted(docs), pa.string())}))
         conn.register("dl_q_members", pa.table({"event_id": pa.array(sorted(members), pa.string())}))
         conn.register("dl_q_groups", pa.table({"event_group": pa.array(sorted(named), pa.string())}))
-        hit = "(e.doc_id IN (SELECT doc_id FROM dl_q_docs) OR e.event_id IN (SELECT event_id FROM dl_q_members))"
+        # one semi-join per column (an OR of them reads every column of every row)
+        by_doc = f"SELECT {{}} FROM {base_events} WHERE doc_id IN (SELECT doc_id FROM dl_q_docs)"
+        by_id = f"SELECT {{}} FROM {base_events} WHERE event_id IN (SELECT event_id FROM dl_q_members)"
         conn.execute(
-            "CREATE OR REPLACE TEMP TABLE dl_q_reach AS "
-            f"SELECT DISTINCT e.event_group FROM {base_events} e WHERE {hit} AND e.event_group <> '' "
-            "UNION SELECT event_group FROM dl_q_groups WHERE event_group <> ''"
+            f"CREATE OR REPLACE TEMP TABLE dl_q_reach AS SELECT event_group FROM ({by_doc.format('event_group')} "
+            f"UNION {by_id.format('event_group')} UNION SELECT event_group FROM dl_q_groups) WHERE event_group <> ''"
+        )
+        by_group = f"SELECT rid FROM {base_events} WHERE event_group IN (SELECT event_group FROM dl_q_reach)"
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE dl_q_near AS {by_doc.format('rid')} UNION {by_id.format('rid')} "
+            f"UNION {by_group}"
         )
         near = conn.sql(
-            f"SELECT * FROM {base_events} e WHERE {hit} "
-            "OR e.event_group IN (SELECT event_group FROM dl_q_reach) ORDER BY e.ord"
+            f"SELECT * FROM {base_events} WHERE rid IN (SELECT rid FROM dl_q_near) ORDER BY ord"
         ).to_arrow_table()
         doc_ids = set(docs) | set(near.column("doc_id").to_pylist())
         if len(manual):
