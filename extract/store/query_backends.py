@@ -6,7 +6,8 @@ store's Parquet files (views over ``events.parquet`` + ``plans.parquet`` and ``g
 folder's shared lock). Each backend exposes the events as a relation with the same columns (the events table's,
 plus ``ord``: the order the store reads them back in, plans after the asserted events) and the groups table as
 ``event_groups``; the `Dialect` gives the few expressions that differ (JSON arrays vs lists, text search,
-month numbers, day differences).
+month numbers, day differences). A database store can also be queried through DuckDB: a copy of its tables with
+its corrections laid over them (extract/store/query_mirror.py, `open_query(store, "duckdb")`).
 """
 
 from __future__ import annotations
@@ -344,7 +345,8 @@ def _quote(text: str) -> str:
 
 def backend_for(store: Any, engine: str = "sql") -> Backend:
     """The backend that queries this store: a database store in SQL (``engine="duckdb"``: through a DuckDB copy
-    of its tables, see MirrorBackend), a folder of files through DuckDB over its Parquet files."""
+    of its tables and corrections, extract/store/query_mirror.py), a folder of files through DuckDB over its
+    Parquet files."""
     if hasattr(store, "database"):
         if engine == "duckdb":
             from extract.store.query_mirror import MirrorBackend
