@@ -312,3 +312,17 @@ def test_rows_of_the_copy_are_the_stores(url: str) -> None:
             np.testing.assert_allclose(np.array(got, float), np.array(expected, float))
             continue
         assert [list(v) if isinstance(v, list | np.ndarray) else v for v in got] == expected, column
+
+
+def test_strings_with_nul_and_the_escape_mark_come_back_whole(url: str) -> None:
+    """PostgreSQL keeps NUL escaped (sql_rows.escape): the copy holds the strings as written."""
+    from extract.store.sql_rows import MARK
+
+    store = open_store(url)
+    events, docs = store.read_events(), store.read_documents()
+    odd = f"nul\x00here {MARK}0 mark"
+    events.loc[events.index[:2], "summary"] = odd
+    store.write(events, docs, {}, replace_all=True)
+    q = query.open_query(store, "duckdb")
+    page = q.page(EVERY, order_by="event_id", limit=N_EVENTS)
+    assert sorted(page.loc[page["summary"] == odd, "event_id"]) == sorted(events["event_id"].iloc[:2])
