@@ -1,14 +1,16 @@
 """A database store queried through DuckDB: a copy of its tables (the BASE, one per data version) and the
 corrections laid over it (an OVERLAY, one per corrections version).
 
-The base: the events, groups and documents tables read in bulk (ADBC: Arrow columns, no Python object per cell,
-typed in Arrow as the store's own reader types them) and written into a DuckDB file in a cache folder, keyed by
-the database's URL and its data version (`store.versions().data`: a time in microseconds, never repeated by a
-database made anew). A restarted process, or a second one, attaches that file read-only instead of copying
-again; a newer data version's file replaces the older ones. The file is written under a name of its own and
-renamed into place, so two processes copying at once never see half a file (the last rename wins; both copies
-are the same). Without a usable cache folder (``DATELINE_CACHE=off``, a folder that cannot be written) the copy
-is kept in this process's memory, as before.
+The base: the events, groups and documents tables read in bulk (ADBC: Arrow columns, no Python object per cell;
+each table in two ranges of row_order read at once), typed in Arrow as the store's own reader types them, and
+queried at once as Arrow (DuckDB scans it without a copy). Meanwhile a thread writes them into a DuckDB file in
+a cache folder (DATELINE_CACHE; by default beside a SQLite file, else in the data folder), keyed by the
+database's URL and its data version (`store.versions().data`: a time in microseconds, never repeated by a
+database made anew); once written, the queries read the file and the Arrow copy's memory is given back. A
+restarted process, or a second one, attaches that file read-only instead of copying again; a newer data
+version's file replaces the older ones. The file is written under a name of its own and renamed into place, so
+two processes copying at once never see half a file (the last rename wins; both copies are the same). Without a
+usable cache folder (``DATELINE_CACHE=off``, a folder that cannot be written) the copy stays in memory.
 
 The overlay: the corrections and the events added by hand (extract/store/sql_corrections.py), applied with
 `apply_corrections` to the rows they can reach (as dashboard/corrected.py's ``_near`` finds them: the rows of the
@@ -159,7 +161,7 @@ class MirrorBackend(DuckBackend):
                     with _LOCK:
                         _MIRRORS[key] = mirror
                     continue
-                if mirror.corrections == versions.corrections or self._overlay(mirror, versions.corrections):
+                if mirror.corrections == versions.corrections or self._overlay(mirror):
                     break
             assert mirror is not None
             return mirror.cursor()
@@ -206,7 +208,7 @@ class MirrorBackend(DuckBackend):
             with building:
                 if _MIRRORS.get(key) is not mirror:
                     return  # a newer version arrived meanwhile
-                if mirror.corrections >= 0 and not self._overlay(attached, self.store.versions().corrections):
+                if not self._overlay(attached):
                     return
                 with _LOCK:
                     _MIRRORS[key] = attached
@@ -228,18 +230,15 @@ class MirrorBackend(DuckBackend):
 
     # ------------------------------------------------------------------ the overlay
 
-    def _overlay(self, mirror: _Mirror, corrections_version: int) -> bool:
-        """Lay the store's corrections over the base (False: the data changed meanwhile, start again)."""
-        fixes = self.store.corrections()
-        corrections, manual = fixes.read_fixes()
+    def _overlay(self, mirror: _Mirror) -> bool:
+        """Lay the store's corrections over the base (False: the data changed meanwhile, start again). The
+        version noted is the one read before the corrections: one landing meanwhile is laid by the next session."""
         versions = self.store.versions()
         if versions.data != mirror.data:
             return False
-        if versions.corrections != corrections_version:  # a correction landed while reading: read again
-            corrections, manual = fixes.read_fixes()
-            corrections_version = self.store.versions().corrections
+        corrections, manual = self.store.corrections().read_fixes()
         overlay(mirror, corrections, manual)
-        mirror.corrections = corrections_version
+        mirror.corrections = versions.corrections
         return True
 
 
