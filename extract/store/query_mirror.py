@@ -451,25 +451,47 @@ def _parse_lists(texts: pa.Array) -> pa.Array:
 
 
 def _frame(table: pa.Table, name: str) -> pd.DataFrame:
-    """Rows read back from the copy -> the store's typed frame of that table (in the order given)."""
+    """Rows read back from the copy -> the store's typed frame of that table (in the order given). The list
+    columns are made by Arrow (one list of strings per row, as schema.typed makes them), the rest by typed."""
     from extract.schema import typed
 
-    columns = [c.name for c in TABLES[name].columns]
-    frame = table.select(columns).to_pandas(date_as_object=False)
-    return typed(frame, name)
+    columns = TABLES[name].columns
+    plain = [c.name for c in columns if c.dtype != "list"]
+    frame = typed(table.select(plain).to_pandas(date_as_object=False), name)  # list columns: empty lists here
+    for column in columns:
+        if column.dtype == "list":
+            lists = table.column(column.name).to_pylist()
+            frame[column.name] = pd.Series([v if v is not None else [] for v in lists], dtype=object)
+    return frame
 
 
 def _arrow(frame: pd.DataFrame, name: str) -> pa.Table:
-    """A typed frame (extra columns ignored) -> Arrow in the copy's column types."""
+    """A typed frame (extra columns ignored) -> Arrow in the copy's column types (a frame whose columns do not
+    convert as they are is typed first)."""
     from extract.schema import typed
-    from extract.store.formats import arrow_table
 
-    table = arrow_table(typed(frame, name), TABLES[name].columns)
-    dates = {c.name for c in TABLES[name].columns if c.dtype == "datetime"}
-    for i, field in enumerate(table.schema):
-        if field.name in dates:
-            table = table.set_column(i, field.name, table.column(i).cast(pa.date32()))
-    return table
+    try:
+        return _arrow_of(frame, name)
+    except (pa.ArrowException, TypeError, ValueError):
+        return _arrow_of(typed(frame, name), name)
+
+
+def _arrow_of(frame: pd.DataFrame, name: str) -> pa.Table:
+    arrays = []
+    for column in TABLES[name].columns:
+        values = frame[column.name]
+        if column.dtype == "list":
+            arrays.append(pa.array(values.tolist(), pa.list_(pa.string())))
+        elif column.dtype == "datetime":
+            days = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+            arrays.append(pa.array(days, pa.date32(), from_pandas=True))  # NaT: null
+        elif column.dtype == "string":
+            arrays.append(pa.array(values.astype(object).tolist(), pa.large_string()))
+        elif column.dtype == "int":
+            arrays.append(pa.array(values.to_numpy(dtype=np.int64), pa.int64()))
+        else:
+            arrays.append(pa.array(values.to_numpy(dtype=np.float64), pa.float64(), from_pandas=True))
+    return pa.Table.from_arrays(arrays, names=[c.name for c in TABLES[name].columns])
 
 
 # --------------------------------------------------------------------------- the copy on disk or in memory
