@@ -6,7 +6,8 @@ store's Parquet files (views over ``events.parquet`` + ``plans.parquet`` and ``g
 folder's shared lock). Each backend exposes the events as a relation with the same columns (the events table's,
 plus ``ord``: the order the store reads them back in, plans after the asserted events) and the groups table as
 ``event_groups``; the `Dialect` gives the few expressions that differ (JSON arrays vs lists, text search,
-month numbers, day differences).
+month numbers, day differences). A database store can also be queried through DuckDB: a copy of its tables with
+its corrections laid over them (extract/store/query_mirror.py, `open_query(store, "duckdb")`).
 """
 
 from __future__ import annotations
@@ -333,79 +334,6 @@ class DuckBackend(Backend):
             yield run
 
 
-_MIRRORS: dict[str, tuple[int, Any]] = {}  # database URL -> (version, DuckDB connection holding its copy)
-_BUILDING: dict[str, threading.Lock] = {}  # database URL -> held while its copy is being made
-
-
-class MirrorBackend(DuckBackend):
-    """A database store queried through DuckDB: its events and groups copied into DuckDB (in this process's
-    memory, columnar and compressed) once per store version, read through the store's bulk reader (one write's
-    tables, whole). Costs one read of the tables per version and process; every query after it runs at DuckDB's
-    speed instead of scanning the database row by row."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-        self.dialect = DuckDialect()
-
-    def stored(self) -> bool:
-        return self.store.database.readable()
-
-    def events_relation(self) -> str:
-        return "dl_events"
-
-    def groups_relation(self) -> str:
-        return "event_groups"
-
-    def ready_relation(self) -> str | None:
-        return None
-
-    @contextlib.contextmanager
-    def _views(self) -> Iterator[Any]:
-        cursor = self._mirror()
-        try:
-            yield cursor
-        finally:
-            cursor.close()
-
-    def _mirror(self) -> Any:
-        import duckdb
-
-        key = self.store.location
-        with _DUCK_LOCK:
-            building = _BUILDING.setdefault(key, threading.Lock())
-        with building:  # one copy made at a time per database: sessions arriving meanwhile wait for it
-            version = self.store.version()
-            with _DUCK_LOCK:
-                held = _MIRRORS.get(key)
-            if held is not None and held[0] == version:
-                return held[1].cursor()
-            return self._copy(key, duckdb)
-
-    def _copy(self, key: str, duckdb: Any) -> Any:
-        with _DUCK_LOCK:
-            _MIRRORS.pop(key, None)  # the old version's copy goes once the sessions reading it are done
-        for _ in range(5):  # the tables of one write: read again when a write landed in between
-            before = self.store.version()
-            events, groups = self.store.read_events(), self.store.read_table("groups")
-            version = self.store.version()
-            if version == before:
-                break
-        conn = duckdb.connect(":memory:")
-        dates = {c.name for c in TABLES["events"].columns if c.dtype == "datetime"}
-        select = ", ".join(f"CAST({c} AS DATE) AS {c}" if c in dates else c for c in EVENT_COLUMNS)
-        conn.register("dl_frame_events", _typed_frame(events, "events", ordered=True))
-        conn.execute(f"CREATE TABLE dl_events AS SELECT {select}, dl_ord AS ord, dl_ord AS rid FROM dl_frame_events")
-        conn.unregister("dl_frame_events")
-        gdates = {c.name for c in TABLES["groups"].columns if c.dtype == "datetime"}
-        gselect = ", ".join(f"CAST({c} AS DATE) AS {c}" if c in gdates else c for c in GROUP_COLUMNS)
-        conn.register("dl_frame_groups", _typed_frame(groups, "groups"))
-        conn.execute(f"CREATE TABLE event_groups AS SELECT {gselect} FROM dl_frame_groups")
-        conn.unregister("dl_frame_groups")
-        with _DUCK_LOCK:
-            _MIRRORS[key] = (version, conn)
-        return conn.cursor()
-
-
 def _typed_frame(frame: pd.DataFrame | None, name: str, ordered: bool = False) -> Any:
     """A table as Arrow, typed as its Parquet file would be (for DuckDB); ``ordered``: with each row's position
     as ``dl_ord`` (a scan in parallel does not keep the rows' order)."""
@@ -427,9 +355,23 @@ def _quote(text: str) -> str:
 
 def backend_for(store: Any, engine: str = "sql") -> Backend:
     """The backend that queries this store: a database store in SQL (``engine="duckdb"``: through a DuckDB copy
-    of its tables, see MirrorBackend), a folder of files through DuckDB over its Parquet files."""
+    of its tables and corrections, extract/store/query_mirror.py), a folder of files through DuckDB over its
+    Parquet files."""
     if hasattr(store, "database"):
-        return MirrorBackend(store) if engine == "duckdb" else SqlBackend(store)
+        if engine == "duckdb":
+            from extract.store.query_mirror import MirrorBackend
+
+            return MirrorBackend(store)
+        return SqlBackend(store)
     if hasattr(store, "root"):
         return DuckBackend(store)
     raise TypeError(f"no query backend for {store!r}")
+
+
+def __getattr__(name: str) -> Any:
+    """MirrorBackend and its copies moved to extract/store/query_mirror.py (still found here by name)."""
+    if name in ("MirrorBackend", "_MIRRORS"):
+        from extract.store import query_mirror
+
+        return getattr(query_mirror, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
