@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, groups, labels
+from dashboard import charts, groups, labels, scaled_pages, scaled_sources
 from dashboard.components import md_text
 from dashboard.panel import event_panel
 from dashboard.sidebar import current_view
@@ -42,7 +42,7 @@ def day_events(ds: object, day: pd.Timestamp) -> np.ndarray:
 view = current_view()
 ds, filters = view.dataset, view.filters
 st.title("Key dates")
-table = ds.key_dates
+table = scaled_pages.key_dates(view.summary) if view.scaled else ds.key_dates
 if table.empty:
     st.info(
         "No key dates are stored yet: they are computed from day-level dates whenever the store is written "
@@ -103,7 +103,9 @@ try:
     day = pd.Timestamp(dt.date.fromisoformat(str(wanted))) if wanted else None
 except ValueError:
     day = None
-if day is not None:
+if day is not None and view.scaled:  # a large store: the day's events from the store
+    scaled_sources.day_events(view, day)
+elif day is not None:
     rows = day_events(ds, day)
     passing = groups.visible(ds.group_of, view.keep, len(ds.groups))[rows] if len(rows) else np.zeros(0, bool)
     keys = list(ds.groups["event_group"].to_numpy()[rows[passing]])
