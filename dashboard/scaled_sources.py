@@ -210,6 +210,18 @@ def document_events(view: QueryView, doc: str) -> tuple[pd.DataFrame, pd.DataFra
     return everything, everything[rows["passes"].to_numpy(dtype=bool)]
 
 
+def loaded_day_events(ds: object, day: pd.Timestamp) -> np.ndarray:
+    """A loaded store's group rows of the events on `day`: dated to that day by consensus, or by one of their reports."""
+    frame = ds.groups  # type: ignore[attr-defined]
+    own = (frame["date_start"] == day) & (frame["date_end"] == day)
+    ev = ds.events  # type: ignore[attr-defined]
+    reported = ((ev["date_start"] == day) & (ev["date_end"] == day)).to_numpy()
+    hit = np.zeros(len(frame), dtype=bool)
+    hit[ds.group_of[reported]] = True  # type: ignore[attr-defined]
+    rows = np.flatnonzero(own.to_numpy() | hit)
+    return rows[np.argsort(-frame["n_sources"].to_numpy()[rows], kind="stable")]
+
+
 def day_events(view: QueryView, day: pd.Timestamp) -> None:
     """The events of one key date that pass the filters (panels of the first MAX_DAY_EVENTS), from the store."""
     found = qt.day_groups(view.query, dt.date(day.year, day.month, day.day), view.filters)

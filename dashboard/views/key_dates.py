@@ -27,18 +27,6 @@ def _on_pick() -> None:
         del st.query_params["day"]
 
 
-def day_events(ds: object, day: pd.Timestamp) -> np.ndarray:
-    """Group rows of the events on `day`: dated to that day by consensus, or by one of their reports."""
-    frame = ds.groups  # type: ignore[attr-defined]
-    own = (frame["date_start"] == day) & (frame["date_end"] == day)
-    ev = ds.events  # type: ignore[attr-defined]
-    reported = ((ev["date_start"] == day) & (ev["date_end"] == day)).to_numpy()
-    hit = np.zeros(len(frame), dtype=bool)
-    hit[ds.group_of[reported]] = True  # type: ignore[attr-defined]
-    rows = np.flatnonzero(own.to_numpy() | hit)
-    return rows[np.argsort(-frame["n_sources"].to_numpy()[rows], kind="stable")]
-
-
 view = current_view()
 ds, filters = view.dataset, view.filters
 st.title("Key dates")
@@ -106,7 +94,7 @@ except ValueError:
 if day is not None and view.scaled:  # a large store: the day's events from the store
     scaled_sources.day_events(view, day)
 elif day is not None:
-    rows = day_events(ds, day)
+    rows = scaled_sources.loaded_day_events(ds, day)
     passing = groups.visible(ds.group_of, view.keep, len(ds.groups))[rows] if len(rows) else np.zeros(0, bool)
     keys = list(ds.groups["event_group"].to_numpy()[rows[passing]])
     hidden = int((~passing).sum())
