@@ -7,6 +7,7 @@ document is the slowest control there is at 100,000 documents).
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -108,25 +109,33 @@ def _names(summary: Summary, sources: list[str]) -> list[str]:
 
 def sources_overview(view: QueryView, title_slot: object) -> None:
     """Per source: events, documents, first and last day; the charts; where sources meet. Counted by the store."""
-    summary, filters, q = view.summary, view.filters, view.query
     title_slot.title("Sources compared")  # type: ignore[attr-defined]
     if not view.count:
         st.info(view.empty_message(), icon=":material/filter_alt_off:")
         return
+    with ThreadPoolExecutor(max_workers=1) as pool:  # where sources meet, counted meanwhile (its own cursor)
+        meetings = pool.submit(qt.agreements, view.query, view.filters)
+        _overview(view, title_slot)
+        _meetings(view, meetings.result())
+
+
+def _overview(view: QueryView, title_slot: object) -> None:
+    summary, filters, q = view.summary, view.filters, view.query
     per_source, n_docs = qt.source_stats(q, filters)
     st.caption(
         f"{len(per_source):,} sources, {n_docs:,} documents and {view.count:,} events "
         f"match the filters. {view.left_out_text('The filters leave out')}"
     )
     st.subheader("Events per source per year")
-    years = qt.source_periods(q, filters, "year")
-    if len(years):
+    months = qt.source_periods(q, filters, "month")
+    if len(months):
+        years = months.assign(year=pd.to_datetime(months["month"]).dt.year)
+        years = years.groupby(["source", "year"], as_index=False)["n"].sum()
         top = list(dict.fromkeys(_top(years)))
         table = years.pivot_table(index="source", columns="year", values="n", aggfunc="sum", fill_value=0)
         figure = charts.source_year_heatmap(table.loc[top], _names(summary, top))
         st.plotly_chart(figure, key="src_years", config={"displaylogo": False})
     st.subheader("Which sources cover which stretches of time")
-    months = qt.source_periods(q, filters, "month")
     if len(months):
         top = _top(months)
         lo, hi = summary.date_bounds()
@@ -148,7 +157,6 @@ def sources_overview(view: QueryView, title_slot: object) -> None:
             "last": st.column_config.DateColumn("Last event ends", format="YYYY-MM-DD", width=125),
         },
     )
-    _meetings(view)
 
 
 def _top(periods: pd.DataFrame) -> list[str]:
@@ -158,9 +166,8 @@ def _top(periods: pd.DataFrame) -> list[str]:
     return list(totals["source"])
 
 
-def _meetings(view: QueryView) -> None:
+def _meetings(view: QueryView, overlap: pd.DataFrame) -> None:
     st.subheader("Where sources meet")
-    overlap = qt.agreements(view.query, view.filters)
     st.caption(
         "Months in which two or more sources report events with the same actor (day-, week- or month-level dates "
         "only; the 200 with most sources). A shared actor and month does not prove it is the same event; 'same "
@@ -172,7 +179,7 @@ def _meetings(view: QueryView) -> None:
         return
     shown = overlap.assign(month=overlap["month"].dt.strftime("%Y-%m"))
     picked = st.dataframe(
-        shown.drop(columns=["event_ids"]),
+        shown,
         hide_index=True,
         width="stretch",
         key="src_overlap",
@@ -192,7 +199,8 @@ def _meetings(view: QueryView) -> None:
     if not rows:
         st.caption("Select a row to read the sentences side by side.")
         return
-    ids = list(overlap.iloc[rows[0]]["event_ids"])
+    row = overlap.iloc[rows[0]]
+    ids = qt.agreement_events(view.query, view.filters, row["month"], str(row["actor"]))
     docs = documents(view.summary)
     chosen = prepared(qt.rows_by_id(view.query, ids), view.summary, docs)
     chosen = chosen.sort_values(["source", "date_start"])

@@ -251,50 +251,64 @@ def rows_by_id(q: Query, event_ids: Sequence[str]) -> pd.DataFrame:
     )
 
 
-def agreements(q: Query, filters: QueryFilters, max_rows: int = MAX_AGREEMENTS) -> pd.DataFrame:
-    """Months in which two or more sources report events with a shared actor (dashboard.data.agreements, over
-    the matching reports dated to a day, week or month): month, actor, n_sources, n_events, sources,
-    event_types, kinds, event_ids; most sources first, then most events, the latest month, the actor."""
-    columns = ["month", "actor", "n_sources", "n_events", "sources", "event_types", "kinds", "event_ids"]
-    if not q.backend.stored():
-        return pd.DataFrame(columns=columns)
-    s = _Sql(q.backend)
+def _pairs(q: Query, s: _Sql, filters: QueryFilters) -> str:
+    """(month since 1970-01, actor, source, event type, event id, ord) of every matching report dated to a day,
+    week or month, once per actor."""
     rel = _relation(q) if Query._needs_groups(filters) else q._base(False)
-    month = q.d.month("r.ds")
-    pairs = (
-        f"SELECT {month} AS mi, a.value AS actor, r.source, r.event_type, r.event_id, r.ord "
+    return (
+        f"SELECT {q.d.month('r.ds')} AS mi, a.value AS actor, r.source, r.event_type, r.event_id, r.ord "
         f"FROM {rel} r, {q.d.unnest_actors('r.actors', 'a')} WHERE r.ds IS NOT NULL "
         f"AND r.granularity IN ('day', 'week', 'month') AND {q._where(s, filters)}"
     )
+
+
+def agreements(q: Query, filters: QueryFilters, max_rows: int = MAX_AGREEMENTS) -> pd.DataFrame:
+    """Months in which two or more sources report events with a shared actor (dashboard.data.agreements, over
+    the matching reports dated to a day, week or month): month, actor, n_sources, n_events, sources,
+    event_types, kinds; most sources first, then most events, the latest month, the actor. (A row's events:
+    `agreement_events`.)"""
+    columns = ["month", "actor", "n_sources", "n_events", "sources", "event_types", "kinds"]
+    if not q.backend.stored():
+        return pd.DataFrame(columns=columns)
+    s = _Sql(q.backend)
+    best = (
+        "SELECT mi, actor, COUNT(DISTINCT source) AS n_sources, COUNT(DISTINCT event_id) AS n_events "
+        "FROM dl_pairs GROUP BY mi, actor HAVING COUNT(DISTINCT source) >= 2 "
+        f"ORDER BY 3 DESC, 4 DESC, 1 DESC, {q.d.text_order('actor')} LIMIT {int(max_rows)}"
+    )
     with q.backend.session() as run:
-        run(q.backend.temp_table("dl_pairs", pairs), s.params)
-        best = run(
-            "SELECT mi, actor, COUNT(DISTINCT source) AS n_sources, COUNT(DISTINCT event_id) AS n_events "
-            "FROM dl_pairs GROUP BY mi, actor HAVING COUNT(DISTINCT source) >= 2 "
-            f"ORDER BY 3 DESC, 4 DESC, 1 DESC, {q.d.text_order('actor')} LIMIT {int(max_rows)}",
-            {},
-        )
-        if not len(best):
+        run(q.backend.temp_table("dl_best", best.replace("dl_pairs", f"({_pairs(q, s, filters)}) p0")), s.params)
+        table = run("SELECT * FROM dl_best", {})
+        if not len(table):
             return pd.DataFrame(columns=columns)
         s2 = _Sql(q.backend)
-        held = " OR ".join(
-            f"(p.mi = {s2.add(int(m))} AND p.actor = {s2.add(q.d.string_param(str(a)))})"
-            for m, a in zip(best["mi"], best["actor"], strict=True)
+        found = run(
+            f"SELECT DISTINCT p.mi, p.actor, p.source, p.event_type FROM ({_pairs(q, s2, filters)}) p "
+            "JOIN dl_best b ON b.mi = p.mi AND b.actor = p.actor",
+            s2.params,
         )
-        detail = run(
-            f"SELECT p.mi, p.actor, p.source, p.event_type, p.event_id, p.ord FROM dl_pairs p WHERE {held}", s2.params
-        )
-    detail = detail.astype({"mi": np.int64}).sort_values("ord", kind="stable")
-    detail["actor"] = detail["actor"].astype(str)
-    grouped = detail.groupby(["mi", "actor"], sort=False)
-    info = grouped.agg(
-        sources=("source", lambda v: ", ".join(sorted({str(x) for x in v}))),
-        event_types=("event_type", lambda v: ", ".join(sorted({str(x) for x in v}))),
-        event_ids=("event_id", lambda v: list(dict.fromkeys(str(x) for x in v))),
-    )
-    best = best.astype({"mi": np.int64, "n_sources": np.int64, "n_events": np.int64})
-    best["actor"] = best["actor"].astype(str)
-    table = best.join(info, on=["mi", "actor"])
+    table = table.astype({"mi": np.int64, "n_sources": np.int64, "n_events": np.int64})
+    table["actor"] = table["actor"].astype(str)
+    found = found.astype({"mi": np.int64}).assign(actor=found["actor"].astype(str))
+    for name, column in (("sources", "source"), ("event_types", "event_type")):
+        values = found[["mi", "actor", column]].astype({column: str}).drop_duplicates()
+        joined = values.sort_values(column, kind="stable").groupby(["mi", "actor"], sort=False)[column].agg(", ".join)
+        table = table.join(joined.rename(name), on=["mi", "actor"])
     table["month"] = table["mi"].to_numpy().astype("datetime64[M]").astype("datetime64[ns]")
     table["kinds"] = np.where(table["event_types"].str.contains(",", regex=False), "different kinds", "same kind")
     return table[columns].reset_index(drop=True)
+
+
+def agreement_events(q: Query, filters: QueryFilters, month: pd.Timestamp, actor: str) -> list[str]:
+    """The event ids of one row of `agreements` (its month's first day, its actor), in the store's order."""
+    if not q.backend.stored():
+        return []
+    s = _Sql(q.backend)
+    stamp = pd.Timestamp(month)
+    mi = (stamp.year - 1970) * 12 + stamp.month - 1
+    found = q._run(
+        f"SELECT p.event_id, p.ord FROM ({_pairs(q, s, filters)}) p WHERE p.mi = {s.add(int(mi))} "
+        f"AND p.actor = {s.add(q.d.string_param(str(actor)))} ORDER BY p.ord",
+        s,
+    )
+    return list(dict.fromkeys(str(e) for e in found["event_id"]))
