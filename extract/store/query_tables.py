@@ -91,11 +91,20 @@ def ordered_rows(
     if not q.backend.stored():
         return _empty()
     s = _Sql(q.backend)
-    sql = (
-        f"SELECT {_columns()} FROM {_relation(q)} r WHERE {q._where(s, filters)} "
+    groups = Query._needs_groups(filters) or any(column == "n_sources" for column, _ in keys)
+    pick = (  # the page's rows first (joined to the groups only when the filters or the order need them)
+        f"SELECT r.rid FROM {q._base(groups)} r WHERE {q._where(s, filters)} "
         f"ORDER BY {_order(q, keys)} LIMIT {int(limit)} OFFSET {int(offset)}"
     )
-    return _typed(q, q._run(sql, s))
+    with q.backend.session() as run:
+        rids = [int(v) for v in run(pick, s.params).get("rid", [])]
+        if not rids:
+            return _empty()
+        s2 = _Sql(q.backend)
+        held = ", ".join(s2.add(v) for v in rids)
+        rows = run(f"SELECT r.rid AS dl_rid, {_columns()} FROM {_relation(q)} r WHERE r.rid IN ({held})", s2.params)
+    rows = rows.set_index("dl_rid").loc[rids].reset_index(drop=True)
+    return _typed(q, rows)
 
 
 def export_chunks(
