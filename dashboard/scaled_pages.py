@@ -7,6 +7,7 @@ version; an event panel's rows; the page's rows prepared as the loaded table pre
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -216,9 +217,13 @@ def events_table(view: QueryView) -> None:
     database = is_database(summary.location)
     if database:
         st.caption(
-            "This store is large: the corrections that no longer match an event and the rejected reports are "
-            "listed when it is loaded whole (below the query threshold); a selected row's Edit form is below it."
+            "This store is large: its table is read by queries, which show the extracted values. Select a row to "
+            "see it as corrected and correct it (editors). The corrections that no longer match an event, the "
+            "rejected reports are listed on this page when the store is loaded whole (smaller than the query "
+            "threshold, DATELINE_QUERY_ROWS)."
         )
+        empty = data.build_dataset(schema.events_frame(), schema.documents_frame(), summary.location, summary.version)
+        editing.add_event_form(replace(empty, editable=True))  # needs no row: the store checks the role again
     if not view.count:
         st.info(view.empty_message(), icon=":material/filter_alt_off:")
         st.stop()

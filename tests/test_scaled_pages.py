@@ -191,3 +191,30 @@ def test_a_key_date_lists_the_same_events(monkeypatch, location) -> None:  # typ
 def test_the_other_pages_work_over_queries(monkeypatch, location, page: str) -> None:  # type: ignore[no-untyped-def]
     loaded, scaled = both(monkeypatch, location, page)
     assert [c.value for c in scaled.caption] == [c.value for c in loaded.caption]
+
+
+def test_a_selected_row_is_corrected_over_queries(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A database store over queries: the selected row's Edit form saves a correction, and the row then reads as
+    corrected (its form and mark), from a dataset of its own article and event only."""
+    events, documents = synthetic_tables(600, seed=5, n_docs=60)
+    events, group_table, key_dates = synthetic_groups(events, documents)
+    tables = store.CorpusTables(events, documents, {"groups": group_table, "key_dates": key_dates})
+    with database("sqlite", tmp_path) as url:
+        target = store.open_store(url)
+        target.write(events, documents, {}, replace_all=True, derive=lambda corpus: tables)
+        at = run(monkeypatch, url, True, "views/events.py")
+        eid = str(at.dataframe[0].value.iloc[0]["event_id"])
+        at.session_state["ev_table"] = {"selection": {"rows": [0], "columns": []}}
+        at.run()
+        assert not at.exception and "Correct the selected rows" in [s.value for s in at.subheader]
+        key = f"fix-ev-{eid}"
+        at.text_area(key=f"{key}-summary").set_value("Talks resumed in Geneva")
+        at.button(key=f"FormSubmitter:{key}-Save correction").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        corrections, _ = target.corrections().read_fixes()
+        assert len(corrections) == 1 and corrections["changes"].iloc[0]["summary"] == "Talks resumed in Geneva"
+        at.session_state["ev_table"] = {"selection": {"rows": [0], "columns": []}}
+        at.run()
+        assert any(m.value.startswith("**Talks resumed in Geneva**") for m in at.markdown)
+        assert any("corrected by" in m.value for m in at.markdown)
+        assert any(b.label == "Undo this correction" for b in at.button)
