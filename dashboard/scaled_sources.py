@@ -91,12 +91,24 @@ def document_picker(docs: pd.DataFrame, location: str, version: int) -> str:
         format_func=lambda d: titles.get(d, d) if d else "All sources (overview)",
         on_change=_on_pick,
     )
-    more = len(rows) - min(len(rows), MAX_DOC_OPTIONS)
-    if words.strip() or more:
-        found = f"{len(rows):,} document{'s' if len(rows) != 1 else ''} match" if words.strip() else ""
-        shown = f"the list offers the first {MAX_DOC_OPTIONS:,}; type words of a title or outlet to narrow it"
-        st.caption(md_text(f"{found}{'; ' if found and more else ''}{shown if more else ''}".strip() or found))
+    st.caption(md_text(picker_note(len(rows), len(docs), bool(words.strip()))))
     return str(doc or OVERVIEW)
+
+
+def picker_note(found: int, total: int, searched: bool) -> str:
+    """What the document list holds: '12 documents match.', or how to narrow a list cut at MAX_DOC_OPTIONS."""
+    if not searched:
+        if total <= MAX_DOC_OPTIONS:
+            return f"{total:,} document{'s' if total != 1 else ''} to pick from, or type words of a title or outlet."
+        return f"The list offers the first {MAX_DOC_OPTIONS:,} of {total:,} documents: type words of a title or outlet."
+    if not found:
+        return "No document's title, outlet or id holds every word: try fewer words."
+    said = f"{found:,} document{'s' if found != 1 else ''} match{'es' if found == 1 else ''}"
+    return (
+        f"{said}; the list offers the first {MAX_DOC_OPTIONS:,}: type more words."
+        if found > MAX_DOC_OPTIONS
+        else f"{said}."
+    )
 
 
 # ---------------------------------------------------------------------------------- the sources compared
