@@ -203,6 +203,15 @@ def document_rows(q: Query, doc_id: str, filters: QueryFilters) -> pd.DataFrame:
     return out
 
 
+def _of_keys(q: Query, s: _Sql, keys: Sequence[str]) -> str:
+    """The condition 'an event of these keys' over the relation ``r``, with a first test on the stored columns
+    (event_group, event_id) that the engine can apply while it reads the events."""
+    held = ", ".join(s.strings(tuple(str(k) for k in keys)))
+    own = tuple(str(k)[1:] for k in keys if str(k).startswith("~"))
+    first = f"r.event_group IN ({held})" + (f" OR r.event_id IN ({', '.join(s.strings(own))})" if own else "")
+    return f"({first}) AND r.gk IN ({held})"
+
+
 def day_groups(q: Query, day: dt.date, filters: QueryFilters) -> pd.DataFrame:
     """The events (groups) dated to ``day`` by their consensus or by one of their reports, as dashboard/views/
     key_dates.py picks them: key, n_sources, visible (a report passes the filters); most sources first, then in
@@ -211,15 +220,25 @@ def day_groups(q: Query, day: dt.date, filters: QueryFilters) -> pd.DataFrame:
     if not q.backend.stored():
         return pd.DataFrame(columns=columns)
     s = _Sql(q.backend)
-    rel = _relation(q)
     at = s.add(q.d.date_param(day))
-    on_day = f"(r.ds = {at} AND r.de = {at}) OR (r.g_ds = {at} AND r.g_de = {at})"
-    passes = q._flag(q._where(s, filters))
-    found = q._run(
-        f"SELECT r.gk AS key, MAX(r.n_src) AS n_sources, MAX({passes}) AS visible, MIN(r.ord) AS first "
-        f"FROM {rel} r WHERE r.gk IN (SELECT r.gk FROM {rel} r WHERE {on_day}) GROUP BY r.gk",
-        s,
-    )
+    gde = "CASE WHEN g.date_end IS NULL OR g.date_end < g.date_start THEN g.date_start ELSE g.date_end END"
+    with q.backend.session() as run:
+        found = run(
+            f"SELECT r.gk AS key FROM {_relation(q)} r WHERE r.date_start = {at} AND r.de = {at} UNION "
+            f"SELECT g.event_group AS key FROM {q.backend.groups_relation()} g "
+            f"WHERE g.date_start = {at} AND {gde} = {at}",
+            s.params,
+        )
+        keys = [str(k) for k in found["key"]] if len(found) else []
+        if not keys:
+            return pd.DataFrame(columns=columns)
+        s2 = _Sql(q.backend)
+        passes = q._flag(q._where(s2, filters))
+        found = run(
+            f"SELECT r.gk AS key, MAX(r.n_src) AS n_sources, MAX({passes}) AS visible, MIN(r.ord) AS first "
+            f"FROM {_relation(q)} r WHERE {_of_keys(q, s2, keys)} GROUP BY r.gk",
+            s2.params,
+        )
     if not len(found):
         return pd.DataFrame(columns=columns)
     found = found.astype({"n_sources": np.int64, "visible": np.int64, "first": np.int64})
@@ -237,11 +256,12 @@ def group_members(
     if not q.backend.stored() or not keys:
         return _empty(), pd.DataFrame()
     s, s2 = _Sql(q.backend), _Sql(q.backend)
-    held = ", ".join(s.strings(tuple(str(k) for k in keys)))
     passes = f", {q._flag(q._where(s, filters))} AS passes" if filters is not None else ""
     listed = ", ".join(s2.strings(tuple(str(k) for k in keys)))
     with q.backend.session() as run:
-        rows = run(f"SELECT {_columns()}{passes} FROM {_relation(q)} r WHERE r.gk IN ({held}) ORDER BY r.ord", s.params)
+        rows = run(
+            f"SELECT {_columns()}{passes} FROM {_relation(q)} r WHERE {_of_keys(q, s, keys)} ORDER BY r.ord", s.params
+        )
         table = run(f"SELECT g.* FROM {q.backend.groups_relation()} g WHERE g.event_group IN ({listed})", s2.params)
     rows = _typed(q, rows)
     if "passes" in rows:
