@@ -110,25 +110,23 @@ def ordered_rows(
 def export_chunks(
     q: Query, filters: QueryFilters, keys: Sequence[tuple[str, bool]], chunk: int = EXPORT_CHUNK
 ) -> Iterator[pd.DataFrame]:
-    """Every matching report in the table's order, ``chunk`` rows at a time (the order numbered once, in a
+    """Every matching report in the table's order, ``chunk`` rows at a time (the rows numbered once, in a
     temporary table, on one snapshot of the store)."""
     if not q.backend.stored():
         return
     s = _Sql(q.backend)
-    rel = _relation(q)
-    numbered = (
-        f"SELECT r.rid, ROW_NUMBER() OVER (ORDER BY {_order(q, keys)}) AS pos FROM {rel} r WHERE {q._where(s, filters)}"
+    numbered = (  # every matching row once, numbered in the table's order; then read a slice at a time
+        f"SELECT {_columns()}, ROW_NUMBER() OVER (ORDER BY {_order(q, keys)}) AS dl_pos FROM {_relation(q)} r "
+        f"WHERE {q._where(s, filters)}"
     )
     with q.backend.session() as run:
         run(q.backend.temp_table("dl_export", numbered), s.params)
         total = int(run("SELECT COUNT(*) AS n FROM dl_export", {})["n"].iloc[0])
         for start in range(0, total, chunk):
             rows = run(
-                f"SELECT {_columns()} FROM dl_export o JOIN {rel} r ON r.rid = o.rid "
-                f"WHERE o.pos > {start} AND o.pos <= {start + chunk} ORDER BY o.pos",
-                {},
+                f"SELECT * FROM dl_export WHERE dl_pos > {start} AND dl_pos <= {start + chunk} ORDER BY dl_pos", {}
             )
-            yield _typed(q, rows)
+            yield _typed(q, rows.drop(columns="dl_pos"))
 
 
 def source_stats(q: Query, filters: QueryFilters) -> tuple[pd.DataFrame, int]:
