@@ -7,7 +7,6 @@ document is the slowest control there is at 100,000 documents).
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -125,24 +124,21 @@ def sources_overview(view: QueryView, title_slot: object) -> None:
     if not view.count:
         st.info(view.empty_message(), icon=":material/filter_alt_off:")
         return
-    with ThreadPoolExecutor(max_workers=1) as pool:  # where sources meet, counted meanwhile (its own cursor)
-        meetings = pool.submit(qt.agreements, view.query, view.filters)
-        _overview(view, title_slot)
-        _meetings(view, meetings.result())
+    counted = qt.sources_overview(view.query, view.filters)
+    _overview(view, counted)
+    _meetings(view, counted.agreements)
 
 
-def _overview(view: QueryView, title_slot: object) -> None:
-    summary, filters, q = view.summary, view.filters, view.query
-    per_source, n_docs = qt.source_stats(q, filters)
+def _overview(view: QueryView, counted: qt.SourcesOverview) -> None:
+    summary, filters = view.summary, view.filters
+    per_source, n_docs, months = counted.stats, counted.n_documents, counted.months
     st.caption(
         f"{len(per_source):,} sources, {n_docs:,} documents and {view.count:,} events "
         f"match the filters. {view.left_out_text('The filters leave out')}"
     )
     st.subheader("Events per source per year")
-    months = qt.source_periods(q, filters, "month")
     if len(months):
-        years = months.assign(year=pd.to_datetime(months["month"]).dt.year)
-        years = years.groupby(["source", "year"], as_index=False)["n"].sum()
+        years = qt.by_year(months)
         top = list(dict.fromkeys(_top(years)))
         table = years.pivot_table(index="source", columns="year", values="n", aggfunc="sum", fill_value=0)
         figure = charts.source_year_heatmap(table.loc[top], _names(summary, top))

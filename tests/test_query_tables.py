@@ -171,3 +171,16 @@ def test_where_sources_meet_matches_the_agreements_table(stored) -> None:  # typ
         assert ranks == sorted(ranks, key=lambda r: (-r[0], -r[1], -r[2].value))
         top = qt.agreements(q, query.QueryFilters.of(filters), max_rows=5)
         assert list(top["actor"]) == list(got["actor"].iloc[:5])
+
+
+def test_the_sources_overview_counts_once_what_the_parts_count(stored) -> None:  # type: ignore[no-untyped-def]
+    q, ds = stored
+    for filters in _cases(ds, 13)[:5]:
+        qf = query.QueryFilters.of(filters)
+        got = qt.sources_overview(q, qf, top=5, max_rows=50)
+        stats, n_docs = qt.source_stats(q, qf)
+        pd.testing.assert_frame_equal(got.stats, stats)
+        assert got.n_documents == n_docs == ds.events.loc[_keep(ds, filters), "doc_id"].nunique()
+        pd.testing.assert_frame_equal(got.months, qt.source_periods(q, qf, "month", top=5))
+        pd.testing.assert_frame_equal(qt.by_year(got.months), qt.source_periods(q, qf, "year", top=5))
+        pd.testing.assert_frame_equal(got.agreements, qt.agreements(q, qf, max_rows=50))

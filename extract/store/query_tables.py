@@ -19,7 +19,9 @@ read as the start (as dashboard/data.py prepares them).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -129,27 +131,89 @@ def export_chunks(
             yield _typed(q, rows.drop(columns="dl_pos"))
 
 
+@dataclass
+class SourcesOverview:
+    """The Sources page's overview: per source (events, documents, first, last), the documents matching, the
+    top sources' dated reports per month, and where sources meet (see `source_stats`, `source_periods`,
+    `agreements`)."""
+
+    stats: pd.DataFrame
+    n_documents: int
+    months: pd.DataFrame
+    agreements: pd.DataFrame
+
+
+_MATCH_COLUMNS = "r.source, r.doc_id, r.ds, r.de, r.granularity, r.actors, r.event_type, r.event_id, r.ord"
+
+
+def _matching(q: Query, s: _Sql, filters: QueryFilters) -> str:
+    """The FROM item of the matching reports (joined to the groups only when the filters need them)."""
+    rel = _relation(q) if Query._needs_groups(filters) else q._base(False)
+    return f"(SELECT {_MATCH_COLUMNS} FROM {rel} r WHERE {q._where(s, filters)})"
+
+
+def sources_overview(q: Query, filters: QueryFilters, top: int = 15, max_rows: int = MAX_AGREEMENTS) -> SourcesOverview:
+    """Everything the Sources overview counts, from one read of the matching reports (kept in a temporary table
+    for the four counts)."""
+    if not q.backend.stored():
+        return SourcesOverview(_stats_frame(q, pd.DataFrame()), 0, _months_frame(pd.DataFrame()), _agree_frame(q))
+    s = _Sql(q.backend)
+    with q.backend.session() as run:
+        run(q.backend.temp_table("dl_match", f"SELECT * FROM {_matching(q, s, filters)} m"), s.params)
+        stats, n_docs = _stats(run, "dl_match")
+        months = _months(q, run, "dl_match", top)
+        agree = _agreements(q, run, "dl_match", max_rows)
+    return SourcesOverview(_stats_frame(q, stats), n_docs, _months_frame(months), agree)
+
+
+def _stats(run: Any, rel: str, params: Mapping[str, object] | None = None) -> tuple[pd.DataFrame, int]:
+    found = run(
+        "SELECT r.source, COUNT(*) AS events, COUNT(DISTINCT r.doc_id) AS documents, MIN(r.ds) AS first, "
+        f"MAX(r.de) AS last FROM {rel} r GROUP BY r.source",
+        params or {},
+    )
+    docs = run(f"SELECT COUNT(DISTINCT r.doc_id) AS n FROM {rel} r", params or {})
+    return found, int(docs["n"].iloc[0] or 0)
+
+
+def _stats_frame(q: Query, found: pd.DataFrame) -> pd.DataFrame:
+    found = _typed(q, found.reindex(columns=["source", "events", "documents", "first", "last"]))
+    found["source"] = found["source"].astype(str)
+    found[["events", "documents"]] = found[["events", "documents"]].astype(np.int64)
+    return found.sort_values(["events", "source"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
 def source_stats(q: Query, filters: QueryFilters) -> tuple[pd.DataFrame, int]:
     """(per source: events, documents, first day, last day; most events first, then by name), and the number of
     distinct documents over all the matching reports."""
-    columns = ["source", "events", "documents", "first", "last"]
     if not q.backend.stored():
-        return pd.DataFrame(columns=columns), 0
+        return _stats_frame(q, pd.DataFrame()), 0
     s = _Sql(q.backend)
-    rel = _relation(q) if Query._needs_groups(filters) else q._base(False)
-    where = q._where(s, filters)
     with q.backend.session() as run:
-        found = run(
-            "SELECT r.source, COUNT(*) AS events, COUNT(DISTINCT r.doc_id) AS documents, MIN(r.ds) AS first, "
-            f"MAX(r.de) AS last FROM {rel} r WHERE {where} GROUP BY r.source",
-            s.params,
-        )
-        docs = run(f"SELECT COUNT(DISTINCT r.doc_id) AS n FROM {rel} r WHERE {where}", s.params)
-    found = _typed(q, found.reindex(columns=columns))
-    found["source"] = found["source"].astype(str)
-    found[["events", "documents"]] = found[["events", "documents"]].astype(np.int64)
-    found = found.sort_values(["events", "source"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    return found, int(docs["n"].iloc[0] or 0)
+        found, n_docs = _stats(run, _matching(q, s, filters), s.params)
+    return _stats_frame(q, found), n_docs
+
+
+def _months(q: Query, run: Any, rel: str, top: int, params: Mapping[str, object] | None = None) -> pd.DataFrame:
+    top_sql = (
+        f"SELECT r.source FROM {rel} r WHERE r.ds IS NOT NULL GROUP BY r.source "
+        f"ORDER BY COUNT(*) DESC, {q.d.text_order('r.source')} LIMIT {int(top)}"
+    )
+    month = q.d.month("r.ds")
+    return run(
+        f"SELECT r.source, {month} AS mi, COUNT(*) AS n FROM {rel} r WHERE r.ds IS NOT NULL "
+        f"AND r.source IN ({top_sql}) GROUP BY r.source, {month}",
+        params or {},
+    )
+
+
+def _months_frame(found: pd.DataFrame) -> pd.DataFrame:
+    if not len(found):
+        return pd.DataFrame({"source": pd.Series(dtype=str), "month": pd.Series(dtype="datetime64[ns]"), "n": []})
+    mi = found["mi"].astype(np.int64).to_numpy()
+    out = pd.DataFrame({"source": found["source"].astype(str), "n": found["n"].astype(np.int64)})
+    out["month"] = mi.astype("datetime64[M]").astype("datetime64[ns]")
+    return out[["source", "month", "n"]].sort_values(["source", "month"], kind="stable").reset_index(drop=True)
 
 
 def source_periods(q: Query, filters: QueryFilters, unit: str = "year", top: int = 15) -> pd.DataFrame:
@@ -157,32 +221,19 @@ def source_periods(q: Query, filters: QueryFilters, unit: str = "year", top: int
     day of the month), for the ``top`` sources with most dated reports (most first, then by name)."""
     if unit not in ("year", "month"):
         raise ValueError(f"unit is year or month, not {unit!r}")
-    columns = ["source", unit, "n"]
     if not q.backend.stored():
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=["source", unit, "n"])
     s = _Sql(q.backend)
-    rel = _relation(q) if Query._needs_groups(filters) else q._base(False)
-    where = f"r.ds IS NOT NULL AND {q._where(s, filters)}"
-    top_sql = (
-        f"SELECT r.source FROM {rel} r WHERE {where} GROUP BY r.source "
-        f"ORDER BY COUNT(*) DESC, {q.d.text_order('r.source')} LIMIT {int(top)}"
-    )
-    month = q.d.month("r.ds")
-    found = q._run(
-        f"SELECT r.source, {month} AS mi, COUNT(*) AS n FROM {rel} r WHERE {where} "
-        f"AND r.source IN ({top_sql}) GROUP BY r.source, {month}",
-        s,
-    )
-    if not len(found):
-        return pd.DataFrame(columns=columns)
-    mi = found["mi"].astype(np.int64).to_numpy()
-    out = pd.DataFrame({"source": found["source"].astype(str), "n": found["n"].astype(np.int64)})
-    if unit == "year":
-        out["year"] = 1970 + mi // 12
-        out = out.groupby(["source", "year"], as_index=False)["n"].sum()
-    else:
-        out["month"] = mi.astype("datetime64[M]").astype("datetime64[ns]")
-    return out[columns].sort_values(["source", unit], kind="stable").reset_index(drop=True)
+    with q.backend.session() as run:
+        months = _months_frame(_months(q, run, _matching(q, s, filters), top, s.params))
+    return by_year(months) if unit == "year" else months
+
+
+def by_year(months: pd.DataFrame) -> pd.DataFrame:
+    """A (source, month, n) table summed by year (source, year, n)."""
+    years = months.assign(year=pd.to_datetime(months["month"]).dt.year.astype(np.int64))
+    years = years.groupby(["source", "year"], as_index=False)["n"].sum()
+    return years.sort_values(["source", "year"], kind="stable").reset_index(drop=True)
 
 
 def document_rows(q: Query, doc_id: str, filters: QueryFilters) -> pd.DataFrame:
@@ -278,42 +329,37 @@ def rows_by_id(q: Query, event_ids: Sequence[str]) -> pd.DataFrame:
     )
 
 
-def _pairs(q: Query, s: _Sql, filters: QueryFilters) -> str:
-    """(month since 1970-01, actor, source, event type, event id, ord) of every matching report dated to a day,
+def _pairs(q: Query, rel: str) -> str:
+    """(month since 1970-01, actor, source, event type, event id, ord) of every report of ``rel`` dated to a day,
     week or month, once per actor."""
-    rel = _relation(q) if Query._needs_groups(filters) else q._base(False)
     return (
         f"SELECT {q.d.month('r.ds')} AS mi, a.value AS actor, r.source, r.event_type, r.event_id, r.ord "
         f"FROM {rel} r, {q.d.unnest_actors('r.actors', 'a')} WHERE r.ds IS NOT NULL "
-        f"AND r.granularity IN ('day', 'week', 'month') AND {q._where(s, filters)}"
+        "AND r.granularity IN ('day', 'week', 'month')"
     )
 
 
-def agreements(q: Query, filters: QueryFilters, max_rows: int = MAX_AGREEMENTS) -> pd.DataFrame:
-    """Months in which two or more sources report events with a shared actor (dashboard.data.agreements, over
-    the matching reports dated to a day, week or month): month, actor, n_sources, n_events, sources,
-    event_types, kinds; most sources first, then most events, the latest month, the actor. (A row's events:
-    `agreement_events`.)"""
-    columns = ["month", "actor", "n_sources", "n_events", "sources", "event_types", "kinds"]
-    if not q.backend.stored():
-        return pd.DataFrame(columns=columns)
-    s = _Sql(q.backend)
+def _agree_frame(q: Query) -> pd.DataFrame:
+    return pd.DataFrame(columns=["month", "actor", "n_sources", "n_events", "sources", "event_types", "kinds"])
+
+
+def _agreements(
+    q: Query, run: Any, rel: str, max_rows: int, params: Mapping[str, object] | None = None
+) -> pd.DataFrame:
     best = (
         "SELECT mi, actor, COUNT(DISTINCT source) AS n_sources, COUNT(DISTINCT event_id) AS n_events "
-        "FROM dl_pairs GROUP BY mi, actor HAVING COUNT(DISTINCT source) >= 2 "
+        f"FROM ({_pairs(q, rel)}) p0 GROUP BY mi, actor HAVING COUNT(DISTINCT source) >= 2 "
         f"ORDER BY 3 DESC, 4 DESC, 1 DESC, {q.d.text_order('actor')} LIMIT {int(max_rows)}"
     )
-    with q.backend.session() as run:
-        run(q.backend.temp_table("dl_best", best.replace("dl_pairs", f"({_pairs(q, s, filters)}) p0")), s.params)
-        table = run("SELECT * FROM dl_best", {})
-        if not len(table):
-            return pd.DataFrame(columns=columns)
-        s2 = _Sql(q.backend)
-        found = run(
-            f"SELECT DISTINCT p.mi, p.actor, p.source, p.event_type FROM ({_pairs(q, s2, filters)}) p "
-            "JOIN dl_best b ON b.mi = p.mi AND b.actor = p.actor",
-            s2.params,
-        )
+    run(q.backend.temp_table("dl_best", best), params or {})
+    table = run("SELECT * FROM dl_best", {})
+    if not len(table):
+        return _agree_frame(q)
+    found = run(
+        f"SELECT DISTINCT p.mi, p.actor, p.source, p.event_type FROM ({_pairs(q, rel)}) p "
+        "JOIN dl_best b ON b.mi = p.mi AND b.actor = p.actor",
+        params or {},
+    )
     table = table.astype({"mi": np.int64, "n_sources": np.int64, "n_events": np.int64})
     table["actor"] = table["actor"].astype(str)
     found = found.astype({"mi": np.int64}).assign(actor=found["actor"].astype(str))
@@ -323,7 +369,19 @@ def agreements(q: Query, filters: QueryFilters, max_rows: int = MAX_AGREEMENTS) 
         table = table.join(joined.rename(name), on=["mi", "actor"])
     table["month"] = table["mi"].to_numpy().astype("datetime64[M]").astype("datetime64[ns]")
     table["kinds"] = np.where(table["event_types"].str.contains(",", regex=False), "different kinds", "same kind")
-    return table[columns].reset_index(drop=True)
+    return table[list(_agree_frame(q).columns)].reset_index(drop=True)
+
+
+def agreements(q: Query, filters: QueryFilters, max_rows: int = MAX_AGREEMENTS) -> pd.DataFrame:
+    """Months in which two or more sources report events with a shared actor (dashboard.data.agreements, over
+    the matching reports dated to a day, week or month): month, actor, n_sources, n_events, sources,
+    event_types, kinds; most sources first, then most events, the latest month, the actor. (A row's events:
+    `agreement_events`.)"""
+    if not q.backend.stored():
+        return _agree_frame(q)
+    s = _Sql(q.backend)
+    with q.backend.session() as run:
+        return _agreements(q, run, _matching(q, s, filters), max_rows, s.params)
 
 
 def agreement_events(q: Query, filters: QueryFilters, month: pd.Timestamp, actor: str) -> list[str]:
@@ -334,7 +392,7 @@ def agreement_events(q: Query, filters: QueryFilters, month: pd.Timestamp, actor
     stamp = pd.Timestamp(month)
     mi = (stamp.year - 1970) * 12 + stamp.month - 1
     found = q._run(
-        f"SELECT p.event_id, p.ord FROM ({_pairs(q, s, filters)}) p WHERE p.mi = {s.add(int(mi))} "
+        f"SELECT p.event_id, p.ord FROM ({_pairs(q, _matching(q, s, filters))}) p WHERE p.mi = {s.add(int(mi))} "
         f"AND p.actor = {s.add(q.d.string_param(str(actor)))} ORDER BY p.ord",
         s,
     )
