@@ -196,7 +196,11 @@ def source_year_figure(events: pd.DataFrame, top: int = 15) -> go.Figure:
     table = part.groupby(["source", "_year"]).size().unstack(fill_value=0)
     if table.empty:
         return go.Figure()
-    table = table.loc[list(top_sources)]
+    return source_year_heatmap(table.loc[list(top_sources)], _lane_names(events, list(top_sources)))
+
+
+def source_year_heatmap(table: pd.DataFrame, names: list[str]) -> go.Figure:
+    """The heatmap of a (source x year) count table, its rows in order, named ``names``."""
     first, last = int(min(table.columns)), int(max(table.columns))
     table = table.reindex(columns=range(first, last + 1), fill_value=0)  # every year gets a column, even empty
     years = list(table.columns)
@@ -204,7 +208,7 @@ def source_year_figure(events: pd.DataFrame, top: int = 15) -> go.Figure:
         go.Heatmap(
             z=table.to_numpy(),
             x=years,
-            y=_lane_names(events, list(table.index)),
+            y=names,
             colorscale="Blues",
             text=table.map(lambda v: f"{v:,}" if v else "").to_numpy(),
             texttemplate="%{text}",
@@ -230,6 +234,13 @@ def coverage_figure(events: pd.DataFrame, top: int = 15, x_range: tuple[dt.date,
     cells = part.groupby(["source", "_month"]).size().reset_index(name="n")
     if cells.empty:
         return go.Figure()
+    return coverage_bars(cells, top_sources, _lane_names(events, top_sources), x_range)
+
+
+def coverage_bars(
+    cells: pd.DataFrame, top_sources: list[str], names: list[str], x_range: tuple[dt.date, dt.date] | None = None
+) -> go.Figure:
+    """The coverage chart of (source, _month, n) cells, one row per source of ``top_sources``, named ``names``."""
     index = {s: i for i, s in enumerate(top_sources)}
     month_end = cells["_month"] + pd.offsets.MonthBegin(1)
     fig = go.Figure(
@@ -259,7 +270,7 @@ def coverage_figure(events: pd.DataFrame, top: int = 15, x_range: tuple[dt.date,
         yaxis={
             "tickmode": "array",
             "tickvals": list(range(len(top_sources))),
-            "ticktext": _lane_names(events, top_sources),
+            "ticktext": names,
             "range": [len(top_sources) - 0.5, -0.5],
         },
     )

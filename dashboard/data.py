@@ -734,18 +734,20 @@ def agreements(events: pd.DataFrame, max_rows: int = 200) -> pd.DataFrame:
     pairs = ev[["event_id", "source", "event_type", "_month", "actors"]].explode("actors").dropna(subset=["actors"])
     if pairs.empty:
         return pd.DataFrame(columns=columns)
-    grouped = pairs.groupby(["_month", "actors"], sort=False)
-    table = grouped.agg(
-        n_sources=("source", "nunique"),
-        n_events=("event_id", "nunique"),
+    keys = ["_month", "actors"]
+    counts = pairs.groupby(keys, sort=False).agg(n_sources=("source", "nunique"), n_events=("event_id", "nunique"))
+    counts = counts[counts["n_sources"] >= 2].reset_index()
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    counts = counts.sort_values(["n_sources", "n_events", "_month"], ascending=[False, False, False]).head(max_rows)
+    # the lists and names only for the rows kept (a few hundred), not for every month and actor
+    top = pairs[pd.MultiIndex.from_frame(pairs[keys]).isin(pd.MultiIndex.from_frame(counts[keys]))]
+    info = top.groupby(keys, sort=False).agg(
         sources=("source", lambda s: ", ".join(sorted(set(s)))),
         event_types=("event_type", lambda s: ", ".join(sorted(set(s)))),
         event_ids=("event_id", lambda s: list(dict.fromkeys(s))),
-    ).reset_index()
-    table = table[table["n_sources"] >= 2]
-    if table.empty:
-        return pd.DataFrame(columns=columns)
+    )
+    table = counts.join(info, on=keys)
     table["kinds"] = np.where(table["event_types"].str.contains(",", regex=False), "different kinds", "same kind")
     table = table.rename(columns={"_month": "month", "actors": "actor"})
-    table = table.sort_values(["n_sources", "n_events", "month"], ascending=[False, False, False]).head(max_rows)
     return table[columns].reset_index(drop=True)

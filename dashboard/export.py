@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -42,6 +44,22 @@ def with_context(
     out["group_agreement"] = rows["date_agreement"].to_numpy()
     out["group_date_start"] = rows["date_start"].to_numpy()
     out["group_date_end"] = rows["date_end"].to_numpy()
+    return _with_documents(out, documents)
+
+
+def context_of_rows(rows: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """`with_context` for rows the store gave (extract/store/query_tables.py: the event columns with the fixed
+    date_end, and their group's n_sources, date_agreement, group_date_start and group_date_end)."""
+    out = rows[schema.EVENT_COLUMN_NAMES].reset_index(drop=True)
+    out["group_sources"] = rows["n_sources"].to_numpy(dtype=np.int64)
+    out["group_agreement"] = rows["date_agreement"].astype(str).to_numpy(dtype=object)
+    out["group_date_start"] = rows["group_date_start"].to_numpy(dtype="datetime64[ns]")
+    out["group_date_end"] = rows["group_date_end"].to_numpy(dtype="datetime64[ns]")
+    return _with_documents(out, documents)
+
+
+def _with_documents(out: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """The article's title, publication date and address beside each row."""
     docs = documents.drop_duplicates("doc_id", keep="last").set_index("doc_id")
     doc_ids = out["doc_id"].astype(str)
     out["title"] = doc_ids.map(docs["title"]).fillna("").to_numpy()
@@ -145,3 +163,30 @@ def to_timelinejs(events: pd.DataFrame, title: str = "Dateline events") -> dict[
 def to_timelinejs_bytes(events: pd.DataFrame, title: str = "Dateline events") -> bytes:
     """`to_timelinejs` serialised as UTF-8 JSON."""
     return json.dumps(to_timelinejs(events, title), ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def chunked_csv(chunks: Iterator[pd.DataFrame]) -> bytes:
+    """`to_csv_bytes` of the chunks one after the other: one byte-order mark, one header."""
+    parts: list[bytes] = []
+    for chunk in chunks:
+        body = to_csv_bytes(chunk)
+        if parts:  # the BOM and the header line only once
+            body = body[len(codecs.BOM_UTF8) :].split(b"\r\n", 1)[1]
+        parts.append(body)
+    return b"".join(parts) if parts else to_csv_bytes(pd.DataFrame(columns=schema.EVENT_COLUMN_NAMES))
+
+
+def chunked_json(chunks: Iterator[pd.DataFrame]) -> bytes:
+    """`to_json_bytes` of the chunks one after the other (the same bytes as of one frame)."""
+    bodies = [to_json_bytes(chunk)[2:-2] for chunk in chunks]  # each '[\n ... \n]' without its brackets
+    bodies = [b for b in bodies if b]
+    return b"[\n" + b",\n".join(bodies) + b"\n]" if bodies else b"[]"
+
+
+def chunked_timelinejs(chunks: Iterator[pd.DataFrame], title: str = "Dateline events") -> bytes:
+    """`to_timelinejs_bytes` of the chunks one after the other."""
+    items: list[object] = []
+    for chunk in chunks:
+        items.extend(to_timelinejs(chunk, title)["events"])  # type: ignore[arg-type]
+    headline = {"headline": html.escape(title), "text": f"{len(items):,} events"}
+    return json.dumps({"title": {"text": headline}, "events": items}, ensure_ascii=False, indent=1).encode("utf-8")

@@ -106,6 +106,6 @@ show_uploads(actor)
 
 st.divider()
 st.caption(
-    f"The store now holds {view.total:,} events from {len(view.dataset.documents):,} documents. "
+    f"The store now holds {view.total:,} events from {view.dataset.n_documents if view.scaled else len(view.dataset.documents):,} documents. "
     "After an extraction run outside the dashboard (`make extract`), press **Reload data** in the sidebar."
 )

@@ -5,42 +5,18 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from dashboard import editing, export
-from dashboard.components import column_config, event_details
+from dashboard import editing, export, scaled_pages
+from dashboard.components import event_details
 from dashboard.groups import AGREEMENT_WORDS
+from dashboard.scaled_pages import MAX_TABLE_ROWS, SHOWN_COLUMNS, SORTS
 from dashboard.sidebar import current_view
 
-MAX_TABLE_ROWS = 10_000
 EAGER_EXPORT_ROWS = 2_000  # above this, files are built only when a download button is pressed
-# What happened first and wide; then when, who, how sure.
-SHOWN_COLUMNS = [
-    "summary",
-    "_when_key",
-    "source",
-    "_n_sources",
-    "_agreement",
-    "time_expression",
-    "event_type",
-    "actors",
-    "date_basis",
-    "confidence",
-    "granularity",
-    "modality",
-    "locations",
-    "sentence",
-    "event_group",
-    "doc_id",
-    "event_id",
-]
-SORTS = {
-    "Date (newest first)": (["date_start"], False),  # stable sorts: ties keep the table's order
-    "Date (oldest first)": (["date_start"], True),
-    "Most sources first": (["_n_sources", "date_start"], False),
-    "Confidence (highest first)": (["confidence"], False),
-    "Source": (["source"], True),
-}
 
 view = current_view()
+if view.scaled:  # a large store: the store pages, sorts and exports (dashboard/scaled_pages.py)
+    scaled_pages.events_table(view)
+    st.stop()
 all_events = view.dataset.events
 st.title("Events table")
 st.caption(
@@ -76,19 +52,7 @@ if len(order) > MAX_TABLE_ROWS:
     )
 table = st.dataframe(
     shown[columns],
-    column_config={
-        **column_config(),
-        # widths that keep the agreement column in view at 1280 px (the rest scrolls sideways)
-        "summary": st.column_config.TextColumn("What happened", width=330),
-        "_when_key": st.column_config.TextColumn("When", width=100, help="Undated events say 'undated'."),
-        "source": st.column_config.TextColumn("Source", width=150),
-        "_n_sources": st.column_config.NumberColumn(
-            "Sources", format="%d", width=65, help="How many sources report this event (its group)."
-        ),
-        "_agreement": st.column_config.TextColumn("Dates", width=125, help="How far those sources agree on the date."),
-        "event_group": st.column_config.TextColumn("Event group"),
-        "_fix": st.column_config.TextColumn("Corrected", width=140, help="Corrected by an editor, or added by hand."),
-    },
+    column_config=scaled_pages.table_config(),  # type: ignore[arg-type]
     hide_index=True,
     width="stretch",
     height=560,

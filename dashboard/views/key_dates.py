@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, groups, labels
+from dashboard import charts, groups, labels, scaled_pages, scaled_sources
 from dashboard.components import md_text
 from dashboard.panel import event_panel
 from dashboard.sidebar import current_view
@@ -27,22 +27,10 @@ def _on_pick() -> None:
         del st.query_params["day"]
 
 
-def day_events(ds: object, day: pd.Timestamp) -> np.ndarray:
-    """Group rows of the events on `day`: dated to that day by consensus, or by one of their reports."""
-    frame = ds.groups  # type: ignore[attr-defined]
-    own = (frame["date_start"] == day) & (frame["date_end"] == day)
-    ev = ds.events  # type: ignore[attr-defined]
-    reported = ((ev["date_start"] == day) & (ev["date_end"] == day)).to_numpy()
-    hit = np.zeros(len(frame), dtype=bool)
-    hit[ds.group_of[reported]] = True  # type: ignore[attr-defined]
-    rows = np.flatnonzero(own.to_numpy() | hit)
-    return rows[np.argsort(-frame["n_sources"].to_numpy()[rows], kind="stable")]
-
-
 view = current_view()
 ds, filters = view.dataset, view.filters
 st.title("Key dates")
-table = ds.key_dates
+table = scaled_pages.key_dates(view.summary) if view.scaled else ds.key_dates
 if table.empty:
     st.info(
         "No key dates are stored yet: they are computed from day-level dates whenever the store is written "
@@ -103,8 +91,10 @@ try:
     day = pd.Timestamp(dt.date.fromisoformat(str(wanted))) if wanted else None
 except ValueError:
     day = None
-if day is not None:
-    rows = day_events(ds, day)
+if day is not None and view.scaled:  # a large store: the day's events from the store
+    scaled_sources.day_events(view, day)
+elif day is not None:
+    rows = scaled_sources.loaded_day_events(ds, day)
     passing = groups.visible(ds.group_of, view.keep, len(ds.groups))[rows] if len(rows) else np.zeros(0, bool)
     keys = list(ds.groups["event_group"].to_numpy()[rows[passing]])
     hidden = int((~passing).sum())

@@ -5,42 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, labels
+from dashboard import charts, data, labels, scaled_pages, scaled_sources
 from dashboard.components import column_config, date_label, event_details, md_text, safe_url
 from dashboard.sidebar import current_view
 from dashboard.text import STYLE, highlight_html, highlight_spans, sentence_html
 
-OVERVIEW = ""
-
-
-def _on_pick() -> None:
-    doc = st.session_state.get("src_doc") or OVERVIEW
-    if doc:
-        st.query_params["doc"] = doc
-    elif "doc" in st.query_params:
-        del st.query_params["doc"]
-
-
 view = current_view()
 ds, filters = view.dataset, view.filters
-documents = ds.documents
-doc_ids = list(documents["doc_id"].astype(str))
-titles = {
-    str(r.doc_id): f"{r.title or r.doc_id} — {r.outlet or 'unknown outlet'}"[:110]
-    for r in documents.itertuples(index=False)
-}
+documents = scaled_pages.documents(view.summary) if view.scaled else ds.documents
 title_slot = st.empty()
-wanted = st.query_params.get("doc", OVERVIEW)
-if wanted in titles and st.session_state.get("src_doc") != wanted:
-    st.session_state["src_doc"] = wanted
-doc = st.selectbox(
-    "Show all sources, or one document",
-    [OVERVIEW, *doc_ids],
-    key="src_doc",
-    format_func=lambda d: titles.get(d, d) if d else "All sources (overview)",
-    on_change=_on_pick,
-)
+doc = scaled_sources.document_picker(documents, ds.location, ds.version)
 
+if not doc and view.scaled:  # a large store: the store counts per source (dashboard/scaled_sources.py)
+    scaled_sources.sources_overview(view, title_slot)
+    st.stop()
 if not doc:
     title_slot.title("Sources compared")
     events = view.events
@@ -141,9 +119,12 @@ st.markdown(
 )
 if original := safe_url(meta["url"]):  # only http(s), percent-encoded: no javascript: or markdown injection
     st.link_button("Original article", original, icon=":material/open_in_new:")
-in_doc = (ds.events["doc_id"].astype(str) == doc).to_numpy()
-all_events = ds.events[in_doc]
-doc_events = ds.events[in_doc & view.keep]
+if view.scaled:
+    all_events, doc_events = scaled_sources.document_events(view, doc)
+else:
+    in_doc = (ds.events["doc_id"].astype(str) == doc).to_numpy()
+    all_events = ds.events[in_doc]
+    doc_events = ds.events[in_doc & view.keep]
 hidden = len(all_events) - len(doc_events)
 st.caption(
     f"{len(doc_events):,} of this document's {len(all_events):,} events pass the filters"
