@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import os
 import resource
@@ -72,24 +73,29 @@ def play(location: str) -> dict[str, object]:
     out["start"] = _timed(at.run)
     assert not at.exception, at.exception
     out["figure_mb"] = _figure_bytes(at) / 1e6
-    out["scaled"] = any("Data:" in c.value for c in at.sidebar.caption)
+    if not at.session_state["_dateline_view"].scaled:
+        raise SystemExit(f"{location} was loaded whole, not queried: these would not be the large store's figures")
+    # each change a combination of filters not seen before in this process (a repeat would be answered from
+    # the page's cache, which is not what a new filter costs), undone untimed
     changes = {
-        "event type": (lambda: at.multiselect(key="f_types").set_value(["military"]), "f_types", []),
-        "search": (lambda: at.text_input(key="f_text").input("summit"), "f_text", ""),
-        "actor": (lambda: at.multiselect(key="f_actors").set_value(["Russia"]), "f_actors", []),
-        "min 2 sources": (lambda: at.number_input(key="f_minsrc").set_value(2), "f_minsrc", 1),
+        "event type": [("f_types", ["military"], []), ("f_types", ["diplomacy"], [])],
+        "search": [("f_text", "summit", ""), ("f_text", "ceasefire", "")],
+        "actor": [("f_actors", ["Russia"], []), ("f_actors", ["China"], [])],
+        "min 2 sources": [("f_minsrc", 2, 1), ("f_minsrc", 3, 1)],
+        "date range": [("f_from", dt.date(2021, 1, 1), None), ("f_from", dt.date(2023, 6, 1), None)],
     }
     reruns: dict[str, float] = {}
-    for label, (change, key, default) in changes.items():
-        best = float("inf")
-        for _ in range(2):
-            change()
-            best = min(best, _timed(at.run))
+    for label, steps in changes.items():
+        worst = 0.0
+        for key, value, _undo in steps:
+            before = at.session_state[key]
+            at.session_state[key] = value
+            worst = max(worst, _timed(at.run))
             assert not at.exception, at.exception
-            at.session_state[key] = default
+            out["figure_mb"] = max(float(out["figure_mb"]), _figure_bytes(at) / 1e6)  # type: ignore[arg-type]
+            at.session_state[key] = before
             at.run()
-        reruns[label] = best
-        out["figure_mb"] = max(float(out["figure_mb"]), _figure_bytes(at) / 1e6)  # type: ignore[arg-type]
+        reruns[label] = worst
     out["reruns"] = reruns
     pages: dict[str, float] = {}
     for name, path in PAGES.items():
@@ -130,7 +136,7 @@ def report(kind: str, n: int, n_docs: int, filled: float, got: dict[str, object]
     print(f"\n== {kind}: {n:,} events, {n_docs:,} documents (filled in {filled:.0f} s, not counted)")
     print(f"  app start, first page drawn (fresh process): {got['start']:.2f} s ({mark(got['start'], 'start')})")
     shown = ", ".join(f"{label} {seconds * 1000:.0f} ms" for label, seconds in reruns.items())
-    print(f"  rerun after a filter change: {shown} ({mark(worst, 'rerun')})")
+    print(f"  rerun after a filter change (the slower of two new values each): {shown} ({mark(worst, 'rerun')})")
     print(f"  largest figure: {got['figure_mb']:.2f} MB ({mark(got['figure_mb'], 'figure_mb')})")
     print(f"  peak memory of the process: {got['memory_gb']:.2f} GB ({mark(got['memory_gb'], 'memory_gb')})")
     shown = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in pages.items())

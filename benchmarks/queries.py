@@ -89,7 +89,7 @@ def forget() -> None:
     """Fresh connections: the next query is cold (the OS's file cache stays warm; a DuckDB copy stays)."""
     sql_engine.dispose()
     sql_arrow.dispose()
-    query_backends._DUCK.clear()
+    query_backends.forget()
 
 
 def measure(fn: Callable[[], object], repeat: int = 3) -> tuple[float, float]:

@@ -71,7 +71,9 @@ def main() -> None:
         return  # the login page, "not a user", or why team mode cannot start: nothing else is drawn
     first_start_extraction(location, actor)
     # a large store answers the filters itself (dashboard/scaled.py); a small one is loaded whole
-    dataset = scaled.load_summary(location) if scaled.use_queries(location) else data.load_dataset(location)
+    dataset = scaled.load_summary(location) if scaled.use_queries(location) else None
+    if dataset is None or dataset.problem:  # a summary that cannot be made: loaded, and the loader says why
+        dataset = data.load_dataset(location)
     if dataset.problem:
         st.error(f"The tables in {shown} cannot be read: {md_text(dataset.problem)}", icon=":material/error:")
     pages = [

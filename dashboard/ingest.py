@@ -28,6 +28,7 @@ the same store and an upload cannot lose each other's documents.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import os
 import threading
 from collections.abc import Callable
@@ -204,11 +205,20 @@ def upload_jobs(n_documents: int, environ: dict[str, str] | None = None) -> int:
     return max(1, min(cpus if wanted <= 0 else wanted, n_documents))
 
 
+def _takes_words(callback: Callable[..., object]) -> bool:
+    """Whether a progress callback accepts ``words=`` and ``workers=`` (dashboard.components' does)."""
+    try:
+        params = inspect.signature(callback).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is p.VAR_KEYWORD for p in params) or {"words", "workers"} <= {p.name for p in params}
+
+
 def _counting_words(progress: Progress | None, fresh: list[documents.Document], workers: int) -> Progress | None:
     """The progress callback, told the words done so far (the batch's mean per document: a worker reports a
     chunk at a time) and the workers, for a large batch."""
-    if progress is None or len(fresh) < LARGE_BATCH:
-        return progress
+    if progress is None or len(fresh) < LARGE_BATCH or not _takes_words(progress):
+        return progress  # a callback that takes (done, total, doc_id) only gets those
     mean = sum(len(doc.text.split()) for doc in fresh) / len(fresh)
 
     def tick(done: int, total: int, doc_id: str) -> None:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 
 from dashboard import data, labels
 from dashboard.components import md_text
@@ -60,8 +62,21 @@ def open_view_query(location: str) -> Query:
 
 
 def _size_uncached(location: str, data_version: int) -> int:
-    """Reports in the store (an SQL count on a database; Parquet metadata on a folder)."""
-    return open_query(store.open_store(location)).count(EVERYTHING)
+    """Reports in the store: an SQL count on a database; on a folder, its Parquet files' metadata (no row read,
+    no query table made: a small folder is then loaded as before), or the rows of a folder kept as CSV only."""
+    target = store.open_store(location)
+    if not hasattr(target, "root"):
+        return open_query(target).count(EVERYTHING)
+    import pyarrow.parquet as pq
+
+    root, total = Path(target.root), 0
+    for name in ("events", "plans"):
+        parquet, csv = root / f"{name}.parquet", root / f"{name}.csv"
+        if parquet.exists():
+            total += pq.ParquetFile(parquet).metadata.num_rows
+        elif csv.exists():
+            return len(target.read_events())  # a folder from before Parquet: small, read as the loader reads it
+    return total
 
 
 def use_queries(location: str) -> bool:
@@ -89,12 +104,14 @@ class Summary:
     title_lanes: frozenset[str] = frozenset()  # lanes named by an article's title (no outlet known)
     problem: str | None = None
     corrections_version: int = 0
+    documents: pd.DataFrame = field(default_factory=lambda: data.empty_table("documents"), repr=False, compare=False)
 
     scaled = True
 
     @property
-    def stamp(self) -> tuple[str, int]:
-        return self.location, self.version
+    def stamp(self) -> tuple[str, int, int]:
+        """Changes with every write, corrections included (the sidebar drops selections that are gone)."""
+        return self.location, self.version, self.corrections_version
 
     def options(self, facet: str) -> list[str]:
         """A facet's values, most frequent first (actors: the MAX_ACTOR_OPTIONS most frequent)."""
@@ -156,7 +173,9 @@ def _summary_uncached(location: str, data_version: int, corrections_version: int
     names = labels.lane_names(pd.Series(sources, dtype=object), pd.Series(known, dtype=bool)) if sources else {}
     lanes = {source: str(names[source]) for source in sources}
     titles = frozenset(lane for source, lane in lanes.items() if source not in outlets)
-    return Summary(location, data_version, extent, counts, len(documents), lanes, titles, None, corrections_version)
+    return Summary(
+        location, data_version, extent, counts, len(documents), lanes, titles, None, corrections_version, documents
+    )
 
 
 def load_summary(location: str) -> Summary:
@@ -185,8 +204,9 @@ class QueryView:
 
     @cached_property
     def counts(self) -> ReportCounts:
-        """Reports matching, per-facet counts under the other filters, and what each filter leaves out."""
-        return self.query.report_counts(self.filters)
+        """Reports matching, per-facet counts under the other filters, and what each filter leaves out (kept per
+        store version and filters: a rerun that changes no filter does not ask the store)."""
+        return _cached_counts(self.query, self.filters, (self.summary.stamp, repr(self.filters)))
 
     @property
     def count(self) -> int:
@@ -224,18 +244,22 @@ class QueryView:
         return f"No events match: {advice} (that alone would bring back {left[best]:,} events)."
 
 
-try:  # Streamlit caches across reruns and sessions; outside Streamlit the plain functions are used.
-    import streamlit as st
+def _counts_uncached(_query: Query, _filters: QueryFilters, key: tuple) -> ReportCounts:
+    return _query.report_counts(_filters)
 
-    _cached_size = st.cache_resource(max_entries=4, show_spinner=False)(_size_uncached)
-    _cached_summary = st.cache_resource(max_entries=2, show_spinner="Counting the events…")(_summary_uncached)
-except ImportError:  # pragma: no cover
-    _cached_size = _size_uncached
-    _cached_summary = _summary_uncached
+
+# Kept across reruns and sessions, by the store's version (a write is a new key).
+_cached_size = st.cache_resource(max_entries=4, show_spinner=False)(_size_uncached)
+_cached_summary = st.cache_resource(max_entries=2, show_spinner="Counting the events…")(_summary_uncached)
+_cached_counts = st.cache_resource(max_entries=16, show_spinner=False)(_counts_uncached)
 
 
 def clear_cache() -> None:
-    """Forget the cached sizes and summaries (the reload control)."""
-    for cached in (_cached_size, _cached_summary):
-        if clear := getattr(cached, "clear", None):
-            clear()
+    """Forget everything kept of a large store (the reload control): sizes, summaries and every scaled page's
+    answers (st.cache_resource, the loaded dataset's too), and the DuckDB copies and query tables, read again
+    on the next query."""
+    from extract.store import query_backends, query_mirror
+
+    st.cache_resource.clear()
+    query_backends.forget()
+    query_mirror.forget()

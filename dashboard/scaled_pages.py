@@ -74,13 +74,6 @@ def table_config() -> dict[str, object]:
 # ---------------------------------------------------------------------------------- tables read once per version
 
 
-def _documents_uncached(location: str, version: int) -> pd.DataFrame:
-    try:
-        return store.open_store(location).read_documents()
-    except (store.StoreError, OSError):
-        return data.empty_table("documents")
-
-
 def _key_dates_uncached(location: str, version: int) -> pd.DataFrame:
     try:
         return store.open_store(location).read_table("key_dates")
@@ -88,13 +81,12 @@ def _key_dates_uncached(location: str, version: int) -> pd.DataFrame:
         return data.empty_table("key_dates")
 
 
-_documents = st.cache_resource(max_entries=2, show_spinner="Reading the documents…")(_documents_uncached)
 _key_dates = st.cache_resource(max_entries=2, show_spinner=False)(_key_dates_uncached)
 
 
 def documents(summary: Summary) -> pd.DataFrame:
-    """The store's documents table (read once per store version; treat as read-only)."""
-    return _documents(summary.location, summary.version)
+    """The store's documents table, read with the summary (once per store version; treat as read-only)."""
+    return summary.documents
 
 
 def key_dates(summary: Summary) -> pd.DataFrame:
@@ -144,9 +136,13 @@ def small_dataset(summary: Summary, rows: pd.DataFrame, table: pd.DataFrame) -> 
 
 def editable_dataset(summary: Summary, query: object, rows: pd.DataFrame) -> data.Dataset | None:
     """A corrected Dataset of the selected rows' documents and events (all their reports, their articles), for
-    the correction forms; None when it cannot be made (the page says so)."""
+    the correction forms; None when it cannot be made (the page says so). Read as extracted, in SQL from the
+    database itself (the DuckDB copy the page reads has the corrections laid over it already), then corrected
+    as the loaded dashboard corrects it."""
     from dashboard import corrected
+    from extract.store.query import open_query
 
+    query = open_query(store.open_store(summary.location))  # the extracted rows: corrected once, below
     doc_ids = sorted(set(rows["doc_id"].astype(str)))
     members, table = qt.group_members(query, sorted(set(rows["event_key"])))  # type: ignore[arg-type]
     parts = [members]
@@ -217,8 +213,8 @@ def events_table(view: QueryView) -> None:
     database = is_database(summary.location)
     if database:
         st.caption(
-            "This store is large: its table is read by queries, which show the extracted values. Select a row to "
-            "see it as corrected and correct it (editors). The corrections that no longer match an event, the "
+            "This store is large: its table is read by queries, with the corrections applied. Select a row to see "
+            "it and correct it (editors). The corrections that no longer match an event, the "
             "rejected reports are listed on this page when the store is loaded whole (smaller than the query "
             "threshold, DATELINE_QUERY_ROWS)."
         )
@@ -238,6 +234,10 @@ def events_table(view: QueryView) -> None:
         f"<div style='padding-top: 2.1rem'>Rows {offset + 1:,}–{offset + len(shown):,} of {view.count:,}</div>",
         unsafe_allow_html=True,
     )
+    rows_of = (sort_label, offset, repr(view.filters))  # a selection belongs to the rows it was made on
+    if st.session_state.get("_ev_rows_of") not in (None, rows_of):
+        st.session_state.pop("ev_table", None)
+    st.session_state["_ev_rows_of"] = rows_of
     table = st.dataframe(
         shown[SHOWN_COLUMNS],
         column_config=table_config(),  # type: ignore[arg-type]
@@ -258,7 +258,7 @@ def events_table(view: QueryView) -> None:
         "spreadsheets never run them. TimelineJS JSON can be published as a story with timeline.knightlab.com "
         "(undated events are left out)."
     )
-    picked = table.selection.rows if table and table.selection else []
+    picked = [i for i in (table.selection.rows if table and table.selection else []) if i < len(shown)]
     if picked:
         chosen = shown.iloc[sorted(picked)]
         st.subheader(f"{len(picked):,} selected row{'s' if len(picked) != 1 else ''}")

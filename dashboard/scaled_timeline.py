@@ -21,7 +21,6 @@ from dashboard.components import event_details
 from dashboard.panel import event_panel
 from dashboard.scaled import QueryView, Summary
 from dashboard.timeline_data import CHRONOLOGY_ROWS, EVENTS, UNDATED_ROWS, TimelineParts, _undated_frame
-from extract import store
 from extract.store.query import EVENTS as Q_EVENTS
 from extract.store.query import REPORTS as Q_REPORTS
 from extract.store.query import EventCounts, Query, QueryFilters
@@ -35,20 +34,9 @@ def _unit(mode: str) -> str:
     return Q_EVENTS if mode == EVENTS else Q_REPORTS
 
 
-def _documents_uncached(location: str, version: int) -> pd.DataFrame:
-    """The store's documents table (a row per article, no text), once per store version."""
-    return store.open_store(location).read_documents()
-
-
-_documents_cached = st.cache_resource(max_entries=2, show_spinner=False)(_documents_uncached)
-
-
 def documents(summary: Summary) -> pd.DataFrame:
-    """The documents table of the summary's store version."""
-    try:
-        return _documents_cached(summary.location, summary.version)
-    except (store.StoreError, LookupError, OSError):
-        return data.empty_table("documents")
+    """The store's documents table, read with the summary (once per store version; treat as read-only)."""
+    return summary.documents
 
 
 def prepare_reports(rows: pd.DataFrame, summary: Summary, docs: pd.DataFrame) -> pd.DataFrame:

@@ -631,3 +631,18 @@ def test_a_large_upload_extracted_by_two_workers_stores_what_one_would(
     pd.testing.assert_frame_equal(tables[0], tables[1])
     assert len(tables[0]) >= 6
     assert {kw["workers"] for kw in seen} == {1, 2} and seen[-1]["words"] > 0
+
+
+def test_a_progress_callback_of_three_arguments_still_works_for_a_large_upload() -> None:
+    from dashboard import ingest
+    from extract.documents import Document
+
+    docs = [Document(doc_id=f"d{i}", text="one two", path="") for i in range(ingest.LARGE_BATCH)]
+    seen: list[tuple] = []
+
+    def plain(done: int, total: int, doc_id: str) -> None:
+        seen.append((done, total, doc_id))
+
+    tick = ingest._counting_words(plain, docs, 2)
+    tick(3, 100, "d2")  # type: ignore[misc]
+    assert seen == [(3, 100, "d2")]

@@ -334,6 +334,14 @@ class DuckBackend(Backend):
             yield run
 
 
+def forget() -> None:
+    """Close this process's DuckDB views of folders and forget their ready tables: the next query reads the files
+    again (Reload data; a benchmark's cold run)."""
+    with _DUCK_LOCK:
+        _DUCK.clear()
+    query_ready.forget()
+
+
 def _typed_frame(frame: pd.DataFrame | None, name: str, ordered: bool = False) -> Any:
     """A table as Arrow, typed as its Parquet file would be (for DuckDB); ``ordered``: with each row's position
     as ``dl_ord`` (a scan in parallel does not keep the rows' order)."""

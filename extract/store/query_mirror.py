@@ -506,6 +506,14 @@ def _arrow_of(frame: pd.DataFrame, name: str) -> pa.Table:
 # --------------------------------------------------------------------------- the copy on disk or in memory
 
 
+def _data_version(path: Path) -> int:
+    """The data version a cached copy's name holds (-1: not one of ours)."""
+    try:
+        return int(path.name.split("-")[2].split(".")[0])
+    except (IndexError, ValueError):
+        return -1
+
+
 def _cached_path(folder: Path, location: str, data: int) -> Path:
     digest = hashlib.sha256(location.encode()).hexdigest()[:20]
     return folder / f"mirror-{digest}-{data}.f{FORMAT}.duckdb"
@@ -573,5 +581,5 @@ def _clean(path: Path) -> None:
             if other.name.endswith((".part", ".part.wal")):
                 if now - other.stat().st_mtime > STALE_S:
                     other.unlink()
-            elif other.name.startswith(prefix):
-                other.unlink()
+            elif other.name.startswith(prefix) and _data_version(other) < _data_version(path):
+                other.unlink()  # an older version's copy (a newer one is another process's: kept)

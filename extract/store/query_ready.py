@@ -28,7 +28,8 @@ READY, READY_GROUPS, READY_FACETS = "dl_ready", "dl_ready_groups", "dl_ready_fac
 FACETS = ("source", "event_type", "granularity", "date_basis")  # the sidebar's facets, counted by their code
 EVENT_COLUMNS = [c.name for c in TABLES["events"].columns]
 GROUP_COLUMNS = [c.name for c in TABLES["groups"].columns]
-_LOCK = threading.Lock()
+_LOCK = threading.Lock()  # guards _MADE and _SLOTS (held briefly)
+_SLOTS: dict[str, threading.Lock] = {}  # a DuckDB database -> held while its ready tables are made
 _MADE: dict[str, object] = {}  # a DuckDB database (its backend's name for it) -> the key its tables were made for
 
 
@@ -42,7 +43,9 @@ def ensure_ready(slot: str, cursor: Any, key: object, events: str, groups: str) 
     """Make ``dl_ready`` and ``dl_ready_groups`` in the DuckDB database ``slot`` (``cursor``'s) from the
     ``events`` and ``groups`` relations, unless they were made for ``key`` already."""
     with _LOCK:
-        if _MADE.get(slot) == key:
+        building = _SLOTS.setdefault(slot, threading.Lock())
+    with building:  # one build per database; other stores' sessions go on meanwhile
+        if is_ready(slot, key):
             return
         de = "CASE WHEN e.date_end IS NULL OR e.date_end < e.date_start THEN e.date_start ELSE e.date_end END"
         best = (  # a group's best report: dated first, the most confident, the first stored (its lane by source)
@@ -76,13 +79,17 @@ def ensure_ready(slot: str, cursor: Any, key: object, events: str, groups: str) 
             "QUALIFY row_number() OVER (PARTITION BY event_group) = 1) g ON g.event_group = e.event_group "
             f"JOIN {READY_FACETS} f ON {same} ORDER BY e.ord"
         )
-        _MADE[slot] = key
+        with _LOCK:
+            _MADE[slot] = key
 
 
-def forget(slot: str) -> None:
-    """The DuckDB database is closed or replaced: its ready tables are gone with it."""
+def forget(slot: str | None = None) -> None:
+    """The DuckDB database (or every one) is closed or replaced: its ready tables are gone with it."""
     with _LOCK:
-        _MADE.pop(slot, None)
+        if slot is None:
+            _MADE.clear()
+        else:
+            _MADE.pop(slot, None)
 
 
 def events_view() -> str:

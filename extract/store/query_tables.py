@@ -105,7 +105,7 @@ def ordered_rows(
         s2 = _Sql(q.backend)
         held = ", ".join(s2.add(v) for v in rids)
         rows = run(f"SELECT r.rid AS dl_rid, {_columns()} FROM {_relation(q)} r WHERE r.rid IN ({held})", s2.params)
-    rows = rows.set_index("dl_rid").loc[rids].reset_index(drop=True)
+    rows = rows.set_index("dl_rid").reindex(rids).dropna(how="all").reset_index(drop=True)  # gone meanwhile: left out
     return _typed(q, rows)
 
 
