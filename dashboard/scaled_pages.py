@@ -148,7 +148,8 @@ def editable_dataset(summary: Summary, query: object, rows: pd.DataFrame) -> dat
     parts = [members]
     for doc_id in doc_ids:
         parts.append(qt.document_rows(query, doc_id, EVERYTHING).drop(columns="passes"))  # type: ignore[arg-type]
-    reports = pd.concat([p for p in parts if len(p)], ignore_index=True).drop_duplicates("event_id")
+    found = [p for p in parts if len(p)]  # none: only events added by hand are selected (they are added below)
+    reports = pd.concat(found, ignore_index=True).drop_duplicates("event_id") if found else data.empty_table("events")
     docs = documents(summary)
     mine = docs[docs["doc_id"].astype(str).isin(set(reports["doc_id"].astype(str)))].reset_index(drop=True)
     events = reports.reindex(columns=schema.EVENT_COLUMN_NAMES).reset_index(drop=True)

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import scaled_sources
 from dashboard.synthetic import synthetic_groups, synthetic_tables
 from extract import store
+from extract.store.team import LOCAL
 from tests.databases import database
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -218,3 +219,25 @@ def test_a_selected_row_is_corrected_over_queries(monkeypatch, tmp_path) -> None
         assert any(m.value.startswith("**Talks resumed in Geneva**") for m in at.markdown)
         assert any("corrected by" in m.value for m in at.markdown)
         assert any(b.label == "Undo this correction" for b in at.button)
+
+
+def test_an_event_added_by_hand_is_shown_once_and_opens_once(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Over queries the table reads the copy with the corrections laid over it: an event added by hand is one row,
+    and its Edit form (made from the rows as extracted, then corrected) is drawn once."""
+    events, documents = synthetic_tables(600, seed=5, n_docs=60)
+    events, group_table, key_dates = synthetic_groups(events, documents)
+    tables = store.CorpusTables(events, documents, {"groups": group_table, "key_dates": key_dates})
+    with database("sqlite", tmp_path) as url:
+        target = store.open_store(url)
+        target.write(events, documents, {}, replace_all=True, derive=lambda corpus: tables)
+        fields = {"source": "Hand Desk", "summary": "Zqxhand summit held", "date_start": "2024-05-02"}
+        eid = target.corrections().add_event(LOCAL, fields)
+        monkeypatch.setenv("DATELINE_QUERY_ROWS", "0")
+        at = run(monkeypatch, url, True, "views/events.py")
+        at.text_input(key="f_text").input("zqxhand").run()
+        table = at.dataframe[0].value
+        assert list(table["event_id"]) == [eid]
+        at.session_state["ev_table"] = {"selection": {"rows": [0], "columns": []}}
+        at.run()
+        assert not at.exception, at.exception
+        assert sum("Zqxhand summit held" in m.value for m in at.markdown if m.value.startswith("**")) >= 1

@@ -88,9 +88,10 @@ class _Rows:
     def of(cls, rows: pd.DataFrame, docs: pd.DataFrame, settings: GroupingSettings) -> _Rows:
         win = row_windows(rows, docs, lead_days=settings.lead_days, weekday_lookback=settings.weekday_lookback)
         by_id = docs.drop_duplicates("doc_id", keep="last").set_index("doc_id")
-        published = rows["doc_id"].map(by_id["published"])
+        # looked up by reindex, not map: the column keeps its type when no document matches (an event added by hand)
+        published = by_id["published"].reindex(rows["doc_id"]).set_axis(rows.index)
         # a publication known only to the month or year says little about who reported first: days count first
-        day_known = rows["doc_id"].map(by_id["published_granularity"]) == "day"
+        day_known = by_id["published_granularity"].reindex(rows["doc_id"]).set_axis(rows.index) == "day"
         own_start = day_numbers(rows["date_start"])
         own_end = day_numbers(rows["date_end"])
         return cls(

@@ -145,7 +145,8 @@ def row_windows(events: pd.DataFrame, documents: pd.DataFrame, *, lead_days: int
         hi = np.where(only_weekday, doc_hi, hi)
     placed = has_date | only_weekday
     basis = documents.drop_duplicates("doc_id", keep="last").set_index("doc_id")["published_basis"].astype(str)
-    from_others = events["doc_id"].map(basis).fillna("").to_numpy() == BORROWED_BASIS
+    # by reindex, not map: the values stay strings when no document matches (an event added by hand)
+    from_others = basis.reindex(events["doc_id"]).fillna("").to_numpy() == BORROWED_BASIS
     own_words = events["date_basis"].astype(str).isin(OWN_DATE_BASES).to_numpy()
     return Windows(
         lo=np.where(placed, lo, OPEN_LO).astype("int64"),

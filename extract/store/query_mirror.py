@@ -298,7 +298,9 @@ def overlay(mirror: _Mirror, corrections: pd.DataFrame, manual: pd.DataFrame) ->
         ords = near.column("ord").to_numpy()
         origin = fixed.origin
         by_hand = origin < 0
-        new_ord = np.where(by_hand, MANUAL_OFFSET + np.cumsum(by_hand) - 1, ords[np.where(by_hand, 0, origin)])
+        kept = np.zeros(len(origin), dtype=np.int64)  # a stored row keeps its ord (none reached: only added ones)
+        kept[~by_hand] = ords[origin[~by_hand]]
+        new_ord = np.where(by_hand, MANUAL_OFFSET + np.cumsum(by_hand) - 1, kept)
         events = _arrow(fixed.events, "events").append_column("ord", pa.array(new_ord, pa.int64()))
         events = events.append_column("rid", pa.array(new_ord, pa.int64()))
         grouped = _arrow(fixed.groups, "groups")
