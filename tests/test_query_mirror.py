@@ -218,6 +218,7 @@ def test_a_damaged_saved_copy_is_made_again(tmp_path: Path, monkeypatch: pytest.
     assert query.open_query(open_store(url), "duckdb").count(EVERY) == 300
     query_mirror.wait_saved()
     (saved,) = (tmp_path / "cache").glob("mirror-*.duckdb")
+    assert saved.stat().st_mode & 0o077 == 0 and (tmp_path / "cache").stat().st_mode & 0o077 == 0  # owner's only
     saved.write_bytes(b"not a database")
     query_mirror.forget()
     assert query.open_query(open_store(url), "duckdb").count(EVERY) == 300

@@ -132,8 +132,18 @@ def forget(location: str | None = None) -> None:
     """Drop this process's copies (of one database, or all): the next query attaches or copies again (the
     sessions still reading one keep it until they end)."""
     with _LOCK:
-        for key in [key for key in _MIRRORS if location is None or key == location]:
-            del _MIRRORS[key]
+        gone = [_MIRRORS.pop(key) for key in [key for key in _MIRRORS if location is None or key == location]]
+    for mirror in gone:
+        query_ready.discard(f"mirror:{mirror.serial}")
+
+
+def _install(key: str, mirror: _Mirror) -> None:
+    """This database's copy is now ``mirror``: the one before loses its query tables' scratch file."""
+    with _LOCK:
+        old = _MIRRORS.get(key)
+        _MIRRORS[key] = mirror
+    if old is not None and old is not mirror:
+        query_ready.discard(f"mirror:{old.serial}")
 
 
 class MirrorBackend(DuckBackend):
@@ -166,8 +176,7 @@ class MirrorBackend(DuckBackend):
                 versions = self.store.versions()
                 if mirror is None or mirror.data != versions.data:
                     mirror = self._base(key)  # the sessions reading the old copy keep it until they end
-                    with _LOCK:
-                        _MIRRORS[key] = mirror
+                    _install(key, mirror)
                     continue
                 if mirror.corrections == versions.corrections or self._overlay(mirror):
                     break
@@ -219,8 +228,7 @@ class MirrorBackend(DuckBackend):
                 if not self._overlay(attached):
                     return
                 attached.cursor().close()  # its queries' table made here, not in a session's rerun
-                with _LOCK:
-                    _MIRRORS[key] = attached
+                _install(key, attached)
             mirror.arrow = None
             pa.default_memory_pool().release_unused()  # the Arrow copy's memory back to the system
         finally:
@@ -543,7 +551,7 @@ def _write_file(tables: dict[str, pa.Table], path: Path) -> None:
     name). A DuckDB of its own on one thread: the queries served meanwhile keep every core."""
     import duckdb
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a copy of the database: its owner's only
     partial = path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
     try:
         conn = duckdb.connect(str(partial), config={"threads": 1})
@@ -555,6 +563,7 @@ def _write_file(tables: dict[str, pa.Table], path: Path) -> None:
                 conn.unregister("dl_source")
         finally:
             conn.close()
+        os.chmod(partial, 0o600)
         os.replace(partial, path)
     finally:
         for leftover in (partial, partial.with_name(partial.name + ".wal")):
