@@ -1,7 +1,7 @@
 """Store-side queries: what the dashboard's filters select, counted and paged by the store, not in memory.
 
     q = open_query(store)                       # any store: SQL on SQLite/PostgreSQL, DuckDB over a folder's Parquet
-    q = open_query(store, "duckdb")             # a database store through a DuckDB copy (once per store version)
+    q = open_query(store, "duckdb")             # a database store through a DuckDB copy (once per data version, corrections laid over it)
     f = QueryFilters(date_from=..., sources=("Reuters",), text="strike")
     q.report_counts(f)    # reports matching, per-facet counts (each under the other filters), left out by each filter
     q.event_counts(f)     # the same for events (groups): shown, dated, undated, left out
@@ -14,7 +14,7 @@ pandas functions give over the same tables (tests/test_query.py checks them on r
 an event's number of sources and "sources disagree" come from its group in the groups table (an event whose
 group the table does not list is an event of its own, one source); text search is every word of the query,
 lower-cased, found in the summary or the sentence; dates compare the event's period (an end before its start
-counts as the start) with the range. This is the groundwork the dashboard adopts next: it does not call it yet.
+counts as the start) with the range. The dashboard over a large store (dashboard/scaled.py) asks these.
 """
 
 from __future__ import annotations
@@ -714,6 +714,7 @@ def _dense(lanes: pd.DataFrame, lane_limit: int, max_points: int) -> tuple[str, 
 
 def open_query(store: Any, engine: str = "sql") -> Query:
     """Store-side queries over a store opened with extract.store.open_store. A database store answers in SQL;
-    with ``engine="duckdb"`` through a copy of its tables in DuckDB, made once per store version (faster from
-    about 100,000 events: see README, Store-side queries). A folder of files always answers through DuckDB."""
+    with ``engine="duckdb"`` through a copy of its tables in DuckDB, made once per data version with the
+    corrections laid over it (faster from about 100,000 events: see README, Store-side queries). A folder of
+    files always answers through DuckDB."""
     return Query(backend_for(store, engine))

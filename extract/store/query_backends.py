@@ -2,8 +2,8 @@
 
 Three backends, one SQL text (extract/store/query.py writes it): SQLite and PostgreSQL through the database
 store's SQLAlchemy engine (bound parameters, one read transaction per statement), and DuckDB over the files
-store's Parquet files (views over ``events.parquet`` + ``plans.parquet`` and ``groups.parquet``, read under the
-folder's shared lock). Each backend exposes the events as a relation with the same columns (the events table's,
+store's Parquet files (``events.parquet`` + ``plans.parquet`` and ``groups.parquet`` read, under the folder's
+shared lock, into the query tables of extract/store/query_ready.py once per store version). Each backend exposes the events as a relation with the same columns (the events table's,
 plus ``ord``: the order the store reads them back in, plans after the asserted events) and the groups table as
 ``event_groups``; the `Dialect` gives the few expressions that differ (JSON arrays vs lists, text search,
 month numbers, day differences). A database store can also be queried through DuckDB: a copy of its tables with
