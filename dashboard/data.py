@@ -604,7 +604,13 @@ def explain_empty(ds: Dataset, filters: Filters, masks: Mapping[str, np.ndarray]
         count = int(combine(masks, n, skip=name).sum())
         if count > best_count:
             best, best_count = name, count
-    if best is None:
+    return empty_advice(best, best_count)
+
+
+def empty_advice(best: str | None, count: int) -> str:
+    """'No events match: widen the date range (that alone would bring back 12 events).' for the filter ``best``
+    whose removal alone brings back the most (``count``); None: none does alone."""
+    if best is None or not count:
         return "No events match: several filters exclude everything together; reset the filters."
     advice = {
         "date": "widen the date range",
@@ -613,7 +619,7 @@ def explain_empty(ds: Dataset, filters: Filters, masks: Mapping[str, np.ndarray]
         "min_sources": "lower the minimum number of sources",
         "disagree": "switch off 'sources disagree'",
     }.get(best, f"clear the {FACET_LABELS[best]}")
-    return f"No events match: {advice} (that alone would bring back {best_count:,} events)."
+    return f"No events match: {advice} (that alone would bring back {count:,} events)."
 
 
 # --------------------------------------------------------------------------------------------------

@@ -232,16 +232,7 @@ class QueryView:
         left["date"] = left.pop("undated", 0) + left.pop("out_of_range", 0)
         left.pop("several", None)
         best = max(left, key=lambda name: left[name], default=None)
-        if best is None or not left[best]:
-            return "No events match: several filters exclude everything together; reset the filters."
-        advice = {
-            "date": "widen the date range",
-            "text": "clear the search text",
-            "modality": "include hypothetical/planned events",
-            "min_sources": "lower the minimum number of sources",
-            "disagree": "switch off 'sources disagree'",
-        }.get(best, f"clear the {data.FACET_LABELS[best]}")
-        return f"No events match: {advice} (that alone would bring back {left[best]:,} events)."
+        return data.empty_advice(best, left[best] if best is not None else 0)
 
 
 def _counts_uncached(_query: Query, _filters: QueryFilters, key: tuple) -> ReportCounts:
