@@ -534,33 +534,36 @@ class Query:
         marks = self._marks(s, filters, unit, lane_by)
         with self.backend.session() as run:
             run(self.backend.temp_table("dl_marks", marks), s.params)
-            lanes = run("SELECT lane, COUNT(*) AS n, SUM(span) AS spans FROM dl_marks GROUP BY lane", {})
-            lanes["lane"] = lanes["lane"].astype(str)
-            lanes[["n", "spans"]] = lanes[["n", "spans"]].astype(np.int64)
-            lanes = lanes.assign(_top=lanes["lane"] != SEVERAL).sort_values(
-                ["_top", "n", "lane"], ascending=[True, False, True], kind="stable"
+            timeline = self._drawn(run, unit, lane_limit, max_points)
+        return timeline
+
+    def _drawn(self, run: Any, unit: str, lane_limit: int, max_points: int) -> Timeline:
+        """The timeline from the marks in dl_marks: its lanes ('Several sources' first, then the busiest), the
+        dense lanes' monthly totals, and the other lanes' first ``max_points`` marks (left in dl_pick)."""
+        lanes = run("SELECT lane, COUNT(*) AS n, SUM(span) AS spans FROM dl_marks GROUP BY lane", {})
+        lanes["lane"] = lanes["lane"].astype(str)
+        lanes[["n", "spans"]] = lanes[["n", "spans"]].astype(np.int64)
+        lanes = lanes.assign(_top=lanes["lane"] != SEVERAL).sort_values(
+            ["_top", "n", "lane"], ascending=[True, False, True], kind="stable"
+        )
+        lanes = lanes.drop(columns="_top").reset_index(drop=True)
+        dense = _dense(lanes, lane_limit, max_points)
+        s = _Sql(self.backend)
+        held = ", ".join(s.strings(dense))
+        months = pd.DataFrame({"lane": [], "month": [], "n": []})
+        if dense:
+            months = run(
+                "SELECT lane, first_month AS month, COUNT(*) AS n FROM dl_marks "
+                f"WHERE lane IN ({held}) GROUP BY lane, first_month ORDER BY 1, 2",
+                s.params,
             )
-            lanes = lanes.drop(columns="_top").reset_index(drop=True)
-            dense = _dense(lanes, lane_limit, max_points)
-            s2 = _Sql(self.backend)
-            held = ", ".join(s2.strings(dense))
-            months = pd.DataFrame({"lane": [], "month": [], "n": []})
-            if dense:
-                months = run(
-                    "SELECT lane, first_month AS month, COUNT(*) AS n FROM dl_marks "
-                    f"WHERE lane IN ({held}) GROUP BY lane, first_month ORDER BY 1, 2",
-                    s2.params,
-                )
-            skip = f"WHERE lane NOT IN ({held}) " if dense else ""
-            pick = (
-                f"SELECT key, own, rid, lane, ds, ord FROM dl_marks {skip}ORDER BY ds, ord LIMIT {int(max_points) + 1}"
-            )
-            run(self.backend.temp_table("dl_pick", pick), s2.params)
-            picks = run("SELECT * FROM dl_pick ORDER BY ds, ord", {})
-            truncated = len(picks) > max_points
-            rows = self._mark_rows(run, picks.head(max_points), unit)
+        skip = f"WHERE lane NOT IN ({held}) " if dense else ""
+        pick = f"SELECT key, own, rid, lane, ds, ord FROM dl_marks {skip}ORDER BY ds, ord LIMIT {int(max_points) + 1}"
+        run(self.backend.temp_table("dl_pick", pick), s.params)
+        picks = run("SELECT * FROM dl_pick ORDER BY ds, ord", {})
+        rows = self._mark_rows(run, picks.head(max_points), unit)
         months = months.astype({"month": np.int64, "n": np.int64})
-        return Timeline(lanes, dense, months, rows, truncated)
+        return Timeline(lanes, dense, months, rows, len(picks) > max_points)
 
     def chronology(self, filters: QueryFilters, newest_first: bool = True, limit: int = 300) -> pd.DataFrame:
         """The dated events (groups) that pass, in date order (events on one day in the order their first reports

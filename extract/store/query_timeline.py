@@ -32,7 +32,6 @@ from extract.store.query import (
     Query,
     QueryFilters,
     Timeline,
-    _dense,
     _Sql,
 )
 
@@ -90,29 +89,7 @@ def timeline_pass(
             _event_marks(query, run, lane_by)
         else:
             _report_marks(query, run, lane_by)
-        lanes = run("SELECT lane, COUNT(*) AS n, SUM(span) AS spans FROM dl_marks GROUP BY lane", {})
-        lanes["lane"] = lanes["lane"].astype(str)
-        lanes[["n", "spans"]] = lanes[["n", "spans"]].astype(np.int64)
-        lanes = lanes.assign(_top=lanes["lane"] != SEVERAL).sort_values(
-            ["_top", "n", "lane"], ascending=[True, False, True], kind="stable"
-        )
-        lanes = lanes.drop(columns="_top").reset_index(drop=True)
-        dense = _dense(lanes, lane_limit, max_points)
-        s2 = _Sql(backend)
-        held = ", ".join(s2.strings(dense))
-        months = pd.DataFrame({"lane": [], "month": [], "n": []})
-        if dense:
-            months = run(
-                "SELECT lane, first_month AS month, COUNT(*) AS n FROM dl_marks "
-                f"WHERE lane IN ({held}) GROUP BY lane, first_month ORDER BY 1, 2",
-                s2.params,
-            )
-        skip = f"WHERE lane NOT IN ({held}) " if dense else ""
-        pick = f"SELECT key, own, rid, lane, ds, ord FROM dl_marks {skip}ORDER BY ds, ord LIMIT {int(max_points) + 1}"
-        run(backend.temp_table("dl_pick", pick), s2.params)
-        picks = run("SELECT * FROM dl_pick ORDER BY ds, ord", {})
-        truncated = len(picks) > max_points
-        rows = query._mark_rows(run, picks.head(max_points), unit) if len(picks) else pd.DataFrame()
+        timeline = query._drawn(run, unit, lane_limit, max_points)
         histogram = None
         if not (unit == REPORTS and lane_by == "actor"):
             histogram = _histogram(run)
@@ -157,11 +134,10 @@ def timeline_pass(
             )
     if histogram is None:
         histogram = query.histogram(filters, unit)
-    months = months.astype({"month": np.int64, "n": np.int64})
-    n_marks = int(lanes["n"].sum()) if not (unit == REPORTS and lane_by == "actor") else -1
+    n_marks = int(timeline.lanes["n"].sum()) if not (unit == REPORTS and lane_by == "actor") else -1
     n_undated = int(undated["total"].iloc[0]) if len(undated) else 0
     return TimelinePage(
-        Timeline(lanes, dense, months, rows, truncated),
+        timeline,
         histogram,
         chronology,
         n_marks,
