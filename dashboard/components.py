@@ -70,6 +70,20 @@ def progress_text(
     return " · ".join(parts)
 
 
+def overlap_config() -> dict[str, object]:
+    """The columns of the Sources page's "where sources meet" table."""
+    cc = st.column_config
+    return {
+        "month": cc.TextColumn("Month", width=75),
+        "actor": cc.TextColumn("Actor", width=125),
+        "sources": cc.TextColumn("Which sources", width=240),
+        "event_types": cc.TextColumn("Event types", width=110),
+        "kinds": cc.TextColumn("Classified as", width=95),
+        "n_sources": cc.NumberColumn("Sources", format="localized", width=65),
+        "n_events": cc.NumberColumn("Events", format="localized", width=60),
+    }
+
+
 def column_config() -> dict[str, object]:
     """Readable formats for the events table."""
     cc = st.column_config

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
-from dashboard.components import event_details, md_text
+from dashboard.components import event_details, md_text, overlap_config
 from dashboard.panel import event_panel
 from dashboard.scaled import QueryView, Summary
 from dashboard.scaled_pages import documents, prepared, small_dataset
@@ -193,15 +193,7 @@ def _meetings(view: QueryView, overlap: pd.DataFrame) -> None:
         key="src_overlap",
         on_select="rerun",
         selection_mode="single-row",
-        column_config={
-            "month": st.column_config.TextColumn("Month", width=75),
-            "actor": st.column_config.TextColumn("Actor", width=125),
-            "sources": st.column_config.TextColumn("Which sources", width=240),
-            "event_types": st.column_config.TextColumn("Event types", width=110),
-            "kinds": st.column_config.TextColumn("Classified as", width=95),
-            "n_sources": st.column_config.NumberColumn("Sources", format="localized", width=65),
-            "n_events": st.column_config.NumberColumn("Events", format="localized", width=60),
-        },
+        column_config=overlap_config(),
     )
     rows = picked.selection.rows if picked and picked.selection else []
     if not rows:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, data, labels, scaled_pages, scaled_sources
-from dashboard.components import column_config, date_label, event_details, md_text, safe_url
+from dashboard.components import column_config, date_label, event_details, md_text, overlap_config, safe_url
 from dashboard.sidebar import current_view
 from dashboard.text import STYLE, highlight_html, highlight_spans, sentence_html
 
@@ -82,15 +82,7 @@ if not doc:
             key="src_overlap",
             on_select="rerun",
             selection_mode="single-row",
-            column_config={
-                "month": st.column_config.TextColumn("Month", width=75),
-                "actor": st.column_config.TextColumn("Actor", width=125),
-                "sources": st.column_config.TextColumn("Which sources", width=240),
-                "event_types": st.column_config.TextColumn("Event types", width=110),
-                "kinds": st.column_config.TextColumn("Classified as", width=95),
-                "n_sources": st.column_config.NumberColumn("Sources", format="localized", width=65),
-                "n_events": st.column_config.NumberColumn("Events", format="localized", width=60),
-            },
+            column_config=overlap_config(),
         )
         rows = picked.selection.rows if picked and picked.selection else []
         if rows:
