@@ -52,6 +52,7 @@ FORMAT = 1  # the layout of a cached copy: a copy of another layout is never rea
 MANUAL_OFFSET = 2 * PLAN_OFFSET  # ord of an event added by hand: after the plans, in the order they were added
 READ_PARTS = {"events": 2, "groups": 2}  # ranges of row_order a table is read in, at once
 READERS = 2  # threads reading them
+SAVE_AFTER_S = 60  # the save starts once the first queries' table is made, or after this long
 STALE_S = 3600  # a half-written file older than this is a copy that died: removed
 _TABLES = ("events", "groups", "documents")
 _RELATIONS = {"events": "dl_events", "groups": "event_groups", "documents": "dl_documents"}
@@ -74,6 +75,7 @@ class _Mirror:
     generation: int = 0  # the last overlay made
     near: int = 0  # rows the overlay replaces
     saving: threading.Thread | None = None  # the base being saved to the cache folder
+    go: threading.Event = field(default_factory=threading.Event)  # set: the save may start (the queries' table is made)
     serial: int = field(default_factory=lambda: next(_SERIALS))  # names its queries' table (never reused, as ids are)
 
     def relation(self, name: str) -> str:
@@ -102,13 +104,14 @@ class _Mirror:
         if ready:  # the queries' table, made once per base and overlay (extract/store/query_ready.py)
             key = (self.data, self.overlay, self.generation)
             query_ready.ensure_ready(f"mirror:{self.serial}", cursor, key, "dl_events", "event_groups")
+            self.go.set()  # the first page's table made: the save may now take a core
         return cursor
 
 
 _LOCK = threading.Lock()
 _MIRRORS: dict[str, _Mirror] = {}  # database URL -> its copy in this process
 _BUILDING: dict[str, threading.Lock] = {}  # database URL -> held while its copy or overlay is being made
-_SAVING: set[threading.Thread] = set()  # copies being saved to the cache folder
+_SAVING: dict[threading.Thread, _Mirror] = {}  # copies being saved to the cache folder
 
 
 def cache_folder(store: Any, environ: dict[str, str] | None = None) -> Path | None:
@@ -134,6 +137,7 @@ def forget(location: str | None = None) -> None:
     with _LOCK:
         gone = [_MIRRORS.pop(key) for key in [key for key in _MIRRORS if location is None or key == location]]
     for mirror in gone:
+        mirror.go.set()  # a save waiting for its first page goes ahead
         query_ready.discard(f"mirror:{mirror.serial}")
 
 
@@ -204,36 +208,33 @@ class MirrorBackend(DuckBackend):
                 target=self._save, args=(key, mirror, path), name="dateline-mirror-save", daemon=False
             )
             with _LOCK:
-                _SAVING.add(mirror.saving)
+                _SAVING[mirror.saving] = mirror
             mirror.saving.start()
         return mirror
 
     def _save(self, key: str, mirror: _Mirror, path: Path) -> None:
-        """Write the base to the cache folder, then serve the queries from the file (the overlay laid again):
-        what a restarted process attaches; this one's memory is given back."""
+        """Write the base to the cache folder (once the first queries' table is made: the first page is drawn
+        first), then attach the file to the same connection and let the Arrow copy go: what a restarted process
+        attaches, and this one's memory given back. The queries' table and the overlay were made from the same
+        rows, so they stay."""
         try:
+            _wait_for_first_page(mirror)
             try:
                 _write_file(mirror.arrow or {}, path)
             except Exception:
                 return
             _clean(path)
-            attached = _attach(path, mirror.data)
-            if attached is None:
-                return
             with _LOCK:
                 building = _BUILDING.setdefault(key, threading.Lock())
-            with building:
-                if _MIRRORS.get(key) is not mirror:
-                    return  # a newer version arrived meanwhile
-                if not self._overlay(attached):
-                    return
-                attached.cursor().close()  # its queries' table made here, not in a session's rerun
-                _install(key, attached)
-            mirror.arrow = None
+            with building:  # no overlay or copy made meanwhile
+                if _MIRRORS.get(key) is not mirror or not _attach_to(mirror.conn, path):
+                    return  # a newer version arrived meanwhile, or the file cannot be read back
+                mirror.path = path
+                mirror.arrow = None  # new cursors read the file; the ones open keep the Arrow tables until closed
             pa.default_memory_pool().release_unused()  # the Arrow copy's memory back to the system
         finally:
             with _LOCK:
-                _SAVING.discard(threading.current_thread())
+                _SAVING.pop(threading.current_thread(), None)
 
     def _read_tables(self) -> tuple[dict[str, pa.Table], int]:
         """The base tables, typed as Arrow, all from one data write (read again when one landed in between)."""
@@ -536,14 +537,28 @@ def _attach(path: Path, data: int) -> _Mirror | None:
     if not path.exists():
         return None
     conn = duckdb.connect(":memory:")
-    try:
-        conn.execute(f"ATTACH {_quote(str(path))} AS dl_base (READ_ONLY)")
-        for name in _TABLES:
-            conn.execute(f"SELECT * FROM dl_base.{_RELATIONS[name]} LIMIT 0")
-    except duckdb.Error:  # damaged or of another layout: copied again (and replaced)
+    if not _attach_to(conn, path):
         conn.close()
         return None
     return _Mirror(conn, data, path)
+
+
+def _attach_to(conn: Any, path: Path) -> bool:
+    """Attach the cached base at ``path`` read-only as ``dl_base`` (False: damaged or of another layout, not
+    attached: copied again, and replaced)."""
+    import duckdb
+
+    try:
+        conn.execute(f"ATTACH {_quote(str(path))} AS dl_base (READ_ONLY)")
+    except duckdb.Error:
+        return False
+    try:
+        for name in _TABLES:
+            conn.execute(f"SELECT * FROM dl_base.{_RELATIONS[name]} LIMIT 0")
+    except duckdb.Error:
+        conn.execute("DETACH dl_base")
+        return False
+    return True
 
 
 def _write_file(tables: dict[str, pa.Table], path: Path) -> None:
@@ -571,12 +586,20 @@ def _write_file(tables: dict[str, pa.Table], path: Path) -> None:
                 leftover.unlink()
 
 
+def _wait_for_first_page(mirror: _Mirror) -> None:
+    """Until the mirror's first queries' table is made, SAVE_AFTER_S pass, or the program ends."""
+    waited = 0.0
+    while not mirror.go.wait(0.25) and waited < SAVE_AFTER_S and threading.main_thread().is_alive():
+        waited += 0.25
+
+
 def wait_saved(timeout: float | None = None) -> None:
     """Wait for the copies being saved to the cache folder (tests). The process's exit waits for them too (not
     daemon threads: DuckDB stops reading Arrow once the interpreter is shutting down)."""
     with _LOCK:
-        pending = list(_SAVING)
-    for thread in pending:
+        pending = list(_SAVING.items())
+    for thread, mirror in pending:
+        mirror.go.set()  # no waiting for a first page
         thread.join(timeout)
 
 

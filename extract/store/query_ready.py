@@ -59,21 +59,26 @@ def ensure_ready(slot: str, cursor: Any, key: object, events: str, groups: str) 
             return
         _attach_work(slot, cursor)
         de = "CASE WHEN e.date_end IS NULL OR e.date_end < e.date_start THEN e.date_start ELSE e.date_end END"
-        best = (  # a group's best report: dated first, the most confident, the first stored (its lane by source)
-            "ROW_NUMBER() OVER (PARTITION BY e.event_group ORDER BY CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, "
-            "COALESCE(e.confidence, 0) DESC, e.ord)"
-        )
+        # a group's first stored report, and its best report (dated first, the most confident, the first stored):
+        # its lane by source; one hash aggregate (a window over every event sorts them all)
+        best = "(CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, -COALESCE(e.confidence, 0), e.ord)"
         cursor.execute(
             f"CREATE OR REPLACE TABLE {READY_GROUPS} AS SELECT {', '.join('g.' + c for c in GROUP_COLUMNS)}, "
-            f"b.dl_first, b.dl_best_source, row_number() OVER () AS dl_gid FROM {groups} g LEFT JOIN (SELECT e.event_group, e.source AS dl_best_source, "
-            f"MIN(e.ord) OVER (PARTITION BY e.event_group) AS dl_first, {best} AS rn FROM {events} e "
-            "WHERE e.event_group IS NOT NULL AND e.event_group <> '' QUALIFY rn = 1) b ON b.event_group = g.event_group"
+            f"b.dl_first, b.dl_best_source FROM {groups} g LEFT JOIN (SELECT e.event_group, MIN(e.ord) AS dl_first, "
+            f"arg_min(e.source, {best}) AS dl_best_source FROM {events} e "
+            "WHERE e.event_group IS NOT NULL AND e.event_group <> '' GROUP BY e.event_group) b "
+            "ON b.event_group = g.event_group"
         )
         facets = ", ".join(FACETS)
         cursor.execute(
             f"CREATE OR REPLACE TABLE {READY_FACETS} AS SELECT CAST(row_number() OVER () AS INTEGER) AS fc, {facets} "
             f"FROM (SELECT DISTINCT {facets} FROM {events})"
         )
+        # a group's code: its row in the groups table; a key stored twice joins its first row only
+        twice = cursor.execute(
+            f"SELECT COUNT(event_group) - COUNT(DISTINCT event_group) FROM {READY_GROUPS}"
+        ).fetchone()[0]
+        once = "QUALIFY row_number() OVER (PARTITION BY event_group ORDER BY rowid) = 1" if twice else ""
         same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM e.{c}" for c in FACETS)
         gk = "CASE WHEN g.event_group IS NULL THEN '~' || e.event_id ELSE e.event_group END"
         cursor.execute(
@@ -86,9 +91,8 @@ def ensure_ready(slot: str, cursor: Any, key: object, events: str, groups: str) 
             "CASE WHEN g.event_group IS NULL THEN e.date_start ELSE g.date_start END AS g_ds, "
             "CASE WHEN g.event_group IS NULL THEN 'single' ELSE g.date_agreement END AS g_agree, "
             "lower(e.summary || ' ' || e.sentence) AS dl_txt "
-            f"FROM {events} e LEFT JOIN (SELECT * FROM {READY_GROUPS} WHERE event_group IS NOT NULL "
-            "QUALIFY row_number() OVER (PARTITION BY event_group) = 1) g ON g.event_group = e.event_group "
-            f"JOIN {READY_FACETS} f ON {same}"
+            f"FROM {events} e LEFT JOIN (SELECT *, rowid AS dl_gid FROM {READY_GROUPS} WHERE event_group IS NOT NULL "
+            f"{once}) g ON g.event_group = e.event_group JOIN {READY_FACETS} f ON {same}"
         )
         with _LOCK:
             _MADE[slot] = key
