@@ -135,8 +135,9 @@ def test_dense_lanes_are_the_stores_monthly_totals(location: str, monkeypatch: p
     assert sorted(totals[0].hovertext) == sorted(memory_totals.hovertext)  # month, count and lane of each cell
 
 
-def test_one_pass_answers_as_the_separate_queries(location: str) -> None:
-    query = open_query(store.open_store(location))
+@pytest.mark.parametrize("engine", ["duckdb", "sql"])
+def test_one_pass_answers_as_the_separate_queries(location: str, engine: str) -> None:
+    query = open_query(store.open_store(location), engine)
     filters = QueryFilters(include_hypothetical=True)
     for unit, lane_by in [("events", "source"), ("reports", "actor"), ("events", "event type")]:
         page = timeline_pass(query, filters, unit, lane_by, newest_first=False, chronology_rows=50)

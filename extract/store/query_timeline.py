@@ -113,23 +113,18 @@ def timeline_pass(
             "SUM(CASE WHEN r.ds IS NOT NULL AND r.in_date = 1 THEN 1 ELSE 0 END) AS drawn FROM dl_nd r GROUP BY r.source",
             {},
         )
-        picked = (
-            "SELECT r.gk AS k, MIN(r.ord) AS o FROM dl_nd r WHERE r.g_ds IS NULL GROUP BY r.gk"
-            if unit == EVENTS
-            else "SELECT r.event_id AS k, r.ord AS o FROM dl_nd r WHERE r.ds IS NULL"
-        )
-        undated = run(
-            f"WITH u AS ({picked}) SELECT u.k, (SELECT COUNT(*) FROM u) AS total FROM u ORDER BY u.o "
-            f"LIMIT {int(undated_rows)}",
-            {},
-        )
+        undated = _undated(query, run, unit, undated_rows)
         documents = pd.DataFrame(columns=DOCUMENT_COLUMNS)
         if doc_ids:
             s3 = _Sql(backend)
+            wanted = f"IN ({', '.join(s3.strings(tuple(doc_ids)))})"
+            rows = "dl_nd r"
+            if unit == EVENTS and _coded(query):  # dl_nd holds no document ids: the few wanted found by rid
+                rows = f"dl_nd r JOIN (SELECT e.rid, e.doc_id FROM {backend.ready_relation()} e WHERE e.doc_id {wanted}) x ON x.rid = r.rid"
             documents = run(
-                "SELECT r.doc_id AS doc_id, COUNT(*) AS events, "
-                "SUM(CASE WHEN r.ds IS NOT NULL THEN 1 ELSE 0 END) AS dated FROM dl_nd r "
-                f"WHERE r.doc_id IN ({', '.join(s3.strings(tuple(doc_ids)))}) GROUP BY r.doc_id",
+                f"SELECT {'x' if 'JOIN' in rows else 'r'}.doc_id AS doc_id, COUNT(*) AS events, "
+                f"SUM(CASE WHEN r.ds IS NOT NULL THEN 1 ELSE 0 END) AS dated FROM {rows} "
+                f"{'' if 'JOIN' in rows else 'WHERE r.doc_id ' + wanted} GROUP BY 1",
                 s3.params,
             )
     if histogram is None:
@@ -148,6 +143,31 @@ def timeline_pass(
     )
 
 
+def _undated(query: Query, run: Any, unit: str, limit: int) -> pd.DataFrame:
+    """The first ``limit`` undated events (reports) passing every filter but the date, in the store's order
+    (``k``: an event's key, a report's id), and how many there are (``total``)."""
+    if unit == REPORTS:
+        picked = "SELECT r.event_id AS k, r.ord AS o FROM dl_nd r WHERE r.ds IS NULL"
+    elif not _coded(query):
+        picked = "SELECT r.gk AS k, MIN(r.ord) AS o FROM dl_nd r WHERE r.g_ds IS NULL GROUP BY r.gk"
+    else:  # the first ones' keys looked up by their code: a group's row, or an event's own row (-1 - rid)
+        backend = query.backend
+        return run(
+            "WITH u AS (SELECT r.gid, MIN(r.ord) AS o FROM dl_nd r WHERE r.g_ds IS NULL GROUP BY r.gid), "
+            f"t AS (SELECT gid, o FROM u ORDER BY o LIMIT {int(limit)}) "
+            "SELECT COALESCE(g.event_group, '~' || e.event_id) AS k, (SELECT COUNT(*) FROM u) AS total FROM t "
+            f"LEFT JOIN (SELECT rowid AS gid, event_group FROM {backend.groups_relation()} "
+            "WHERE rowid IN (SELECT gid FROM t)) g ON g.gid = t.gid "
+            f"LEFT JOIN (SELECT rid, event_id FROM {backend.ready_relation()} "
+            "WHERE rid IN (SELECT -1 - gid FROM t WHERE gid < 0)) e ON e.rid = -1 - t.gid ORDER BY t.o",
+            {},
+        )
+    return run(
+        f"WITH u AS ({picked}) SELECT u.k, (SELECT COUNT(*) FROM u) AS total FROM u ORDER BY u.o LIMIT {int(limit)}",
+        {},
+    )
+
+
 def _counted(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """A key column (text) and counts (integers; SUM over no rows is NULL)."""
     rows = rows.reindex(columns=columns)
@@ -157,16 +177,25 @@ def _counted(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return rows
 
 
+def _coded(query: Query) -> bool:
+    """Whether the pass reads a ready table (extract/store/query_ready.py): dl_nd then holds each report's
+    group's code (``gid``) instead of its key and its document and event ids, and the few keys and ids shown are
+    looked up after."""
+    return query.backend.ready_relation() is not None
+
+
 def _passing(query: Query, run: Any, filters: QueryFilters, unit: str, lane_by: str) -> None:
     """dl_nd: the reports passing every filter but the date, the columns the page reads, and ``in_date`` (1:
     the date filter passes them too); for events, with their group's facts (known, gk, event_group, g_ds)."""
     s = _Sql(query.backend)
     in_date = query._mask(s, filters, "date") if "date" in filters.active() else "1 = 1"
-    cols = "r.rid, r.ord, r.ds, r.de, r.event_type, r.source, r.doc_id, r.event_id"
+    cols = "r.rid, r.ord, r.ds, r.de, r.event_type, r.source"
+    if unit == REPORTS or not _coded(query):  # strings cost most to copy: a ready table's codes stand in for them
+        cols += ", r.doc_id, r.event_id"
     if lane_by == "actor":  # a list: copied only when lanes need it
         cols += ", r.actors"
     if unit == EVENTS:
-        cols += ", r.known, r.gk, r.event_group, r.g_ds"
+        cols += ", r.known, r.gid, r.g_ds" if _coded(query) else ", r.known, r.gk, r.event_group, r.g_ds"
     base = query._base(unit == EVENTS or query._needs_groups(filters))
     select = (
         f"SELECT {cols}, CASE WHEN {in_date} THEN 1 ELSE 0 END AS in_date FROM {base} r "
@@ -207,13 +236,11 @@ def _event_marks(query: Query, run: Any, lane_by: str) -> None:
     groups table."""
     backend, d = query.backend, query.d
     ev = backend.events_relation()
+    if _coded(query):
+        _coded_event_marks(query, run, lane_by)
+        return
     visible = "SELECT DISTINCT p.event_group FROM dl_nd p WHERE p.in_date = 1 AND p.known = 1"
-    if backend.ready_relation():  # each group's first and best report, found once per store version
-        members = (
-            f"SELECT g.event_group, {'g.dl_best_source' if lane_by == 'source' else repr('')} AS source, "
-            f"g.dl_first AS first FROM {backend.groups_relation()} g WHERE g.event_group IN ({visible})"
-        )
-    elif lane_by == "source":
+    if lane_by == "source":
         best = (
             "ROW_NUMBER() OVER (PARTITION BY e.event_group ORDER BY CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, "
             "COALESCE(e.confidence, 0) DESC, e.ord)"
@@ -248,6 +275,33 @@ def _event_marks(query: Query, run: Any, lane_by: str) -> None:
         f"{stored_lane} AS lane, {_tail(d, 'g')} FROM (SELECT g0.*, g0.date_start AS ds, {gde} AS de "
         f"FROM {backend.groups_relation()} g0) g JOIN dl_best b ON b.event_group = g.event_group "
         "WHERE g.ds IS NOT NULL"
+    )
+    run(backend.temp_table("dl_marks", f"{own} UNION ALL {stored}"), {})
+
+
+def _coded_event_marks(query: Query, run: Any, lane_by: str) -> None:
+    """_event_marks over a ready table, in one statement: the visible groups found by their code, each one's first
+    and best report read from the ready groups table; the marks of events of their own carry no key (their rows
+    are found by ``rid``)."""
+    backend, d = query.backend, query.d
+    actor = f"COALESCE({d.first_actor('r.actors')}, '{NO_ACTOR}')"
+    lane = {"source": "r.source", "event type": "r.event_type", "actor": actor}.get(lane_by, "''")
+    own = (
+        f"SELECT CAST(NULL AS VARCHAR) AS key, 1 AS own, r.rid, r.ord, r.ds, r.de, r.event_type, {lane} AS lane, "
+        f"{_tail(d, 'r')} FROM dl_nd r WHERE r.in_date = 1 AND r.known = 0 AND r.ds IS NOT NULL"
+    )
+    n_src = "CASE WHEN g.n_sources IS NULL OR g.n_sources < 1 THEN 1 ELSE g.n_sources END"
+    stored_lane = {
+        "source": f"CASE WHEN {n_src} >= 2 THEN '{SEVERAL}' ELSE g.dl_best_source END",
+        "event type": "g.event_type",
+        "actor": actor.replace("r.actors", "g.actors"),
+    }.get(lane_by, "''")
+    de = "CASE WHEN g.date_end IS NULL OR g.date_end < g.date_start THEN g.date_start ELSE g.date_end END"
+    stored = (
+        f"SELECT g.event_group AS key, 0 AS own, NULL AS rid, g.dl_first AS ord, g.ds, g.de, g.event_type, "
+        f"{stored_lane} AS lane, {_tail(d, 'g')} FROM (SELECT g.*, g.date_start AS ds, {de} AS de "
+        f"FROM {backend.groups_relation()} g JOIN (SELECT DISTINCT p.gid FROM dl_nd p "
+        "WHERE p.in_date = 1 AND p.known = 1) v ON v.gid = g.rowid WHERE g.date_start IS NOT NULL) g"
     )
     run(backend.temp_table("dl_marks", f"{own} UNION ALL {stored}"), {})
 
