@@ -102,9 +102,17 @@ def date_columns(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """
     if not len(frame):
         return np.zeros(0, dtype=object), np.zeros(0, dtype=object)
-    keys = frame[["date_start", "date_end", "granularity"]].astype({"granularity": str})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys))
-    both = [_date_labels(s, e, g) for s, e, g in uniques]
+    # each column factorized alone and the three codes combined into one number (a MultiIndex of the three
+    # would make a tuple of Timestamps per row)
+    columns = (frame["date_start"], frame["date_end"], frame["granularity"].astype(str))
+    parts = [pd.factorize(column, use_na_sentinel=False) for column in columns]
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for part_codes, part_uniques in parts:
+        combined = combined * max(len(part_uniques), 1) + part_codes
+    _, first, codes = np.unique(combined, return_index=True, return_inverse=True)
+    codes = codes.reshape(-1)
+    picked = [values.take(part_codes[first]) for part_codes, values in parts]  # each distinct combination
+    both = [_date_labels(s, e, g) for s, e, g in zip(*picked, strict=True)]
     readable = np.asarray([b[0] for b in both], dtype=object)
     sortable = np.asarray([b[1] for b in both], dtype=object)
     return readable[codes], sortable[codes]

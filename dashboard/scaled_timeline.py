@@ -54,11 +54,17 @@ def prepare_reports(rows: pd.DataFrame, summary: Summary, docs: pd.DataFrame) ->
 
 
 def event_frame(
-    details: Details, keys: Sequence[str], summary: Summary, docs: pd.DataFrame, table: pd.DataFrame | None = None
+    details: Details,
+    keys: Sequence[str],
+    summary: Summary,
+    docs: pd.DataFrame,
+    table: pd.DataFrame | None = None,
+    known: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """(the events' reports, prepared; their group frame, as dashboard/groups.py builds it; each report's row in
-    it) for a few events. `table`: their rows of the groups table when already read."""
-    members = details.members(keys)
+    it) for a few events. `table`: their rows of the groups table when already read; `known`: reports read
+    already (Details.members)."""
+    members = details.members(keys, known)
     reports = prepare_reports(members, summary, docs)
     if table is None:
         named = [str(k) for k in keys] + [str(g) for g in reports["event_group"] if str(g)]
@@ -87,7 +93,12 @@ def _chronology(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _event_marks_and_undated(
-    details: Details, rows: pd.DataFrame, undated: list[str], summary: Summary, docs: pd.DataFrame
+    details: Details,
+    rows: pd.DataFrame,
+    undated: list[str],
+    summary: Summary,
+    docs: pd.DataFrame,
+    known: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the chart's prepared marks of the timeline's events, with `_id` and `_lane_key`; the first undated
     events' list) from one read of their reports (Details.members) and one build of their groups."""
@@ -101,7 +112,7 @@ def _event_marks_and_undated(
         extra = details.groups(more)
         table = extra if table is None or not len(table) else pd.concat([table, extra], ignore_index=True)
     reports, frame, _ = event_frame(
-        details, keys + undated, summary, docs, table if table is not None else pd.DataFrame()
+        details, keys + undated, summary, docs, table if table is not None else pd.DataFrame(), known
     )
     index = pd.Index(frame["event_group"].astype(str))
     at = index.get_indexer(keys)
@@ -212,7 +223,7 @@ def compute_parts(
     left.pop("undated", None)  # listed on the page, not left out
     drawn = page.timeline
     if mode == EVENTS:
-        marks, undated = _event_marks_and_undated(details, drawn.rows, page.undated, summary, docs)
+        marks, undated = _event_marks_and_undated(details, drawn.rows, page.undated, summary, docs, drawn.reports)
     else:
         marks = prepare_reports(drawn.rows, summary, docs)
         lane = drawn.rows["lane"].to_numpy() if len(drawn.rows) else np.zeros(0, dtype=object)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -187,6 +188,9 @@ class Timeline:
     months: pd.DataFrame
     rows: pd.DataFrame
     truncated: bool = False  # more marks than max_points outside the dense lanes (not expected: see dense)
+    reports: pd.DataFrame | None = (
+        None  # the drawn single reports and events of their own, as Details.members reads them
+    )
 
 
 @dataclass
@@ -218,6 +222,14 @@ class _Sql:
 
     def strings(self, values: tuple[str, ...]) -> list[str]:
         return [self.add(self.backend.dialect.string_param(str(v))) for v in values]
+
+    def among(self, values: Sequence[str]) -> str:
+        """What ``x IN (...)`` holds for these strings: on DuckDB one list parameter (binding thousands of
+        parameters costs more than the scan they filter), elsewhere one parameter each."""
+        if self.backend.dialect.name == "duckdb" and len(values) > 1:
+            listed = [self.backend.dialect.string_param(str(v)) for v in values]
+            return f"SELECT unnest(CAST({self.add(listed)} AS VARCHAR[]))"
+        return ", ".join(self.strings(tuple(values)))
 
 
 class Query:
@@ -561,9 +573,10 @@ class Query:
         pick = f"SELECT key, own, rid, lane, ds, ord FROM dl_marks {skip}ORDER BY ds, ord LIMIT {int(max_points) + 1}"
         run(self.backend.temp_table("dl_pick", pick), s.params)
         picks = run("SELECT * FROM dl_pick ORDER BY ds, ord", {})
-        rows = self._mark_rows(run, picks.head(max_points), unit)
+        kept: list[pd.DataFrame] = []
+        rows = self._mark_rows(run, picks.head(max_points), unit, kept)
         months = months.astype({"month": np.int64, "n": np.int64})
-        return Timeline(lanes, dense, months, rows, len(picks) > max_points)
+        return Timeline(lanes, dense, months, rows, len(picks) > max_points, kept[0])
 
     def chronology(self, filters: QueryFilters, newest_first: bool = True, limit: int = 300) -> pd.DataFrame:
         """The dated events (groups) that pass, in date order (events on one day in the order their first reports
@@ -581,17 +594,22 @@ class Query:
             rows = self._mark_rows(run, picks, EVENTS)
         return rows.drop(columns="lane")
 
-    def _mark_rows(self, run: Any, picks: pd.DataFrame, unit: str) -> pd.DataFrame:
+    def _mark_rows(
+        self, run: Any, picks: pd.DataFrame, unit: str, kept: list[pd.DataFrame] | None = None
+    ) -> pd.DataFrame:
         """The picked marks' rows, in the picks' order, with their lane: the events table's columns for reports
-        and events of their own, the groups table's for the others (as dashboard/groups.py builds them)."""
+        and events of their own, the groups table's for the others (as dashboard/groups.py builds them).
+        ``kept``: given, the reports read (the events table's columns, ``rid`` and ``ord``) are appended to it."""
         cols = ", ".join(f"e.{c}" for c in _DTYPES)
         parts = [
             run(
-                f"SELECT e.rid, {cols} FROM {self.backend.events_relation()} e "
+                f"SELECT e.rid, e.ord, {cols} FROM {self.backend.events_relation()} e "
                 "WHERE e.rid IN (SELECT p.rid FROM dl_pick p WHERE p.own = 1)",
                 {},
             )
         ]
+        if kept is not None:
+            kept.append(self._rows(parts[0]).reindex(columns=["rid", "ord", *_DTYPES]))
         groups = pd.DataFrame()
         if unit == EVENTS:
             groups = run(

@@ -32,10 +32,19 @@ class Details:
     def _empty(self) -> pd.DataFrame:
         return pd.DataFrame(columns=["rid", "ord", *_DTYPES])
 
-    def members(self, keys: Sequence[str]) -> pd.DataFrame:
+    def members(self, keys: Sequence[str], known: pd.DataFrame | None = None) -> pd.DataFrame:
         """Every report of the events `keys` names (a stored group's id, or '~' + an event id), in the store's
-        order, typed (dates as datetime64, lists as lists), with ``rid`` and ``ord``."""
+        order, typed (dates as datetime64, lists as lists), with ``rid`` and ``ord``. ``known``: reports read
+        already, as this reads them (Timeline.reports): an event of its own among them is not read again."""
         keys = list(dict.fromkeys(str(k) for k in keys))
+        if known is not None and len(known):
+            have = set(known["event_id"].astype(str))
+            rest = [k for k in keys if not (k.startswith(OWN) and k[len(OWN) :] in have)]
+            wanted = {k[len(OWN) :] for k in keys if k.startswith(OWN)} & have
+            found = known[known["event_id"].astype(str).isin(wanted)]
+            read = self.members(rest)
+            both = pd.concat([x for x in (found, read) if len(x)], ignore_index=True) if len(read) else found
+            return both.drop_duplicates("rid").sort_values("ord", kind="stable").reset_index(drop=True)
         if not keys or not self.backend.stored():
             return self._empty()
         s = _Sql(self.backend)
@@ -44,9 +53,9 @@ class Details:
         parts = []  # one condition each: an OR of the two would read every row's every column
         head = f"SELECT e.rid, e.ord, {_COLUMNS} FROM {self.backend.events_relation()} e WHERE"
         if stored:
-            parts.append(f"{head} e.event_group IN ({', '.join(s.strings(stored))})")
+            parts.append(f"{head} e.event_group IN ({s.among(stored)})")
         if own:
-            parts.append(f"{head} e.event_id IN ({', '.join(s.strings(own))})")
+            parts.append(f"{head} e.event_id IN ({s.among(own)})")
         rows = self.query._run(" UNION ALL ".join(parts), s)
         rows = rows.drop_duplicates("rid").sort_values("ord", kind="stable") if len(rows) else rows
         return self.query._rows(rows).reset_index(drop=True) if len(rows) else self._empty()
@@ -58,8 +67,7 @@ class Details:
             return pd.DataFrame(columns=["event_group"])
         s = _Sql(self.backend)
         rows = self.query._run(
-            f"SELECT g.* FROM {self.backend.groups_relation()} g "
-            f"WHERE g.event_group IN ({', '.join(s.strings(tuple(keys)))})",
+            f"SELECT g.* FROM {self.backend.groups_relation()} g WHERE g.event_group IN ({s.among(keys)})",
             s,
         )
         return self.query._rows(rows).drop_duplicates("event_group").reset_index(drop=True)
@@ -72,8 +80,7 @@ class Details:
         q, s = self.query, _Sql(self.backend)
         base = q._base(q._needs_groups(filters))
         found = q._run(
-            f"SELECT r.event_id FROM {base} r WHERE r.event_id IN ({', '.join(s.strings(ids))}) "
-            f"AND {q._where(s, filters)}",
+            f"SELECT r.event_id FROM {base} r WHERE r.event_id IN ({s.among(ids)}) AND {q._where(s, filters)}",
             s,
         )
         return {str(v) for v in found.get("event_id", [])}

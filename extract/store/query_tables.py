@@ -255,9 +255,9 @@ def document_rows(q: Query, doc_id: str, filters: QueryFilters) -> pd.DataFrame:
 def _of_keys(q: Query, s: _Sql, keys: Sequence[str]) -> str:
     """The condition 'an event of these keys' over the relation ``r``, with a first test on the stored columns
     (event_group, event_id) that the engine can apply while it reads the events."""
-    held = ", ".join(s.strings(tuple(str(k) for k in keys)))
+    held = s.among([str(k) for k in keys])
     own = tuple(str(k)[1:] for k in keys if str(k).startswith("~"))
-    first = f"r.event_group IN ({held})" + (f" OR r.event_id IN ({', '.join(s.strings(own))})" if own else "")
+    first = f"r.event_group IN ({held})" + (f" OR r.event_id IN ({s.among(own)})" if own else "")
     return f"({first}) AND r.gk IN ({held})"
 
 
@@ -306,7 +306,7 @@ def group_members(
         return _empty(), pd.DataFrame()
     s, s2 = _Sql(q.backend), _Sql(q.backend)
     passes = f", {q._flag(q._where(s, filters))} AS passes" if filters is not None else ""
-    listed = ", ".join(s2.strings(tuple(str(k) for k in keys)))
+    listed = s2.among([str(k) for k in keys])
     with q.backend.session() as run:
         rows = run(
             f"SELECT {_columns()}{passes} FROM {_relation(q)} r WHERE {_of_keys(q, s, keys)} ORDER BY r.ord", s.params
@@ -323,7 +323,7 @@ def rows_by_id(q: Query, event_ids: Sequence[str]) -> pd.DataFrame:
     if not q.backend.stored() or not event_ids:
         return _empty()
     s = _Sql(q.backend)
-    held = ", ".join(s.strings(tuple(str(e) for e in event_ids)))
+    held = s.among([str(e) for e in event_ids])
     return _typed(
         q, q._run(f"SELECT {_columns()} FROM {_relation(q)} r WHERE r.event_id IN ({held}) ORDER BY r.ord", s)
     )

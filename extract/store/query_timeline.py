@@ -117,7 +117,7 @@ def timeline_pass(
         documents = pd.DataFrame(columns=DOCUMENT_COLUMNS)
         if doc_ids:
             s3 = _Sql(backend)
-            wanted = f"IN ({', '.join(s3.strings(tuple(doc_ids)))})"
+            wanted = f"IN ({s3.among(list(doc_ids))})"
             rows = "dl_nd r"
             if unit == EVENTS and _coded(query):  # dl_nd holds no document ids: the few wanted found by rid
                 rows = f"dl_nd r JOIN (SELECT e.rid, e.doc_id FROM {backend.ready_relation()} e WHERE e.doc_id {wanted}) x ON x.rid = r.rid"
