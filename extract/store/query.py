@@ -381,26 +381,40 @@ class Query:
         key = "r.gid AS gk" if self.backend.ready_relation() else "r.gk"  # a code groups faster than the key
         flags, names = self._flags(s, filters, f"{key}, CASE WHEN r.g_ds IS NULL THEN 0 ELSE 1 END AS g_dated")
         every = " AND ".join(f"m_{n} = 1" for n in names) or "1 = 1"
-        aggs = [f"MAX({self._flag(every)}) AS s", "MAX(g_dated) AS g_dated"]
         no_date = " AND ".join(f"m_{n} = 1" for n in names if n != "date") or "1 = 1"
-        aggs.append(f"MAX({self._flag(no_date)}) AS nd")
+        # per report, 0 or 1: shown; its event dated; shown but for the date; left out by this filter alone
+        flagged = {"s": self._flag(every), "g_dated": "g_dated", "nd": self._flag(no_date)}
         parts: list[str] = []
         for name in names:
             others = " AND ".join(f"m_{o} = 1" for o in names if o != name) or "1 = 1"
             if name == "date":
                 for part, dated in (("undated", 0), ("out_of_range", 1)):
-                    aggs.append(f"MAX({self._flag(f'{others} AND m_date = 0 AND dated = {dated}')}) AS o_{part}")
+                    flagged[f"o_{part}"] = self._flag(f"{others} AND m_date = 0 AND dated = {dated}")
                     parts.append(part)
             else:
-                aggs.append(f"MAX({self._flag(f'{others} AND m_{name} = 0')}) AS o_{name}")
+                flagged[f"o_{name}"] = self._flag(f"{others} AND m_{name} = 0")
                 parts.append(name)
         fails = " + ".join(f"(1 - m_{n})" for n in names) or "0"
-        sums = ["SUM(s) AS shown", "SUM(s * g_dated) AS dated", "SUM(nd * (1 - g_dated)) AS undated"]
-        sums += [f"SUM((1 - s) * o_{p}) AS o_{p}" for p in parts]
-        sql = (
-            f"SELECT {', '.join(sums)} FROM (SELECT gk, {', '.join(aggs)} FROM {flags} x "
-            f"WHERE {fails} <= 1 OR ({no_date}) GROUP BY gk) t"
-        )
+        rows = f"FROM {flags} x WHERE {fails} <= 1 OR ({no_date}) GROUP BY gk"
+        if self.d.name == "duckdb":  # an event's flags as the bits of one BIT_OR, not one MAX each: half the time
+            bit = {name: 1 << i for i, name in enumerate(flagged)}
+            code = " | ".join(f"({expr}) * {bit[name]}" for name, expr in flagged.items())
+
+            def having(on: int, off: int = 0) -> str:
+                return f"COUNT(*) FILTER (WHERE b & {on | off} = {on})"
+
+            sums = [
+                f"{having(bit['s'])} AS shown",
+                f"{having(bit['s'] | bit['g_dated'])} AS dated",
+                f"{having(bit['nd'], bit['g_dated'])} AS undated",
+                *(f"{having(bit[f'o_{p}'], bit['s'])} AS o_{p}" for p in parts),
+            ]
+            sql = f"SELECT {', '.join(sums)} FROM (SELECT BIT_OR({code}) AS b {rows}) t"
+        else:
+            aggs = ", ".join(f"MAX({expr}) AS {name}" for name, expr in flagged.items())
+            sums = ["SUM(s) AS shown", "SUM(s * g_dated) AS dated", "SUM(nd * (1 - g_dated)) AS undated"]
+            sums += [f"SUM((1 - s) * o_{p}) AS o_{p}" for p in parts]
+            sql = f"SELECT {', '.join(sums)} FROM (SELECT gk, {aggs} {rows}) t"
         got = {k: _int(v) for k, v in self._run(sql, s).iloc[0].items()}  # SUM over no rows: NULL
         left = {p: got[f"o_{p}"] for p in parts if got[f"o_{p}"] > 0}
         return EventCounts(got["shown"], got["dated"], got["undated"], left)
