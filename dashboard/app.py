@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import auth, data, ingest, scaled  # noqa: E402
+from dashboard import auth, data, heap, ingest, scaled  # noqa: E402
 from dashboard.components import md_text, progress_callback  # noqa: E402
 from dashboard.sidebar import render_sidebar  # noqa: E402
 from extract.store import StoreError, upgrade_store  # noqa: E402
@@ -108,6 +108,7 @@ def main() -> None:
             scaled.clear_cache()
             st.rerun()
     navigation.run()
+    heap.settle(dataset.stamp)  # once per store version, after its first page (dashboard/heap.py)
 
 
 main()

@@ -86,6 +86,10 @@ def build_groups(events: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFram
     for an event of its own, that event's own fields; plus `_n_reports`, `_conf` (the best member's
     confidence), `_lo`/`_hi` (the spread of the members' dates), `_spread` (NO_SPREAD, REFINES, CONFLICT),
     the mark's style, label and hover, and its lanes (`_lane`, `_actor`).
+
+    A table that carries its groups' report facts (`dl_n`, `dl_conf`, `dl_lo`, `dl_hi`: a store's ready groups
+    table, extract/store/query_ready.py) is taken at its word for them: `events` then need hold only each
+    group's best report.
     """
     n = len(events)
     stored = table.drop_duplicates("event_group").set_index("event_group") if len(table) else None
@@ -113,6 +117,8 @@ def build_groups(events: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFram
     max_conf = np.zeros(n_groups)
     np.maximum.at(max_conf, of_event, conf)
     n_reports = np.bincount(of_event, minlength=n_groups)
+    if stored is not None and "dl_n" in stored.columns:
+        _told_facts(stored, keys, n_reports, max_conf, lo, hi, has_dated)
     pairs = pd.DataFrame({"g": of_event, "s": events["source"].astype(str).to_numpy(dtype=object)}).drop_duplicates()
     member_sources = np.bincount(pairs["g"].to_numpy(), minlength=n_groups)
 
@@ -175,6 +181,30 @@ def build_groups(events: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFram
     frame["_hover"] = _group_hover(frame, events, best).to_numpy(dtype=object)
     frame["_order"] = np.argsort(frame["date_start"].to_numpy(dtype="datetime64[ns]"), kind="stable")
     return frame.drop(columns=["_single_lane"]), of_event
+
+
+def _told_facts(
+    stored: pd.DataFrame,
+    keys: np.ndarray,
+    n_reports: np.ndarray,
+    max_conf: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    has_dated: np.ndarray,
+) -> None:
+    """The groups' report facts as the table tells them, written over those counted from `events` (in place)."""
+    at = stored.index.get_indexer(keys)
+    facts = stored.iloc[at[at >= 0]]
+    told = facts["dl_n"].notna().to_numpy()
+    where, facts = np.flatnonzero(at >= 0)[told], facts[told]
+    n_reports[where] = facts["dl_n"].astype(np.int64).to_numpy()
+    max_conf[where] = facts["dl_conf"].astype(float).fillna(0.0).to_numpy()
+    first = pd.to_datetime(facts["dl_lo"]).to_numpy(dtype="datetime64[ns]")
+    last = pd.to_datetime(facts["dl_hi"]).to_numpy(dtype="datetime64[ns]")
+    dated = ~np.isnat(first)
+    has_dated[where] = dated
+    lo[where] = np.where(dated, first, lo[where])
+    hi[where] = np.where(dated, last, hi[where])
 
 
 def group_codes(events: pd.DataFrame, stored: pd.Index | None) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from dashboard.timeline_data import CHRONOLOGY_ROWS, EVENTS, UNDATED_ROWS, Timel
 from extract.store.query import EVENTS as Q_EVENTS
 from extract.store.query import REPORTS as Q_REPORTS
 from extract.store.query import EventCounts, Query, QueryFilters
-from extract.store.query_details import Details
+from extract.store.query_details import Details, text_in
 from extract.store.query_timeline import timeline_pass
 
 MAX_PANELS = 5
@@ -46,7 +47,7 @@ def prepare_reports(rows: pd.DataFrame, summary: Summary, docs: pd.DataFrame) ->
         rows = data.empty_table("events")
     prepared = data.prepare_events(rows.drop(columns=[c for c in ("rid", "ord", "lane") if c in rows]))
     ids = set(prepared["doc_id"].astype(str))
-    part = docs[docs["doc_id"].astype(str).isin(ids)] if len(docs) else docs
+    part = docs[text_in(docs["doc_id"], ids)] if len(docs) else docs
     out = data.with_documents(prepared, part)
     lanes = summary.source_lanes
     out["_lane"] = [lanes.get(s, s) for s in out["source"].astype(str)]
@@ -60,11 +61,13 @@ def event_frame(
     docs: pd.DataFrame,
     table: pd.DataFrame | None = None,
     known: pd.DataFrame | None = None,
+    best: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """(the events' reports, prepared; their group frame, as dashboard/groups.py builds it; each report's row in
     it) for a few events. `table`: their rows of the groups table when already read; `known`: reports read
-    already (Details.members)."""
-    members = details.members(keys, known)
+    already (Details.members); `best`: a stored group's best report only, where the table tells the others'
+    facts (groups.build_groups)."""
+    members = details.members(keys, known, best=best)
     reports = prepare_reports(members, summary, docs)
     if table is None:
         named = [str(k) for k in keys] + [str(g) for g in reports["event_group"] if str(g)]
@@ -111,9 +114,9 @@ def _event_marks_and_undated(
     if more:
         extra = details.groups(more)
         table = extra if table is None or not len(table) else pd.concat([table, extra], ignore_index=True)
-    reports, frame, _ = event_frame(
-        details, keys + undated, summary, docs, table if table is not None else pd.DataFrame(), known
-    )
+    table = table if table is not None else pd.DataFrame()
+    told = "dl_n" in table and bool(table["dl_n"].notna().all())  # every group's report facts: its best report read
+    reports, frame, _ = event_frame(details, keys + undated, summary, docs, table, known, best=told)
     index = pd.Index(frame["event_group"].astype(str))
     at = index.get_indexer(keys)
     found = at >= 0
@@ -163,18 +166,26 @@ def _parts_uncached(_view: QueryView, key: tuple) -> TimelineParts:
 _parts_cached = st.cache_resource(max_entries=8, show_spinner=False)(_parts_uncached)
 
 
-def _event_counts_uncached(_query: Query, _filters: QueryFilters, key: tuple) -> EventCounts:
-    return _query.event_counts(_filters)
+def _event_counts_uncached(
+    _query: Query, _filters: QueryFilters, key: tuple, _pending: Future | None = None
+) -> EventCounts:
+    return _pending.result() if _pending is not None else _query.event_counts(_filters)
 
 
 _event_counts_cached = st.cache_resource(max_entries=8, show_spinner=False)(_event_counts_uncached)
 
 
-def event_counts(view: QueryView) -> EventCounts:
-    """Events shown, dated, undated and left out by each filter (Query.event_counts), kept per filters."""
+def event_counts(view: QueryView, pending: Future | None = None) -> EventCounts:
+    """Events shown, dated, undated and left out by each filter (Query.event_counts), kept per filters
+    (``pending``: the same counts being made in another thread, taken when not kept already)."""
     summary = view.summary
     key = (summary.location, summary.version, summary.corrections_version, repr(view.filters))
-    return _event_counts_cached(view.query, view.filters, key)
+    return _event_counts_cached(view.query, view.filters, key, pending)
+
+
+# One thread per process for the store's counts made while the page's Python draws the marks: DuckDB works
+# without the interpreter's lock, so on two cores the counts cost the rerun nothing (about 50 ms at a million).
+_COUNTER = ThreadPoolExecutor(1, thread_name_prefix="dateline-counts")
 
 
 def compute_parts(
@@ -204,8 +215,9 @@ def compute_parts(
         lane_limit=timeline_chart.LANE_LIMIT,
         max_points=timeline_chart.MAX_POINTS,
     )
+    counting = _COUNTER.submit(query.event_counts, filters) if mode == EVENTS else None
     if mode == EVENTS:
-        n_marks, n_chronology, left = page.n_marks, page.n_marks, dict(event_counts(view).left_out)
+        n_marks, n_chronology, left = page.n_marks, page.n_marks, {}
         rows = page.chronology
     else:  # the chronology lists events: their marks, without lanes or marks to draw
         events = timeline_pass(
@@ -220,7 +232,6 @@ def compute_parts(
         )
         n_marks, n_chronology, left = counts.dated, events.n_marks, dict(counts.left_out)
         rows = events.chronology
-    left.pop("undated", None)  # listed on the page, not left out
     drawn = page.timeline
     if mode == EVENTS:
         marks, undated = _event_marks_and_undated(details, drawn.rows, page.undated, summary, docs, drawn.reports)
@@ -246,6 +257,9 @@ def compute_parts(
     )
     chronology = _chronology(rows if rows is not None else pd.DataFrame())
     undated_docs = _undated_documents(page.documents, missing)
+    if counting is not None:
+        left = dict(event_counts(view, counting).left_out)
+    left.pop("undated", None)  # listed on the page, not left out
     return TimelineParts(
         mode=mode,
         figure=figure,
@@ -353,8 +367,8 @@ def show_events(view: QueryView, keys: Sequence[str]) -> None:
         return
     n_picked = len(found) + max(len(keys) - len(head), 0)
     passing = details.passing(view.filters, list(reports["event_id"].astype(str)))
-    keep = reports["event_id"].astype(str).isin(passing).to_numpy()
-    part = docs[docs["doc_id"].astype(str).isin(set(reports["doc_id"].astype(str)))] if len(docs) else docs
+    keep = text_in(reports["event_id"], passing)
+    part = docs[text_in(docs["doc_id"], set(reports["doc_id"].astype(str)))] if len(docs) else docs
     ds = data.Dataset(
         events=reports,
         documents=part,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -227,6 +228,31 @@ def test_a_damaged_saved_copy_is_made_again(tmp_path: Path, monkeypatch: pytest.
     query_mirror.forget()
     assert query.open_query(open_store(url), "duckdb").count(EVERY) == 300
     assert _count_reads() == 2  # the file made again is whole
+    query_mirror.forget()
+
+
+def test_the_save_waits_for_a_quiet_moment_and_writes_in_steps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No step of the save is written while a session queries the copy; once none has for QUIET_S, the save
+    goes on by itself, and the file written in steps holds every row in the copy's order."""
+    import duckdb
+
+    monkeypatch.setenv(query_mirror.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(query_mirror, "STEP_ROWS", 70)
+    monkeypatch.setattr(query_mirror, "QUIET_S", 0.5)
+    store = open_store(_small_store(tmp_path))
+    backend = query_mirror.MirrorBackend(store)
+    with backend._views() as cursor:  # a session drawing its page
+        assert cursor.execute("SELECT COUNT(*) FROM dl_events").fetchone()[0] == 300
+        mirror = query_mirror._MIRRORS[store.location]
+        time.sleep(1.5)
+        assert mirror.saving is not None and mirror.saving.is_alive() and mirror.arrow is not None
+        assert not list((tmp_path / "cache").glob("mirror-*.duckdb"))
+        copied = mirror.arrow["events"]["event_id"].to_pylist()
+    mirror.saving.join(30)  # quiet now: no hurry asked, the save ends by itself
+    assert mirror.path is not None and mirror.arrow is None
+    with duckdb.connect(str(mirror.path), read_only=True) as saved:
+        ids = [row[0] for row in saved.execute("SELECT event_id FROM dl_events ORDER BY rowid").fetchall()]
+    assert ids == copied and sorted(ids) == sorted(store.read_events()["event_id"])
     query_mirror.forget()
 
 

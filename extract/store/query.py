@@ -613,25 +613,30 @@ class Query:
     ) -> pd.DataFrame:
         """The picked marks' rows, in the picks' order, with their lane: the events table's columns for reports
         and events of their own, the groups table's for the others (as dashboard/groups.py builds them).
-        ``kept``: given, the reports read (the events table's columns, ``rid`` and ``ord``) are appended to it."""
+        ``kept``: given, the reports read (the events table's columns, ``rid`` and ``ord``: with a ready table,
+        the stored groups' best reports too) are appended to it, and the ready groups table's facts of its groups'
+        reports are kept (query_ready.MEMBER_FACTS)."""
         cols = ", ".join(f"e.{c}" for c in _DTYPES)
-        parts = [
-            run(
-                f"SELECT e.rid, e.ord, {cols} FROM {self.backend.events_relation()} e "
-                "WHERE e.rid IN (SELECT p.rid FROM dl_pick p WHERE p.own = 1)",
-                {},
-            )
-        ]
+        # a ready table's stored groups' marks carry their best report's rid (query_timeline._coded_event_marks):
+        # their groups are found by it, and for the timeline (kept) those reports are read with the others
+        by_best = unit == EVENTS and self.backend.ready_relation() is not None and len(picks) > 0
+        by_best = by_best and bool(picks.loc[picks["own"].astype(int) == 0, "rid"].notna().all())
+        wanted = "" if by_best and kept is not None else " WHERE p.own = 1"
+        read = run(
+            f"SELECT e.rid, e.ord, {cols} FROM {self.backend.events_relation()} e "
+            f"WHERE e.rid IN (SELECT p.rid FROM dl_pick p{wanted})",
+            {},
+        )
         if kept is not None:
-            kept.append(self._rows(parts[0]).reindex(columns=["rid", "ord", *_DTYPES]))
+            kept.append(self._rows(read).reindex(columns=["rid", "ord", *_DTYPES]))
         groups = pd.DataFrame()
         if unit == EVENTS:
+            which = "g.dl_best IN (SELECT p.rid" if by_best else "g.event_group IN (SELECT p.key"
             groups = run(
-                f"SELECT g.* FROM {self.backend.groups_relation()} g "
-                "WHERE g.event_group IN (SELECT p.key FROM dl_pick p WHERE p.own = 0)",
+                f"SELECT g.* FROM {self.backend.groups_relation()} g WHERE {which} FROM dl_pick p WHERE p.own = 0)",
                 {},
             )
-        own_rows = self._rows(parts[0]).reindex(columns=["rid", *_DTYPES])
+        own_rows = self._rows(read).reindex(columns=["rid", *_DTYPES])
         picks = picks.assign(pos=np.arange(len(picks)))
         if unit == REPORTS:
             out = picks[["pos", "rid", "lane"]].merge(own_rows, on="rid", how="left")
@@ -647,7 +652,10 @@ class Query:
         if len(stored):
             stored = stored.drop_duplicates("event_group")
             stored["n_sources"] = np.maximum(stored["n_sources"].fillna(1).astype(np.int64), 1)
-        stored = stored.reindex(columns=["event_group", *_GROUP_FIELDS]).astype({"event_group": object})
+        facts = (
+            [c for c in query_ready.MEMBER_FACTS if c in stored] if kept is not None else []
+        )  # for the drawn marks' groups
+        stored = stored.reindex(columns=["event_group", *_GROUP_FIELDS, *facts]).astype({"event_group": object})
         picks = picks.astype({"key": object})
         mine = picks["own"].astype(int) == 1
         own_picks = picks.loc[mine, ["pos", "rid", "lane"]].merge(own, on="rid").drop(columns="rid")
@@ -713,8 +721,10 @@ class Query:
 
 
 def _as_list(value: object) -> list[str]:
-    if value is None:
+    if value is None or value is pd.NA:
         return []
+    if isinstance(value, np.ndarray) and value.dtype == object:  # DuckDB's lists: their items are str already
+        return value.tolist()
     if isinstance(value, str):
         return [str(v) for v in json.loads(value or "[]")]
     return [str(v) for v in list(value)]  # type: ignore[call-overload]

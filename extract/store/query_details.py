@@ -12,14 +12,25 @@ sidebar's row mask), for the few rows a page shows: a small query by key.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from extract.store.query import _DTYPES, Query, QueryFilters, _Sql
 
 OWN = "~"  # an event with no stored group is its own: '~' + its event id (dashboard.groups.OWN_GROUP)
 _COLUMNS = ", ".join(f"e.{c}" for c in _DTYPES)
+
+
+def text_in(column: pd.Series, values: Iterable[str]) -> np.ndarray:
+    """Whether each cell, as text, is one of ``values`` (pandas' isin on Arrow strings makes a Python object of
+    each value first: 5 to 10 times slower for thousands)."""
+    text = pa.array(column.astype("string[pyarrow]"))
+    wanted = pa.array([str(v) for v in values], pa.string())
+    return pc.fill_null(pc.is_in(text, value_set=wanted), False).to_numpy(zero_copy_only=False)
 
 
 class Details:
@@ -32,17 +43,23 @@ class Details:
     def _empty(self) -> pd.DataFrame:
         return pd.DataFrame(columns=["rid", "ord", *_DTYPES])
 
-    def members(self, keys: Sequence[str], known: pd.DataFrame | None = None) -> pd.DataFrame:
+    def members(self, keys: Sequence[str], known: pd.DataFrame | None = None, best: bool = False) -> pd.DataFrame:
         """Every report of the events `keys` names (a stored group's id, or '~' + an event id), in the store's
         order, typed (dates as datetime64, lists as lists), with ``rid`` and ``ord``. ``known``: reports read
-        already, as this reads them (Timeline.reports): an event of its own among them is not read again."""
+        already, as this reads them (Timeline.reports): an event of its own among them is not read again.
+        ``best``: of a stored group only its best report, where a ready groups table names it (its other reports'
+        facts are in that table: extract/store/query_ready.py MEMBER_FACTS); one among ``known`` is not read again
+        (the timeline read its marks' best reports)."""
         keys = list(dict.fromkeys(str(k) for k in keys))
         if known is not None and len(known):
             have = set(known["event_id"].astype(str))
-            rest = [k for k in keys if not (k.startswith(OWN) and k[len(OWN) :] in have)]
+            told = (
+                set(known["event_group"].astype(str)) if best and self.backend.ready_relation() is not None else set()
+            )
+            rest = [k for k in keys if not (k.startswith(OWN) and k[len(OWN) :] in have) and k not in told]
             wanted = {k[len(OWN) :] for k in keys if k.startswith(OWN)} & have
-            found = known[known["event_id"].astype(str).isin(wanted)]
-            read = self.members(rest)
+            found = known[text_in(known["event_id"], wanted) | text_in(known["event_group"], told & set(keys))]
+            read = self.members(rest, best=best)
             both = pd.concat([x for x in (found, read) if len(x)], ignore_index=True) if len(read) else found
             return both.drop_duplicates("rid").sort_values("ord", kind="stable").reset_index(drop=True)
         if not keys or not self.backend.stored():
@@ -52,7 +69,12 @@ class Details:
         stored = tuple(k for k in keys if not k.startswith(OWN))
         parts = []  # one condition each: an OR of the two would read every row's every column
         head = f"SELECT e.rid, e.ord, {_COLUMNS} FROM {self.backend.events_relation()} e WHERE"
-        if stored:
+        if stored and best and self.backend.ready_relation() is not None:
+            chosen = (
+                f"SELECT g.dl_best FROM {self.backend.groups_relation()} g WHERE g.event_group IN ({s.among(stored)})"
+            )
+            parts.append(f"{head} e.rid IN ({chosen})")
+        elif stored:
             parts.append(f"{head} e.event_group IN ({s.among(stored)})")
         if own:
             parts.append(f"{head} e.event_id IN ({s.among(own)})")

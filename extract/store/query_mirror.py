@@ -3,8 +3,9 @@ corrections laid over it (an OVERLAY, one per corrections version).
 
 The base: the events, groups and documents tables read in bulk (ADBC: Arrow columns, no Python object per cell;
 each table in two ranges of row_order read at once), typed in Arrow as the store's own reader types them, and
-queried at once as Arrow (DuckDB scans it without a copy). Meanwhile a thread writes them into a DuckDB file in
-a cache folder (DATELINE_CACHE; by default beside a SQLite file, else in the data folder), keyed by the
+queried at once as Arrow (DuckDB scans it without a copy). A thread then writes them into a DuckDB file in
+a cache folder, in steps of STEP_ROWS rows taken while no session is querying (QUIET_S), so the save never
+takes a core from a page being drawn (DATELINE_CACHE; by default beside a SQLite file, else in the data folder), keyed by the
 database's URL and its data version (`store.versions().data`: a time in microseconds, never repeated by a
 database made anew); once written, the queries read the file and the Arrow copy's memory is given back. A
 restarted process, or a second one, attaches that file read-only instead of copying again; a newer data
@@ -53,7 +54,9 @@ FORMAT = 1  # the layout of a cached copy: a copy of another layout is never rea
 MANUAL_OFFSET = 2 * PLAN_OFFSET  # ord of an event added by hand: after the plans, in the order they were added
 READ_PARTS = {"events": 2, "groups": 2}  # ranges of row_order a table is read in, at once
 READERS = 2  # threads reading them
-SAVE_AFTER_S = 60  # the save starts once the first queries' table is made, or after this long
+STEP_WAIT_S = 60  # a step of the save waits for a quiet moment at most this long (sessions never pausing)
+QUIET_S = 2.0  # a quiet moment: no session has queried the copy for this long, and none is querying
+STEP_ROWS = 100_000  # rows the save writes at a time: a query arriving meanwhile shares a core for one step only
 STALE_S = 3600  # a half-written file older than this is a copy that died: removed
 _TABLES = ("events", "groups", "documents")
 _RELATIONS = {"events": "dl_events", "groups": "event_groups", "documents": "dl_documents"}
@@ -77,6 +80,9 @@ class _Mirror:
     near: int = 0  # rows the overlay replaces
     saving: threading.Thread | None = None  # the base being saved to the cache folder
     go: threading.Event = field(default_factory=threading.Event)  # set: the save may start (the queries' table is made)
+    hurry: threading.Event = field(default_factory=threading.Event)  # set: the save goes on without waiting
+    busy: int = 0  # cursors open on it now
+    used: float = 0.0  # when one was last opened or closed (time.monotonic)
     serial: int = field(default_factory=lambda: next(_SERIALS))  # names its queries' table (never reused, as ids are)
 
     def relation(self, name: str) -> str:
@@ -108,6 +114,21 @@ class _Mirror:
             self.go.set()  # the first page's table made: the save may now take a core
         return cursor
 
+    def opened(self) -> None:
+        with _LOCK:
+            self.busy += 1
+            self.used = time.monotonic()
+
+    def closed(self) -> None:
+        with _LOCK:
+            self.busy -= 1
+            self.used = time.monotonic()
+
+    def quiet(self) -> bool:
+        """No session querying now, none for QUIET_S."""
+        with _LOCK:
+            return self.busy == 0 and time.monotonic() - self.used >= QUIET_S
+
 
 _LOCK = threading.Lock()
 _MIRRORS: dict[str, _Mirror] = {}  # database URL -> its copy in this process
@@ -138,7 +159,7 @@ def forget(location: str | None = None) -> None:
     with _LOCK:
         gone = [_MIRRORS.pop(key) for key in [key for key in _MIRRORS if location is None or key == location]]
     for mirror in gone:
-        mirror.go.set()  # a save waiting for its first page goes ahead
+        mirror.hurry.set()  # a save waiting for a quiet moment goes ahead
         query_ready.discard(f"mirror:{mirror.serial}")
 
 
@@ -164,14 +185,16 @@ class MirrorBackend(DuckBackend):
 
     @contextlib.contextmanager
     def _views(self) -> Iterator[Any]:
-        cursor = self._mirror()
+        mirror, cursor = self._mirror()
         try:
             yield cursor
         finally:
             cursor.close()
+            mirror.closed()
 
-    def _mirror(self) -> Any:
-        """A cursor on this store's copy, its views showing the latest data and corrections."""
+    def _mirror(self) -> tuple[_Mirror, Any]:
+        """This store's copy and a cursor on it, its views showing the latest data and corrections (the copy
+        counts the cursor as open: its save waits)."""
         key = self.store.location
         with _LOCK:
             building = _BUILDING.setdefault(key, threading.Lock())
@@ -186,7 +209,12 @@ class MirrorBackend(DuckBackend):
                 if mirror.corrections == versions.corrections or self._overlay(mirror):
                     break
             assert mirror is not None
-            return mirror.cursor()
+            mirror.opened()
+            try:
+                return mirror, mirror.cursor()
+            except BaseException:
+                mirror.closed()
+                raise
 
     # ------------------------------------------------------------------ the base
 
@@ -214,14 +242,13 @@ class MirrorBackend(DuckBackend):
         return mirror
 
     def _save(self, key: str, mirror: _Mirror, path: Path) -> None:
-        """Write the base to the cache folder (once the first queries' table is made: the first page is drawn
-        first), then attach the file to the same connection and let the Arrow copy go: what a restarted process
+        """Write the base to the cache folder (once the first queries' table is made, in steps taken in quiet
+        moments: the pages are drawn first), then attach the file to the same connection and let the Arrow copy go: what a restarted process
         attaches, and this one's memory given back. The queries' table and the overlay were made from the same
         rows, so they stay."""
         try:
-            _wait_for_first_page(mirror)
             try:
-                _write_file(mirror.arrow or {}, path)
+                _write_file(mirror.arrow or {}, path, lambda: _wait_for_quiet(mirror))
             except Exception:
                 return
             _clean(path)
@@ -571,9 +598,9 @@ def _attach_to(conn: Any, path: Path) -> bool:
     return True
 
 
-def _write_file(tables: dict[str, pa.Table], path: Path) -> None:
+def _write_file(tables: dict[str, pa.Table], path: Path, pause: Any = None) -> None:
     """The in-memory base written to a file of its own, then renamed into place (never half a file under the
-    name). A DuckDB of its own on one thread: the queries served meanwhile keep every core."""
+    name). A DuckDB of its own on one thread, STEP_ROWS rows at a time, ``pause()`` called before each step."""
     import duckdb
 
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a copy of the database: its owner's only
@@ -583,9 +610,13 @@ def _write_file(tables: dict[str, pa.Table], path: Path) -> None:
         try:
             conn.execute(_QUIET)
             for name, table in tables.items():
-                conn.register("dl_source", table)
-                conn.execute(f"CREATE TABLE {_RELATIONS[name]} AS SELECT * FROM dl_source")
-                conn.unregister("dl_source")
+                for start in range(0, max(table.num_rows, 1), STEP_ROWS):
+                    if pause is not None:
+                        pause()
+                    conn.register("dl_source", table.slice(start, STEP_ROWS))
+                    into = f"INSERT INTO {_RELATIONS[name]}" if start else f"CREATE TABLE {_RELATIONS[name]} AS"
+                    conn.execute(f"{into} SELECT * FROM dl_source")
+                    conn.unregister("dl_source")
         finally:
             conn.close()
         os.chmod(partial, 0o600)
@@ -596,10 +627,14 @@ def _write_file(tables: dict[str, pa.Table], path: Path) -> None:
                 leftover.unlink()
 
 
-def _wait_for_first_page(mirror: _Mirror) -> None:
-    """Until the mirror's first queries' table is made, SAVE_AFTER_S pass, or the program ends."""
+def _wait_for_quiet(mirror: _Mirror) -> None:
+    """Until the mirror's first queries' table is made and no session has queried it for QUIET_S, STEP_WAIT_S
+    pass, the program ends, or the save is told to hurry."""
     waited = 0.0
-    while not mirror.go.wait(0.25) and waited < SAVE_AFTER_S and threading.main_thread().is_alive():
+    while waited < STEP_WAIT_S and not mirror.hurry.is_set() and threading.main_thread().is_alive():
+        if mirror.go.is_set() and mirror.quiet():
+            return
+        time.sleep(0.25)
         waited += 0.25
 
 
@@ -609,7 +644,7 @@ def wait_saved(timeout: float | None = None) -> None:
     with _LOCK:
         pending = list(_SAVING.items())
     for thread, mirror in pending:
-        mirror.go.set()  # no waiting for a first page
+        mirror.hurry.set()  # no waiting for a first page or a quiet moment
         thread.join(timeout)
 
 

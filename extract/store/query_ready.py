@@ -9,8 +9,10 @@ files, a database's copy) make it once per store version instead, in the process
   (``known``, ``gk``, ``n_src``, ``disagree``, ``g_ds``, ``g_agree``), the lower-cased text searched
   (``dl_txt``), and two codes that group faster than the strings they stand for: ``gid`` (the group's row
   in ``dl_ready_groups``; an event of its own: ``-1 - rid``) and ``fc`` (the combination of the four facets: ``dl_ready_facets`` says which), kept in the scratch file;
-- ``dl_ready_groups``: the groups table, with each group's first stored report (``dl_first``) and its best
-  report's source (``dl_best_source``: dated first, the most confident, the first stored), in memory.
+- ``dl_ready_groups``: the groups table, with each group's first stored report (``dl_first``), its best report's
+  source and row (``dl_best_source``, ``dl_best``: dated first, the most confident, the first stored), and what
+  a timeline mark shows of its reports (``dl_n`` reports, ``dl_conf`` the highest confidence, ``dl_lo`` and
+  ``dl_hi`` the span of the dated ones: a drawn group needs only its best report read), in memory.
 
 The tables live in a scratch DuckDB file of this process (``dl_work``, in the temporary folder, removed at exit
 and when its store is replaced), not in memory: DuckDB keeps them compressed and reads them through its buffer
@@ -38,6 +40,9 @@ MEMORY_LIMIT = "1GB"  # DuckDB's memory for one store: larger work spills to its
 FACETS = ("source", "event_type", "granularity", "date_basis")  # the sidebar's facets, counted by their code
 EVENT_COLUMNS = [c.name for c in TABLES["events"].columns]
 GROUP_COLUMNS = [c.name for c in TABLES["groups"].columns]
+# what dl_ready_groups adds of each group's reports: the first stored, the best one's source and row, how many,
+# the highest confidence, the first start and last end of the dated ones (groups.build_groups' MEMBER_FACTS)
+MEMBER_FACTS = ("dl_first", "dl_best_source", "dl_best", "dl_n", "dl_conf", "dl_lo", "dl_hi")
 _LOCK = threading.Lock()  # guards _MADE and _SLOTS (held briefly)
 _SLOTS: dict[str, threading.Lock] = {}  # a DuckDB database -> held while its ready tables are made
 _MADE: dict[str, object] = {}  # a DuckDB database (its backend's name for it) -> the key its tables were made for
@@ -62,11 +67,17 @@ def ensure_ready(slot: str, cursor: Any, key: object, events: str, groups: str) 
         # a group's first stored report, and its best report (dated first, the most confident, the first stored):
         # its lane by source; one hash aggregate (a window over every event sorts them all)
         best = "(CASE WHEN e.date_start IS NULL THEN 1 ELSE 0 END, -COALESCE(e.confidence, 0), e.ord)"
+        # and what a mark of it shows of its reports (dashboard/groups.py build_groups): how many, the best one's
+        # row, the highest confidence, the span of the dated ones: a drawn group's other reports need no read
+        members = (
+            f"MIN(e.ord) AS dl_first, arg_min(e.source, {best}) AS dl_best_source, arg_min(e.rid, {best}) AS dl_best, "
+            "COUNT(*) AS dl_n, MAX(COALESCE(e.confidence, 0)) AS dl_conf, MIN(e.date_start) AS dl_lo, "
+            f"MAX(CASE WHEN e.date_start IS NOT NULL THEN {de} END) AS dl_hi"
+        )
         cursor.execute(
             f"CREATE OR REPLACE TABLE {READY_GROUPS} AS SELECT {', '.join('g.' + c for c in GROUP_COLUMNS)}, "
-            f"b.dl_first, b.dl_best_source FROM {groups} g LEFT JOIN (SELECT e.event_group, MIN(e.ord) AS dl_first, "
-            f"arg_min(e.source, {best}) AS dl_best_source FROM {events} e "
-            "WHERE e.event_group IS NOT NULL AND e.event_group <> '' GROUP BY e.event_group) b "
+            f"{', '.join('b.' + c for c in MEMBER_FACTS)} FROM {groups} g LEFT JOIN (SELECT e.event_group, {members} "
+            f"FROM {events} e WHERE e.event_group IS NOT NULL AND e.event_group <> '' GROUP BY e.event_group) b "
             "ON b.event_group = g.event_group"
         )
         facets = ", ".join(FACETS)
