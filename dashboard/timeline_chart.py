@@ -35,7 +35,6 @@ GROUP_LANES = {"source": "_lane", "actor": "_actor", "event type": "event_type"}
 LANE_COLUMNS = REPORT_LANES  # kept for callers that list the choices
 WEBGL_ABOVE = 1_000  # markers drawn above which WebGL (Scattergl) is used
 MAX_LANES = 25
-LANE_LIMIT = 1_500  # events in one lane above which the lane is drawn as monthly counts
 MAX_POINTS = 6_000  # markers + spans drawn one by one, over all lanes
 MAX_SPANS = 2_500  # spans are SVG bars: keep them fewer
 DAY_MS = 86_400_000
@@ -50,6 +49,10 @@ SEVERAL_EXTRA = 0.6
 MIN_BAR_PX = 4  # a period narrower than this is drawn as a point at its middle (a bar would not show)
 WHISKER_PX = 7  # the spread bar through a mark reaches this far beyond it on each side
 SLOTS = (0, -1, 1)  # rows within a lane, tried in this order, for marks that would overlap
+MARK_PX = 9  # a mark's diameter for one source (see _sizes)
+# A lane holding more marks than its rows show side by side on the narrowest plot (3 rows of 600 / 9 marks) is
+# drawn as monthly totals: beyond that the marks overlap into a smear that tells nothing apart (1,500 before).
+LANE_LIMIT = len(SLOTS) * PLOT_PX // MARK_PX
 SLOT_HEIGHT = tl.ROW  # of a lane
 HOVER = "%{hovertext}<extra></extra>"
 TRACE_COLUMNS = ["_id", "_hover", "date_start", "_end_excl", "_x", "_y", "_hollow", "_faded", "n_sources"]
@@ -487,10 +490,10 @@ def _type_traces(bars: pd.DataFrame, points: pd.DataFrame, kind: str, marker_typ
 
 
 def _sizes(rows: pd.DataFrame) -> np.ndarray:
-    """Marker diameter: 9 px for one source, 4 px more per further source, up to six."""
+    """Marker diameter: MARK_PX for one source, 4 px more per further source, up to six."""
     if "n_sources" not in rows:
-        return np.full(len(rows), 8)
-    return 9 + 4 * (np.clip(rows["n_sources"].to_numpy(), 1, 6) - 1)
+        return np.full(len(rows), MARK_PX - 1)
+    return MARK_PX + 4 * (np.clip(rows["n_sources"].to_numpy(), 1, 6) - 1)
 
 
 def _whiskers(rows: pd.DataFrame, present: set[str]) -> list[dict[str, object]]:

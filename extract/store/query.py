@@ -41,7 +41,7 @@ FACET_COLUMNS: dict[str, str] = {
 SEVERAL = "Several sources"  # the lane of an event more than one source reports (dashboard.groups.SEVERAL)
 NO_ACTOR = "(no actor)"
 MONTH_DAYS = 31  # a period up to this long counts in its first month; a longer one is spread over its months
-LANE_LIMIT, MAX_POINTS, MAX_SPANS = 1_500, 6_000, 2_500  # as dashboard/timeline_chart.py
+LANE_LIMIT, MAX_POINTS, MAX_SPANS = 200, 6_000, 2_500  # as dashboard/timeline_chart.py
 REPORTS, EVENTS = "reports", "events"
 _GROUP_FIELDS = [
     "date_start",
@@ -563,9 +563,10 @@ class Query:
             timeline = self._drawn(run, unit, lane_limit, max_points)
         return timeline
 
-    def _drawn(self, run: Any, unit: str, lane_limit: int, max_points: int) -> Timeline:
+    def _drawn(self, run: Any, unit: str, lane_limit: int, max_points: int, also: str = "") -> Timeline:
         """The timeline from the marks in dl_marks: its lanes ('Several sources' first, then the busiest), the
-        dense lanes' monthly totals, and the other lanes' first ``max_points`` marks (left in dl_pick)."""
+        dense lanes' monthly totals, and the other lanes' first ``max_points`` marks (left in dl_pick). ``also``:
+        a SELECT of more reports' rids, read with the marks' (Timeline.reports)."""
         lanes = run("SELECT lane, COUNT(*) AS n, SUM(span) AS spans FROM dl_marks GROUP BY lane", {})
         lanes["lane"] = lanes["lane"].astype(str)
         lanes[["n", "spans"]] = lanes[["n", "spans"]].astype(np.int64)
@@ -588,7 +589,7 @@ class Query:
         run(self.backend.temp_table("dl_pick", pick), s.params)
         picks = run("SELECT * FROM dl_pick ORDER BY ds, ord", {})
         kept: list[pd.DataFrame] = []
-        rows = self._mark_rows(run, picks.head(max_points), unit, kept)
+        rows = self._mark_rows(run, picks.head(max_points), unit, kept, also)
         months = months.astype({"month": np.int64, "n": np.int64})
         return Timeline(lanes, dense, months, rows, len(picks) > max_points, kept[0])
 
@@ -609,24 +610,22 @@ class Query:
         return rows.drop(columns="lane")
 
     def _mark_rows(
-        self, run: Any, picks: pd.DataFrame, unit: str, kept: list[pd.DataFrame] | None = None
+        self, run: Any, picks: pd.DataFrame, unit: str, kept: list[pd.DataFrame] | None = None, also: str = ""
     ) -> pd.DataFrame:
         """The picked marks' rows, in the picks' order, with their lane: the events table's columns for reports
         and events of their own, the groups table's for the others (as dashboard/groups.py builds them).
         ``kept``: given, the reports read (the events table's columns, ``rid`` and ``ord``: with a ready table,
         the stored groups' best reports too) are appended to it, and the ready groups table's facts of its groups'
-        reports are kept (query_ready.MEMBER_FACTS)."""
+        reports are kept (query_ready.MEMBER_FACTS); ``also``: a SELECT of more rids read into it."""
         cols = ", ".join(f"e.{c}" for c in _DTYPES)
         # a ready table's stored groups' marks carry their best report's rid (query_timeline._coded_event_marks):
         # their groups are found by it, and for the timeline (kept) those reports are read with the others
         by_best = unit == EVENTS and self.backend.ready_relation() is not None and len(picks) > 0
         by_best = by_best and bool(picks.loc[picks["own"].astype(int) == 0, "rid"].notna().all())
-        wanted = "" if by_best and kept is not None else " WHERE p.own = 1"
-        read = run(
-            f"SELECT e.rid, e.ord, {cols} FROM {self.backend.events_relation()} e "
-            f"WHERE e.rid IN (SELECT p.rid FROM dl_pick p{wanted})",
-            {},
-        )
+        wanted = "SELECT p.rid FROM dl_pick p" + ("" if by_best and kept is not None else " WHERE p.own = 1")
+        if also and kept is not None:
+            wanted += f" UNION ALL {also}"
+        read = run(f"SELECT e.rid, e.ord, {cols} FROM {self.backend.events_relation()} e WHERE e.rid IN ({wanted})", {})
         if kept is not None:
             kept.append(self._rows(read).reindex(columns=["rid", "ord", *_DTYPES]))
         groups = pd.DataFrame()

@@ -89,7 +89,10 @@ def timeline_pass(
             _event_marks(query, run, lane_by)
         else:
             _report_marks(query, run, lane_by)
-        timeline = query._drawn(run, unit, lane_limit, max_points)
+        # the first undated events found first: their best reports are read with the marks' (Timeline.reports)
+        undated = _undated(query, run, unit, undated_rows)
+        also = "SELECT u.rid FROM dl_undated u" if unit == EVENTS and _coded(query) else ""
+        timeline = query._drawn(run, unit, lane_limit, max_points, also)
         histogram = None
         if not (unit == REPORTS and lane_by == "actor"):
             histogram = _histogram(run)
@@ -113,7 +116,6 @@ def timeline_pass(
             "SUM(CASE WHEN r.ds IS NOT NULL AND r.in_date = 1 THEN 1 ELSE 0 END) AS drawn FROM dl_nd r GROUP BY r.source",
             {},
         )
-        undated = _undated(query, run, unit, undated_rows)
         documents = pd.DataFrame(columns=DOCUMENT_COLUMNS)
         if doc_ids:
             s3 = _Sql(backend)
@@ -150,18 +152,24 @@ def _undated(query: Query, run: Any, unit: str, limit: int) -> pd.DataFrame:
         picked = "SELECT r.event_id AS k, r.ord AS o FROM dl_nd r WHERE r.ds IS NULL"
     elif not _coded(query):
         picked = "SELECT r.gk AS k, MIN(r.ord) AS o FROM dl_nd r WHERE r.g_ds IS NULL GROUP BY r.gk"
-    else:  # the first ones' keys looked up by their code: a group's row, or an event's own row (-1 - rid)
+    else:  # the first ones' keys looked up by their code: a group's row, or an event's own row (-1 - rid); kept
+        # in dl_undated with their best report's rid (read with the marks')
         backend = query.backend
-        return run(
-            "WITH u AS (SELECT r.gid, MIN(r.ord) AS o FROM dl_nd r WHERE r.g_ds IS NULL GROUP BY r.gid), "
-            f"t AS (SELECT gid, o FROM u ORDER BY o LIMIT {int(limit)}) "
-            "SELECT COALESCE(g.event_group, '~' || e.event_id) AS k, (SELECT COUNT(*) FROM u) AS total FROM t "
-            f"LEFT JOIN (SELECT rowid AS gid, event_group FROM {backend.groups_relation()} "
-            "WHERE rowid IN (SELECT gid FROM t)) g ON g.gid = t.gid "
-            f"LEFT JOIN (SELECT rid, event_id FROM {backend.ready_relation()} "
-            "WHERE rid IN (SELECT -1 - gid FROM t WHERE gid < 0)) e ON e.rid = -1 - t.gid ORDER BY t.o",
+        run(
+            backend.temp_table(
+                "dl_undated",
+                "WITH u AS (SELECT r.gid, MIN(r.ord) AS o FROM dl_nd r WHERE r.g_ds IS NULL GROUP BY r.gid), "
+                f"t AS (SELECT gid, o FROM u ORDER BY o LIMIT {int(limit)}) "
+                "SELECT COALESCE(g.event_group, '~' || e.event_id) AS k, COALESCE(g.dl_best, e.rid) AS rid, t.o, "
+                "(SELECT COUNT(*) FROM u) AS total FROM t "
+                f"LEFT JOIN (SELECT rowid AS gid, event_group, dl_best FROM {backend.groups_relation()} "
+                "WHERE rowid IN (SELECT gid FROM t)) g ON g.gid = t.gid "
+                f"LEFT JOIN (SELECT rid, event_id FROM {backend.ready_relation()} "
+                "WHERE rid IN (SELECT -1 - gid FROM t WHERE gid < 0)) e ON e.rid = -1 - t.gid",
+            ),
             {},
         )
+        return run("SELECT k, total FROM dl_undated ORDER BY o", {})
     return run(
         f"WITH u AS ({picked}) SELECT u.k, (SELECT COUNT(*) FROM u) AS total FROM u ORDER BY u.o LIMIT {int(limit)}",
         {},
