@@ -106,9 +106,10 @@ def main() -> None:
         ):
             data.clear_cache()
             scaled.clear_cache()
+            heap.forget()
             st.rerun()
     navigation.run()
-    heap.settle(dataset.stamp)  # once per store version, after its first page (dashboard/heap.py)
+    heap.settle(dataset.stamp[:2])  # once per data version (not per correction), after its first page: heap.py
 
 
 main()

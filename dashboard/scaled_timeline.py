@@ -24,7 +24,7 @@ from dashboard.scaled import QueryView, Summary
 from dashboard.timeline_data import CHRONOLOGY_ROWS, EVENTS, UNDATED_ROWS, TimelineParts, _undated_frame
 from extract.store.query import EVENTS as Q_EVENTS
 from extract.store.query import REPORTS as Q_REPORTS
-from extract.store.query import EventCounts, Query, QueryFilters
+from extract.store.query import Query, QueryFilters
 from extract.store.query_details import Details, text_in
 from extract.store.query_timeline import timeline_pass
 
@@ -166,26 +166,28 @@ def _parts_uncached(_view: QueryView, key: tuple) -> TimelineParts:
 _parts_cached = st.cache_resource(max_entries=8, show_spinner=False)(_parts_uncached)
 
 
-def _event_counts_uncached(
-    _query: Query, _filters: QueryFilters, key: tuple, _pending: Future | None = None
-) -> EventCounts:
-    return _pending.result() if _pending is not None else _query.event_counts(_filters)
+# Threads for the store's event counts, made while the page's Python draws the marks: DuckDB works without the
+# interpreter's lock, so on two cores the counts (about 0.1 s at a million) add little to a rerun.
+_COUNTER = ThreadPoolExecutor(2, thread_name_prefix="dateline-counts")
 
 
-_event_counts_cached = st.cache_resource(max_entries=8, show_spinner=False)(_event_counts_uncached)
+def _counting_uncached(_query: Query, _filters: QueryFilters, key: tuple) -> Future:
+    return _COUNTER.submit(_query.event_counts, _filters)
 
 
-def event_counts(view: QueryView, pending: Future | None = None) -> EventCounts:
-    """Events shown, dated, undated and left out by each filter (Query.event_counts), kept per filters
-    (``pending``: the same counts being made in another thread, taken when not kept already)."""
+_counting = st.cache_resource(max_entries=8, show_spinner=False)(_counting_uncached)
+
+
+def count_events(view: QueryView) -> Future:
+    """Events shown, dated, undated and left out by each filter (Query.event_counts), being counted in a thread:
+    begun once per store version and filters, kept (a failed count is forgotten, to be made again)."""
     summary = view.summary
     key = (summary.location, summary.version, summary.corrections_version, repr(view.filters))
-    return _event_counts_cached(view.query, view.filters, key, pending)
-
-
-# One thread per process for the store's counts made while the page's Python draws the marks: DuckDB works
-# without the interpreter's lock, so on two cores the counts cost the rerun nothing (about 50 ms at a million).
-_COUNTER = ThreadPoolExecutor(1, thread_name_prefix="dateline-counts")
+    counting = _counting(view.query, view.filters, key)
+    if counting.done() and counting.exception() is not None:  # a count that failed is made again
+        _counting.clear()
+        counting = _counting(view.query, view.filters, key)
+    return counting
 
 
 def compute_parts(
@@ -215,7 +217,7 @@ def compute_parts(
         lane_limit=timeline_chart.LANE_LIMIT,
         max_points=timeline_chart.MAX_POINTS,
     )
-    counting = _COUNTER.submit(query.event_counts, filters) if mode == EVENTS else None
+    counting = count_events(view) if mode == EVENTS else None
     if mode == EVENTS:
         n_marks, n_chronology, left = page.n_marks, page.n_marks, {}
         rows = page.chronology
@@ -227,6 +229,7 @@ def compute_parts(
             "event type",
             newest_first=newest_first,
             chronology_rows=CHRONOLOGY_ROWS,
+            undated_rows=0,
             lane_limit=0,
             max_points=0,
         )
@@ -258,7 +261,7 @@ def compute_parts(
     chronology = _chronology(rows if rows is not None else pd.DataFrame())
     undated_docs = _undated_documents(page.documents, missing)
     if counting is not None:
-        left = dict(event_counts(view, counting).left_out)
+        left = dict(counting.result().left_out)
     left.pop("undated", None)  # listed on the page, not left out
     return TimelineParts(
         mode=mode,

@@ -42,3 +42,9 @@ def test_the_old_versions_cycles_are_collected_on_the_next() -> None:
     assert gone() is not None  # frozen objects are not collected
     heap.settle(("store", 2))
     assert gone() is None
+
+
+def test_forget_settles_again_at_the_same_stamp() -> None:
+    assert heap.settle(("store", 1))
+    heap.forget()
+    assert heap.settle(("store", 1))

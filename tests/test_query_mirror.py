@@ -353,3 +353,36 @@ def test_strings_with_nul_and_the_escape_mark_come_back_whole(url: str) -> None:
     q = query.open_query(store, "duckdb")
     page = q.page(EVERY, order_by="event_id", limit=N_EVENTS)
     assert sorted(page.loc[page["summary"] == odd, "event_id"]) == sorted(events["event_id"].iloc[:2])
+
+
+def test_marks_drawn_from_the_groups_facts_are_those_drawn_from_every_report(url: str) -> None:
+    """A drawn group's mark made from its best report and the ready groups table's facts (how many reports, the
+    highest confidence, the dated ones' span) is the mark made from all its reports, after corrections that
+    reject a report and move another's date."""
+    from dashboard import scaled, scaled_timeline
+    from extract.store.query_details import Details
+    from extract.store.query_ready import MEMBER_FACTS
+
+    store = open_store(url)
+    events, docs = store.read_events(), store.read_documents()
+    grouped = events[events["event_group"].astype(str) != ""]
+    sizes = grouped.groupby("event_group")["event_id"].transform("size")
+    several = grouped[sizes > 2]
+    fixes = fixes_of(url)
+    for at, changes in [(0, {"rejected": True}), (7, {"date_start": "2019-02-03", "date_end": "2019-02-03"})]:
+        row = several.iloc[at]
+        fixes.save(LOCAL, "event", event_locator(row, docs), changes, expected_version=0, target_id=row["event_id"])
+    details = Details(query.open_query(store, "duckdb"))
+    keys = [*list(dict.fromkeys(several["event_group"].astype(str)))[:150], "~" + str(events["event_id"].iloc[3])]
+    table = details.groups(keys)
+    assert set(MEMBER_FACTS) <= set(table.columns) and table["dl_n"].notna().all()
+    summary = scaled.load_summary(url)
+    told = scaled_timeline.event_frame(details, keys, summary, summary.documents, table, best=True)
+    full = scaled_timeline.event_frame(
+        details, keys, summary, summary.documents, table.drop(columns=list(MEMBER_FACTS)), best=False
+    )
+    assert len(told[0]) < len(full[0])  # fewer reports read
+    columns = ["event_group", "_n_reports", "_conf", "_lo", "_hi", "_spread", "_hover", "_when", "_lane", "_faded"]
+    mine, theirs = (f[1][columns].sort_values("event_group").reset_index(drop=True) for f in (told, full))
+    assert mine["_n_reports"].max() > 2 and mine["_spread"].ne(0).any()  # the facts matter here
+    pd.testing.assert_frame_equal(mine, theirs)

@@ -188,9 +188,9 @@ class Timeline:
     months: pd.DataFrame
     rows: pd.DataFrame
     truncated: bool = False  # more marks than max_points outside the dense lanes (not expected: see dense)
-    reports: pd.DataFrame | None = (
-        None  # the drawn single reports and events of their own, as Details.members reads them
-    )
+    # the reports read with the marks, as Details.members reads them: the drawn single reports and events of
+    # their own, and on a ready table the stored groups' and the first undated events' best reports
+    reports: pd.DataFrame | None = None
 
 
 @dataclass
@@ -723,7 +723,8 @@ def _as_list(value: object) -> list[str]:
     if value is None or value is pd.NA:
         return []
     if isinstance(value, np.ndarray) and value.dtype == object:  # DuckDB's lists: their items are str already
-        return value.tolist()
+        items = value.tolist()
+        return [v for v in items if v is not None] if None in items else items
     if isinstance(value, str):
         return [str(v) for v in json.loads(value or "[]")]
     return [str(v) for v in list(value)]  # type: ignore[call-overload]

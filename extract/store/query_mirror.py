@@ -4,8 +4,9 @@ corrections laid over it (an OVERLAY, one per corrections version).
 The base: the events, groups and documents tables read in bulk (ADBC: Arrow columns, no Python object per cell;
 each table in two ranges of row_order read at once), typed in Arrow as the store's own reader types them, and
 queried at once as Arrow (DuckDB scans it without a copy). A thread then writes them into a DuckDB file in
-a cache folder, in steps of STEP_ROWS rows taken while no session is querying (QUIET_S), so the save never
-takes a core from a page being drawn (DATELINE_CACHE; by default beside a SQLite file, else in the data folder), keyed by the
+a cache folder (DATELINE_CACHE; by default beside a SQLite file, else in the data folder), in steps of
+STEP_ROWS rows, each taken once no session has queried the copy for QUIET_S (or after STEP_WAIT_S, sessions
+never pausing), so the save does not take a core from the pages being drawn; the file is keyed by the
 database's URL and its data version (`store.versions().data`: a time in microseconds, never repeated by a
 database made anew); once written, the queries read the file and the Arrow copy's memory is given back. A
 restarted process, or a second one, attaches that file read-only instead of copying again; a newer data
@@ -189,8 +190,10 @@ class MirrorBackend(DuckBackend):
         try:
             yield cursor
         finally:
-            cursor.close()
-            mirror.closed()
+            try:
+                cursor.close()
+            finally:
+                mirror.closed()
 
     def _mirror(self) -> tuple[_Mirror, Any]:
         """This store's copy and a cursor on it, its views showing the latest data and corrections (the copy
@@ -248,7 +251,7 @@ class MirrorBackend(DuckBackend):
         rows, so they stay."""
         try:
             try:
-                _write_file(mirror.arrow or {}, path, lambda: _wait_for_quiet(mirror))
+                _write_file(mirror.arrow or {}, path, lambda: _wait_for_quiet(key, mirror))
             except Exception:
                 return
             _clean(path)
@@ -627,14 +630,23 @@ def _write_file(tables: dict[str, pa.Table], path: Path, pause: Any = None) -> N
                 leftover.unlink()
 
 
-def _wait_for_quiet(mirror: _Mirror) -> None:
-    """Until the mirror's first queries' table is made and no session has queried it for QUIET_S, STEP_WAIT_S
-    pass, the program ends, or the save is told to hurry."""
+class _Superseded(Exception):
+    """The copy being saved is no longer the database's (a newer data version arrived): its save stops."""
+
+
+def _wait_for_quiet(key: str, mirror: _Mirror) -> None:
+    """Until the mirror's first queries' table is made, no session has queried it for QUIET_S and no copy or
+    overlay is being made, STEP_WAIT_S pass, the program ends, or the save is told to hurry; _Superseded when
+    the mirror is no longer the database's copy."""
     waited = 0.0
     while waited < STEP_WAIT_S and not mirror.hurry.is_set() and threading.main_thread().is_alive():
-        if mirror.go.is_set() and mirror.quiet():
+        with _LOCK:
+            if _MIRRORS.get(key) is not mirror:
+                raise _Superseded(key)
+            building = _BUILDING.get(key)
+        if mirror.go.is_set() and mirror.quiet() and not (building is not None and building.locked()):
             return
-        time.sleep(0.25)
+        mirror.hurry.wait(0.25)
         waited += 0.25
 
 
