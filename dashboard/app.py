@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -109,7 +110,8 @@ def main() -> None:
             heap.forget()
             st.rerun()
     navigation.run()
-    heap.settle(dataset.stamp[:2])  # once per data version (not per correction), after its first page: heap.py
+    with contextlib.suppress(StoreError):  # per data version, not per correction (a collection costs 0.3 s)
+        heap.settle(scaled.stamp_of(location)[:2])  # after its first page (dashboard/heap.py)
 
 
 main()
