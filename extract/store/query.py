@@ -563,10 +563,12 @@ class Query:
             timeline = self._drawn(run, unit, lane_limit, max_points)
         return timeline
 
-    def _drawn(self, run: Any, unit: str, lane_limit: int, max_points: int, also: str = "") -> Timeline:
+    def _drawn(
+        self, run: Any, unit: str, lane_limit: int, max_points: int, also: str = "", by_best: bool = False
+    ) -> Timeline:
         """The timeline from the marks in dl_marks: its lanes ('Several sources' first, then the busiest), the
         dense lanes' monthly totals, and the other lanes' first ``max_points`` marks (left in dl_pick). ``also``:
-        a SELECT of more reports' rids, read with the marks' (Timeline.reports)."""
+        a SELECT of more reports' rids, read with the marks' (Timeline.reports); ``by_best``: see _mark_rows."""
         lanes = run("SELECT lane, COUNT(*) AS n, SUM(span) AS spans FROM dl_marks GROUP BY lane", {})
         lanes["lane"] = lanes["lane"].astype(str)
         lanes[["n", "spans"]] = lanes[["n", "spans"]].astype(np.int64)
@@ -589,7 +591,7 @@ class Query:
         run(self.backend.temp_table("dl_pick", pick), s.params)
         picks = run("SELECT * FROM dl_pick ORDER BY ds, ord", {})
         kept: list[pd.DataFrame] = []
-        rows = self._mark_rows(run, picks.head(max_points), unit, kept, also)
+        rows = self._mark_rows(run, picks.head(max_points), unit, kept, also, by_best)
         months = months.astype({"month": np.int64, "n": np.int64})
         return Timeline(lanes, dense, months, rows, len(picks) > max_points, kept[0])
 
@@ -610,18 +612,23 @@ class Query:
         return rows.drop(columns="lane")
 
     def _mark_rows(
-        self, run: Any, picks: pd.DataFrame, unit: str, kept: list[pd.DataFrame] | None = None, also: str = ""
+        self,
+        run: Any,
+        picks: pd.DataFrame,
+        unit: str,
+        kept: list[pd.DataFrame] | None = None,
+        also: str = "",
+        by_best: bool = False,
     ) -> pd.DataFrame:
         """The picked marks' rows, in the picks' order, with their lane: the events table's columns for reports
         and events of their own, the groups table's for the others (as dashboard/groups.py builds them).
         ``kept``: given, the reports read (the events table's columns, ``rid`` and ``ord``: with a ready table,
         the stored groups' best reports too) are appended to it, and the ready groups table's facts of its groups'
-        reports are kept (query_ready.MEMBER_FACTS); ``also``: a SELECT of more rids read into it."""
+        reports are kept (query_ready.MEMBER_FACTS); ``also``: a SELECT of more rids read into it. ``by_best``: the
+        stored groups' marks carry their best report's rid (query_timeline._coded_event_marks): their groups are
+        found by it, and for the timeline (kept) those reports are read with the others."""
         cols = ", ".join(f"e.{c}" for c in _DTYPES)
-        # a ready table's stored groups' marks carry their best report's rid (query_timeline._coded_event_marks):
-        # their groups are found by it, and for the timeline (kept) those reports are read with the others
-        by_best = unit == EVENTS and self.backend.ready_relation() is not None and len(picks) > 0
-        by_best = by_best and bool(picks.loc[picks["own"].astype(int) == 0, "rid"].notna().all())
+        by_best = by_best and unit == EVENTS and len(picks) > 0
         wanted = "SELECT p.rid FROM dl_pick p" + ("" if by_best and kept is not None else " WHERE p.own = 1")
         if also and kept is not None:
             wanted += f" UNION ALL {also}"

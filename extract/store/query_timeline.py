@@ -92,7 +92,8 @@ def timeline_pass(
         # the first undated events found first: their best reports are read with the marks' (Timeline.reports)
         undated = _undated(query, run, unit, undated_rows)
         also = "SELECT u.rid FROM dl_undated u" if unit == EVENTS and _coded(query) else ""
-        timeline = query._drawn(run, unit, lane_limit, max_points, also)
+        by_best = unit == EVENTS and _coded(query)  # stored marks carry their best report's rid: _coded_event_marks
+        timeline = query._drawn(run, unit, lane_limit, max_points, also, by_best)
         histogram = None
         if not (unit == REPORTS and lane_by == "actor"):
             histogram = _histogram(run)
@@ -109,7 +110,7 @@ def timeline_pass(
                 {},
             )
             chosen = run(f"SELECT * FROM dl_pick ORDER BY ds {way}, ord {way}", {})
-            chronology = query._mark_rows(run, chosen, EVENTS).drop(columns="lane")
+            chronology = query._mark_rows(run, chosen, EVENTS, by_best=by_best).drop(columns="lane")
         sources = run(
             "SELECT r.source AS source, COUNT(*) AS candidates, "
             "SUM(CASE WHEN r.ds IS NOT NULL THEN 1 ELSE 0 END) AS dated, "
