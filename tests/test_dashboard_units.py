@@ -422,6 +422,23 @@ def test_dates_read_at_their_precision(start: str, end: str, granularity: str, t
     assert labels.date_key(start, end, granularity) == key
 
 
+def test_date_columns_write_every_row_as_date_text_and_date_key_do() -> None:
+    """The vectorised labels (single days written all at once, the rest one distinct value at a time) are the
+    per-row functions' words, for days, periods, an end before the start, a missing end and undated rows."""
+    rng = np.random.default_rng(4)
+    n = 400
+    start = pd.Series(pd.to_datetime("2018-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D"))
+    end = start + pd.to_timedelta(rng.integers(-3, 40, n), unit="D")
+    start[rng.random(n) < 0.1] = pd.NaT
+    end[rng.random(n) < 0.1] = pd.NaT
+    grains = rng.choice(["day", "week", "month", "year", "range", "unresolved"], n)
+    frame = pd.DataFrame({"date_start": start, "date_end": end, "granularity": grains})
+    readable, sortable = labels.date_columns(frame)
+    for i, (s, e, g) in enumerate(zip(start, end, grains, strict=True)):
+        assert readable[i] == labels.date_text(s, e, g), (s, e, g)
+        assert sortable[i] == labels.date_key(s, e, g), (s, e, g)
+
+
 def test_reported_dates_read_as_dates_or_as_written() -> None:
     assert labels.reported_date_text("2025-10-08 (2)") == ("Wed 8 Oct 2025", 2, True)
     assert labels.reported_date_text("2025-03 (1)") == ("Mar 2025", 1, True)
