@@ -633,8 +633,9 @@ class Query:
         if also and kept is not None:
             wanted += f" UNION ALL {also}"
         read = run(f"SELECT e.rid, e.ord, {cols} FROM {self.backend.events_relation()} e WHERE e.rid IN ({wanted})", {})
+        read = self._rows(read)  # typed once: the lists made Python lists for the kept reports and the own marks
         if kept is not None:
-            kept.append(self._rows(read).reindex(columns=["rid", "ord", *_DTYPES]))
+            kept.append(read.reindex(columns=["rid", "ord", *_DTYPES]))
         groups = pd.DataFrame()
         if unit == EVENTS:
             which = "g.dl_best IN (SELECT p.rid" if by_best else "g.event_group IN (SELECT p.key"
@@ -642,7 +643,7 @@ class Query:
                 f"SELECT g.* FROM {self.backend.groups_relation()} g WHERE {which} FROM dl_pick p WHERE p.own = 0)",
                 {},
             )
-        own_rows = self._rows(read).reindex(columns=["rid", *_DTYPES])
+        own_rows = read.reindex(columns=["rid", *_DTYPES])
         picks = picks.assign(pos=np.arange(len(picks)))
         if unit == REPORTS:
             out = picks[["pos", "rid", "lane"]].merge(own_rows, on="rid", how="left")
@@ -658,9 +659,7 @@ class Query:
         if len(stored):
             stored = stored.drop_duplicates("event_group")
             stored["n_sources"] = np.maximum(stored["n_sources"].fillna(1).astype(np.int64), 1)
-        facts = (
-            [c for c in query_ready.MEMBER_FACTS if c in stored] if kept is not None else []
-        )  # for the drawn marks' groups
+        facts = [c for c in query_ready.MEMBER_FACTS if c in stored] if kept is not None else []  # the drawn marks'
         stored = stored.reindex(columns=["event_group", *_GROUP_FIELDS, *facts]).astype({"event_group": object})
         picks = picks.astype({"key": object})
         mine = picks["own"].astype(int) == 1

@@ -246,8 +246,8 @@ class MirrorBackend(DuckBackend):
 
     def _save(self, key: str, mirror: _Mirror, path: Path) -> None:
         """Write the base to the cache folder (once the first queries' table is made, in steps taken in quiet
-        moments: the pages are drawn first), then attach the file to the same connection and let the Arrow copy go: what a restarted process
-        attaches, and this one's memory given back. The queries' table and the overlay were made from the same
+        moments: the pages are drawn first), then attach the file to the same connection and let the Arrow copy
+        go: what a restarted process attaches, and this one's memory given back. The queries' table and the overlay were made from the same
         rows, so they stay."""
         try:
             try:
