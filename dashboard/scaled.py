@@ -236,13 +236,20 @@ class QueryView:
 
 
 def _counts_uncached(_query: Query, _filters: QueryFilters, key: tuple) -> ReportCounts:
-    return _query.report_counts(_filters)
+    # the actors' counts ignore the actor filter: kept apart, a change of actors alone does not count them again
+    actors = _cached_actor_counts(_query, _filters.without("actors"), (key[0], repr(_filters.without("actors"))))
+    return _query.report_counts(_filters, actors)
+
+
+def _actor_counts_uncached(_query: Query, _filters: QueryFilters, key: tuple) -> dict[str, int]:
+    return _query.actor_counts(_filters)
 
 
 # Kept across reruns and sessions, by the store's version (a write is a new key).
 _cached_size = st.cache_resource(max_entries=4, show_spinner=False)(_size_uncached)
 _cached_summary = st.cache_resource(max_entries=2, show_spinner="Counting the events…")(_summary_uncached)
 _cached_counts = st.cache_resource(max_entries=16, show_spinner=False)(_counts_uncached)
+_cached_actor_counts = st.cache_resource(max_entries=16, show_spinner=False)(_actor_counts_uncached)
 
 
 def clear_cache() -> None:

@@ -121,6 +121,10 @@ def test_report_counts_match_the_dashboard(stored) -> None:  # type: ignore[no-u
         want = data.facet_counts(ds, filters, masks)
         assert {k: _nonzero(v) for k, v in got.facets.items()} == {k: _nonzero(v) for k, v in want.items()}, filters
         assert q.count(query.QueryFilters.of(filters)) == got.matching
+        # the actors' counts ignore the actor filter: made once, they serve any choice of actors (dashboard/scaled)
+        others = query.QueryFilters.of(filters).without("actors")
+        assert _nonzero(q.actor_counts(others)) == _nonzero(want["actors"]), filters
+        assert q.report_counts(query.QueryFilters.of(filters), q.actor_counts(others)) == got, filters
 
 
 def test_event_counts_match_the_dashboard(stored) -> None:  # type: ignore[no-untyped-def]

@@ -316,8 +316,9 @@ class Query:
 
     # ------------------------------------------------------------------ counts
 
-    def report_counts(self, filters: QueryFilters) -> ReportCounts:
-        """Reports matching, per-facet counts and what each filter leaves out: one scan, plus one for actors."""
+    def report_counts(self, filters: QueryFilters, actors: dict[str, int] | None = None) -> ReportCounts:
+        """Reports matching, per-facet counts and what each filter leaves out: one scan, plus one for actors
+        (``actors``: their counts made already, `actor_counts` of the same filters)."""
         if not self.backend.stored():
             return ReportCounts(0, 0, {facet: {} for facet in [*FACET_COLUMNS, "actors"]}, {})
         s = _Sql(self.backend)
@@ -340,7 +341,7 @@ class Query:
             others = _combine(masks, len(cube), skip=facet)
             sums = pd.Series(np.where(others, n, 0)).groupby(cube[column].astype(str).to_numpy()).sum()
             facets[facet] = {str(k): int(v) for k, v in sums.sort_values(ascending=False, kind="stable").items()}
-        facets["actors"] = self._actor_counts(filters)
+        facets["actors"] = self.actor_counts(filters) if actors is None else actors
         dated = cube["dated"].to_numpy(np.int64) == 1
         out: dict[str, int] = {}
         fails = np.zeros(len(cube), np.int64)
@@ -360,7 +361,8 @@ class Query:
             out["several"] = several
         return ReportCounts(int(n[keep].sum()), int(n[keep & dated].sum()), facets, out)
 
-    def _actor_counts(self, filters: QueryFilters) -> dict[str, int]:
+    def actor_counts(self, filters: QueryFilters) -> dict[str, int]:
+        """Reports per actor under every filter but the actor filter (which it ignores), the most first."""
         s = _Sql(self.backend)
         base = self._base(self._needs_groups(filters))
         where = self._where(s, filters, skip="actors")
