@@ -76,10 +76,12 @@ def empty_table(name: str) -> pd.DataFrame:
     return schema.typed(pd.DataFrame(), name)
 
 
-def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
+def prepare_events(events: pd.DataFrame, marks_only: bool = False) -> pd.DataFrame:
     """The events table plus derived columns (prefixed `_`) that make filters vectorised.
 
-    Idempotent: a frame that already has them is returned unchanged.
+    Idempotent: a frame that already has them is returned unchanged. ``marks_only``: only what
+    groups.build_groups reads of the reports behind a timeline's event marks (the periods, `_dated`, `_when`,
+    `_hover`): no filter columns, no report marks.
     """
     if "_text" in events.columns:
         return events
@@ -89,6 +91,10 @@ def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     end = end.where(end.notna() & (end >= start), start)
     df["date_start"], df["date_end"] = start, end
     df["_dated"] = start.notna().to_numpy()
+    if marks_only:
+        df["_when"], df["_when_key"] = labels.date_columns(df)
+        df["_hover"] = groups.report_hover(df).astype(object)
+        return df
     df["_month"] = start.dt.to_period("M").dt.start_time.astype("datetime64[ns]")
     df["_year"] = start.dt.year.astype("Int64")
     df = groups.add_mark_columns(df, df["event_id"])

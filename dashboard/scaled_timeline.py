@@ -40,12 +40,14 @@ def documents(summary: Summary) -> pd.DataFrame:
     return summary.documents
 
 
-def prepare_reports(rows: pd.DataFrame, summary: Summary, docs: pd.DataFrame) -> pd.DataFrame:
+def prepare_reports(rows: pd.DataFrame, summary: Summary, docs: pd.DataFrame, marks_only: bool = False) -> pd.DataFrame:
     """Reports (the events table's columns) with the derived columns the chart, the panel and the lists read
-    (data.prepare_events; `_lane`: the source's lane name over the whole store; `_why_undated`)."""
+    (data.prepare_events; `_lane`: the source's lane name over the whole store; `_why_undated`). ``marks_only``:
+    reports that only stand behind event marks and the undated list (data.prepare_events)."""
     if not len(rows):
         rows = data.empty_table("events")
-    prepared = data.prepare_events(rows.drop(columns=[c for c in ("rid", "ord", "lane") if c in rows]))
+    kept = rows.drop(columns=[c for c in ("rid", "ord", "lane") if c in rows])
+    prepared = data.prepare_events(kept, marks_only=marks_only)
     ids = set(prepared["doc_id"].astype(str))
     part = docs[text_in(docs["doc_id"], ids)] if len(docs) else docs
     out = data.with_documents(prepared, part)
@@ -62,13 +64,14 @@ def event_frame(
     table: pd.DataFrame | None = None,
     known: pd.DataFrame | None = None,
     best: bool = False,
+    marks_only: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """(the events' reports, prepared; their group frame, as dashboard/groups.py builds it; each report's row in
     it) for a few events. `table`: their rows of the groups table when already read; `known`: reports read
     already (Details.members); `best`: a stored group's best report only, where the table tells the others'
-    facts (groups.build_groups)."""
+    facts (groups.build_groups); ``marks_only``: the reports are prepared for the marks only (prepare_reports)."""
     members = details.members(keys, known, best=best)
-    reports = prepare_reports(members, summary, docs)
+    reports = prepare_reports(members, summary, docs, marks_only)
     if table is None:
         named = [str(k) for k in keys] + [str(g) for g in reports["event_group"] if str(g)]
         table = details.groups(named)
@@ -116,7 +119,7 @@ def _event_marks_and_undated(
         table = extra if table is None or not len(table) else pd.concat([table, extra], ignore_index=True)
     table = table if table is not None else pd.DataFrame()
     told = "dl_n" in table and bool(table["dl_n"].notna().all())  # every group's report facts: its best report read
-    reports, frame, _ = event_frame(details, keys + undated, summary, docs, table, known, best=told)
+    reports, frame, _ = event_frame(details, keys + undated, summary, docs, table, known, best=told, marks_only=True)
     index = pd.Index(frame["event_group"].astype(str))
     at = index.get_indexer(keys)
     found = at >= 0
