@@ -237,7 +237,8 @@ class QueryView:
 
 def _counts_uncached(_query: Query, _filters: QueryFilters, key: tuple) -> ReportCounts:
     # the actors' counts ignore the actor filter: kept apart, a change of actors alone does not count them again
-    actors = _cached_actor_counts(_query, _filters.without("actors"), (key[0], repr(_filters.without("actors"))))
+    others = _filters.without("actors")
+    actors = _cached_actor_counts(_query, others, (key[0], repr(others)))
     return _query.report_counts(_filters, actors)
 
 
