@@ -290,19 +290,21 @@ def with_documents(events: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFram
     article's title) and `_why_undated` (for undated events: why)."""
     lanes, published = lane_column(events, documents)
     out = events.assign(_lane=lanes)
+    out["_why_undated"] = undated_reasons(events, published.to_numpy(dtype=bool))
+    return out
+
+
+def undated_reasons(events: pd.DataFrame, published: np.ndarray) -> np.ndarray:
+    """Why each undated event is undated ('' for a dated one), given whether each one's article has a
+    publication date."""
     why = np.full(len(events), "", dtype=object)
     undated = ~events["_dated"].to_numpy(dtype=bool)
     if undated.any():
         part = events.loc[undated, ["time_expression", "date_basis"]].astype(str)
-        reasons = {
-            key: labels.undated_reason(*key)
-            for key in zip(part["time_expression"], published[undated], part["date_basis"], strict=True)
-        }  # a few distinct (expression, dated article, basis) triples: each worded once
-        why[undated] = [
-            reasons[key] for key in zip(part["time_expression"], published[undated], part["date_basis"], strict=True)
-        ]
-    out["_why_undated"] = why
-    return out
+        keys = list(zip(part["time_expression"], published[undated], part["date_basis"], strict=True))
+        reasons = {key: labels.undated_reason(*key) for key in set(keys)}  # a few distinct triples: each worded once
+        why[undated] = [reasons[key] for key in keys]
+    return why
 
 
 def lane_column(events: pd.DataFrame, documents: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

@@ -105,7 +105,7 @@ def is_database(location: str) -> bool:
 # ---------------------------------------------------------------------------------- rows as the loaded table has them
 
 
-def prepared(rows: pd.DataFrame, summary: Summary, docs: pd.DataFrame) -> pd.DataFrame:
+def prepared(rows: pd.DataFrame, summary: Summary) -> pd.DataFrame:
     """Rows from the store (extract/store/query_tables.py) with the loaded table's derived columns: dates and
     their labels (_when, _when_key), the lane, why an undated one is undated, _n_sources and _agreement from its
     group."""
@@ -113,8 +113,7 @@ def prepared(rows: pd.DataFrame, summary: Summary, docs: pd.DataFrame) -> pd.Dat
         ev = data.prepare_events(rows.reindex(columns=schema.EVENT_COLUMN_NAMES))
         return ev.assign(_n_sources=[], _agreement=[], _lane=[], _why_undated=[])
     ev = data.prepare_events(rows)
-    ev = data.with_documents(ev, docs[docs["doc_id"].isin(set(ev["doc_id"].astype(str)))])
-    ev["_lane"] = [summary.source_lanes.get(s, s) for s in ev["source"].astype(str)]
+    ev = summary.with_documents(ev)
     ev["_n_sources"] = rows["n_sources"].to_numpy(dtype=np.int64)
     agreement = rows["date_agreement"].astype(str).to_numpy(dtype=object)
     ev["_disagree"] = agreement == "conflict"
@@ -230,7 +229,7 @@ def events_table(view: QueryView) -> None:
     with head[1]:
         offset = _page_control(view.count)
     rows = qt.ordered_rows(view.query, view.filters, keys, offset=offset, limit=PAGE_ROWS)
-    shown = prepared(rows, summary, documents(summary))
+    shown = prepared(rows, summary)
     head[2].markdown(
         f"<div style='padding-top: 2.1rem'>Rows {offset + 1:,}–{offset + len(shown):,} of {view.count:,}</div>",
         unsafe_allow_html=True,

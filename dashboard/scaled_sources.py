@@ -202,7 +202,7 @@ def _meetings(view: QueryView, overlap: pd.DataFrame) -> None:
     row = overlap.iloc[rows[0]]
     ids = qt.agreement_events(view.query, view.filters, row["month"], str(row["actor"]))
     docs = documents(view.summary)
-    chosen = prepared(qt.rows_by_id(view.query, ids), view.summary, docs)
+    chosen = prepared(qt.rows_by_id(view.query, ids), view.summary)
     chosen = chosen.sort_values(["source", "date_start"])
     st.markdown(f"**{len(chosen):,} events side by side**")
     event_details(chosen, docs, view.filters)
@@ -214,7 +214,7 @@ def _meetings(view: QueryView, overlap: pd.DataFrame) -> None:
 def document_events(view: QueryView, doc: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(every event of the document, those that pass the filters): prepared rows from the store."""
     rows = qt.document_rows(view.query, doc, view.filters)
-    everything = prepared(rows.drop(columns="passes"), view.summary, documents(view.summary))
+    everything = prepared(rows.drop(columns="passes"), view.summary)
     return everything, everything[rows["passes"].to_numpy(dtype=bool)]
 
 

@@ -40,27 +40,20 @@ def documents(summary: Summary) -> pd.DataFrame:
     return summary.documents
 
 
-def prepare_reports(rows: pd.DataFrame, summary: Summary, docs: pd.DataFrame, marks_only: bool = False) -> pd.DataFrame:
+def prepare_reports(rows: pd.DataFrame, summary: Summary, marks_only: bool = False) -> pd.DataFrame:
     """Reports (the events table's columns) with the derived columns the chart, the panel and the lists read
     (data.prepare_events; `_lane`: the source's lane name over the whole store; `_why_undated`). ``marks_only``:
     reports that only stand behind event marks and the undated list (data.prepare_events)."""
     if not len(rows):
         rows = data.empty_table("events")
     kept = rows.drop(columns=[c for c in ("rid", "ord", "lane") if c in rows])
-    prepared = data.prepare_events(kept, marks_only=marks_only)
-    ids = set(prepared["doc_id"].astype(str))
-    part = docs[text_in(docs["doc_id"], ids)] if len(docs) else docs
-    out = data.with_documents(prepared, part)
-    lanes = summary.source_lanes
-    out["_lane"] = [lanes.get(s, s) for s in out["source"].astype(str)]
-    return out
+    return summary.with_documents(data.prepare_events(kept, marks_only=marks_only))
 
 
 def event_frame(
     details: Details,
     keys: Sequence[str],
     summary: Summary,
-    docs: pd.DataFrame,
     table: pd.DataFrame | None = None,
     known: pd.DataFrame | None = None,
     best: bool = False,
@@ -71,7 +64,7 @@ def event_frame(
     already (Details.members); `best`: a stored group's best report only, where the table tells the others'
     facts (groups.build_groups); ``marks_only``: the reports are prepared for the marks only (prepare_reports)."""
     members = details.members(keys, known, best=best)
-    reports = prepare_reports(members, summary, docs, marks_only)
+    reports = prepare_reports(members, summary, marks_only)
     if table is None:
         named = [str(k) for k in keys] + [str(g) for g in reports["event_group"] if str(g)]
         table = details.groups(named)
@@ -103,14 +96,13 @@ def _event_marks_and_undated(
     rows: pd.DataFrame,
     undated: list[str],
     summary: Summary,
-    docs: pd.DataFrame,
     known: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the chart's prepared marks of the timeline's events, with `_id` and `_lane_key`; the first undated
     events' list) from one read of their reports (Details.members) and one build of their groups."""
     keys = [str(k) for k in rows["event_group"]] if len(rows) else []
     if not keys and not undated:
-        empty = groups.build_groups(prepare_reports(pd.DataFrame(), summary, docs), pd.DataFrame())[0]
+        empty = groups.build_groups(prepare_reports(pd.DataFrame(), summary), pd.DataFrame())[0]
         return empty.assign(_id=pd.Series(dtype=object), _lane_key=pd.Series(dtype=object)), _undated_frame()
     table = rows[[not k.startswith(groups.OWN_GROUP) for k in keys]].drop(columns="lane") if keys else None
     more = [k for k in undated if not k.startswith(groups.OWN_GROUP)]
@@ -119,7 +111,7 @@ def _event_marks_and_undated(
         table = extra if table is None or not len(table) else pd.concat([table, extra], ignore_index=True)
     table = table if table is not None else pd.DataFrame()
     told = "dl_n" in table and bool(table["dl_n"].notna().all())  # every group's report facts: its best report read
-    reports, frame, _ = event_frame(details, keys + undated, summary, docs, table, known, best=told, marks_only=True)
+    reports, frame, _ = event_frame(details, keys + undated, summary, table, known, best=told, marks_only=True)
     index = pd.Index(frame["event_group"].astype(str))
     at = index.get_indexer(keys)
     found = at >= 0
@@ -205,9 +197,9 @@ def compute_parts(
     query, filters, summary = view.query, view.filters, view.summary
     details = Details(query)
     unit = _unit(mode)
-    docs = documents(summary)
-    missing = docs[docs["published"].isna()] if len(docs) else docs
+    missing = summary.undated_documents
     counts = view.counts
+    counting = count_events(view) if mode == EVENTS else None
     page = timeline_pass(
         query,
         filters,
@@ -220,7 +212,6 @@ def compute_parts(
         lane_limit=timeline_chart.LANE_LIMIT,
         max_points=timeline_chart.MAX_POINTS,
     )
-    counting = count_events(view) if mode == EVENTS else None
     if mode == EVENTS:
         n_marks, n_chronology, left = page.n_marks, page.n_marks, {}
         rows = page.chronology
@@ -240,12 +231,12 @@ def compute_parts(
         rows = events.chronology
     drawn = page.timeline
     if mode == EVENTS:
-        marks, undated = _event_marks_and_undated(details, drawn.rows, page.undated, summary, docs, drawn.reports)
+        marks, undated = _event_marks_and_undated(details, drawn.rows, page.undated, summary, drawn.reports)
     else:
-        marks = prepare_reports(drawn.rows, summary, docs)
+        marks = prepare_reports(drawn.rows, summary)
         lane = drawn.rows["lane"].to_numpy() if len(drawn.rows) else np.zeros(0, dtype=object)
         marks = marks.assign(_id=marks["event_id"].to_numpy(), _lane_key=lane)
-        undated = _undated_reports(details, page.undated, summary, docs)
+        undated = _undated_reports(details, page.undated, summary)
     figure = timeline_chart.store_timeline_figure(
         marks,
         drawn.lanes,
@@ -284,11 +275,11 @@ def compute_parts(
     )
 
 
-def _undated_reports(details: Details, ids: list[str], summary: Summary, docs: pd.DataFrame) -> pd.DataFrame:
+def _undated_reports(details: Details, ids: list[str], summary: Summary) -> pd.DataFrame:
     """The first undated reports that pass every filter but the date: what, source, as written, why."""
     if not ids:
         return _undated_frame()
-    reports = prepare_reports(details.members([groups.OWN_GROUP + k for k in ids]), summary, docs)
+    reports = prepare_reports(details.members([groups.OWN_GROUP + k for k in ids]), summary)
     return _undated_frame(reports["summary"].to_numpy(), reports)
 
 
@@ -343,7 +334,7 @@ def _sources_without_lane(
 
 
 def _opened_uncached(_view: QueryView, key: tuple) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    return event_frame(Details(_view.query), list(key[-1]), _view.summary, documents(_view.summary))
+    return event_frame(Details(_view.query), list(key[-1]), _view.summary)
 
 
 _opened_cached = st.cache_resource(max_entries=16, show_spinner=False)(_opened_uncached)
@@ -396,6 +387,6 @@ def show_reports(view: QueryView, ids: Sequence[str]) -> None:
     docs = documents(view.summary)
     passing = details.passing(view.filters, list(ids))
     rows = details.members([groups.OWN_GROUP + i for i in ids if i in passing])
-    chosen = prepare_reports(rows, view.summary, docs).sort_values("date_start", kind="stable")
+    chosen = prepare_reports(rows, view.summary).sort_values("date_start", kind="stable")
     st.subheader(f"{len(chosen):,} selected report{'s' if len(chosen) != 1 else ''}")
     event_details(chosen, docs, view.filters)  # type: ignore[arg-type]

@@ -377,10 +377,8 @@ def test_marks_drawn_from_the_groups_facts_are_those_drawn_from_every_report(url
     table = details.groups(keys)
     assert set(MEMBER_FACTS) <= set(table.columns) and table["dl_n"].notna().all()
     summary = scaled.load_summary(url)
-    told = scaled_timeline.event_frame(details, keys, summary, summary.documents, table, best=True)
-    full = scaled_timeline.event_frame(
-        details, keys, summary, summary.documents, table.drop(columns=list(MEMBER_FACTS)), best=False
-    )
+    told = scaled_timeline.event_frame(details, keys, summary, table, best=True)
+    full = scaled_timeline.event_frame(details, keys, summary, table.drop(columns=list(MEMBER_FACTS)), best=False)
     assert len(told[0]) < len(full[0])  # fewer reports read
     columns = ["event_group", "_n_reports", "_conf", "_lo", "_hi", "_spread", "_hover", "_when", "_lane", "_faded"]
     mine, theirs = (f[1][columns].sort_values("event_group").reset_index(drop=True) for f in (told, full))

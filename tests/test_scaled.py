@@ -53,6 +53,19 @@ def test_summary_gives_the_sidebar_the_datasets_facts(location: str) -> None:
     assert summary.title_lanes == ds.title_lanes
 
 
+def test_summary_gives_reports_their_lane_and_why_undated_as_the_loaded_dataset(location: str) -> None:
+    ds, summary = data.load_dataset(location), scaled.load_summary(location)
+    undated = ds.events[~ds.events["_dated"]]
+    picked = pd.concat([ds.events.iloc[:40], undated.iloc[:40]], ignore_index=True)
+    assert len(undated) and picked["_why_undated"].ne("").any()
+    bare = picked.drop(columns=["_lane", "_why_undated"])
+    bare.loc[0, "doc_id"] = "not-a-stored-article"  # an article the store does not hold: no publication date
+    mine = summary.with_documents(bare)
+    theirs = data.with_documents(bare, ds.documents)
+    assert mine["_lane"].tolist() == picked["_lane"].tolist()
+    assert mine["_why_undated"].tolist() == theirs["_why_undated"].tolist()
+
+
 def test_query_view_counts_as_the_loaded_view(location: str) -> None:
     ds, summary = data.load_dataset(location), scaled.load_summary(location)
     rng = np.random.default_rng(8)
