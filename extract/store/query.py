@@ -566,12 +566,26 @@ class Query:
         return timeline
 
     def _drawn(
-        self, run: Any, unit: str, lane_limit: int, max_points: int, also: str = "", by_best: bool = False
+        self,
+        run: Any,
+        unit: str,
+        lane_limit: int,
+        max_points: int,
+        also: str = "",
+        by_best: bool = False,
+        names: str | None = None,
     ) -> Timeline:
         """The timeline from the marks in dl_marks: its lanes ('Several sources' first, then the busiest), the
         dense lanes' monthly totals, and the other lanes' first ``max_points`` marks (left in dl_pick). ``also``:
-        a SELECT of more reports' rids, read with the marks' (Timeline.reports); ``by_best``: see _mark_rows."""
-        lanes = run("SELECT lane, COUNT(*) AS n, SUM(span) AS spans FROM dl_marks GROUP BY lane", {})
+        a SELECT of more reports' rids, read with the marks' (Timeline.reports); ``by_best``: see _mark_rows;
+        ``names``: the marks' lanes are codes, named by this relation (code, name: query_timeline._names)."""
+        lanes = "SELECT lane, COUNT(*) AS n, SUM(span) AS spans FROM dl_marks GROUP BY lane"
+        if names:
+            lanes = (
+                f"SELECT n.name AS lane, SUM(x.n) AS n, SUM(x.spans) AS spans FROM ({lanes}) x "
+                f"JOIN {names} n ON n.code = x.lane GROUP BY n.name"
+            )
+        lanes = run(lanes, {})
         lanes["lane"] = lanes["lane"].astype(str)
         lanes[["n", "spans"]] = lanes[["n", "spans"]].astype(np.int64)
         lanes = lanes.assign(_top=lanes["lane"] != SEVERAL).sort_values(
@@ -581,15 +595,25 @@ class Query:
         dense = _dense(lanes, lane_limit, max_points)
         s = _Sql(self.backend)
         held = ", ".join(s.strings(dense))
+        if names and dense:  # the dense lanes' codes
+            held = f"SELECT n.code FROM {names} n WHERE n.name IN ({held})"
         months = pd.DataFrame({"lane": [], "month": [], "n": []})
         if dense:
-            months = run(
-                "SELECT lane, first_month AS month, COUNT(*) AS n FROM dl_marks "
-                f"WHERE lane IN ({held}) GROUP BY lane, first_month ORDER BY 1, 2",
-                s.params,
-            )
+            per_month = f"SELECT lane, first_month AS month, COUNT(*) AS n FROM dl_marks WHERE lane IN ({held}) "
+            per_month += "GROUP BY lane, first_month"
+            if names:
+                per_month = (
+                    f"SELECT n.name AS lane, x.month, SUM(x.n) AS n FROM ({per_month}) x JOIN {names} n "
+                    "ON n.code = x.lane GROUP BY 1, 2"
+                )
+            months = run(f"{per_month} ORDER BY 1, 2", s.params)
         skip = f"WHERE lane NOT IN ({held}) " if dense else ""
         pick = f"SELECT key, own, rid, lane, ds, ord FROM dl_marks {skip}ORDER BY ds, ord LIMIT {int(max_points) + 1}"
+        if names:
+            pick = (
+                f"SELECT p.key, p.own, p.rid, n.name AS lane, p.ds, p.ord FROM ({pick}) p "
+                f"JOIN {names} n ON n.code = p.lane"
+            )
         run(self.backend.temp_table("dl_pick", pick), s.params)
         picks = run("SELECT * FROM dl_pick ORDER BY ds, ord", {})
         kept: list[pd.DataFrame] = []

@@ -7,12 +7,15 @@ files, a database's copy) make it once per store version instead, in the process
 
 - ``dl_ready``: every event column, ``rid``, ``ord``, the fixed period (``ds``, ``de``), the group's facts
   (``known``, ``gk``, ``n_src``, ``disagree``, ``g_ds``, ``g_agree``), the lower-cased text searched
-  (``dl_txt``), and two codes that group faster than the strings they stand for: ``gid`` (the group's row
-  in ``dl_ready_groups``; an event of its own: ``-1 - rid``) and ``fc`` (the combination of the four facets: ``dl_ready_facets`` says which), kept in the scratch file;
+  (``dl_txt``), and codes that copy and group faster than the strings they stand for: ``gid`` (the group's
+  row in ``dl_ready_groups``; an event of its own: ``-1 - rid``), ``fc`` (the combination of the four facets:
+  ``dl_ready_facets`` says which), ``sc`` and ``tc`` (the source and the event type: ``dl_ready_names``), kept in
+  the scratch file;
 - ``dl_ready_groups``: the groups table, with each group's first stored report (``dl_first``), its best report's
   source and row (``dl_best_source``, ``dl_best``: dated first, the most confident, the first stored), and what
   a timeline mark shows of its reports (``dl_n`` reports, ``dl_conf`` the highest confidence, ``dl_lo`` and
-  ``dl_hi`` the span of the dated ones: a drawn group needs only its best report read), in memory.
+  ``dl_hi`` the span of the dated ones: a drawn group needs only its best report read), and the codes of its
+  event type and its best report's source (``dl_tc``, ``dl_best_sc``).
 
 The tables live in a scratch DuckDB file of this process (``dl_work``, in the temporary folder, removed at exit
 and when its store is replaced), not in memory: DuckDB keeps them compressed and reads them through its buffer
@@ -36,6 +39,7 @@ from extract.schema import TABLES
 
 WORK = "dl_work"  # the scratch database the tables are kept in (a file of this process's: see `_attach_work`)
 READY, READY_GROUPS, READY_FACETS = f"{WORK}.dl_ready", f"{WORK}.dl_ready_groups", f"{WORK}.dl_ready_facets"
+READY_NAMES = f"{WORK}.dl_ready_names"
 MEMORY_LIMIT = "1GB"  # DuckDB's memory for one store: larger work spills to its temporary folder
 FACETS = ("source", "event_type", "granularity", "date_basis")  # the sidebar's facets, counted by their code
 EVENT_COLUMNS = [c.name for c in TABLES["events"].columns]
@@ -76,16 +80,32 @@ def ensure_ready(slot: str, cursor: Any, key: object, events: str, groups: str) 
             f"COUNT(*) AS dl_n, MAX({conf}) AS dl_conf, MIN(e.date_start) AS dl_lo, "
             f"MAX(CASE WHEN e.date_start IS NOT NULL THEN {de} END) AS dl_hi"
         )
-        cursor.execute(
-            f"CREATE OR REPLACE TABLE {READY_GROUPS} AS SELECT {', '.join('g.' + c for c in GROUP_COLUMNS)}, "
-            f"{', '.join('b.' + c for c in MEMBER_FACTS)} FROM {groups} g LEFT JOIN (SELECT e.event_group, {members} "
-            f"FROM {events} e WHERE e.event_group IS NOT NULL AND e.event_group <> '' GROUP BY e.event_group) b "
-            "ON b.event_group = g.event_group"
-        )
         facets = ", ".join(FACETS)
         cursor.execute(
             f"CREATE OR REPLACE TABLE {READY_FACETS} AS SELECT CAST(row_number() OVER () AS INTEGER) AS fc, {facets} "
             f"FROM (SELECT DISTINCT {facets} FROM {events})"
+        )
+        # every source and event type (NULL too) by a code from 1: the Timeline's pass copies and groups these
+        cursor.execute(
+            f"CREATE OR REPLACE TABLE {READY_NAMES} AS SELECT CAST(row_number() OVER () AS INTEGER) AS code, name "
+            f"FROM (SELECT DISTINCT name FROM (SELECT source AS name FROM {READY_FACETS} UNION ALL SELECT event_type "
+            f"FROM {READY_FACETS} UNION ALL SELECT event_type FROM {groups} UNION ALL SELECT CAST(NULL AS VARCHAR)))"
+        )
+        cursor.execute(
+            f"CREATE OR REPLACE TABLE {READY_FACETS} AS SELECT f.*, s.code AS sc, t.code AS tc FROM {READY_FACETS} f "
+            f"JOIN {READY_NAMES} s ON s.name IS NOT DISTINCT FROM f.source "
+            f"JOIN {READY_NAMES} t ON t.name IS NOT DISTINCT FROM f.event_type"
+        )
+        grouped = (
+            f"SELECT {', '.join('g.' + c for c in GROUP_COLUMNS)}, {', '.join('b.' + c for c in MEMBER_FACTS)} "
+            f"FROM {groups} g LEFT JOIN (SELECT e.event_group, {members} FROM {events} e "
+            "WHERE e.event_group IS NOT NULL AND e.event_group <> '' GROUP BY e.event_group) b "
+            "ON b.event_group = g.event_group"
+        )
+        cursor.execute(
+            f"CREATE OR REPLACE TABLE {READY_GROUPS} AS SELECT x.*, t.code AS dl_tc, s.code AS dl_best_sc "
+            f"FROM ({grouped}) x JOIN {READY_NAMES} t ON t.name IS NOT DISTINCT FROM x.event_type "
+            f"JOIN {READY_NAMES} s ON s.name IS NOT DISTINCT FROM x.dl_best_source"
         )
         # a group's code: its row in the groups table; a key stored twice joins its first row only
         twice = cursor.execute(
@@ -97,7 +117,7 @@ def ensure_ready(slot: str, cursor: Any, key: object, events: str, groups: str) 
         cursor.execute(
             f"CREATE OR REPLACE TABLE {READY} AS SELECT e.*, e.date_start AS ds, {de} AS de, "
             "CASE WHEN g.event_group IS NULL THEN 0 ELSE 1 END AS known, "
-            f"{gk} AS gk, CASE WHEN g.event_group IS NULL THEN -1 - e.rid ELSE g.dl_gid END AS gid, f.fc, "
+            f"{gk} AS gk, CASE WHEN g.event_group IS NULL THEN -1 - e.rid ELSE g.dl_gid END AS gid, f.fc, f.sc, f.tc, "
             "CASE WHEN g.event_group IS NULL OR g.n_sources IS NULL OR g.n_sources < 1 THEN 1 "
             "ELSE g.n_sources END AS n_src, "
             "CASE WHEN g.date_agreement = 'conflict' THEN 1 ELSE 0 END AS disagree, "

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from extract.store import query_ready
 from extract.store.query import (
     EVENTS,
     LANE_LIMIT,
@@ -83,6 +84,7 @@ def timeline_pass(
     backend = query.backend
     if not backend.stored():
         return _empty(unit)
+    names = _names(query, unit)  # the source and event type codes' names, where the marks carry codes
     with backend.session() as run:
         _passing(query, run, filters, unit, lane_by)
         if unit == EVENTS:
@@ -93,10 +95,11 @@ def timeline_pass(
         undated = _undated(query, run, unit, undated_rows)
         also = "SELECT u.rid FROM dl_undated u" if unit == EVENTS and _coded(query) else ""
         by_best = unit == EVENTS and _coded(query)  # stored marks carry their best report's rid: _coded_event_marks
-        timeline = query._drawn(run, unit, lane_limit, max_points, also, by_best)
+        lane_names = names if lane_by != "actor" else None  # actors' lanes are their names
+        timeline = query._drawn(run, unit, lane_limit, max_points, also, by_best, lane_names)
         histogram = None
         if not (unit == REPORTS and lane_by == "actor"):
-            histogram = _histogram(run)
+            histogram = _histogram(run, names)
         chronology = None
         if unit == EVENTS:
             way = "DESC" if newest_first else "ASC"
@@ -111,12 +114,19 @@ def timeline_pass(
             )
             chosen = run(f"SELECT * FROM dl_pick ORDER BY ds {way}, ord {way}", {})
             chronology = query._mark_rows(run, chosen, EVENTS, by_best=by_best).drop(columns="lane")
-        sources = run(
-            "SELECT r.source AS source, COUNT(*) AS candidates, "
-            "SUM(CASE WHEN r.ds IS NOT NULL THEN 1 ELSE 0 END) AS dated, "
-            "SUM(CASE WHEN r.ds IS NOT NULL AND r.in_date = 1 THEN 1 ELSE 0 END) AS drawn FROM dl_nd r GROUP BY r.source",
-            {},
+        counted = (
+            "COUNT(*) AS candidates, SUM(CASE WHEN r.ds IS NOT NULL THEN 1 ELSE 0 END) AS dated, "
+            "SUM(CASE WHEN r.ds IS NOT NULL AND r.in_date = 1 THEN 1 ELSE 0 END) AS drawn FROM dl_nd r"
         )
+        if names:
+            counted = f"SELECT r.sc AS code, {counted} GROUP BY r.sc"
+            sources = run(
+                "SELECT n.name AS source, SUM(x.candidates) AS candidates, SUM(x.dated) AS dated, "
+                f"SUM(x.drawn) AS drawn FROM ({counted}) x JOIN {names} n ON n.code = x.code GROUP BY n.name",
+                {},
+            )
+        else:
+            sources = run(f"SELECT r.source AS source, {counted} GROUP BY r.source", {})
         documents = pd.DataFrame(columns=DOCUMENT_COLUMNS)
         if doc_ids:
             s3 = _Sql(backend)
@@ -186,6 +196,14 @@ def _counted(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return rows
 
 
+def _names(query: Query, unit: str) -> str | None:
+    """For events over a ready table: the relation (code, name) that names the codes the marks carry instead of
+    their source, event type and lane (query_ready's names; 0: 'Several sources', -1: no lane); else None."""
+    if unit != EVENTS or not _coded(query):
+        return None
+    return f"(SELECT code, name FROM {query_ready.READY_NAMES} UNION ALL SELECT 0, '{SEVERAL}' UNION ALL SELECT -1, '')"
+
+
 def _coded(query: Query) -> bool:
     """Whether the pass reads a ready table (extract/store/query_ready.py): dl_nd then holds each report's
     group's code (``gid``) instead of its key and its document and event ids, and the few keys and ids shown are
@@ -198,9 +216,11 @@ def _passing(query: Query, run: Any, filters: QueryFilters, unit: str, lane_by: 
     the date filter passes them too); for events, with their group's facts (known, gk, event_group, g_ds)."""
     s = _Sql(query.backend)
     in_date = query._mask(s, filters, "date") if "date" in filters.active() else "1 = 1"
-    cols = "r.rid, r.ord, r.ds, r.de, r.event_type, r.source"
+    cols = "r.rid, r.ord, r.ds, r.de"
     if unit == REPORTS or not _coded(query):  # strings cost most to copy: a ready table's codes stand in for them
-        cols += ", r.doc_id, r.event_id"
+        cols += ", r.event_type, r.source, r.doc_id, r.event_id"
+    else:
+        cols += ", r.tc, r.sc"
     if lane_by == "actor":  # a list: copied only when lanes need it
         cols += ", r.actors"
     if unit == EVENTS:
@@ -294,20 +314,21 @@ def _coded_event_marks(query: Query, run: Any, lane_by: str) -> None:
     are found by ``rid``), a stored group's mark its best report's ``rid`` (read with the marks: Query._mark_rows)."""
     backend, d = query.backend, query.d
     actor = f"COALESCE({d.first_actor('r.actors')}, '{NO_ACTOR}')"
-    lane = {"source": "r.source", "event type": "r.event_type", "actor": actor}.get(lane_by, "''")
+    # the event type and the lane as codes (_names): an actor's lane by its name
+    lane = {"source": "r.sc", "event type": "r.tc", "actor": actor}.get(lane_by, "-1")
     own = (
-        f"SELECT CAST(NULL AS VARCHAR) AS key, 1 AS own, r.rid, r.ord, r.ds, r.de, r.event_type, {lane} AS lane, "
+        f"SELECT CAST(NULL AS VARCHAR) AS key, 1 AS own, r.rid, r.ord, r.ds, r.de, r.tc AS event_type, {lane} AS lane, "
         f"{_tail(d, 'r')} FROM dl_nd r WHERE r.in_date = 1 AND r.known = 0 AND r.ds IS NOT NULL"
     )
     n_src = "CASE WHEN g.n_sources IS NULL OR g.n_sources < 1 THEN 1 ELSE g.n_sources END"
     stored_lane = {
-        "source": f"CASE WHEN {n_src} >= 2 THEN '{SEVERAL}' ELSE g.dl_best_source END",
-        "event type": "g.event_type",
+        "source": f"CASE WHEN {n_src} >= 2 THEN 0 ELSE g.dl_best_sc END",
+        "event type": "g.dl_tc",
         "actor": actor.replace("r.actors", "g.actors"),
-    }.get(lane_by, "''")
+    }.get(lane_by, "-1")
     de = "CASE WHEN g.date_end IS NULL OR g.date_end < g.date_start THEN g.date_start ELSE g.date_end END"
     stored = (
-        f"SELECT g.event_group AS key, 0 AS own, g.dl_best AS rid, g.dl_first AS ord, g.ds, g.de, g.event_type, "
+        f"SELECT g.event_group AS key, 0 AS own, g.dl_best AS rid, g.dl_first AS ord, g.ds, g.de, g.dl_tc AS event_type, "
         f"{stored_lane} AS lane, {_tail(d, 'g')} FROM (SELECT g.*, g.date_start AS ds, {de} AS de "
         f"FROM {backend.groups_relation()} g JOIN (SELECT DISTINCT p.gid FROM dl_nd p "
         "WHERE p.in_date = 1 AND p.known = 1) v ON v.gid = g.rowid WHERE g.date_start IS NOT NULL) g"
@@ -315,16 +336,22 @@ def _coded_event_marks(query: Query, run: Any, lane_by: str) -> None:
     run(backend.temp_table("dl_marks", f"{own} UNION ALL {stored}"), {})
 
 
-def _histogram(run: object) -> Histogram:
-    """Marks per month and type, and the longer periods by first and last month (as Query.histogram)."""
+def _histogram(run: object, names: str | None = None) -> Histogram:
+    """Marks per month and type, and the longer periods by first and last month (as Query.histogram). ``names``:
+    the marks' event types are codes, named by this relation (_names)."""
     coarse = f"m.days > {MONTH_DAYS}"
-    rows = run(  # type: ignore[operator]
+    sql = (
         f"SELECT CASE WHEN {coarse} THEN 1 ELSE 0 END AS coarse, m.first_month AS first, "
         f"CASE WHEN {coarse} THEN m.last_month ELSE m.first_month END AS last, "
-        f"CASE WHEN {coarse} THEN '' ELSE m.event_type END AS event_type, COUNT(*) AS n "
-        "FROM dl_marks m GROUP BY 1, 2, 3, 4",
-        {},
+        f"CASE WHEN {coarse} THEN {-1 if names else repr('')} ELSE m.event_type END AS event_type, COUNT(*) AS n "
+        "FROM dl_marks m GROUP BY 1, 2, 3, 4"
     )
+    if names:
+        sql = (
+            "SELECT x.coarse, x.first, x.last, n.name AS event_type, SUM(x.n) AS n "
+            f"FROM ({sql}) x JOIN {names} n ON n.code = x.event_type GROUP BY 1, 2, 3, 4"
+        )
+    rows = run(sql, {})  # type: ignore[operator]
     for column in ("coarse", "first", "last", "n"):
         rows[column] = rows[column].astype(np.int64)
     is_coarse = rows["coarse"] == 1
