@@ -270,6 +270,20 @@ def test_events_table_pages(stored, order_by: str, descending: bool) -> None:  #
             assert same.all()
 
 
+def test_report_ids_kept_in_memory_are_the_tables(stored) -> None:  # type: ignore[no-untyped-def]
+    q, _ = stored
+    backend = q.backend
+    rows = backend.run(f"SELECT e.rid, e.event_id, e.doc_id, e.event_group FROM {backend.events_relation()} e", {})
+    rids = rows["rid"].to_numpy()[::-7][:300]  # scattered, out of order
+    kept = backend.ids(rids)
+    if backend.ready_relation() is None:
+        assert kept is None  # a database answering in SQL keeps none: they are read
+        return
+    expected = rows.set_index("rid").loc[rids].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept.astype(object), expected.astype(object), check_dtype=False)
+    assert backend.ids(np.array([rids[0], rids.max() + 1])) is None  # one not kept: read them all instead
+
+
 def test_filters_mirror_the_dashboards() -> None:
     assert [f.name for f in query.fields(query.QueryFilters)] == [f.name for f in query.fields(data.Filters)]
     assert query.QueryFilters() == query.QueryFilters.of(data.Filters())

@@ -653,12 +653,11 @@ class Query:
         reports are kept (query_ready.MEMBER_FACTS); ``also``: a SELECT of more rids read into it. ``by_best``: the
         stored groups' marks carry their best report's rid (query_timeline._coded_event_marks): their groups are
         found by it, and for the timeline (kept) those reports are read with the others."""
-        cols = ", ".join(f"e.{c}" for c in _DTYPES)
         by_best = by_best and unit == EVENTS and len(picks) > 0
         wanted = "SELECT p.rid FROM dl_pick p" + ("" if by_best and kept is not None else " WHERE p.own = 1")
         if also and kept is not None:
             wanted += f" UNION ALL {also}"
-        read = run(f"SELECT e.rid, e.ord, {cols} FROM {self.backend.events_relation()} e WHERE e.rid IN ({wanted})", {})
+        read = self._reports_by_rid(run, wanted)
         read = self._rows(read)  # typed once: the lists made Python lists for the kept reports and the own marks
         if kept is not None:
             kept.append(read.reindex(columns=["rid", "ord", *_DTYPES]))
@@ -693,6 +692,22 @@ class Query:
         stored_picks = picks.loc[~mine, ["pos", "key", "lane"]].merge(stored, left_on="key", right_on="event_group")
         out = pd.concat([own_picks, stored_picks.drop(columns="key")], ignore_index=True).sort_values("pos")
         return out.drop(columns="pos").reset_index(drop=True)
+
+    def _reports_by_rid(self, run: Any, wanted: str) -> pd.DataFrame:
+        """The events table's columns, ``rid`` and ``ord`` of the reports whose rid the SELECT ``wanted`` gives; the
+        ids from the backend's memory where it keeps them (Backend.ids)."""
+        ev = self.backend.events_relation()
+        kept = self.backend.ready_relation() is not None
+        cols = ", ".join(f"e.{c}" for c in _DTYPES if not (kept and c in query_ready.ID_COLUMNS))
+        read = run(f"SELECT e.rid, e.ord, {cols} FROM {ev} e WHERE e.rid IN ({wanted})", {})
+        if not kept:
+            return read
+        ids = self.backend.ids(read["rid"].to_numpy())
+        if ids is None:  # not kept (the table made again meanwhile): read
+            named = ", ".join(f"e.{c}" for c in query_ready.ID_COLUMNS)
+            found = run(f"SELECT e.rid, {named} FROM {ev} e WHERE e.rid IN ({wanted})", {})
+            return read.merge(found, on="rid", how="left")
+        return pd.concat([read.reset_index(drop=True), ids], axis=1)
 
     # ------------------------------------------------------------------ the events table
 

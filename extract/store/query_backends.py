@@ -162,6 +162,11 @@ class Backend:
         """A table holding ``Query._base``'s columns already (extract/store/query_ready.py), or None."""
         return None
 
+    def ids(self, rids: Any) -> pd.DataFrame | None:
+        """The ids of these reports (query_ready.ID_COLUMNS, by rid, in their order) where kept in memory, else
+        None (read them)."""
+        return None
+
     def run(self, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
         """The rows one SELECT returns."""
         with self.session() as run:
@@ -273,6 +278,9 @@ class DuckBackend(Backend):
 
     def ready_relation(self) -> str | None:
         return query_ready.READY
+
+    def ids(self, rids: Any) -> pd.DataFrame | None:
+        return query_ready.ids_of(str(Path(self.store.root).resolve()), rids)
 
     def _connection(self) -> Any:
         import duckdb

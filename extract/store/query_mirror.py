@@ -184,6 +184,10 @@ class MirrorBackend(DuckBackend):
     def stored(self) -> bool:
         return self.store.database.readable()
 
+    def ids(self, rids: Any) -> pd.DataFrame | None:
+        mirror = _MIRRORS.get(self.store.location)
+        return None if mirror is None else query_ready.ids_of(f"mirror:{mirror.serial}", rids)
+
     @contextlib.contextmanager
     def _views(self) -> Iterator[Any]:
         mirror, cursor = self._mirror()
