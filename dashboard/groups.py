@@ -45,30 +45,37 @@ def style_columns(frame: pd.DataFrame, basis: pd.Series, confidence: pd.Series) 
 
 def report_hover(rows: pd.DataFrame, lane: pd.Series | None = None) -> pd.Series:
     """Hover text of single reports: the resolved date and how it was written, the summary, the source."""
-    written = rows["time_expression"].astype(str)
-    basis = rows["date_basis"].astype(str)
-    how = pd.Series(np.where(written != "", ", written “" + plotly_escape(written) + "”", ""), index=rows.index)
-    how = how.where(~((written == "") & (basis == "publication")), ", the article's publication date (no date written)")
-    how = how + np.where(basis.isin(WEAK_BASES) | (basis == "unresolved"), "", " · " + basis)
-    confidence = rows["confidence"].astype(float).fillna(0.0)
-    low = np.where(
-        confidence < LOW_CONFIDENCE,
-        "<br>low confidence (" + (confidence * 100).round().astype(int).astype(str) + "%)",
-        "",
-    )
-    source = rows["source"] if lane is None else lane
-    return (
-        "<b>"
-        + plotly_escape(rows["_when"])
-        + "</b>"
-        + how
-        + "<br>"
-        + plotly_escape(_cut_hover(rows["summary"]))
-        + "<br><i>"
-        + plotly_escape(source)
-        + "</i>"
-        + low
-    )
+    written = _texts(rows["time_expression"])
+    basis = _texts(rows["date_basis"])
+    confidence = rows["confidence"].astype(float).fillna(0.0).to_numpy()
+    percent = np.round(confidence * 100)  # half to even, as pandas rounds
+    when, summary = _texts(rows["_when"]), _texts(rows["summary"])
+    source = _texts(rows["source"] if lane is None else lane)
+    out = []
+    for i, said in enumerate(written):
+        how = f", written “{_escape(said)}”" if said else ""
+        if not said and basis[i] == "publication":
+            how = ", the article's publication date (no date written)"
+        if not (basis[i] in WEAK_BASES or basis[i] == "unresolved"):
+            how += " · " + basis[i]
+        low = f"<br>low confidence ({int(percent[i])}%)" if confidence[i] < LOW_CONFIDENCE else ""
+        out.append(f"<b>{_escape(when[i])}</b>{how}<br>{_escape(_cut(summary[i]))}<br><i>{_escape(source[i])}</i>{low}")
+    return pd.Series(out, index=rows.index, dtype=object)
+
+
+def _texts(values: pd.Series) -> list[str]:
+    """A column's values as text, as ``astype(str)`` gives them (one Python string each)."""
+    return pd.Series(values, dtype=object).astype(str).to_numpy(dtype=object).tolist()
+
+
+def _escape(text: str) -> str:
+    """plotly_escape of one text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str) -> str:
+    """_cut_hover of one text."""
+    return text if len(text) <= HOVER_CHARS else text[: HOVER_CHARS - 1] + "…"
 
 
 def _spread_text(reported: object) -> str:

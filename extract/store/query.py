@@ -762,8 +762,20 @@ class Query:
             if column in ("date_start", "date_end", "ds", "de"):
                 out[column] = pd.to_datetime(out[column]).astype("datetime64[ns]")
             elif column in ("actors", "locations", "sources", "reported_dates"):
-                out[column] = [_as_list(v) for v in out[column]]
+                out[column] = _lists(out[column].to_numpy(dtype=object))
         return out
+
+
+def _lists(values: np.ndarray) -> list[list[str]]:
+    """_as_list of each value; DuckDB's lists (arrays of str) converted in the loop itself (the most common)."""
+    out = []
+    for value in values:
+        if type(value) is np.ndarray and value.dtype == object:
+            items = value.tolist()
+            out.append([v for v in items if v is not None] if None in items else items)
+        else:
+            out.append(_as_list(value))
+    return out
 
 
 def _as_list(value: object) -> list[str]:
