@@ -663,11 +663,7 @@ class Query:
             kept.append(read.reindex(columns=["rid", "ord", *_DTYPES]))
         groups = pd.DataFrame()
         if unit == EVENTS:
-            which = "g.dl_best IN (SELECT p.rid" if by_best else "g.event_group IN (SELECT p.key"
-            groups = run(
-                f"SELECT g.* FROM {self.backend.groups_relation()} g WHERE {which} FROM dl_pick p WHERE p.own = 0)",
-                {},
-            )
+            groups = self._groups_of_picks(run, by_best, kept is not None)
         own_rows = read.reindex(columns=["rid", *_DTYPES])
         picks = picks.assign(pos=np.arange(len(picks)))
         if unit == REPORTS:
@@ -692,6 +688,24 @@ class Query:
         stored_picks = picks.loc[~mine, ["pos", "key", "lane"]].merge(stored, left_on="key", right_on="event_group")
         out = pd.concat([own_picks, stored_picks.drop(columns="key")], ignore_index=True).sort_values("pos")
         return out.drop(columns="pos").reset_index(drop=True)
+
+    def _groups_of_picks(self, run: Any, by_best: bool, facts: bool) -> pd.DataFrame:
+        """The groups table's rows of the stored groups' marks in dl_pick (found by key, or ``by_best`` by their
+        best report's rid: then only the columns a mark reads, ``facts`` with MEMBER_FACTS, and each group's key
+        from the backend's memory, as its best report's group, where it keeps the reports' ids)."""
+        rel = self.backend.groups_relation()
+        if not by_best:
+            return run(
+                f"SELECT g.* FROM {rel} g WHERE g.event_group IN (SELECT p.key FROM dl_pick p WHERE p.own = 0)", {}
+            )
+        cols = dict.fromkeys(["dl_best", *_GROUP_FIELDS, *(query_ready.MEMBER_FACTS if facts else ())])
+        found = f"FROM {rel} g WHERE g.dl_best IN (SELECT p.rid FROM dl_pick p WHERE p.own = 0)"
+        if self.backend.ready_relation() is not None:
+            rows = run(f"SELECT {', '.join('g.' + c for c in cols)} {found}", {})
+            ids = self.backend.ids(rows["dl_best"].to_numpy())
+            if ids is not None:  # a string of every group decompressed to find a few: the costliest column
+                return rows.assign(event_group=ids["event_group"].to_numpy())
+        return run(f"SELECT g.* {found}", {})
 
     def _reports_by_rid(self, run: Any, wanted: str) -> pd.DataFrame:
         """The events table's columns, ``rid`` and ``ord`` of the reports whose rid the SELECT ``wanted`` gives; the

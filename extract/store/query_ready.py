@@ -136,9 +136,10 @@ def ensure_ready(slot: str, cursor: Any, key: object, events: str, groups: str) 
         # (high-cardinality strings, the slowest to decompress: 40-50 ms of a drawn timeline's read): kept in
         # memory instead, in rid order (about 45 bytes a report)
         ids = cursor.sql(f"SELECT rid, {', '.join(ID_COLUMNS)} FROM {READY} ORDER BY rid").to_arrow_table()
+        kept = (ids.column("rid").to_numpy(), ids.drop_columns(["rid"]).combine_chunks())  # one chunk: one take
         with _LOCK:
             _MADE[slot] = key
-            _IDS[slot] = (ids.column("rid").to_numpy(), ids.drop_columns(["rid"]))
+            _IDS[slot] = kept
 
 
 _FILES: dict[str, Path] = {}  # slot -> its scratch file
