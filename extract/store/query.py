@@ -20,7 +20,6 @@ counts as the start) with the range. The dashboard over a large store (dashboard
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -31,6 +30,8 @@ import pandas as pd
 from extract.schema import EVENT_TYPES, TABLES
 from extract.store import query_ready
 from extract.store.query_backends import Backend, backend_for
+from extract.store.query_reads import GROUP_FIELDS as _GROUP_FIELDS
+from extract.store.query_reads import groups_of_picks, lists, reports_by_rid
 
 FACET_COLUMNS: dict[str, str] = {
     "sources": "source",
@@ -43,19 +44,6 @@ NO_ACTOR = "(no actor)"
 MONTH_DAYS = 31  # a period up to this long counts in its first month; a longer one is spread over its months
 LANE_LIMIT, MAX_POINTS, MAX_SPANS = 200, 6_000, 2_500  # as dashboard/timeline_chart.py
 REPORTS, EVENTS = "reports", "events"
-_GROUP_FIELDS = [
-    "date_start",
-    "date_end",
-    "granularity",
-    "date_basis",
-    "summary",
-    "actors",
-    "event_type",
-    "n_sources",
-    "sources",
-    "reported_dates",
-    "date_agreement",
-]
 _DTYPES = {c.name: c.dtype for c in TABLES["events"].columns}
 ORDERABLE = (*(c.name for c in TABLES["events"].columns if c.dtype != "list"), "n_sources")
 
@@ -657,13 +645,13 @@ class Query:
         wanted = "SELECT p.rid FROM dl_pick p" + ("" if by_best and kept is not None else " WHERE p.own = 1")
         if also and kept is not None:
             wanted += f" UNION ALL {also}"
-        read = self._reports_by_rid(run, wanted)
+        read = reports_by_rid(self.backend, run, wanted)
         read = self._rows(read)  # typed once: the lists made Python lists for the kept reports and the own marks
         if kept is not None:
             kept.append(read.reindex(columns=["rid", "ord", *_DTYPES]))
         groups = pd.DataFrame()
         if unit == EVENTS:
-            groups = self._groups_of_picks(run, by_best, kept is not None)
+            groups = groups_of_picks(self.backend, run, by_best, kept is not None)
         own_rows = read.reindex(columns=["rid", *_DTYPES])
         picks = picks.assign(pos=np.arange(len(picks)))
         if unit == REPORTS:
@@ -688,40 +676,6 @@ class Query:
         stored_picks = picks.loc[~mine, ["pos", "key", "lane"]].merge(stored, left_on="key", right_on="event_group")
         out = pd.concat([own_picks, stored_picks.drop(columns="key")], ignore_index=True).sort_values("pos")
         return out.drop(columns="pos").reset_index(drop=True)
-
-    def _groups_of_picks(self, run: Any, by_best: bool, facts: bool) -> pd.DataFrame:
-        """The groups table's rows of the stored groups' marks in dl_pick (found by key, or ``by_best`` by their
-        best report's rid: then only the columns a mark reads, ``facts`` with MEMBER_FACTS, and each group's key
-        from the backend's memory, as its best report's group, where it keeps the reports' ids)."""
-        rel = self.backend.groups_relation()
-        if not by_best:
-            return run(
-                f"SELECT g.* FROM {rel} g WHERE g.event_group IN (SELECT p.key FROM dl_pick p WHERE p.own = 0)", {}
-            )
-        cols = dict.fromkeys(["dl_best", *_GROUP_FIELDS, *(query_ready.MEMBER_FACTS if facts else ())])
-        found = f"FROM {rel} g WHERE g.dl_best IN (SELECT p.rid FROM dl_pick p WHERE p.own = 0)"
-        if self.backend.ready_relation() is not None:
-            rows = run(f"SELECT {', '.join('g.' + c for c in cols)} {found}", {})
-            ids = self.backend.ids(rows["dl_best"].to_numpy())
-            if ids is not None:  # a string of every group decompressed to find a few: the costliest column
-                return rows.assign(event_group=ids["event_group"].to_numpy())
-        return run(f"SELECT g.* {found}", {})
-
-    def _reports_by_rid(self, run: Any, wanted: str) -> pd.DataFrame:
-        """The events table's columns, ``rid`` and ``ord`` of the reports whose rid the SELECT ``wanted`` gives; the
-        ids from the backend's memory where it keeps them (Backend.ids)."""
-        ev = self.backend.events_relation()
-        kept = self.backend.ready_relation() is not None
-        cols = ", ".join(f"e.{c}" for c in _DTYPES if not (kept and c in query_ready.ID_COLUMNS))
-        read = run(f"SELECT e.rid, e.ord, {cols} FROM {ev} e WHERE e.rid IN ({wanted})", {})
-        if not kept:
-            return read
-        ids = self.backend.ids(read["rid"].to_numpy())
-        if ids is None:  # not kept (the table made again meanwhile): read
-            named = ", ".join(f"e.{c}" for c in query_ready.ID_COLUMNS)
-            found = run(f"SELECT e.rid, {named} FROM {ev} e WHERE e.rid IN ({wanted})", {})
-            return read.merge(found, on="rid", how="left")
-        return pd.concat([read.reset_index(drop=True), ids], axis=1)
 
     # ------------------------------------------------------------------ the events table
 
@@ -776,31 +730,8 @@ class Query:
             if column in ("date_start", "date_end", "ds", "de"):
                 out[column] = pd.to_datetime(out[column]).astype("datetime64[ns]")
             elif column in ("actors", "locations", "sources", "reported_dates"):
-                out[column] = _lists(out[column].to_numpy(dtype=object))
+                out[column] = lists(out[column].to_numpy(dtype=object))
         return out
-
-
-def _lists(values: np.ndarray) -> list[list[str]]:
-    """_as_list of each value; DuckDB's lists (arrays of str) converted in the loop itself (the most common)."""
-    out = []
-    for value in values:
-        if type(value) is np.ndarray and value.dtype == object:
-            items = value.tolist()
-            out.append([v for v in items if v is not None] if None in items else items)
-        else:
-            out.append(_as_list(value))
-    return out
-
-
-def _as_list(value: object) -> list[str]:
-    if value is None or value is pd.NA:
-        return []
-    if isinstance(value, np.ndarray) and value.dtype == object:  # DuckDB's lists: their items are str already
-        items = value.tolist()
-        return [v for v in items if v is not None] if None in items else items
-    if isinstance(value, str):
-        return [str(v) for v in json.loads(value or "[]")]
-    return [str(v) for v in list(value)]  # type: ignore[call-overload]
 
 
 def _int(value: object) -> int:
