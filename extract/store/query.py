@@ -669,12 +669,19 @@ class Query:
             stored = stored.drop_duplicates("event_group")
             stored["n_sources"] = np.maximum(stored["n_sources"].fillna(1).astype(np.int64), 1)
         facts = [c for c in query_ready.MEMBER_FACTS if c in stored] if kept is not None else []  # the drawn marks'
-        stored = stored.reindex(columns=["event_group", *_GROUP_FIELDS, *facts]).astype({"event_group": object})
+        best = ["dl_best"] if by_best and "dl_best" not in facts else []  # a stored mark's group found by it
+        stored = stored.reindex(columns=["event_group", *_GROUP_FIELDS, *facts, *best]).astype({"event_group": object})
         picks = picks.astype({"key": object})
         mine = picks["own"].astype(int) == 1
         own_picks = picks.loc[mine, ["pos", "rid", "lane"]].merge(own, on="rid").drop(columns="rid")
-        stored_picks = picks.loc[~mine, ["pos", "key", "lane"]].merge(stored, left_on="key", right_on="event_group")
-        out = pd.concat([own_picks, stored_picks.drop(columns="key")], ignore_index=True).sort_values("pos")
+        if by_best:  # the marks carry their best report's rid, not their key (query_timeline._coded_event_marks)
+            stored = stored.astype({"dl_best": np.int64})
+            stored_picks = picks.loc[~mine, ["pos", "rid", "lane"]].astype({"rid": np.int64})
+            stored_picks = stored_picks.merge(stored, left_on="rid", right_on="dl_best").drop(columns=["rid", *best])
+        else:
+            stored_picks = picks.loc[~mine, ["pos", "key", "lane"]].merge(stored, left_on="key", right_on="event_group")
+            stored_picks = stored_picks.drop(columns="key")
+        out = pd.concat([own_picks, stored_picks], ignore_index=True).sort_values("pos")
         return out.drop(columns="pos").reset_index(drop=True)
 
     # ------------------------------------------------------------------ the events table

@@ -310,8 +310,9 @@ def _event_marks(query: Query, run: Any, lane_by: str) -> None:
 
 def _coded_event_marks(query: Query, run: Any, lane_by: str) -> None:
     """_event_marks over a ready table, in one statement: the visible groups found by their code, each one's first
-    and best report read from the ready groups table; the marks of events of their own carry no key (their rows
-    are found by ``rid``), a stored group's mark its best report's ``rid`` (read with the marks: Query._mark_rows)."""
+    and best report read from the ready groups table; no mark carries its key (a string of every visible group
+    copied): an event of its own's rows are found by ``rid``, a stored group's by its best report's ``rid``
+    (read with the marks: Query._mark_rows)."""
     backend, d = query.backend, query.d
     actor = f"COALESCE({d.first_actor('r.actors')}, '{NO_ACTOR}')"
     # the event type and the lane as codes (_names): an actor's lane by its name
@@ -328,7 +329,8 @@ def _coded_event_marks(query: Query, run: Any, lane_by: str) -> None:
     }.get(lane_by, "-1")
     de = "CASE WHEN g.date_end IS NULL OR g.date_end < g.date_start THEN g.date_start ELSE g.date_end END"
     stored = (
-        f"SELECT g.event_group AS key, 0 AS own, g.dl_best AS rid, g.dl_first AS ord, g.ds, g.de, g.dl_tc AS event_type, "
+        "SELECT CAST(NULL AS VARCHAR) AS key, 0 AS own, g.dl_best AS rid, g.dl_first AS ord, g.ds, g.de, "
+        "g.dl_tc AS event_type, "
         f"{stored_lane} AS lane, {_tail(d, 'g')} FROM (SELECT g.*, g.date_start AS ds, {de} AS de "
         f"FROM {backend.groups_relation()} g JOIN (SELECT DISTINCT p.gid FROM dl_nd p "
         "WHERE p.in_date = 1 AND p.known = 1) v ON v.gid = g.rowid WHERE g.date_start IS NOT NULL) g"
