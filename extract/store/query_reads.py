@@ -69,25 +69,17 @@ def groups_of_picks(backend: Any, run: Any, by_best: bool, facts: bool) -> pd.Da
 
 
 def lists(values: np.ndarray) -> list[list[str]]:
-    """Each stored list as a Python list of strings; DuckDB's lists (arrays of str) converted in the loop itself
-    (the most common)."""
-    out = []
-    for value in values:
-        if type(value) is np.ndarray and value.dtype == object:
-            items = value.tolist()
-            out.append([v for v in items if v is not None] if None in items else items)
-        else:
-            out.append(as_list(value))
-    return out
+    """Each stored list as a Python list of strings (as_list)."""
+    return [as_list(value) for value in values]
 
 
 def as_list(value: object) -> list[str]:
     """One stored list (DuckDB's array, a JSON array from a database, a list) as a list of strings."""
-    if value is None or value is pd.NA:
-        return []
-    if isinstance(value, np.ndarray) and value.dtype == object:  # DuckDB's lists: their items are str already
+    if type(value) is np.ndarray and value.dtype == object:  # DuckDB's lists (the most common): items are str
         items = value.tolist()
         return [v for v in items if v is not None] if None in items else items
+    if value is None or value is pd.NA:
+        return []
     if isinstance(value, str):
         return [str(v) for v in json.loads(value or "[]")]
     return [str(v) for v in list(value)]  # type: ignore[call-overload]
