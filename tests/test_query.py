@@ -15,7 +15,7 @@ import pytest
 from dashboard import charts, data, groups, timeline_chart
 from dashboard.synthetic import synthetic_groups, synthetic_tables
 from extract import store
-from extract.store import query
+from extract.store import query, query_flags, query_ready
 from tests.databases import database
 
 N_EVENTS = 2_500
@@ -282,6 +282,29 @@ def test_report_ids_kept_in_memory_are_the_tables(stored) -> None:  # type: igno
     expected = rows.set_index("rid").loc[rids].reset_index(drop=True)
     pd.testing.assert_frame_equal(kept.astype(object), expected.astype(object), check_dtype=False)
     assert backend.ids(np.array([rids[0], rids.max() + 1])) is None  # one not kept: read them all instead
+
+
+def test_counts_from_one_scan_of_flags_are_the_sql_counts(stored, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    q, ds = stored
+    if q.backend.ready_relation() is None:
+        assert query_flags.row_flags(q, query.QueryFilters()) is None  # a database answering in SQL: counted in SQL
+        return
+    cases = [query.QueryFilters.of(f) for f in _cases(ds, seed=23)]
+    from_flags = [(q.report_counts(f), q.event_counts(f)) for f in cases]
+    assert all(query_flags.row_flags(q, f) is not None for f in cases[-query_flags.KEEP :])
+    monkeypatch.setattr(query_flags, "row_flags", lambda *args: None)  # the SQL path
+    assert [(q.report_counts(f), q.event_counts(f)) for f in cases] == from_flags
+
+
+def test_flags_of_another_table_than_the_layouts_are_not_used(stored, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    q, _ = stored
+    layout = q.backend.layout()
+    if layout is None:
+        return
+    shuffled = query_ready.Layout(layout.gid[::-1].copy(), layout.order, layout.starts, layout.facets)
+    monkeypatch.setattr(q.backend, "layout", lambda: shuffled)  # as if the table was made again meanwhile
+    assert query_flags.row_flags(q, query.QueryFilters(text="talks")) is None
+    assert q.event_counts(query.QueryFilters(text="talks")).shown > 0  # counted in SQL instead
 
 
 def test_filters_mirror_the_dashboards() -> None:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from extract.schema import EVENT_TYPES, TABLES
-from extract.store import query_ready
+from extract.store import query_flags, query_ready
 from extract.store.query_backends import Backend, backend_for
 from extract.store.query_reads import GROUP_FIELDS as _GROUP_FIELDS
 from extract.store.query_reads import groups_of_picks, lists, reports_by_rid
@@ -309,16 +309,8 @@ class Query:
         (``actors``: their counts made already, `actor_counts` of the same filters)."""
         if not self.backend.stored():
             return ReportCounts(0, 0, {facet: {} for facet in [*FACET_COLUMNS, "actors"]}, {})
-        s = _Sql(self.backend)
-        facet_cols = list(FACET_COLUMNS.values())
-        coded = self.backend.ready_relation() is not None  # grouped by the facets' code, named after (query_ready)
-        flags, names = self._flags(s, filters, "r.fc" if coded else ", ".join(f"r.{c}" for c in facet_cols))
-        keys = ["fc" if coded else ", ".join(facet_cols), "dated", *(f"m_{n}" for n in names)]
-        cube_sql = f"SELECT {', '.join(keys)}, COUNT(*) AS n FROM {flags} x GROUP BY {', '.join(keys)}"
-        if coded:
-            named = ", ".join(f"f.{c}" for c in facet_cols)
-            cube_sql = f"SELECT {named}, x.* FROM ({cube_sql}) x JOIN {query_ready.READY_FACETS} f ON f.fc = x.fc"
-        cube = self._run(cube_sql, s)
+        found = query_flags.row_flags(self, filters)  # one scan shared with event_counts, where it can be
+        cube, names = (query_flags.cube(found), list(found.names)) if found else self._cube(filters)
         n = cube["n"].to_numpy(np.int64)
         masks = {name: cube[f"m_{name}"].to_numpy(np.int64) == 1 for name in names}
         keep = np.ones(len(cube), bool)
@@ -349,6 +341,19 @@ class Query:
             out["several"] = several
         return ReportCounts(int(n[keep].sum()), int(n[keep & dated].sum()), facets, out)
 
+    def _cube(self, filters: QueryFilters) -> tuple[pd.DataFrame, list[str]]:
+        """(reports per facet values, own date (dated) and filters passed (m_NAME), counted in SQL; the names)."""
+        s = _Sql(self.backend)
+        facet_cols = list(FACET_COLUMNS.values())
+        coded = self.backend.ready_relation() is not None  # grouped by the facets' code, named after (query_ready)
+        flags, names = self._flags(s, filters, "r.fc" if coded else ", ".join(f"r.{c}" for c in facet_cols))
+        keys = ["fc" if coded else ", ".join(facet_cols), "dated", *(f"m_{n}" for n in names)]
+        cube_sql = f"SELECT {', '.join(keys)}, COUNT(*) AS n FROM {flags} x GROUP BY {', '.join(keys)}"
+        if coded:
+            named = ", ".join(f"f.{c}" for c in facet_cols)
+            cube_sql = f"SELECT {named}, x.* FROM ({cube_sql}) x JOIN {query_ready.READY_FACETS} f ON f.fc = x.fc"
+        return self._run(cube_sql, s), names
+
     def actor_counts(self, filters: QueryFilters) -> dict[str, int]:
         """Reports per actor under every filter but the actor filter (which it ignores), the most first."""
         s = _Sql(self.backend)
@@ -367,6 +372,10 @@ class Query:
         counts them (data.left_out with groups): one scan grouped by event."""
         if not self.backend.stored():
             return EventCounts(0, 0, 0, {})
+        if found := query_flags.row_flags(self, filters):  # the scan report_counts made, where it can be
+            got = query_flags.event_numbers(found)
+            left = {p[2:]: v for p, v in got.items() if p.startswith("o_") and v > 0}
+            return EventCounts(got["shown"], got["dated"], got["undated"], left)
         s = _Sql(self.backend)
         key = "r.gid AS gk" if self.backend.ready_relation() else "r.gk"  # a code groups faster than the key
         flags, names = self._flags(s, filters, f"{key}, CASE WHEN r.g_ds IS NULL THEN 0 ELSE 1 END AS g_dated")

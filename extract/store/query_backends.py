@@ -167,6 +167,16 @@ class Backend:
         None (read them)."""
         return None
 
+    def layout(self) -> Any:
+        """The ready table's query_ready.Layout, made for the store's current version, where the backend keeps
+        one (its filters are then counted from one scan: extract/store/query_flags.py), else None."""
+        return None
+
+    def arrow(self, sql: str, params: Mapping[str, object]) -> Any:
+        """The rows one SELECT returns as an Arrow table, a scan's in the table's order (backends that keep a
+        Layout)."""
+        raise NotImplementedError
+
     def run(self, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
         """The rows one SELECT returns."""
         with self.session() as run:
@@ -279,8 +289,21 @@ class DuckBackend(Backend):
     def ready_relation(self) -> str | None:
         return query_ready.READY
 
+    def _slot(self) -> str:
+        """This store's name for query_ready's tables."""
+        return str(Path(self.store.root).resolve())
+
     def ids(self, rids: Any) -> pd.DataFrame | None:
-        return query_ready.ids_of(str(Path(self.store.root).resolve()), rids)
+        return query_ready.ids_of(self._slot(), rids)
+
+    def layout(self) -> Any:
+        with self._views():  # the ready table made for the current version, if it was not
+            return query_ready.layout_of(self._slot())
+
+    def arrow(self, sql: str, params: Mapping[str, object]) -> Any:
+        with self._views() as cursor:
+            cursor.execute("SET SESSION preserve_insertion_order = true")  # this cursor's only: as fast, here
+            return cursor.sql(_PLACEHOLDER.sub(r"$\1", sql), params=dict(params)).to_arrow_table()
 
     def _connection(self) -> Any:
         import duckdb

@@ -184,9 +184,9 @@ class MirrorBackend(DuckBackend):
     def stored(self) -> bool:
         return self.store.database.readable()
 
-    def ids(self, rids: Any) -> pd.DataFrame | None:
+    def _slot(self) -> str:
         mirror = _MIRRORS.get(self.store.location)
-        return None if mirror is None else query_ready.ids_of(f"mirror:{mirror.serial}", rids)
+        return "" if mirror is None else f"mirror:{mirror.serial}"
 
     @contextlib.contextmanager
     def _views(self) -> Iterator[Any]:

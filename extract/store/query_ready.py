@@ -32,6 +32,7 @@ import contextlib
 import os
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,20 @@ _LOCK = threading.Lock()  # guards _MADE, _SLOTS and _IDS (held briefly)
 _SLOTS: dict[str, threading.Lock] = {}  # a DuckDB database -> held while its ready tables are made
 _MADE: dict[str, object] = {}  # a DuckDB database (its backend's name for it) -> the key its tables were made for
 _IDS: dict[str, tuple[Any, Any]] = {}  # slot -> (its reports' rids in order, their ID_COLUMNS as Arrow)
+_LAYOUTS: dict[str, Layout] = {}  # slot -> its ready table's groups and facets (see `Layout`)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a ready table's reports stand, kept in memory per version, so that counting them under filters is one
+    scan of their flags (extract/store/query_flags.py): each row's group code (``gid``, by rowid), the rows
+    sorted by it (``order``) with each group's first place in that order (``starts``), and the facets' names by
+    their code (``facets``: FACETS, indexed by fc). About 20 bytes a report."""
+
+    gid: np.ndarray
+    order: np.ndarray
+    starts: np.ndarray
+    facets: pd.DataFrame
 
 
 def is_ready(slot: str, key: object) -> bool:
@@ -137,9 +152,35 @@ def ensure_ready(slot: str, cursor: Any, key: object, events: str, groups: str) 
         # memory instead, in rid order (about 45 bytes a report)
         ids = cursor.sql(f"SELECT rid, {', '.join(ID_COLUMNS)} FROM {READY} ORDER BY rid").to_arrow_table()
         kept = (ids.column("rid").to_numpy(), ids.drop_columns(["rid"]).combine_chunks())  # one chunk: one take
+        layout = _layout(cursor)
         with _LOCK:
             _MADE[slot] = key
             _IDS[slot] = kept
+            if layout is None:
+                _LAYOUTS.pop(slot, None)
+            else:
+                _LAYOUTS[slot] = layout
+
+
+def _layout(cursor: Any) -> Layout | None:
+    """The ready table's Layout (None if its rowids are not 0 to n - 1: its flags are then counted in SQL)."""
+    rows = cursor.sql(f"SELECT rowid AS i, gid FROM {READY}").to_arrow_table()
+    at = rows.column("i").to_numpy()
+    if len(at) and (at.min() != 0 or at.max() != len(at) - 1):
+        return None
+    gid = np.empty(len(at), np.int64)
+    gid[at] = rows.column("gid").to_numpy()
+    order = np.argsort(gid, kind="stable")
+    ordered = gid[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(gid) else np.zeros(0, np.int64)
+    facets = cursor.sql(f"SELECT fc, {', '.join(FACETS)} FROM {READY_FACETS}").df().set_index("fc")
+    return Layout(gid, order, starts, facets)
+
+
+def layout_of(slot: str) -> Layout | None:
+    """The slot's ready table's Layout as last made, or None."""
+    with _LOCK:
+        return _LAYOUTS.get(slot)
 
 
 _FILES: dict[str, Path] = {}  # slot -> its scratch file
@@ -197,6 +238,7 @@ def discard(slot: str) -> None:
     with _LOCK:
         _MADE.pop(slot, None)
         _IDS.pop(slot, None)
+        _LAYOUTS.pop(slot, None)
         path = _FILES.pop(slot, None)
     if path is not None:
         _remove(path)
