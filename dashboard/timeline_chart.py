@@ -55,7 +55,7 @@ MARK_PX = 9  # a mark's diameter for one source (see _sizes)
 LANE_LIMIT = len(SLOTS) * PLOT_PX // MARK_PX
 SLOT_HEIGHT = tl.ROW  # of a lane
 HOVER = "%{hovertext}<extra></extra>"
-TRACE_COLUMNS = ["_id", "_hover", "date_start", "_end_excl", "_x", "_y", "_hollow", "_faded", "n_sources"]
+
 SPREAD_STYLE = {
     grp.CONFLICT: ("sources disagree on the date", "#b2182b", 2.0, "solid"),
     grp.REFINES: ("one source is vaguer", "#8c8c8c", 1.5, "dot"),
@@ -328,12 +328,12 @@ def _draw(
     if grouped and len(detail):
         traces += _whiskers(detail, present)
     kinds = detail["event_type"].to_numpy()
-    slim = detail[[c for c in TRACE_COLUMNS if c in detail.columns]]  # fewer columns to copy per type
+    columns = _trace_columns(detail) if len(detail) else {}
     marker_type = "scattergl" if int((~detail_span).sum()) > WEBGL_ABOVE else "scatter"
     for kind in EVENT_TYPES:
         of_kind = kinds == kind
         if of_kind.any():
-            traces += _type_traces(slim[of_kind & detail_span], slim[of_kind & ~detail_span], kind, marker_type)
+            traces += _type_traces(columns, of_kind & detail_span, of_kind & ~detail_span, kind, marker_type)
     hollow = detail["_hollow"].to_numpy(dtype=bool)
     faded = detail["_faded"].to_numpy(dtype=bool)
     if hollow.any():
@@ -430,21 +430,40 @@ def _draw(
     return _figure(traces, layout)
 
 
-def _type_traces(bars: pd.DataFrame, points: pd.DataFrame, kind: str, marker_type: str) -> list[dict[str, object]]:
-    """One event type's periods (bars) and days (markers): hollow where the date is not written, faded where
-    confidence is low, bigger the more sources report it."""
+def _trace_columns(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """What the type traces read of the marks, as numpy arrays made once for all types."""
+    start = np.asarray(rows["date_start"], dtype="datetime64[ns]")
+    length = np.asarray(rows["_end_excl"], dtype="datetime64[ns]") - start
+    return {
+        "_id": _fixed(rows["_id"]),
+        "_hover": _fixed(rows["_hover"]),
+        "base": _iso(start),
+        "length": length / np.timedelta64(1, "ms"),
+        "_x": _iso(rows["_x"]),
+        "_y": rows["_y"].to_numpy(),
+        "_hollow": rows["_hollow"].to_numpy(dtype=bool),
+        "_faded": rows["_faded"].to_numpy(dtype=bool),
+        "size": _sizes(rows),
+    }
+
+
+def _type_traces(
+    columns: dict[str, np.ndarray], bars: np.ndarray, points: np.ndarray, kind: str, marker_type: str
+) -> list[dict[str, object]]:
+    """One event type's periods (``bars``: which rows of `_trace_columns`) and days (``points``): hollow where
+    the date is not written, faded where confidence is low, bigger the more sources report it."""
     colour = TYPE_COLOURS[kind]
     out: list[dict[str, object]] = []
-    if len(bars):
-        hollow = bars["_hollow"].to_numpy(dtype=bool)
-        faded = bars["_faded"].to_numpy(dtype=bool)
+    if bars.any():
+        hollow = columns["_hollow"][bars]
+        faded = columns["_faded"][bars]
         out.append(
             {
                 "type": "bar",
                 "orientation": "h",
-                "base": _iso(bars["date_start"]),
-                "x": (bars["_end_excl"] - bars["date_start"]).dt.total_seconds().to_numpy() * 1000,
-                "y": bars["_y"].to_numpy(),
+                "base": columns["base"][bars],
+                "x": columns["length"][bars],
+                "y": columns["_y"][bars],
                 "width": 0.18,
                 "marker": {
                     "color": np.where(hollow, "rgba(255,255,255,0)", colour).astype(str),
@@ -453,25 +472,24 @@ def _type_traces(bars: pd.DataFrame, points: pd.DataFrame, kind: str, marker_typ
                 },
                 "name": kind,
                 "legendgroup": kind,
-                "showlegend": points.empty,
-                "customdata": _fixed(bars["_id"]),
-                "hovertext": _fixed(bars["_hover"]),
+                "showlegend": not points.any(),
+                "customdata": columns["_id"][bars],
+                "hovertext": columns["_hover"][bars],
                 "hovertemplate": HOVER,
             }
         )
-    if len(points):
-        hollow = points["_hollow"].to_numpy(dtype=bool)
-        faded = points["_faded"].to_numpy(dtype=bool)
-        size = _sizes(points)
+    if points.any():
+        hollow = columns["_hollow"][points]
+        faded = columns["_faded"][points]
         out.append(
             {
                 "type": marker_type,
-                "x": _iso(points["_x"]),
-                "y": points["_y"].to_numpy(),
+                "x": columns["_x"][points],
+                "y": columns["_y"][points],
                 "mode": "markers",
                 "marker": {
                     "color": colour,
-                    "size": size,
+                    "size": columns["size"][points],
                     "symbol": np.where(hollow, "circle-open", "circle").astype(str),
                     "opacity": np.where(faded, 0.35, 0.9),
                     "line": {
@@ -481,8 +499,8 @@ def _type_traces(bars: pd.DataFrame, points: pd.DataFrame, kind: str, marker_typ
                 },
                 "name": kind,
                 "legendgroup": kind,
-                "customdata": _fixed(points["_id"]),
-                "hovertext": _fixed(points["_hover"]),
+                "customdata": columns["_id"][points],
+                "hovertext": columns["_hover"][points],
                 "hovertemplate": HOVER,
             }
         )
