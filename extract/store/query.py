@@ -666,13 +666,19 @@ class Query:
         if unit == REPORTS:
             out = picks[["pos", "rid", "lane"]].merge(own_rows, on="rid", how="left")
             return out.sort_values("pos").drop(columns=["pos", "rid"]).reset_index(drop=True)
-        own = own_rows.assign(
-            event_group="~" + own_rows["event_id"].astype(str),
+        mine = picks["own"].to_numpy().astype(int) == 1
+        # each pick's row found by position (a merge of a few hundred rows costs several times as much)
+        own_picks = picks.loc[mine, ["pos", "lane"]]
+        at = pd.Index(own_rows["rid"]).get_indexer(picks.loc[mine, "rid"])
+        chosen = own_rows.iloc[at[at >= 0]].reset_index(drop=True)
+        own = chosen.assign(
+            event_group="~" + chosen["event_id"].astype(str),
             n_sources=1,
-            sources=[[source] for source in own_rows["source"]],
-            reported_dates=[[] for _ in range(len(own_rows))],
+            sources=pd.Series([[source] for source in chosen["source"]], dtype=object),
+            reported_dates=pd.Series([[] for _ in range(len(chosen))], dtype=object),
             date_agreement="single",
-        )[["rid", "event_group", *_GROUP_FIELDS]]
+        )[["event_group", *_GROUP_FIELDS]]
+        own_picks = pd.concat([own_picks.iloc[at >= 0].reset_index(drop=True), own], axis=1)
         stored = self._rows(groups)
         if len(stored):
             stored = stored.drop_duplicates("event_group")
@@ -680,16 +686,20 @@ class Query:
         facts = [c for c in query_ready.MEMBER_FACTS if c in stored] if kept is not None else []  # the drawn marks'
         best = ["dl_best"] if by_best and "dl_best" not in facts else []  # a stored mark's group found by it
         stored = stored.reindex(columns=["event_group", *_GROUP_FIELDS, *facts, *best]).astype({"event_group": object})
-        picks = picks.astype({"key": object})
-        mine = picks["own"].astype(int) == 1
-        own_picks = picks.loc[mine, ["pos", "rid", "lane"]].merge(own, on="rid").drop(columns="rid")
         if by_best:  # the marks carry their best report's rid, not their key (query_timeline._coded_event_marks)
-            stored = stored.astype({"dl_best": np.int64})
-            stored_picks = picks.loc[~mine, ["pos", "rid", "lane"]].astype({"rid": np.int64})
-            stored_picks = stored_picks.merge(stored, left_on="rid", right_on="dl_best").drop(columns=["rid", *best])
+            by, wanted = stored["dl_best"].astype(np.int64), picks.loc[~mine, "rid"].astype(np.int64)
         else:
-            stored_picks = picks.loc[~mine, ["pos", "key", "lane"]].merge(stored, left_on="key", right_on="event_group")
-            stored_picks = stored_picks.drop(columns="key")
+            by, wanted = stored["event_group"], picks.loc[~mine, "key"].astype(object)
+        index = pd.Index(by)
+        if index.is_unique:
+            at = index.get_indexer(wanted)
+            found = stored.iloc[at[at >= 0]].drop(columns=best).reset_index(drop=True)
+            stored_picks = pd.concat(
+                [picks.loc[~mine, ["pos", "lane"]].iloc[at >= 0].reset_index(drop=True), found], axis=1
+            )
+        else:  # a key stored twice (dropped above) or a best report's rid twice: every match, as a merge gives
+            side = picks.loc[~mine, ["pos", "lane"]].assign(_by=wanted.to_numpy())
+            stored_picks = side.merge(stored.assign(_by=by.to_numpy()), on="_by").drop(columns=["_by", *best])
         out = pd.concat([own_picks, stored_picks], ignore_index=True).sort_values("pos")
         return out.drop(columns="pos").reset_index(drop=True)
 
