@@ -290,10 +290,13 @@ def test_counts_from_one_scan_of_flags_are_the_sql_counts(stored, monkeypatch) -
         assert query_flags.row_flags(q, query.QueryFilters()) is None  # a database answering in SQL: counted in SQL
         return
     cases = [query.QueryFilters.of(f) for f in _cases(ds, seed=23)]
-    from_flags = [(q.report_counts(f), q.event_counts(f)) for f in cases]
+    q.actor_counts(cases[0])  # the actors' pairs are made in a thread on the first ask: waited for
+    query_flags._MAKER.submit(lambda: None).result()
+    assert query_flags.actor_numbers(q, query_flags.row_flags(q, cases[0])) is not None
+    from_flags = [(q.report_counts(f), q.event_counts(f), q.actor_counts(f)) for f in cases]
     assert all(query_flags.row_flags(q, f) is not None for f in cases[-query_flags.KEEP :])
     monkeypatch.setattr(query_flags, "row_flags", lambda *args: None)  # the SQL path
-    assert [(q.report_counts(f), q.event_counts(f)) for f in cases] == from_flags
+    assert [(q.report_counts(f), q.event_counts(f), q.actor_counts(f)) for f in cases] == from_flags
 
 
 def test_flags_of_another_table_than_the_layouts_are_not_used(stored, monkeypatch) -> None:  # type: ignore[no-untyped-def]

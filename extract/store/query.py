@@ -30,8 +30,9 @@ import pandas as pd
 from extract.schema import EVENT_TYPES, TABLES
 from extract.store import query_flags, query_ready
 from extract.store.query_backends import Backend, backend_for
+from extract.store.query_reads import DTYPES as _DTYPES
+from extract.store.query_reads import EVENTS, REPORTS, lists, mark_rows
 from extract.store.query_reads import GROUP_FIELDS as _GROUP_FIELDS
-from extract.store.query_reads import groups_of_picks, lists, reports_by_rid
 
 FACET_COLUMNS: dict[str, str] = {
     "sources": "source",
@@ -43,8 +44,6 @@ SEVERAL = "Several sources"  # the lane of an event more than one source reports
 NO_ACTOR = "(no actor)"
 MONTH_DAYS = 31  # a period up to this long counts in its first month; a longer one is spread over its months
 LANE_LIMIT, MAX_POINTS, MAX_SPANS = 200, 6_000, 2_500  # as dashboard/timeline_chart.py
-REPORTS, EVENTS = "reports", "events"
-_DTYPES = {c.name: c.dtype for c in TABLES["events"].columns}
 ORDERABLE = (*(c.name for c in TABLES["events"].columns if c.dtype != "list"), "n_sources")
 
 
@@ -356,16 +355,19 @@ class Query:
 
     def actor_counts(self, filters: QueryFilters) -> dict[str, int]:
         """Reports per actor under every filter but the actor filter (which it ignores), the most first."""
-        s = _Sql(self.backend)
-        base = self._base(self._needs_groups(filters))
-        where = self._where(s, filters, skip="actors")
-        found = self._run(
-            f"SELECT a.value AS actor, COUNT(*) AS n FROM {base} r, {self.d.unnest_actors('r.actors', 'a')} "
-            f"WHERE {where} GROUP BY a.value",
-            s,
-        )
-        found = found.sort_values(["n", "actor"], ascending=[False, True], kind="stable")
-        return {str(a): int(c) for a, c in zip(found["actor"], found["n"], strict=True)}
+        found = query_flags.row_flags(self, filters)  # counted from the reports' flags where it can be
+        counted = query_flags.actor_numbers(self, found) if found is not None else None
+        if counted is None:
+            s = _Sql(self.backend)
+            base = self._base(self._needs_groups(filters))
+            where = self._where(s, filters, skip="actors")
+            counted = self._run(
+                f"SELECT a.value AS actor, COUNT(*) AS n FROM {base} r, {self.d.unnest_actors('r.actors', 'a')} "
+                f"WHERE {where} GROUP BY a.value",
+                s,
+            )
+        counted = counted.sort_values(["n", "actor"], ascending=[False, True], kind="stable")
+        return {str(a): int(c) for a, c in zip(counted["actor"], counted["n"], strict=True)}
 
     def event_counts(self, filters: QueryFilters) -> EventCounts:
         """Events (groups) shown, dated and undated, and what each filter alone leaves out, as the dashboard
@@ -574,7 +576,7 @@ class Query:
     ) -> Timeline:
         """The timeline from the marks in dl_marks: its lanes ('Several sources' first, then the busiest), the
         dense lanes' monthly totals, and the other lanes' first ``max_points`` marks (left in dl_pick). ``also``:
-        a SELECT of more reports' rids, read with the marks' (Timeline.reports); ``by_best``: see _mark_rows;
+        a SELECT of more reports' rids, read with the marks' (Timeline.reports); ``by_best``: see query_reads.mark_rows;
         ``names``: the marks' lanes are codes, named by this relation (code, name: query_timeline._names)."""
         lanes = "SELECT lane, COUNT(*) AS n, SUM(span) AS spans FROM dl_marks GROUP BY lane"
         if names:
@@ -614,7 +616,7 @@ class Query:
         run(self.backend.temp_table("dl_pick", pick), s.params)
         picks = run("SELECT * FROM dl_pick ORDER BY ds, ord", {})
         kept: list[pd.DataFrame] = []
-        rows = self._mark_rows(run, picks.head(max_points), unit, kept, also, by_best)
+        rows = mark_rows(self, run, picks.head(max_points), unit, kept, also, by_best)
         months = months.astype({"month": np.int64, "n": np.int64})
         return Timeline(lanes, dense, months, rows, len(picks) > max_points, kept[0])
 
@@ -631,77 +633,8 @@ class Query:
             pick = f"SELECT key, own, rid, '' AS lane, ds, ord FROM ({marks}) m ORDER BY ds {way}, ord {way}"
             run(self.backend.temp_table("dl_pick", f"{pick} LIMIT {int(limit)}"), s.params)
             picks = run(f"SELECT * FROM dl_pick ORDER BY ds {way}, ord {way}", {})
-            rows = self._mark_rows(run, picks, EVENTS)
+            rows = mark_rows(self, run, picks, EVENTS)
         return rows.drop(columns="lane")
-
-    def _mark_rows(
-        self,
-        run: Any,
-        picks: pd.DataFrame,
-        unit: str,
-        kept: list[pd.DataFrame] | None = None,
-        also: str = "",
-        by_best: bool = False,
-    ) -> pd.DataFrame:
-        """The picked marks' rows, in the picks' order, with their lane: the events table's columns for reports
-        and events of their own, the groups table's for the others (as dashboard/groups.py builds them).
-        ``kept``: given, the reports read (the events table's columns, ``rid`` and ``ord``: with a ready table,
-        the stored groups' best reports too) are appended to it, and the ready groups table's facts of its groups'
-        reports are kept (query_ready.MEMBER_FACTS); ``also``: a SELECT of more rids read into it. ``by_best``: the
-        stored groups' marks carry their best report's rid (query_timeline._coded_event_marks): their groups are
-        found by it, and for the timeline (kept) those reports are read with the others."""
-        by_best = by_best and unit == EVENTS and len(picks) > 0
-        wanted = "SELECT p.rid FROM dl_pick p" + ("" if by_best and kept is not None else " WHERE p.own = 1")
-        if also and kept is not None:
-            wanted += f" UNION ALL {also}"
-        read = reports_by_rid(self.backend, run, wanted)
-        read = self._rows(read)  # typed once: the lists made Python lists for the kept reports and the own marks
-        if kept is not None:
-            kept.append(read.reindex(columns=["rid", "ord", *_DTYPES]))
-        groups = pd.DataFrame()
-        if unit == EVENTS:
-            groups = groups_of_picks(self.backend, run, by_best, kept is not None)
-        own_rows = read.reindex(columns=["rid", *_DTYPES])
-        picks = picks.assign(pos=np.arange(len(picks)))
-        if unit == REPORTS:
-            out = picks[["pos", "rid", "lane"]].merge(own_rows, on="rid", how="left")
-            return out.sort_values("pos").drop(columns=["pos", "rid"]).reset_index(drop=True)
-        mine = picks["own"].to_numpy().astype(int) == 1
-        # each pick's row found by position (a merge of a few hundred rows costs several times as much)
-        own_picks = picks.loc[mine, ["pos", "lane"]]
-        at = pd.Index(own_rows["rid"]).get_indexer(picks.loc[mine, "rid"])
-        chosen = own_rows.iloc[at[at >= 0]].reset_index(drop=True)
-        own = chosen.assign(
-            event_group="~" + chosen["event_id"].astype(str),
-            n_sources=1,
-            sources=pd.Series([[source] for source in chosen["source"]], dtype=object),
-            reported_dates=pd.Series([[] for _ in range(len(chosen))], dtype=object),
-            date_agreement="single",
-        )[["event_group", *_GROUP_FIELDS]]
-        own_picks = pd.concat([own_picks.iloc[at >= 0].reset_index(drop=True), own], axis=1)
-        stored = self._rows(groups)
-        if len(stored):
-            stored = stored.drop_duplicates("event_group")
-            stored["n_sources"] = np.maximum(stored["n_sources"].fillna(1).astype(np.int64), 1)
-        facts = [c for c in query_ready.MEMBER_FACTS if c in stored] if kept is not None else []  # the drawn marks'
-        best = ["dl_best"] if by_best and "dl_best" not in facts else []  # a stored mark's group found by it
-        stored = stored.reindex(columns=["event_group", *_GROUP_FIELDS, *facts, *best]).astype({"event_group": object})
-        if by_best:  # the marks carry their best report's rid, not their key (query_timeline._coded_event_marks)
-            by, wanted = stored["dl_best"].astype(np.int64), picks.loc[~mine, "rid"].astype(np.int64)
-        else:
-            by, wanted = stored["event_group"], picks.loc[~mine, "key"].astype(object)
-        index = pd.Index(by)
-        if index.is_unique:
-            at = index.get_indexer(wanted)
-            found = stored.iloc[at[at >= 0]].drop(columns=best).reset_index(drop=True)
-            stored_picks = pd.concat(
-                [picks.loc[~mine, ["pos", "lane"]].iloc[at >= 0].reset_index(drop=True), found], axis=1
-            )
-        else:  # a key stored twice (dropped above) or a best report's rid twice: every match, as a merge gives
-            side = picks.loc[~mine, ["pos", "lane"]].assign(_by=wanted.to_numpy())
-            stored_picks = side.merge(stored.assign(_by=by.to_numpy()), on="_by").drop(columns=["_by", *best])
-        out = pd.concat([own_picks, stored_picks], ignore_index=True).sort_values("pos")
-        return out.drop(columns="pos").reset_index(drop=True)
 
     # ------------------------------------------------------------------ the events table
 

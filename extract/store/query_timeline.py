@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from extract.store import query_ready
+from extract.store import query_reads, query_ready
 from extract.store.query import (
     EVENTS,
     LANE_LIMIT,
@@ -113,7 +113,7 @@ def timeline_pass(
                 {},
             )
             chosen = run(f"SELECT * FROM dl_pick ORDER BY ds {way}, ord {way}", {})
-            chronology = query._mark_rows(run, chosen, EVENTS, by_best=by_best).drop(columns="lane")
+            chronology = query_reads.mark_rows(query, run, chosen, EVENTS, by_best=by_best).drop(columns="lane")
         counted = (
             "COUNT(*) AS candidates, SUM(CASE WHEN r.ds IS NOT NULL THEN 1 ELSE 0 END) AS dated, "
             "SUM(CASE WHEN r.ds IS NOT NULL AND r.in_date = 1 THEN 1 ELSE 0 END) AS drawn FROM dl_nd r"
@@ -312,7 +312,7 @@ def _coded_event_marks(query: Query, run: Any, lane_by: str) -> None:
     """_event_marks over a ready table, in one statement: the visible groups found by their code, each one's first
     and best report read from the ready groups table; no mark carries its key (a string of every visible group
     copied): an event of its own's rows are found by ``rid``, a stored group's by its best report's ``rid``
-    (read with the marks: Query._mark_rows)."""
+    (read with the marks: query_reads.mark_rows)."""
     backend, d = query.backend, query.d
     actor = f"COALESCE({d.first_actor('r.actors')}, '{NO_ACTOR}')"
     # the event type and the lane as codes (_names): an actor's lane by its name
