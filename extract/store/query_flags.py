@@ -29,7 +29,7 @@ import pandas as pd
 
 from extract.store import query_ready
 
-KEEP = 4  # filters whose flags are kept (6 bytes a report each)
+KEEP = 4  # filters whose flags are kept (6 bytes a report each), and Layouts whose actor pairs are
 _KEPT: OrderedDict[tuple[int, str], RowFlags] = OrderedDict()
 _LOCK = threading.Lock()
 _PAIRS: dict[int, tuple[query_ready.Layout, np.ndarray, np.ndarray, list[str | None]]] = {}  # id(Layout) ->
@@ -40,21 +40,13 @@ _MAKER = ThreadPoolExecutor(1, thread_name_prefix="dateline-actors")
 @dataclass(frozen=True)
 class RowFlags:
     """Each report of a ready table (by rowid): bit i of ``bits`` set where it passes ``names[i]`` (an active
-    filter), then one bit for its own date (`dated`) and one for its event's (`event_dated`); ``fc``: its
-    facets' code; ``layout``: the table's Layout."""
+    filter), then one bit for its own date and one for its event's; ``fc``: its facets' code; ``layout``: the
+    table's Layout."""
 
     names: tuple[str, ...]
     bits: np.ndarray
     fc: np.ndarray
     layout: query_ready.Layout
-
-    @property
-    def dated(self) -> int:
-        return 1 << len(self.names)
-
-    @property
-    def event_dated(self) -> int:
-        return 2 << len(self.names)
 
 
 def row_flags(query: Any, filters: Any) -> RowFlags | None:
