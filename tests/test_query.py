@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ import pytest
 from dashboard import charts, data, groups, timeline_chart
 from dashboard.synthetic import synthetic_groups, synthetic_tables
 from extract import store
-from extract.store import query, query_flags, query_ready
+from extract.store import query, query_flags
 from tests.databases import database
 
 N_EVENTS = 2_500
@@ -290,9 +291,6 @@ def test_counts_from_one_scan_of_flags_are_the_sql_counts(stored, monkeypatch) -
         assert query_flags.row_flags(q, query.QueryFilters()) is None  # a database answering in SQL: counted in SQL
         return
     cases = [query.QueryFilters.of(f) for f in _cases(ds, seed=23)]
-    q.actor_counts(cases[0])  # the actors' pairs are made in a thread on the first ask: waited for
-    query_flags._MAKER.submit(lambda: None).result()
-    assert query_flags.actor_numbers(q, query_flags.row_flags(q, cases[0])) is not None
     from_flags = [(q.report_counts(f), q.event_counts(f), q.actor_counts(f)) for f in cases]
     assert all(query_flags.row_flags(q, f) is not None for f in cases[-query_flags.KEEP :])
     monkeypatch.setattr(query_flags, "row_flags", lambda *args: None)  # the SQL path
@@ -304,7 +302,7 @@ def test_flags_of_another_table_than_the_layouts_are_not_used(stored, monkeypatc
     layout = q.backend.layout()
     if layout is None:
         return
-    shuffled = query_ready.Layout(layout.gid[::-1].copy(), layout.order, layout.starts, layout.facets)
+    shuffled = replace(layout, gid=layout.gid[::-1].copy())
     monkeypatch.setattr(q.backend, "layout", lambda: shuffled)  # as if the table was made again meanwhile
     assert query_flags.row_flags(q, query.QueryFilters(text="talks")) is None
     assert q.event_counts(query.QueryFilters(text="talks")).shown > 0  # counted in SQL instead

@@ -356,7 +356,7 @@ class Query:
     def actor_counts(self, filters: QueryFilters) -> dict[str, int]:
         """Reports per actor under every filter but the actor filter (which it ignores), the most first."""
         found = query_flags.row_flags(self, filters)  # counted from the reports' flags where it can be
-        counted = query_flags.actor_numbers(self, found) if found is not None else None
+        counted = query_flags.actor_numbers(found) if found is not None else None
         if counted is None:
             s = _Sql(self.backend)
             base = self._base(self._needs_groups(filters))

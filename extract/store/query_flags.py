@@ -3,24 +3,20 @@
 `Query.report_counts` (reports matching, each facet's counts, what each filter leaves out) and
 `Query.event_counts` (the same for events) both evaluate every active filter over every report. Over a ready
 table with a Layout (extract/store/query_ready.py), one scan reads each report's filters as bits, with its
-facets' and group's codes, and both counts are then numpy over those bits (a few milliseconds at a million):
+facets' and group's codes, and the counts are then numpy over those bits (a few milliseconds at a million):
 the facet cube is a bincount, an event's flags the OR of its reports' (over the rows sorted by group). The
 last few filters' bits are kept, so the two counts of one rerun scan once.
 
     flags = row_flags(query, filters)   # None: the backend keeps no Layout; count in SQL
     cube(flags)                          # as Query.report_counts's SQL cube: facets, dated, m_NAME, n
     event_numbers(flags)                 # shown, dated, undated and each part left out (Query.event_counts)
-    actor_numbers(query, flags)          # reports per actor (Query.actor_counts); None until its pairs are made
-
-The actors' counts read each report's actors as (row, actor code) pairs, made once per Layout in a thread begun
-on the first ask (a tenth of a second at a million: not on the first page's way), counted in SQL until then.
+    actor_numbers(flags)                 # reports per actor (Query.actor_counts), from the Layout's actor pairs
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,12 +25,9 @@ import pandas as pd
 
 from extract.store import query_ready
 
-KEEP = 4  # filters whose flags are kept (6 bytes a report each), and Layouts whose actor pairs are
+KEEP = 4  # filters whose flags are kept (6 bytes a report each)
 _KEPT: OrderedDict[tuple[int, str], RowFlags] = OrderedDict()
 _LOCK = threading.Lock()
-_PAIRS: dict[int, tuple[query_ready.Layout, np.ndarray, np.ndarray, list[str | None]]] = {}  # id(Layout) ->
-_MAKING: set[int] = set()  # Layouts whose pairs a thread is making
-_MAKER = ThreadPoolExecutor(1, thread_name_prefix="dateline-actors")
 
 
 @dataclass(frozen=True)
@@ -153,56 +146,13 @@ def _event_table(names: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
     return out.astype(np.uint16), parts
 
 
-def actor_numbers(query: Any, flags: RowFlags) -> pd.DataFrame | None:
+def actor_numbers(flags: RowFlags) -> pd.DataFrame:
     """Reports per actor (``actor``, ``n``; an actor's mentions in one report each count) among those passing
-    every filter but the actor filter, unsorted; None while the Layout's pairs are being made (count in SQL)."""
-    pairs = _actor_pairs(query.backend, flags.layout)
-    if pairs is None:
-        return None
-    rows, codes, names = pairs
+    every filter but the actor filter, unsorted (a bincount over the Layout's actor pairs)."""
+    layout = flags.layout
     need = sum(1 << i for i, name in enumerate(flags.names) if name != "actors")
     passes = (flags.bits & need) == need
-    n = np.bincount(codes, weights=passes[rows], minlength=len(names)).astype(np.int64)
+    n = np.bincount(layout.actor_codes, weights=passes[layout.actor_rows], minlength=len(layout.actors))
     found = np.flatnonzero(n)
-    return pd.DataFrame({"actor": pd.Series(names, dtype=object).iloc[found].to_numpy(), "n": n[found]})
-
-
-def _actor_pairs(backend: Any, layout: query_ready.Layout) -> tuple[np.ndarray, np.ndarray, list[str | None]] | None:
-    """The Layout's (rows, actor codes, actors by code), or None while a thread makes them (begun here)."""
-    with _LOCK:
-        got = _PAIRS.get(id(layout))
-        if got is not None and got[0] is layout:
-            return got[1], got[2], got[3]
-        if id(layout) in _MAKING:
-            return None
-        _MAKING.add(id(layout))
-    _MAKER.submit(_make_pairs, backend, layout)
-    return None
-
-
-def _make_pairs(backend: Any, layout: query_ready.Layout) -> None:
-    """Each actor mention's report row and actor code, kept for the Layout if read from its table."""
-    import pyarrow as pa
-
-    try:
-        table = backend.arrow(
-            f"SELECT r.rowid AS i, r.gid, a.value AS actor FROM {backend.ready_relation()} r, "
-            f"{backend.dialect.unnest_actors('r.actors', 'a')}",
-            {},
-        )
-        rows = table.column("i").to_numpy().astype(np.int64)
-        n = len(layout.gid)
-        if len(rows) and (rows.min() < 0 or rows.max() >= n):
-            return
-        if not np.array_equal(table.column("gid").to_numpy(), layout.gid[rows]):  # another version's table
-            return
-        coded = pa.chunked_array(table.column("actor")).combine_chunks().dictionary_encode()
-        names: list[str | None] = [*coded.dictionary.to_pylist(), None]  # the last: an actor listed as NULL
-        codes = coded.indices.fill_null(len(names) - 1).to_numpy().astype(np.int64)
-        with _LOCK:
-            while len(_PAIRS) >= KEEP:  # the oldest Layouts' (another store's is made again when asked)
-                _PAIRS.pop(next(iter(_PAIRS)))
-            _PAIRS[id(layout)] = (layout, rows, codes, names)
-    finally:
-        with _LOCK:
-            _MAKING.discard(id(layout))
+    names = pd.Series(layout.actors, dtype=object).iloc[found].to_numpy()
+    return pd.DataFrame({"actor": names, "n": n[found].astype(np.int64)})

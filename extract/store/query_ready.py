@@ -64,13 +64,17 @@ _LAYOUTS: dict[str, Layout] = {}  # slot -> its ready table's groups and facets 
 class Layout:
     """Where a ready table's reports stand, kept in memory per version, so that counting them under filters is one
     scan of their flags (extract/store/query_flags.py): each row's group code (``gid``, by rowid), the rows
-    sorted by it (``order``) with each group's first place in that order (``starts``), and the facets' names by
-    their code (``facets``: FACETS, indexed by fc). About 20 bytes a report."""
+    sorted by it (``order``) with each group's first place in that order (``starts``), the facets' names by
+    their code (``facets``: FACETS, indexed by fc), and each actor named in a report as its row
+    (``actor_rows``) and the actor's code (``actor_codes``, an index into ``actors``). About 40 bytes a report."""
 
     gid: np.ndarray
     order: np.ndarray
     starts: np.ndarray
     facets: pd.DataFrame
+    actor_rows: np.ndarray
+    actor_codes: np.ndarray
+    actors: list[str | None]
 
 
 def is_ready(slot: str, key: object) -> bool:
@@ -170,11 +174,16 @@ def _layout(cursor: Any) -> Layout | None:
         return None
     gid = np.empty(len(at), np.int64)
     gid[at] = rows.column("gid").to_numpy()
-    order = np.argsort(gid, kind="stable")
+    order = np.argsort(gid)  # a group's rows in any order: only their OR is taken
     ordered = gid[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(gid) else np.zeros(0, np.int64)
     facets = cursor.sql(f"SELECT fc, {', '.join(FACETS)} FROM {READY_FACETS}").df().set_index("fc")
-    return Layout(gid, order, starts, facets)
+    named = cursor.sql(f"SELECT r.rowid AS i, a.value AS actor FROM {READY} r, unnest(r.actors) AS a(value)")
+    pairs = named.to_arrow_table()
+    coded = pairs.column("actor").combine_chunks().dictionary_encode()
+    actors: list[str | None] = [*coded.dictionary.to_pylist(), None]  # the last: an actor listed as NULL
+    codes = coded.indices.fill_null(len(actors) - 1).to_numpy().astype(np.int64)
+    return Layout(gid, order, starts, facets, pairs.column("i").to_numpy().astype(np.int64), codes, actors)
 
 
 def layout_of(slot: str) -> Layout | None:
