@@ -161,8 +161,9 @@ def _parts_uncached(_view: QueryView, key: tuple) -> TimelineParts:
 _parts_cached = st.cache_resource(max_entries=8, show_spinner=False)(_parts_uncached)
 
 
-# Threads for the store's event counts, made while the page's Python draws the marks: DuckDB works without the
-# interpreter's lock, so on two cores the counts (about 0.1 s at a million) add little to a rerun.
+# Threads for the store's event counts, made while the page's Python draws the marks: over a ready table they are
+# numpy over the sidebar's scan (extract/store/query_flags.py, 20 to 40 ms at a million), otherwise a scan in SQL
+# (about 0.1 s); either works mostly without the interpreter's lock, so on two cores they add little to a rerun.
 _COUNTER = ThreadPoolExecutor(2, thread_name_prefix="dateline-counts")
 
 

@@ -86,10 +86,11 @@ def cube(flags: RowFlags) -> pd.DataFrame:
     combos = np.flatnonzero(np.bincount(low, minlength=1 << width))  # the combinations of flags present
     code = np.zeros(1 << width, np.int64)
     code[combos] = np.arange(len(combos))
-    n = np.bincount(flags.fc * np.int64(max(len(combos), 1)) + code[low]) if len(low) else np.zeros(0, np.int64)
+    per_fc = np.int64(max(len(combos), 1))  # a facets' code's cells: one per combination present
+    n = np.bincount(flags.fc * per_fc + code[low]) if len(low) else np.zeros(0, np.int64)
     found = np.flatnonzero(n)
-    combo = combos[found % max(len(combos), 1)] if len(combos) else np.zeros(0, np.int64)
-    out = flags.layout.facets.reindex(found // max(len(combos), 1)).reset_index(drop=True)
+    combo = combos[found % per_fc] if len(combos) else np.zeros(0, np.int64)
+    out = flags.layout.facets.reindex(found // per_fc).reset_index(drop=True)
     out["dated"] = (combo >> len(flags.names)) & 1
     for i, name in enumerate(flags.names):
         out[f"m_{name}"] = (combo >> i) & 1

@@ -17,6 +17,10 @@ files, a database's copy) make it once per store version instead, in the process
   ``dl_hi`` the span of the dated ones: a drawn group needs only its best report read), and the codes of its
   event type and its best report's source (``dl_tc``, ``dl_best_sc``).
 
+With them, in memory: the reports' ids by rid (`ids_of`) and a `Layout` (each report's group, the rows in
+group order, the facets' names, each report's actors) that lets extract/store/query_flags.py count under the
+filters from one scan.
+
 The tables live in a scratch DuckDB file of this process (``dl_work``, in the temporary folder, removed at exit
 and when its store is replaced), not in memory: DuckDB keeps them compressed and reads them through its buffer
 (the process stays small: 0.66 GB of a million rows in memory became a few hundred MB), and scans fewer bytes.
@@ -53,7 +57,7 @@ GROUP_COLUMNS = [c.name for c in TABLES["groups"].columns]
 # counts them from the reports)
 MEMBER_FACTS = ("dl_first", "dl_best_source", "dl_best", "dl_n", "dl_conf", "dl_lo", "dl_hi")
 ID_COLUMNS = ("event_id", "doc_id", "event_group")  # kept in memory by rid (see `ids_of`)
-_LOCK = threading.Lock()  # guards _MADE, _SLOTS and _IDS (held briefly)
+_LOCK = threading.Lock()  # guards _MADE, _SLOTS, _IDS and _LAYOUTS (held briefly)
 _SLOTS: dict[str, threading.Lock] = {}  # a DuckDB database -> held while its ready tables are made
 _MADE: dict[str, object] = {}  # a DuckDB database (its backend's name for it) -> the key its tables were made for
 _IDS: dict[str, tuple[Any, Any]] = {}  # slot -> (its reports' rids in order, their ID_COLUMNS as Arrow)
