@@ -155,6 +155,8 @@ def test_log_in_with_a_real_provider_then_a_stranger_is_refused(team_app: str, t
         stranger.get_by_text("not a user of this dashboard").wait_for(timeout=30_000)  # type: ignore[attr-defined]
         shown = _text(stranger)
         assert "stranger@example.org" in shown
+        # the refusal's text and its button are drawn in turn: on a slow machine the text came first (a CI run)
+        stranger.get_by_role("button", name="Log out").wait_for(timeout=30_000)  # type: ignore[attr-defined]
         assert stranger.get_by_role("button", name="Log out").count() == 1  # type: ignore[attr-defined]
         assert stranger.locator(".js-plotly-plot").count() == 0  # type: ignore[attr-defined]
         stranger.screenshot(path=str(tmp_path / "stranger.png"), full_page=True)  # type: ignore[attr-defined]
