@@ -140,7 +140,7 @@ def build_groups(events: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFram
             "actors": rows["actors"].to_numpy(dtype=object),
             "event_type": rows["event_type"].astype(str).to_numpy(dtype=object),
             "n_sources": member_sources.astype(np.int64),
-            "sources": [[s] for s in rows["source"].astype(str)],
+            "sources": [[s] for s in rows["source"].astype(str).tolist()],
             "reported_dates": [[] for _ in range(n_groups)],
             "date_agreement": np.full(n_groups, "single", dtype=object),
             "_single_lane": rows["_lane"].astype(str).to_numpy(dtype=object),

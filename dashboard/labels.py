@@ -130,7 +130,7 @@ def date_columns(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     picked = [values.take(part_codes[first]) for part_codes, values in parts]  # each distinct combination
     # as plain calendar days (None: no date), which date_text and date_key read without making Timestamps
     picked[:2] = [_calendar_days(days) for days in picked[:2]]
-    both = [_date_labels(s, e, g) for s, e, g in zip(*picked, strict=True)]
+    both = [_date_labels(s, e, g) for s, e, g in zip(*picked[:2], picked[2].tolist(), strict=True)]
     readable = np.asarray([b[0] for b in both], dtype=object)
     sortable = np.asarray([b[1] for b in both], dtype=object)
     return readable[codes], sortable[codes]

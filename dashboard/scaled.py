@@ -177,7 +177,7 @@ class Summary:
         has_date = np.where(at >= 0, published[np.maximum(at, 0)], False) if len(published) else np.zeros(len(at), bool)
         lanes = self.source_lanes
         return events.assign(
-            _lane=[lanes.get(s, s) for s in events["source"].astype(str)],
+            _lane=[lanes.get(s, s) for s in events["source"].astype(str).tolist()],
             _why_undated=data.undated_reasons(events, has_date),
         )
 

@@ -279,7 +279,7 @@ def store_timeline_figure(
         merged = len(shown) - (MAX_LANES - 1)
         shown = [*shown[: MAX_LANES - 1], f"{merged:,} other {lane_by}s"]
         code_of = {k: min(i, MAX_LANES - 1) for k, i in code_of.items()}
-    codes = np.asarray([code_of.get(str(k), 0) for k in marks["_lane_key"]], dtype=np.int64)
+    codes = np.asarray([code_of.get(str(k), 0) for k in marks["_lane_key"].tolist()], dtype=np.int64)
     rows = marks.assign(_code=codes)
     aggregated = [names.get(k, k) or "(unknown)" for k in dense]
     totals = None

@@ -153,9 +153,10 @@ class Histogram:
         width = max(hi - lo + 1, 1)
         counts = np.zeros((width, len(EVENT_TYPES)), np.int64)
         code = {kind: i for i, kind in enumerate(EVENT_TYPES)}
-        for month, kind, n in self.fine[["month", "event_type", "n"]].itertuples(index=False):
-            if kind in code and lo <= month <= hi:
-                counts[month - lo, code[kind]] += n
+        month = self.fine["month"].to_numpy(np.int64)
+        kind = np.asarray([code.get(k, -1) for k in self.fine["event_type"].tolist()], np.int64)
+        kept = (kind >= 0) & (month >= lo) & (month <= hi)
+        np.add.at(counts, (month[kept] - lo, kind[kept]), self.fine["n"].to_numpy(np.int64)[kept])
         spread = np.zeros(width)
         for first, last, n in self.coarse[["first", "last", "n"]].itertuples(index=False):
             a, b = max(first, lo), min(last, hi)

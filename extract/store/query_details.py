@@ -52,9 +52,11 @@ class Details:
         (the timeline read its marks' best reports)."""
         keys = list(dict.fromkeys(str(k) for k in keys))
         if known is not None and len(known):
-            have = set(known["event_id"].astype(str))
+            have = set(known["event_id"].astype(str).tolist())
             told = (
-                set(known["event_group"].astype(str)) if best and self.backend.ready_relation() is not None else set()
+                set(known["event_group"].astype(str).tolist())
+                if best and self.backend.ready_relation() is not None
+                else set()
             )
             rest = [k for k in keys if not (k.startswith(OWN) and k[len(OWN) :] in have) and k not in told]
             wanted = {k[len(OWN) :] for k in keys if k.startswith(OWN)} & have

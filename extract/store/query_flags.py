@@ -5,7 +5,8 @@
 table with a Layout (extract/store/query_ready.py), one scan reads each report's filters as bits, with its
 facets' and group's codes, and the counts are then numpy over those bits (a few milliseconds at a million):
 the facet cube is a bincount, an event's flags the OR of its reports' (over the rows sorted by group). The
-last few filters' bits are kept, so the two counts of one rerun scan once.
+last few filters' bits are kept, so the two counts of one rerun scan once; the actor filter's bit is set from
+the Layout's actor pairs over the other filters' bits, so a change of actors alone scans nothing.
 
     flags = row_flags(query, filters)   # None: the backend keeps no Layout; count in SQL
     cube(flags)                          # as Query.report_counts's SQL cube: facets, dated, m_NAME, n
@@ -59,8 +60,11 @@ def row_flags(query: Any, filters: Any) -> RowFlags | None:
         if kept is not None and kept.layout is layout:
             _KEPT.move_to_end(key)
             return kept
-    s = _Sql(backend)
     names = tuple(filters.active())
+    if "actors" in names:  # the other filters' flags (kept where only the actors changed) and the actors' bit
+        others = row_flags(query, filters.without("actors"))
+        return None if others is None else _kept(key, _with_actors(others, filters.actors, names.index("actors")))
+    s = _Sql(backend)
     terms = [f"CASE WHEN {query._mask(s, filters, name)} THEN {1 << i} ELSE 0 END" for i, name in enumerate(names)]
     terms.append(f"CASE WHEN r.ds IS NOT NULL THEN {1 << len(names)} ELSE 0 END")
     terms.append(f"CASE WHEN r.g_ds IS NOT NULL THEN {2 << len(names)} ELSE 0 END")
@@ -69,13 +73,30 @@ def row_flags(query: Any, filters: Any) -> RowFlags | None:
     )  # in rowid order
     if not np.array_equal(rows.column("gid").to_numpy(), layout.gid):  # not the Layout's table: made meanwhile
         return None
-    bits, fc = rows.column("b").to_numpy(), rows.column("fc").to_numpy()
-    flags = RowFlags(names, bits, fc, layout)
+    return _kept(key, RowFlags(names, rows.column("b").to_numpy(), rows.column("fc").to_numpy(), layout))
+
+
+def _kept(key: tuple[int, str], flags: RowFlags) -> RowFlags:
+    """``flags``, kept as the newest of the last KEEP."""
     with _LOCK:
         _KEPT[key] = flags
         while len(_KEPT) > KEEP:
             _KEPT.popitem(last=False)
     return flags
+
+
+def _with_actors(others: RowFlags, actors: tuple[str, ...], at: int) -> RowFlags:
+    """``others`` (the flags of every filter but the actors') with the actor filter's bit put in at bit ``at``: set
+    where a report names one of ``actors`` (from the Layout's actor pairs: no scan of the reports' lists)."""
+    layout = others.layout
+    chosen = set(actors)
+    wanted = [code for code, actor in enumerate(layout.actors) if actor is not None and actor in chosen]
+    named = np.zeros(len(others.bits), np.uint16)
+    named[layout.actor_rows[np.isin(layout.actor_codes, wanted)]] = 1
+    low = others.bits & np.uint16((1 << at) - 1)
+    bits = low | (named << np.uint16(at)) | ((others.bits >> np.uint16(at)) << np.uint16(at + 1))
+    names = (*others.names[:at], "actors", *others.names[at:])
+    return RowFlags(names, bits.astype(np.uint16), others.fc, layout)
 
 
 def cube(flags: RowFlags) -> pd.DataFrame:
