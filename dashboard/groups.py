@@ -250,6 +250,9 @@ def add_mark_columns(frame: pd.DataFrame, ids: pd.Series) -> pd.DataFrame:
     return frame
 
 
+_SAID = {"conflict": "<br><b>Sources disagree</b> on the date: ", "refines": "<br>Some sources give a vaguer date: "}
+
+
 def _group_hover(frame: pd.DataFrame, events: pd.DataFrame, best: np.ndarray) -> pd.Series:
     """A single report's own hover; for several: consensus date, summary, who reports it, the dates they give."""
     own = events["_hover"].to_numpy(dtype=object)[best]
@@ -258,38 +261,30 @@ def _group_hover(frame: pd.DataFrame, events: pd.DataFrame, best: np.ndarray) ->
     if not many.any():
         return out
     part = frame[many]
-    names = [", ".join(s[:4]) + (f" and {len(s) - 4} more" if len(s) > 4 else "") for s in part["sources"]]
-    count = part["n_sources"].astype(int)
-    who = np.where(count >= 2, count.astype(str) + " sources", "1 source")
-    reports = part["_n_reports"].astype(int).astype(str) + " reports"
-    agreement = part["date_agreement"].astype(str)
-    dates = pd.Series([_spread_text(r) for r in part["reported_dates"]], index=part.index, dtype=object)
-    said = np.where(
-        agreement == "conflict",
-        "<br><b>Sources disagree</b> on the date: ",
-        np.where(agreement == "refines", "<br>Some sources give a vaguer date: ", "<br>Dates given: "),
-    )
-    said = pd.Series(said, index=part.index) + plotly_escape(dates)
-    said = said.where(dates != "", "")
-    basis = part["date_basis"].astype(str)
-    weak = np.where(basis.isin(WEAK_BASES), "<br>date from the articles' publication dates, not written", "")
-    text = (
-        "<b>"
-        + plotly_escape(part["_when"])
-        + "</b> · "
-        + who
-        + " ("
-        + reports
-        + ")<br>"
-        + plotly_escape(_cut_hover(part["summary"]))
-        + "<br><i>"
-        + plotly_escape(pd.Series(names, index=part.index))
-        + "</i>"
-        + said
-        + weak
-        + "<br>click to compare the reports"
-    )
-    out[many] = text.to_numpy(dtype=object)
+    texts = []
+    for sources, n_sources, n_reports, agreement, reported, basis, when, summary in zip(
+        part["sources"].tolist(),
+        part["n_sources"].astype(int).tolist(),
+        part["_n_reports"].astype(int).tolist(),
+        _texts(part["date_agreement"]),
+        part["reported_dates"].tolist(),
+        _texts(part["date_basis"]),
+        _texts(part["_when"]),
+        _texts(part["summary"]),
+        strict=True,
+    ):
+        names = ", ".join(sources[:4]) + (f" and {len(sources) - 4} more" if len(sources) > 4 else "")
+        who = f"{n_sources} sources" if n_sources >= 2 else "1 source"
+        dates = _spread_text(reported)
+        said = ""
+        if dates:
+            said = _SAID.get(agreement, "<br>Dates given: ") + _escape(dates)
+        weak = "<br>date from the articles' publication dates, not written" if basis in WEAK_BASES else ""
+        texts.append(
+            f"<b>{_escape(when)}</b> · {who} ({n_reports} reports)<br>{_escape(_cut(summary))}<br>"
+            f"<i>{_escape(names)}</i>{said}{weak}<br>click to compare the reports"
+        )
+    out[many] = np.asarray(texts, dtype=object)
     return out
 
 

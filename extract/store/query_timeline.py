@@ -118,15 +118,16 @@ def timeline_pass(
             "COUNT(*) AS candidates, SUM(CASE WHEN r.ds IS NOT NULL THEN 1 ELSE 0 END) AS dated, "
             "SUM(CASE WHEN r.ds IS NOT NULL AND r.in_date = 1 THEN 1 ELSE 0 END) AS drawn FROM dl_nd r"
         )
+        # the sources by name (the page lists those without a lane in this order; a hash aggregate has none)
         if names:
             counted = f"SELECT r.sc AS code, {counted} GROUP BY r.sc"
             sources = run(
                 "SELECT n.name AS source, SUM(x.candidates) AS candidates, SUM(x.dated) AS dated, "
-                f"SUM(x.drawn) AS drawn FROM ({counted}) x JOIN {names} n ON n.code = x.code GROUP BY n.name",
+                f"SUM(x.drawn) AS drawn FROM ({counted}) x JOIN {names} n ON n.code = x.code GROUP BY n.name ORDER BY 1",
                 {},
             )
         else:
-            sources = run(f"SELECT r.source AS source, {counted} GROUP BY r.source", {})
+            sources = run(f"SELECT r.source AS source, {counted} GROUP BY r.source ORDER BY 1", {})
         documents = pd.DataFrame(columns=DOCUMENT_COLUMNS)
         if doc_ids:
             s3 = _Sql(backend)
