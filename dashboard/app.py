@@ -12,7 +12,7 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import auth, data, heap, ingest, scaled  # noqa: E402
+from dashboard import auth, data, heap, ingest, scaled, scaled_timeline  # noqa: E402
 from dashboard.components import md_text, progress_callback  # noqa: E402
 from dashboard.sidebar import render_sidebar  # noqa: E402
 from extract.store import StoreError, upgrade_store  # noqa: E402
@@ -94,7 +94,8 @@ def main() -> None:
         st.Page(VIEWS / "history.py", title="History", icon=":material/history:", url_path="history"),
     ]
     navigation = st.navigation(pages)
-    render_sidebar(dataset)
+    # on the Timeline of a large store, its parts are begun in a thread while the sidebar counts
+    render_sidebar(dataset, scaled_timeline.ahead if navigation is pages[0] else None)
     with st.sidebar:
         st.divider()
         n_documents = dataset.n_documents if dataset.scaled else len(dataset.documents)

@@ -21,7 +21,7 @@ from dashboard import charts, data, groups, labels, timeline_chart
 from dashboard.components import event_details
 from dashboard.panel import event_panel
 from dashboard.scaled import QueryView, Summary
-from dashboard.timeline_data import CHRONOLOGY_ROWS, EVENTS, UNDATED_ROWS, TimelineParts, _undated_frame
+from dashboard.timeline_data import CHRONOLOGY_ROWS, EVENTS, ORDERS, UNDATED_ROWS, TimelineParts, _undated_frame
 from extract.store.query import EVENTS as Q_EVENTS
 from extract.store.query import REPORTS as Q_REPORTS
 from extract.store.query import Query, QueryFilters
@@ -153,6 +153,40 @@ def timeline_parts(
     return _parts_cached(view, key)
 
 
+def choices(view: QueryView) -> dict[str, object]:
+    """timeline_parts's choices as the Timeline page (dashboard/views/timeline.py) will make them from the
+    session's state: what it shows, its lanes, the sidebar's date range (the store's where open), the order."""
+    state = st.session_state
+    mode = state["tl_mode"] if "tl_mode" in state else state.get("_mode", EVENTS)
+    lanes = state["tl_lanes"] if "tl_lanes" in state else state.get("_lanes", "source")
+    lo, hi = view.summary.date_bounds()
+    return {
+        "mode": mode or EVENTS,
+        "lane_by": lanes or "source",
+        "x_range": (view.filters.date_from or lo, view.filters.date_to or hi),
+        "newest_first": (state.get("tl_order") or ORDERS[0]) == ORDERS[0],
+    }
+
+
+# The Timeline's parts begun while the sidebar counts (two cores: the store's scans and the sidebar's Python overlap,
+# about 30 ms a rerun at a million events); the page's own call then waits for them (st.cache_resource computes
+# a key once).
+_AHEAD = ThreadPoolExecutor(1, thread_name_prefix="dateline-timeline-ahead")
+
+
+def ahead(view: QueryView) -> Future:
+    """Begin timeline_parts for the choices the page will make (`choices`) in a thread of this script's run."""
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    context, chosen = get_script_run_ctx(), choices(view)
+
+    def run() -> TimelineParts:
+        add_script_run_ctx(ctx=context)  # st.cache_resource's caches are the run's (no warning of a bare thread)
+        return timeline_parts(view, **chosen)  # type: ignore[arg-type]
+
+    return _AHEAD.submit(run)
+
+
 def _parts_uncached(_view: QueryView, key: tuple) -> TimelineParts:
     mode, lane_by, x_range, newest_first = key[4:8]
     return compute_parts(_view, mode=mode, lane_by=lane_by, x_range=x_range, newest_first=newest_first)
@@ -199,7 +233,6 @@ def compute_parts(
     details = Details(query)
     unit = _unit(mode)
     missing = summary.undated_documents
-    counts = view.counts
     counting = count_events(view) if mode == EVENTS else None
     page = timeline_pass(
         query,
@@ -228,7 +261,7 @@ def compute_parts(
             lane_limit=0,
             max_points=0,
         )
-        n_marks, n_chronology, left = counts.dated, events.n_marks, dict(counts.left_out)
+        n_marks, n_chronology, left = view.counts.dated, events.n_marks, dict(view.counts.left_out)
         rows = events.chronology
     drawn = page.timeline
     if mode == EVENTS:
@@ -263,7 +296,7 @@ def compute_parts(
         figure=figure,
         histogram=histogram,
         n_marks=n_marks,
-        n_reports=counts.dated,
+        n_reports=view.counts.dated,  # read last: ahead() runs this while the sidebar counts them
         n_sources=int((page.sources["drawn"] > 0).sum()),
         n_undated=page.n_undated,
         left_out=left,

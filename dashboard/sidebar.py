@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -196,21 +197,27 @@ def _counts_help(counts: dict[str, int], shown: int = 8) -> str:
     return f"Numbers in brackets: events in the whole table. With your other filters: {head}{more}."
 
 
-def _view(ds: Facts, filters: Filters) -> tuple[View | QueryView, dict[str, dict[str, int]]]:
-    """The filtered view and each facet value's count under the other filters."""
+def _view(
+    ds: Facts, filters: Filters, ahead: Callable[[QueryView], object] | None = None
+) -> tuple[View | QueryView, dict[str, dict[str, int]]]:
+    """The filtered view and each facet value's count under the other filters (``ahead``: called with a
+    store's view before they are counted)."""
     if isinstance(ds, Summary):
         view = QueryView(ds, filters, open_view_query(ds.location))
+        if ahead is not None:
+            ahead(view)
         return view, view.counts.facets
     masks = data.dataset_masks(ds, filters)
     keep = data.combine(masks, len(ds.events))
     return View(ds, filters, masks, keep), data.facet_counts(ds, filters, masks)
 
 
-def render_sidebar(ds: Facts) -> View | QueryView:
-    """Draw the filters, keep the URL in step, and return the filtered view."""
+def render_sidebar(ds: Facts, ahead: Callable[[QueryView], object] | None = None) -> View | QueryView:
+    """Draw the filters, keep the URL in step, and return the filtered view. ``ahead``: called with a large
+    store's view before the sidebar counts under it (the page's work begun meanwhile: scaled_timeline.ahead)."""
     _init_state(ds)
     filters = filters_from_state(ds)
-    view, counts = _view(ds, filters)
+    view, counts = _view(ds, filters, ahead)
     sb = st.sidebar
     left = view.left_out_text()
     sb.markdown(f"**{view.count:,}** of {view.total:,} events match" + (f"  \n:small[:gray[{left}]]" if left else ""))

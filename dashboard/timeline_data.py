@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from dashboard import charts, data, groups, labels
 
 EVENTS, REPORTS = "events", "single reports"
+ORDERS = ["newest first", "oldest first"]  # the chronology's orders (the Timeline page's choice)
 CHRONOLOGY_ROWS = 300
 UNDATED_ROWS = 200
 

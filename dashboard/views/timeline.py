@@ -13,11 +13,10 @@ from dashboard.components import event_details, md_text
 from dashboard.data import DEFAULT_FROM, DEFAULT_TO, left_out_text
 from dashboard.panel import event_panel
 from dashboard.sidebar import current_view, set_date_range
-from dashboard.timeline_data import EVENTS, REPORTS
+from dashboard.timeline_data import EVENTS, ORDERS, REPORTS
 
 LANE_CHOICES = list(charts.LANE_COLUMNS)
 MODES = [EVENTS, REPORTS]
-ORDERS = ["newest first", "oldest first"]
 CHART_CONFIG = {"scrollZoom": True, "displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]}
 MAX_PANELS = 5
 PICK = "_tl_pick"  # the last selection: {"where": "chart" | "chronology" | "link", "ids": [...], "mode": ...}

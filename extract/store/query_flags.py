@@ -28,7 +28,8 @@ from extract.store import query_ready
 
 KEEP = 4  # filters whose flags are kept (6 bytes a report each)
 _KEPT: OrderedDict[tuple[int, str], RowFlags] = OrderedDict()
-_LOCK = threading.Lock()
+_LOCK = threading.Lock()  # guards _KEPT and _MAKING
+_MAKING: dict[tuple[int, str], threading.Lock] = {}  # held while a filters' flags are made: made once, not twice
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,6 @@ class RowFlags:
 def row_flags(query: Any, filters: Any) -> RowFlags | None:
     """The reports' flags under ``filters`` (kept for the last KEEP filters of this table's version), or None
     where the backend keeps no Layout or the scan read another version than its Layout's (made meanwhile)."""
-    from extract.store.query import _Sql
-
     backend = query.backend
     if backend.ready_relation() is None:
         return None
@@ -56,10 +55,25 @@ def row_flags(query: Any, filters: Any) -> RowFlags | None:
         return None
     key = (id(layout), repr(filters))
     with _LOCK:
-        kept = _KEPT.get(key)
-        if kept is not None and kept.layout is layout:
-            _KEPT.move_to_end(key)
-            return kept
+        making = _MAKING.setdefault(key, threading.Lock())
+    with making:  # the sidebar and the Timeline's thread ask for the same flags at once (scaled_timeline.ahead)
+        try:
+            with _LOCK:
+                kept = _KEPT.get(key)
+                if kept is not None and kept.layout is layout:
+                    _KEPT.move_to_end(key)
+                    return kept
+            return _made(query, filters, key, layout)
+        finally:
+            with _LOCK:
+                _MAKING.pop(key, None)
+
+
+def _made(query: Any, filters: Any, key: tuple[int, str], layout: query_ready.Layout) -> RowFlags | None:
+    """row_flags, made (and kept)."""
+    from extract.store.query import _Sql
+
+    backend = query.backend
     names = tuple(filters.active())
     if "actors" in names:  # the other filters' flags (kept where only the actors changed) and the actors' bit
         others = row_flags(query, filters.without("actors"))
