@@ -64,8 +64,8 @@ def report_hover(rows: pd.DataFrame, lane: pd.Series | None = None) -> pd.Series
 
 
 def _texts(values: pd.Series) -> list[str]:
-    """A column's values as text, as ``astype(str)`` gives them (one Python string each)."""
-    return pd.Series(values, dtype=object).astype(str).to_numpy(dtype=object).tolist()
+    """A column's values as text, as ``astype(str)`` gives them (one Python string each; a missing one: '')."""
+    return pd.Series(values, dtype=object).astype(str).fillna("").to_numpy(dtype=object).tolist()
 
 
 def _escape(text: str) -> str:

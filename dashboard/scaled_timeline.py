@@ -10,6 +10,8 @@ parts are kept per store version and choices, so a rerun that changes no filter 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -172,6 +174,9 @@ def choices(view: QueryView) -> dict[str, object]:
 # about 30 ms a rerun at a million events); the page's own call then waits for them (st.cache_resource computes
 # a key once).
 _AHEAD = ThreadPoolExecutor(1, thread_name_prefix="dateline-timeline-ahead")
+_WAITING: list[Future] = []  # begun but maybe not started: a newer rerun's drops them
+_LOG = logging.getLogger(__name__)
+_LOCK = threading.Lock()  # guards _WAITING
 
 
 def ahead(view: QueryView) -> Future:
@@ -184,7 +189,18 @@ def ahead(view: QueryView) -> Future:
         add_script_run_ctx(ctx=context)  # st.cache_resource's caches are the run's (no warning of a bare thread)
         return timeline_parts(view, **chosen)  # type: ignore[arg-type]
 
-    return _AHEAD.submit(run)
+    with _LOCK:
+        for stale in _WAITING:
+            stale.cancel()  # not started yet (a rerun came meanwhile): the page computes its own if it needs them
+        begun = _AHEAD.submit(run)
+        _WAITING[:] = [begun]
+    begun.add_done_callback(_logged)
+    return begun
+
+
+def _logged(done: Future) -> None:
+    if not done.cancelled() and done.exception() is not None:  # the page computes them again and shows why
+        _LOG.warning("the Timeline's parts begun ahead failed: %r", done.exception())
 
 
 def _parts_uncached(_view: QueryView, key: tuple) -> TimelineParts:
@@ -247,7 +263,7 @@ def compute_parts(
         max_points=timeline_chart.MAX_POINTS,
     )
     if mode == EVENTS:
-        n_marks, n_chronology, left = page.n_marks, page.n_marks, {}
+        n_marks, n_chronology = page.n_marks, page.n_marks
         rows = page.chronology
     else:  # the chronology lists events: their marks, without lanes or marks to draw
         events = timeline_pass(
@@ -261,7 +277,7 @@ def compute_parts(
             lane_limit=0,
             max_points=0,
         )
-        n_marks, n_chronology, left = view.counts.dated, events.n_marks, dict(view.counts.left_out)
+        n_marks, n_chronology = -1, events.n_marks  # the reports counted: read last (below)
         rows = events.chronology
     drawn = page.timeline
     if mode == EVENTS:
@@ -288,15 +304,19 @@ def compute_parts(
     )
     chronology = _chronology(rows if rows is not None else pd.DataFrame())
     undated_docs = _undated_documents(page.documents, missing)
+    # the sidebar's counts read last: ahead() makes these parts while the sidebar counts them
+    counts = view.counts
     if counting is not None:
         left = dict(counting.result().left_out)
+    else:
+        n_marks, left = counts.dated, dict(counts.left_out)
     left.pop("undated", None)  # listed on the page, not left out
     return TimelineParts(
         mode=mode,
         figure=figure,
         histogram=histogram,
         n_marks=n_marks,
-        n_reports=view.counts.dated,  # read last: ahead() runs this while the sidebar counts them
+        n_reports=counts.dated,
         n_sources=int((page.sources["drawn"] > 0).sum()),
         n_undated=page.n_undated,
         left_out=left,

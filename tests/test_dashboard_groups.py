@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import export
+from dashboard import export, groups
 from dashboard.groups import OWN_GROUP
 from extract import schema
 from extract.store import CorpusTables, open_store
@@ -399,3 +399,9 @@ def test_ungrouped_events_are_their_own_events(data_folder: Path) -> None:
     assert sorted(marks(spec(at))) == sorted(f"{OWN_GROUP}e{i}" for i in (1, 3, 4, 5, 6))
     assert at.number_input(key="f_minsrc").disabled
     assert at.toggle(key="f_disagree").disabled
+
+
+def test_hover_texts_of_missing_values_are_empty() -> None:
+    # pandas 3 keeps a missing value missing through astype(str): a hover would then fail on it
+    values = pd.Series(["Moscow & <Havana>", None, np.nan, 2.5], dtype=object)
+    assert groups._texts(values) == ["Moscow & <Havana>", "", "", "2.5"]

@@ -66,7 +66,8 @@ def row_flags(query: Any, filters: Any) -> RowFlags | None:
             return _made(query, filters, key, layout)
         finally:
             with _LOCK:
-                _MAKING.pop(key, None)
+                if _MAKING.get(key) is making:  # another thread's lock, made since, stays
+                    del _MAKING[key]
 
 
 def _made(query: Any, filters: Any, key: tuple[int, str], layout: query_ready.Layout) -> RowFlags | None:
